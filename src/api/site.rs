@@ -1,0 +1,35 @@
+use crate::model::{AppError, SiteFacts, SitemapEntry};
+use leptos::prelude::*;
+
+/// The facts of the top bar and footer: today's date in the site's time zone and the stored
+/// weather, exchange rate and city.
+#[server(endpoint = "site/facts")]
+pub async fn get_site_facts() -> Result<SiteFacts, AppError> {
+    use crate::server::{db, time, AppState};
+    let state = AppState::current()?;
+    let facts = db::facts::all(&state.pool).await.map_err(super::internal)?;
+    let site = &state.config.site;
+    let fact = |k: &str| facts.get(k).cloned().unwrap_or_default();
+    Ok(SiteFacts {
+        name: site.name.clone(),
+        slogan: site.slogan.clone(),
+        today: time::month_day(site.timezone, time::now_unix()),
+        weather: fact("weather"),
+        exchange_rate: fact("exchange_rate"),
+        city: fact("city"),
+        phone: site.phone.clone(),
+        email_contact: site.email_contact.clone(),
+        email_business: site.email_business.clone(),
+        email_tips: site.email_tips.clone(),
+        copyright: site.copyright.clone(),
+        base_url: site.base_url.clone(),
+    })
+}
+
+/// Every article, newest first, for the 网站地图 page.
+#[server(endpoint = "site/map")]
+pub async fn list_sitemap() -> Result<Vec<SitemapEntry>, AppError> {
+    use crate::server::{db, AppState};
+    let state = AppState::current()?;
+    db::articles::sitemap(&state.pool, state.config.site.timezone).await.map_err(super::internal)
+}

@@ -1,0 +1,64 @@
+//! The HTML shell, the application and its route table.
+
+use crate::api::site::get_site_facts;
+use crate::components::{SiteFooter, SiteHeader};
+use crate::model::{AppError, SiteFacts};
+use crate::pages::{AboutPage, AppPage, ArticlePage, ChannelPage, HomePage, NotFound, SitemapPage};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The whole document the server sends; the browser hydrates `<App/>` inside `<body>`.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="zh-CN">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="theme-color" content="#c8161d" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The site facts (top bar, footer, canonical base) are loaded once per page view and shared.
+pub type FactsResource = Resource<Result<SiteFacts, AppError>>;
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let facts: FactsResource = Resource::new(|| (), |_| get_site_facts());
+    provide_context(facts);
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/jinri.css" />
+        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
+        <Link rel="manifest" href="/manifest.webmanifest" />
+        <Title formatter=|text: String| {
+            if text.is_empty() { "今日 - 最好看的新闻,最实用的信息".to_owned() } else { format!("{text} - 今日") }
+        } />
+        <Router>
+            <a class="skip-link" href="#main">"跳到正文"</a>
+            <SiteHeader />
+            <main id="main" class="wrap">
+                <Routes fallback=|| view! { <NotFound /> }>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/channel/:slug") view=ChannelPage ssr=SsrMode::Async />
+                    <Route path=path!("/article/:id") view=ArticlePage ssr=SsrMode::Async />
+                    <Route path=path!("/sitemap") view=SitemapPage ssr=SsrMode::Async />
+                    <Route path=path!("/about/:page") view=AboutPage ssr=SsrMode::Async />
+                    <Route path=path!("/app") view=AppPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+            <SiteFooter />
+        </Router>
+    }
+}

@@ -1,0 +1,37 @@
+use crate::app::FactsResource;
+use leptos::prelude::*;
+
+#[component]
+pub fn SiteFooter() -> impl IntoView {
+    let facts = expect_context::<FactsResource>();
+    view! {
+        <footer class="site-footer">
+            <div class="wrap">
+                <nav class="footer-links" aria-label="关于本站">
+                    <a href="/about/privacy">"隐私条款"</a>
+                    <a href="/about/contact">"联系我们"</a>
+                    <a href="/about/business">"商务合作"</a>
+                    <a href="/about/jobs">"加入我们"</a>
+                    <a href="/sitemap">"网站地图"</a>
+                </nav>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        facts.await.ok().map(|f| {
+                            let tel = format!("tel:{}", f.phone.replace(['(', ')', ' '], ""));
+                            view! {
+                                <p>"新闻电话: "<a href=tel>{f.phone.clone()}</a></p>
+                                <p>
+                                    "联系邮箱: "<a href=format!("mailto:{}", f.email_contact)>{f.email_contact.clone()}</a>
+                                    " 商业合作: "<a href=format!("mailto:{}", f.email_business)>{f.email_business.clone()}</a>
+                                </p>
+                                <p>"新闻爆料: "<a href=format!("mailto:{}", f.email_tips)>{f.email_tips.clone()}</a></p>
+                                <p>"友情链接: 交换友情链接请联系 "{f.email_business}</p>
+                                <p class="copyright">{f.copyright}</p>
+                            }
+                        })
+                    })}
+                </Suspense>
+            </div>
+        </footer>
+    }
+}

@@ -1,0 +1,49 @@
+use crate::app::FactsResource;
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, Title};
+
+/// Title, description, canonical link and OpenGraph tags of a page.
+/// `path` is the site-relative path; the canonical address is built from `site.base_url`.
+#[component]
+pub fn PageMeta(
+    #[prop(into)] title: String,
+    #[prop(into)] description: String,
+    #[prop(into)] path: String,
+    /// `article` for article pages, otherwise `website`.
+    #[prop(default = "website")]
+    og_type: &'static str,
+    /// Site-relative path of an image for link previews.
+    #[prop(optional, into)]
+    image: Option<String>,
+    /// RFC 3339 publication time of an article.
+    #[prop(optional, into)]
+    published: Option<String>,
+) -> impl IntoView {
+    let facts = expect_context::<FactsResource>();
+    let (title2, description2) = (title.clone(), description.clone());
+    view! {
+        <Title text=title />
+        <Meta name="description" content=description />
+        <Suspense fallback=|| ()>
+            {move || {
+                let (title, description, path, image, published) =
+                    (title2.clone(), description2.clone(), path.clone(), image.clone(), published.clone());
+                Suspend::new(async move {
+                    let base = facts.await.map(|f| f.base_url).unwrap_or_default();
+                    let url = format!("{base}{path}");
+                    view! {
+                        <Link rel="canonical" href=url.clone() />
+                        <Meta property="og:site_name" content="今日" />
+                        <Meta property="og:type" content=og_type />
+                        <Meta property="og:title" content=title />
+                        <Meta property="og:description" content=description />
+                        <Meta property="og:url" content=url />
+                        <Meta property="og:locale" content="zh_CN" />
+                        {image.map(|i| view! { <Meta property="og:image" content=format!("{base}{i}") /> })}
+                        {published.map(|p| view! { <Meta property="article:published_time" content=p /> })}
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}

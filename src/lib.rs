@@ -1,0 +1,19 @@
+//! 今日 (Jinri): a Chinese-language community news site.
+//!
+//! One crate, two targets: with `ssr` it is the axum server (see `main.rs`), with
+//! `hydrate` it is the browser bundle that takes over the server-rendered page.
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,42 @@
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The one error type the server sends to the browser. Each variant is something a reader
+/// can act on; database and internal details stay in the server log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("请先登录")]
+    Unauthorized,
+    #[error("页面不存在")]
+    NotFound,
+    #[error("{message}")]
+    Validation { field: String, message: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("操作太频繁,请 {retry_after_secs} 秒后再试")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("服务器暂时出错,请稍后再试")]
+    Internal,
+    /// The request never reached a server function or its answer could not be read.
+    #[error("网络错误,请检查连接后重试")]
+    Network(String),
+}
+
+impl AppError {
+    pub fn validation(field: &str, message: impl fmt::Display) -> Self {
+        AppError::Validation { field: field.to_owned(), message: message.to_string() }
+    }
+}
+
+impl leptos::server_fn::error::FromServerFnError for AppError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match value {
+            E::Request(m) | E::Deserialization(m) | E::Serialization(m) => AppError::Network(m),
+            E::Args(m) | E::MissingArg(m) => AppError::validation("request", format!("请求格式不正确: {m}")),
+            _ => AppError::Internal,
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! Types shared by the server and the browser. No I/O here.
+
+mod article;
+mod comment;
+mod error;
+mod ids;
+mod site;
+mod user;
+
+pub use article::{Article, ArticlePage, Block, Channel, ArticleSummary, SitemapEntry, CHANNELS};
+pub use comment::{build_thread, Comment, CommentNode};
+pub use error::AppError;
+pub use ids::{ArticleId, CommentId, UserId};
+pub use site::SiteFacts;
+pub use user::{Avatar, PublicUser};

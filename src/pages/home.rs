@@ -1,0 +1,67 @@
+use super::{error_view, parse_page};
+use crate::api::articles::list_articles;
+use crate::components::{ArticleList, HotList, PageMeta, Pager};
+use crate::model::{AppError, Channel};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// `/`: the newest articles of every channel, paged, with 热门.
+#[component]
+pub fn HomePage() -> impl IntoView {
+    view! { <ListPage channel=Signal::derive(|| None) /> }
+}
+
+/// `/channel/{slug}`: the same list for one channel; an unknown slug is a 404.
+#[component]
+pub fn ChannelPage() -> impl IntoView {
+    let params = use_params_map();
+    view! { <ListPage channel=Signal::derive(move || Some(params.read().get("slug").unwrap_or_default())) /> }
+}
+
+#[component]
+fn ListPage(channel: Signal<Option<String>>) -> impl IntoView {
+    let query = use_query_map();
+    let data = Resource::new(
+        move || (channel.get(), query.read().get("page")),
+        |(channel, page)| async move {
+            let page = parse_page(page)?;
+            if let Some(slug) = &channel {
+                Channel::by_slug(slug).ok_or(AppError::NotFound)?;
+            }
+            list_articles(channel, page).await
+        },
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"加载中…"</p> }>
+            {move || Suspend::new(async move {
+                let list = match data.await {
+                    Ok(list) => list,
+                    Err(e) => return error_view(e),
+                };
+                let ch = channel.get_untracked().as_deref().and_then(Channel::by_slug);
+                let (title, base) = match ch {
+                    Some(c) => (c.name.to_owned(), c.href.to_owned()),
+                    None => (String::new(), "/".to_owned()),
+                };
+                let description = match ch {
+                    Some(c) => format!("今日{}新闻: 最新{}资讯与网友评论。", c.name, c.name),
+                    None => "今日: 悉尼华人身边的新闻,澳洲、中国、国际、财经与生活资讯,网友实时评论。".to_owned(),
+                };
+                let path = if list.page > 1 { format!("{base}?page={}", list.page) } else { base.clone() };
+                let heading = ch.map(|c| c.name).unwrap_or("最新新闻");
+                view! {
+                    <PageMeta title=title description=description path=path />
+                    <div class="front">
+                        <section class="latest" aria-labelledby="latest-heading">
+                            <h1 id="latest-heading" class="section-title">{heading}</h1>
+                            <ArticleList articles=list.articles />
+                            <Pager base=base page=list.page total_pages=list.total_pages />
+                        </section>
+                        <HotList articles=list.hot />
+                    </div>
+                }
+                .into_any()
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,47 @@
+use super::error_view;
+use crate::api::site::list_sitemap;
+use crate::components::PageMeta;
+use crate::model::CHANNELS;
+use leptos::prelude::*;
+
+/// `/sitemap` (网站地图): every channel and every article.
+#[component]
+pub fn SitemapPage() -> impl IntoView {
+    let entries = Resource::new(|| (), |_| list_sitemap());
+    view! {
+        <PageMeta title="网站地图" description="今日网站地图:全部频道与文章。" path="/sitemap" />
+        <article class="static-page sitemap">
+            <h1>"网站地图"</h1>
+            <Suspense fallback=|| view! { <p class="loading">"加载中…"</p> }>
+                {move || Suspend::new(async move {
+                    let entries = match entries.await {
+                        Ok(e) => e,
+                        Err(e) => return error_view(e),
+                    };
+                    CHANNELS
+                        .iter()
+                        .map(|c| {
+                            let items = entries
+                                .iter()
+                                .filter(|e| e.channel_slug == c.slug)
+                                .map(|e| view! {
+                                    <li>
+                                        <a href=format!("/article/{}", e.id)>{e.title.clone()}</a>
+                                        " "<span class="muted">{e.published_date.clone()}</span>
+                                    </li>
+                                })
+                                .collect_view();
+                            view! {
+                                <section>
+                                    <h2><a href=c.href>{c.name}</a></h2>
+                                    <ul>{items}</ul>
+                                </section>
+                            }
+                        })
+                        .collect_view()
+                        .into_any()
+                })}
+            </Suspense>
+        </article>
+    }
+}

@@ -1,0 +1,143 @@
+//! Start-up and the command line.
+
+use super::{db, routes, time, AppState, Config};
+use leptos::config::LeptosOptions;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+const USAGE: &str = "usage:
+  jinri                        run the site (configuration: Leptos.toml and environment)
+  jinri facts                  list the top bar's facts
+  jinri facts set KEY VALUE    set a fact (weather, exchange_rate, city)";
+
+pub async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = match Config::load() {
+        Ok(c) => Arc::new(c),
+        Err(e) => {
+            eprintln!("jinri: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        [] => serve(config).await,
+        ["facts"] => facts(config, None).await,
+        ["facts", "set", key, value] => facts(config, Some((key, value))).await,
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("jinri: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Opens, migrates and (if empty and allowed) seeds the database.
+pub async fn open_database(config: &Config) -> Result<sqlx::SqlitePool, BoxError> {
+    let pool = db::connect(
+        &config.database_url,
+        config.max_connections,
+        Duration::from_millis(config.busy_timeout_ms),
+    )
+    .await
+    .map_err(|e| format!("cannot open database {}: {e}", config.database_url))?;
+    db::migrate(&pool).await.map_err(|e| format!("database migration failed: {e}"))?;
+    if config.seed_demo {
+        match db::seed::seed_if_empty(&pool, time::now_unix()).await? {
+            db::seed::Seeded::Inserted { articles, comments } => {
+                tracing::info!(articles, comments, "empty database filled with demo content")
+            }
+            db::seed::Seeded::Skipped => {}
+        }
+    }
+    Ok(pool)
+}
+
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    let env = match std::env::var("LEPTOS_ENV").as_deref() {
+        Ok("DEV") => leptos::config::Env::DEV,
+        _ => leptos::config::Env::PROD,
+    };
+    LeptosOptions::builder()
+        .output_name("jinri")
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .env(env)
+        .reload_port(std::env::var("LEPTOS_RELOAD_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3001))
+        .build()
+}
+
+/// Builds the whole application around a database, as the server and the tests use it.
+pub async fn app(config: Arc<Config>) -> Result<axum::Router, BoxError> {
+    let pool = open_database(&config).await?;
+    let state = AppState { pool, leptos_options: leptos_options(&config), config };
+    Ok(routes::router(state))
+}
+
+async fn serve(config: Arc<Config>) -> Result<(), BoxError> {
+    use axum::serve::ListenerExt;
+    let router = app(config.clone()).await?;
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {} (server.addr): {e}", config.addr))?;
+    let addr = listener.local_addr()?;
+    let listener = listener
+        // Without TCP_NODELAY, responses written in pieces stall ~40 ms (Nagle + delayed ACK).
+        .tap_io(|s| {
+            let _ = s.set_nodelay(true);
+        });
+    println!("今日 Jinri is running at http://{addr}/");
+    tracing::info!(%addr, "listening");
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+async fn facts(config: Arc<Config>, set: Option<(&&str, &&str)>) -> Result<(), BoxError> {
+    let pool = open_database(&config).await?;
+    if let Some((key, value)) = set {
+        if !db::facts::FACTS.iter().any(|(k, _)| k == key) {
+            let known: Vec<_> = db::facts::FACTS.iter().map(|(k, _)| *k).collect();
+            return Err(format!("unknown fact {key:?}; known facts: {}", known.join(", ")).into());
+        }
+        let value = value.trim();
+        if value.is_empty() || value.chars().count() > 40 {
+            return Err(format!("the value of {key} must be 1 to 40 characters").into());
+        }
+        db::facts::set(&pool, key, value, time::now_unix()).await?;
+    }
+    let all = db::facts::all(&pool).await?;
+    for (key, meaning) in db::facts::FACTS {
+        println!("{key}\t{}\t({meaning})", all.get(key).map(String::as_str).unwrap_or("-"));
+    }
+    Ok(())
+}

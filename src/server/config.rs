@@ -1,0 +1,307 @@
+//! The site's runtime configuration: `Leptos.toml` with environment overrides.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub site_root: String,
+    pub database_url: String,
+    pub max_connections: u32,
+    pub busy_timeout_ms: u64,
+    pub seed_demo: bool,
+    pub site: SiteConfig,
+}
+
+#[derive(Clone, Debug)]
+pub struct SiteConfig {
+    pub name: String,
+    pub slogan: String,
+    pub timezone: chrono_tz::Tz,
+    pub base_url: String,
+    pub phone: String,
+    pub email_contact: String,
+    pub email_business: String,
+    pub email_tips: String,
+    pub copyright: String,
+}
+
+/// A configuration problem, always naming the key so the operator knows what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration file {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("configuration file {path} is not valid TOML: {message}")]
+    Syntax { path: String, message: String },
+    #[error("configuration key `{key}` is missing (set it in Leptos.toml or {env})")]
+    Missing { key: String, env: String },
+    #[error("configuration key `{key}` has a bad value {value:?}: {reason}")]
+    Invalid { key: String, value: String, reason: String },
+}
+
+/// Flattened `section.key` → value, with environment overrides applied.
+struct Source {
+    values: BTreeMap<String, String>,
+    origin: BTreeMap<String, String>,
+}
+
+impl Source {
+    fn raw(&self, key: &str) -> Result<&str, ConfigError> {
+        self.values.get(key).map(String::as_str).ok_or_else(|| ConfigError::Missing {
+            key: key.to_owned(),
+            env: env_name(key),
+        })
+    }
+
+    fn string(&self, key: &str) -> Result<String, ConfigError> {
+        let v = self.raw(key)?.trim();
+        if v.is_empty() {
+            return Err(self.invalid(key, v, "must not be empty"));
+        }
+        Ok(v.to_owned())
+    }
+
+    fn parse<T: std::str::FromStr>(&self, key: &str, what: &str) -> Result<T, ConfigError> {
+        let v = self.raw(key)?.trim();
+        v.parse().map_err(|_| self.invalid(key, v, what))
+    }
+
+    fn invalid(&self, key: &str, value: &str, reason: &str) -> ConfigError {
+        let from = self.origin.get(key).cloned().unwrap_or_default();
+        ConfigError::Invalid {
+            key: key.to_owned(),
+            value: value.to_owned(),
+            reason: format!("{reason} (from {from})"),
+        }
+    }
+}
+
+/// `server.addr` → `JINRI_SERVER_ADDR`.
+pub fn env_name(key: &str) -> String {
+    format!("JINRI_{}", key.replace('.', "_").to_uppercase())
+}
+
+/// Environment variables that Leptos and sqlx users already know, and the key each sets.
+/// They win over the JINRI_ names.
+const WELL_KNOWN_ENV: [(&str, &str); 3] = [
+    ("LEPTOS_SITE_ADDR", "server.addr"),
+    ("LEPTOS_SITE_ROOT", "server.site_root"),
+    ("DATABASE_URL", "database.url"),
+];
+
+impl Config {
+    /// Reads the file named by `JINRI_CONFIG` (default `Leptos.toml`) and the environment.
+    pub fn load() -> Result<Config, ConfigError> {
+        let path = std::env::var("JINRI_CONFIG").unwrap_or_else(|_| "Leptos.toml".to_owned());
+        let text = if Path::new(&path).exists() {
+            std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?
+        } else if std::env::var_os("JINRI_CONFIG").is_some() {
+            return Err(ConfigError::Read {
+                path,
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "file not found"),
+            });
+        } else {
+            // Without a file, every key must come from the environment.
+            String::new()
+        };
+        Self::from_parts(&path, &text, std::env::vars())
+    }
+
+    /// Builds the configuration from file text and an environment; separate from `load`
+    /// so tests can check every rule without touching the process environment.
+    pub fn from_parts(
+        path: &str,
+        text: &str,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| ConfigError::Syntax { path: path.to_owned(), message: e.to_string() })?;
+        let mut values = BTreeMap::new();
+        let mut origin = BTreeMap::new();
+        for (section, body) in &table {
+            let toml::Value::Table(body) = body else {
+                return Err(ConfigError::Syntax {
+                    path: path.to_owned(),
+                    message: format!("`{section}` must be a [section]"),
+                });
+            };
+            for (k, v) in body {
+                let key = format!("{section}.{k}");
+                let text = match v {
+                    toml::Value::String(s) => s.clone(),
+                    toml::Value::Integer(i) => i.to_string(),
+                    toml::Value::Float(f) => f.to_string(),
+                    toml::Value::Boolean(b) => b.to_string(),
+                    other => other.to_string(),
+                };
+                origin.insert(key.clone(), path.to_owned());
+                values.insert(key, text);
+            }
+        }
+        let env: BTreeMap<String, String> = env.into_iter().collect();
+        for key in KEYS {
+            if let Some(v) = env.get(&env_name(key)) {
+                values.insert(key.to_owned(), v.clone());
+                origin.insert(key.to_owned(), env_name(key));
+            }
+        }
+        for (var, key) in WELL_KNOWN_ENV {
+            if let Some(v) = env.get(var) {
+                values.insert(key.to_owned(), v.clone());
+                origin.insert(key.to_owned(), var.to_owned());
+            }
+        }
+        if let Some(unknown) = values.keys().find(|k| !KEYS.contains(&k.as_str())) {
+            return Err(ConfigError::Invalid {
+                key: unknown.clone(),
+                value: values[unknown].clone(),
+                reason: format!("unknown key in {path}; known keys: {}", KEYS.join(", ")),
+            });
+        }
+        let src = Source { values, origin };
+
+        let database_url = src.string("database.url")?;
+        if !database_url.starts_with("sqlite:") || database_url.contains(":memory:") {
+            return Err(src.invalid("database.url", &database_url, "must be a sqlite:// file URL"));
+        }
+        let max_connections: u32 = src.parse("database.max_connections", "must be a whole number")?;
+        if !(1..=256).contains(&max_connections) {
+            return Err(src.invalid("database.max_connections", &max_connections.to_string(), "must be 1 to 256"));
+        }
+        let base_url = src.string("site.base_url")?.trim_end_matches('/').to_owned();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(src.invalid("site.base_url", &base_url, "must start with http:// or https://"));
+        }
+        Ok(Config {
+            addr: src.parse("server.addr", "must be an address such as 127.0.0.1:3000")?,
+            site_root: src.string("server.site_root")?,
+            database_url,
+            max_connections,
+            busy_timeout_ms: src.parse("database.busy_timeout_ms", "must be a whole number of milliseconds")?,
+            seed_demo: src.parse("database.seed_demo", "must be true or false")?,
+            site: SiteConfig {
+                name: src.string("site.name")?,
+                slogan: src.string("site.slogan")?,
+                timezone: src.parse("site.timezone", "must be an IANA time zone such as Australia/Sydney")?,
+                base_url,
+                phone: src.string("site.phone")?,
+                email_contact: src.string("site.email_contact")?,
+                email_business: src.string("site.email_business")?,
+                email_tips: src.string("site.email_tips")?,
+                copyright: src.string("site.copyright")?,
+            },
+        })
+    }
+}
+
+/// Every key the site reads. An unknown key is an error: a typo must not be silently ignored.
+pub const KEYS: [&str; 15] = [
+    "server.addr",
+    "server.site_root",
+    "database.url",
+    "database.max_connections",
+    "database.busy_timeout_ms",
+    "database.seed_demo",
+    "site.name",
+    "site.slogan",
+    "site.timezone",
+    "site.base_url",
+    "site.phone",
+    "site.email_contact",
+    "site.email_business",
+    "site.email_tips",
+    "site.copyright",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = include_str!("../../Leptos.toml");
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn the_shipped_leptos_toml_is_a_complete_configuration() {
+        let c = Config::from_parts("Leptos.toml", FILE, env(&[])).unwrap();
+        assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.site.timezone, chrono_tz::Australia::Sydney);
+        assert_eq!(c.database_url, "sqlite://data/jinri.db");
+    }
+
+    #[test]
+    fn jinri_variables_override_the_file() {
+        let c = Config::from_parts(
+            "Leptos.toml",
+            FILE,
+            env(&[("JINRI_SITE_TIMEZONE", "Asia/Shanghai"), ("JINRI_DATABASE_MAX_CONNECTIONS", "3")]),
+        )
+        .unwrap();
+        assert_eq!(c.site.timezone, chrono_tz::Asia::Shanghai);
+        assert_eq!(c.max_connections, 3);
+    }
+
+    #[test]
+    fn leptos_site_addr_and_database_url_override_too() {
+        let c = Config::from_parts(
+            "Leptos.toml",
+            FILE,
+            env(&[
+                ("JINRI_SERVER_ADDR", "127.0.0.1:1"),
+                ("LEPTOS_SITE_ADDR", "0.0.0.0:8080"),
+                ("DATABASE_URL", "sqlite:///tmp/x.db"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.addr.to_string(), "0.0.0.0:8080");
+        assert_eq!(c.database_url, "sqlite:///tmp/x.db");
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let err = Config::from_parts("Leptos.toml", FILE, env(&[("JINRI_SITE_TIMEZONE", "Mars/Olympus")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("site.timezone"), "{err}");
+        assert!(err.contains("JINRI_SITE_TIMEZONE"), "{err}");
+        let err = Config::from_parts("Leptos.toml", FILE, env(&[("LEPTOS_SITE_ADDR", "nowhere")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("server.addr"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_key_names_its_key_and_variable() {
+        let text = FILE.replace("slogan =", "# slogan =");
+        let err = Config::from_parts("Leptos.toml", &text, env(&[])).unwrap_err().to_string();
+        assert!(err.contains("site.slogan") && err.contains("JINRI_SITE_SLOGAN"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused() {
+        let text = format!("{FILE}\n[extra]\ncolour = \"red\"\n");
+        let err = Config::from_parts("Leptos.toml", &text, env(&[])).unwrap_err().to_string();
+        assert!(err.contains("extra.colour"), "{err}");
+    }
+
+    #[test]
+    fn broken_toml_is_reported_with_the_file_name() {
+        let err = Config::from_parts("my.toml", "[server\naddr=", env(&[])).unwrap_err().to_string();
+        assert!(err.contains("my.toml"), "{err}");
+    }
+
+    #[test]
+    fn only_sqlite_files_are_accepted_as_database() {
+        for url in ["postgres://x", "sqlite::memory:"] {
+            let err = Config::from_parts("Leptos.toml", FILE, env(&[("DATABASE_URL", url)]))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("database.url"), "{err}");
+        }
+    }
+}

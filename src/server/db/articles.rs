@@ -1,0 +1,150 @@
+//! Reading articles.
+
+use crate::model::{Article, ArticleId, ArticleSummary, Block, SitemapEntry};
+use crate::server::time;
+use chrono_tz::Tz;
+use sqlx::SqlitePool;
+
+/// Articles on one page of a list.
+pub const PER_PAGE: i64 = 10;
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: i64,
+    title: String,
+    summary: String,
+    source: String,
+    channel_slug: String,
+    channel_name: String,
+    published_at: i64,
+    comment_count: i64,
+    thumbnail: Option<String>,
+}
+
+impl SummaryRow {
+    fn into_summary(self, tz: Tz) -> ArticleSummary {
+        ArticleSummary {
+            id: ArticleId(self.id),
+            title: self.title,
+            summary: self.summary,
+            source: self.source,
+            channel_slug: self.channel_slug,
+            channel_name: self.channel_name,
+            published_date: time::date(tz, self.published_at),
+            published_iso: time::iso(tz, self.published_at),
+            thumbnail: self.thumbnail,
+            comment_count: self.comment_count,
+        }
+    }
+}
+
+macro_rules! summary_select {
+    ($($tail:literal)*) => {
+        concat!(
+            "SELECT a.id, a.title, a.summary, a.source, c.slug AS channel_slug, c.name AS channel_name, \
+             a.published_at, a.comment_count, \
+             (SELECT b.body FROM article_blocks b WHERE b.article_id = a.id AND b.kind = 'figure' \
+              ORDER BY b.position LIMIT 1) AS thumbnail \
+             FROM articles a JOIN channels c ON c.id = a.channel_id ",
+            $($tail),*
+        )
+    };
+}
+
+/// One page (1-based) of the newest articles, optionally of one channel, and the page count.
+pub async fn list(
+    pool: &SqlitePool,
+    tz: Tz,
+    channel: Option<&str>,
+    page: u32,
+) -> Result<(Vec<ArticleSummary>, u32), sqlx::Error> {
+    let offset = (i64::from(page.max(1)) - 1) * PER_PAGE;
+    let (rows, total): (Vec<SummaryRow>, i64) = match channel {
+        None => (
+            sqlx::query_as(summary_select!("ORDER BY a.published_at DESC, a.id DESC LIMIT $1 OFFSET $2"))
+                .bind(PER_PAGE)
+                .bind(offset)
+                .fetch_all(pool)
+                .await?,
+            sqlx::query_scalar("SELECT COUNT(*) FROM articles").fetch_one(pool).await?,
+        ),
+        Some(slug) => (
+            sqlx::query_as(summary_select!(
+                "WHERE c.slug = $1 ORDER BY a.published_at DESC, a.id DESC LIMIT $2 OFFSET $3"
+            ))
+            .bind(slug)
+            .bind(PER_PAGE)
+            .bind(offset)
+            .fetch_all(pool)
+            .await?,
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM articles a JOIN channels c ON c.id = a.channel_id WHERE c.slug = $1",
+            )
+            .bind(slug)
+            .fetch_one(pool)
+            .await?,
+        ),
+    };
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    Ok((rows.into_iter().map(|r| r.into_summary(tz)).collect(), pages as u32))
+}
+
+/// The most commented articles (热门), newest first among equals.
+pub async fn hot(pool: &SqlitePool, tz: Tz, limit: i64) -> Result<Vec<ArticleSummary>, sqlx::Error> {
+    let rows: Vec<SummaryRow> =
+        sqlx::query_as(summary_select!("ORDER BY a.comment_count DESC, a.published_at DESC LIMIT $1"))
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows.into_iter().map(|r| r.into_summary(tz)).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct BlockRow {
+    kind: String,
+    body: String,
+    caption: Option<String>,
+}
+
+/// One whole article, or `None` if there is no such article.
+pub async fn get(pool: &SqlitePool, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx::Error> {
+    let row: Option<(i64, Option<String>)> =
+        sqlx::query_as("SELECT id, original_url FROM articles WHERE id = $1").bind(id.0).fetch_optional(pool).await?;
+    let Some((_, original_url)) = row else { return Ok(None) };
+    let summary: SummaryRow = sqlx::query_as(summary_select!("WHERE a.id = $1"))
+        .bind(id.0)
+        .fetch_one(pool)
+        .await?;
+    let blocks: Vec<BlockRow> =
+        sqlx::query_as("SELECT kind, body, caption FROM article_blocks WHERE article_id = $1 ORDER BY position")
+            .bind(id.0)
+            .fetch_all(pool)
+            .await?;
+    let blocks = blocks
+        .into_iter()
+        .map(|b| match b.kind.as_str() {
+            "figure" => Block::Figure { src: b.body, caption: b.caption.unwrap_or_default() },
+            _ => Block::Paragraph(b.body),
+        })
+        .collect();
+    Ok(Some(Article { summary: summary.into_summary(tz), original_url, blocks }))
+}
+
+/// Every article, newest first, for the sitemaps.
+pub async fn sitemap(pool: &SqlitePool, tz: Tz) -> Result<Vec<SitemapEntry>, sqlx::Error> {
+    let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
+        "SELECT a.id, a.title, c.slug, a.published_at FROM articles a JOIN channels c ON c.id = a.channel_id \
+         ORDER BY a.published_at DESC, a.id DESC",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, title, channel_slug, at)| SitemapEntry {
+            id: ArticleId(id),
+            title,
+            channel_slug,
+            published_date: time::date(tz, at),
+        })
+        .collect())
+}

@@ -1,0 +1,53 @@
+//! All SQL lives under this module. Statements are plain SQL that PostgreSQL accepts too.
+
+pub mod articles;
+pub mod comments;
+pub mod facts;
+pub mod seed;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Opens the database (creating the file and its folder if needed) with the settings the
+/// site relies on: WAL so readers never wait for the writer, synchronous=NORMAL (durable
+/// across a crash of the process; a power cut can lose the last transactions), foreign keys,
+/// and a busy timeout so writers queue instead of failing.
+pub async fn connect(url: &str, max_connections: u32, busy_timeout: Duration) -> Result<SqlitePool, sqlx::Error> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(busy_timeout);
+    if let Some(dir) = options.get_filename().parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+        }
+    }
+    SqlitePoolOptions::new()
+        .max_connections(max_connections)
+        .min_connections(1)
+        .connect_with(options)
+        .await
+}
+
+/// Applies the migrations in `migrations/` that the database has not seen yet.
+pub async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
+    sqlx::migrate!("./migrations").run(pool).await
+}
+
+#[cfg(test)]
+pub(crate) mod test_db {
+    use sqlx::SqlitePool;
+
+    /// A fresh, migrated database in a temporary folder that lives as long as the guard.
+    pub async fn fresh() -> (SqlitePool, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let pool = super::connect(&url, 4, std::time::Duration::from_secs(5)).await.unwrap();
+        super::migrate(&pool).await.unwrap();
+        (pool, dir)
+    }
+}

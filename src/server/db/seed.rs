@@ -1,0 +1,294 @@
+//! Demo content for a fresh database: the seed article with its comments, and more articles
+//! so the front page is a real front page. Runs only on a database with no content at all.
+
+use super::comments;
+use crate::model::{ArticleId, CommentId, UserId, CHANNELS};
+use chrono::DateTime;
+use serde::Deserialize;
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use std::collections::HashMap;
+
+const DEMO: &str = include_str!("../demo/articles.json");
+
+#[derive(Deserialize)]
+struct DemoArticle {
+    channel: String,
+    title: String,
+    summary: String,
+    source: String,
+    original_url: Option<String>,
+    published: String,
+    blocks: Vec<DemoBlock>,
+    #[serde(default)]
+    comments: Vec<DemoComment>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum DemoBlock {
+    P(String),
+    Figure(String),
+}
+
+#[derive(Deserialize)]
+struct DemoComment {
+    author: String,
+    at: String,
+    body: String,
+    #[serde(default)]
+    replies: Vec<DemoComment>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("demo content is malformed: {0}")]
+    Demo(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+fn unix(at: &str) -> Result<i64, SeedError> {
+    DateTime::parse_from_rfc3339(at)
+        .map(|d| d.timestamp())
+        .map_err(|e| SeedError::Demo(format!("bad time {at:?}: {e}")))
+}
+
+/// What seeding did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Seeded {
+    /// The database already had content and was left as it was.
+    Skipped,
+    Inserted { articles: usize, comments: usize },
+}
+
+/// Fills an empty database with the demo content, in one transaction.
+pub async fn seed_if_empty(pool: &SqlitePool, now: i64) -> Result<Seeded, SeedError> {
+    let articles: Vec<DemoArticle> = serde_json::from_str(DEMO).map_err(|e| SeedError::Demo(e.to_string()))?;
+    let mut tx = pool.begin().await?;
+    let content: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM articles) + (SELECT COUNT(*) FROM users) \
+         + (SELECT COUNT(*) FROM channels) + (SELECT COUNT(*) FROM site_facts)",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if content > 0 {
+        return Ok(Seeded::Skipped);
+    }
+    for (position, channel) in CHANNELS.iter().enumerate() {
+        sqlx::query("INSERT INTO channels (slug, name, position) VALUES ($1, $2, $3)")
+            .bind(channel.slug)
+            .bind(channel.name)
+            .bind(position as i64)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for (key, value) in [("weather", "20.1°C-21.3°C"), ("exchange_rate", "4.73"), ("city", "悉尼")] {
+        sqlx::query("INSERT INTO site_facts (key, value, updated_at) VALUES ($1, $2, $3)")
+            .bind(key)
+            .bind(value)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let mut users = HashMap::new();
+    let mut comment_total = 0;
+    for a in &articles {
+        let id = insert_article(&mut tx, a, now).await?;
+        for c in &a.comments {
+            comment_total += insert_comment(&mut tx, &mut users, id, None, c, now).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(Seeded::Inserted { articles: articles.len(), comments: comment_total })
+}
+
+async fn insert_article(tx: &mut Transaction<'_, Sqlite>, a: &DemoArticle, now: i64) -> Result<ArticleId, SeedError> {
+    let channel_id: Option<i64> = sqlx::query_scalar("SELECT id FROM channels WHERE slug = $1")
+        .bind(&a.channel)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let channel_id = channel_id.ok_or_else(|| SeedError::Demo(format!("unknown channel {:?}", a.channel)))?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO articles (channel_id, title, summary, source, original_url, published_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(channel_id)
+    .bind(&a.title)
+    .bind(&a.summary)
+    .bind(&a.source)
+    .bind(&a.original_url)
+    .bind(unix(&a.published)?)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    let mut figures = 0;
+    for (position, block) in a.blocks.iter().enumerate() {
+        let (kind, body, caption) = match block {
+            DemoBlock::P(text) => ("paragraph", text.as_str(), None),
+            DemoBlock::Figure(src) => {
+                figures += 1;
+                // Captions follow the paper's convention: "<title> - N".
+                ("figure", src.as_str(), Some(format!("{} - {figures}", a.title)))
+            }
+        };
+        sqlx::query("INSERT INTO article_blocks (article_id, position, kind, body, caption) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id)
+            .bind(position as i64)
+            .bind(kind)
+            .bind(body)
+            .bind(caption)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(ArticleId(id))
+}
+
+async fn user_id(
+    tx: &mut Transaction<'_, Sqlite>,
+    users: &mut HashMap<String, UserId>,
+    name: &str,
+    now: i64,
+) -> Result<UserId, SeedError> {
+    if let Some(id) = users.get(name) {
+        return Ok(*id);
+    }
+    // Demo commenters have no password: nobody can sign in as them.
+    let id: i64 = sqlx::query_scalar("INSERT INTO users (name, name_key, created_at) VALUES ($1, $2, $3) RETURNING id")
+        .bind(name)
+        .bind(name.to_lowercase())
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+    users.insert(name.to_owned(), UserId(id));
+    Ok(UserId(id))
+}
+
+/// Inserts a comment and its replies; returns how many were stored.
+async fn insert_comment(
+    tx: &mut Transaction<'_, Sqlite>,
+    users: &mut HashMap<String, UserId>,
+    article: ArticleId,
+    parent: Option<CommentId>,
+    c: &DemoComment,
+    now: i64,
+) -> Result<usize, SeedError> {
+    let author = user_id(tx, users, &c.author, now).await?;
+    let id = comments::insert(tx, article, parent, author, &c.body, unix(&c.at)?).await?;
+    let mut n = 1;
+    for r in &c.replies {
+        n += Box::pin(insert_comment(tx, users, article, Some(id), r, now)).await?;
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::db::{articles, comments, test_db};
+    use crate::model::Block;
+    use chrono_tz::Australia::Sydney;
+
+    const SEED_TITLE: &str = "乌克兰局势紧张之际,拜登普京通话:相约面谈(图)";
+
+    #[tokio::test]
+    async fn a_fresh_database_gets_the_seed_article_exactly_as_written() {
+        let (pool, _dir) = test_db::fresh().await;
+        let Seeded::Inserted { articles: n, .. } = seed_if_empty(&pool, 0).await.unwrap() else {
+            panic!("an empty database must be seeded");
+        };
+        assert!(n >= 12, "the seed article and at least 11 more, got {n}");
+        let id: i64 = sqlx::query_scalar("SELECT id FROM articles WHERE title = $1")
+            .bind(SEED_TITLE)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let a = articles::get(&pool, Sydney, ArticleId(id)).await.unwrap().unwrap();
+        assert_eq!(a.summary.published_date, "2021-04-14");
+        assert_eq!(a.summary.source, "纵相新闻");
+        assert_eq!(a.summary.channel_name, "国际");
+        let captions: Vec<_> = a
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Figure { caption, .. } => Some(caption.clone()),
+                Block::Paragraph(_) => None,
+            })
+            .collect();
+        assert_eq!(captions, (1..=3).map(|i| format!("{SEED_TITLE} - {i}")).collect::<Vec<_>>());
+        let paragraphs = a.blocks.iter().filter(|b| matches!(b, Block::Paragraph(_))).count();
+        assert_eq!(paragraphs, 18);
+        assert!(matches!(&a.blocks[0], Block::Paragraph(p) if p.starts_with("当地时间13日,拜登和普京再次通话")));
+        assert!(matches!(&a.blocks[1], Block::Figure { .. }));
+
+        let thread = comments::list_for_article(&pool, Sydney, ArticleId(id)).await.unwrap();
+        let who: Vec<_> = thread.iter().map(|c| (c.author.name.as_str(), &c.created[..10])).collect();
+        assert_eq!(
+            who,
+            vec![
+                ("善結仁義", "2021-04-16"),
+                ("Sammie傻咪", "2021-04-14"),
+                ("失意女魔王", "2021-04-14"),
+                ("June六六六月", "2021-04-14"),
+                ("Melan_小黑鸟", "2021-04-14"),
+            ]
+        );
+        assert!(thread[0].body.contains("it takes one to know one 哈哈🤣"));
+        assert_eq!(a.summary.comment_count, 5);
+    }
+
+    #[tokio::test]
+    async fn demo_articles_cover_at_least_three_channels_each_with_a_figure() {
+        let (pool, _dir) = test_db::fresh().await;
+        seed_if_empty(&pool, 0).await.unwrap();
+        let channels: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT channel_id) FROM articles")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(channels >= 3);
+        let without_figure: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM articles a WHERE NOT EXISTS \
+             (SELECT 1 FROM article_blocks b WHERE b.article_id = a.id AND b.kind = 'figure')",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(without_figure, 0);
+    }
+
+    #[tokio::test]
+    async fn every_demo_figure_is_a_local_file_under_public() {
+        let (pool, _dir) = test_db::fresh().await;
+        seed_if_empty(&pool, 0).await.unwrap();
+        let srcs: Vec<String> = sqlx::query_scalar("SELECT body FROM article_blocks WHERE kind = 'figure'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        for src in srcs {
+            assert!(src.starts_with('/') && !src.starts_with("//"), "{src} must be a local path");
+            let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("public").join(&src[1..]);
+            assert!(file.is_file(), "{} is missing", file.display());
+        }
+    }
+
+    #[tokio::test]
+    async fn seeding_never_runs_twice() {
+        let (pool, _dir) = test_db::fresh().await;
+        seed_if_empty(&pool, 0).await.unwrap();
+        let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM comments").fetch_one(&pool).await.unwrap();
+        assert_eq!(seed_if_empty(&pool, 0).await.unwrap(), Seeded::Skipped);
+        let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM comments").fetch_one(&pool).await.unwrap();
+        assert_eq!(before, after);
+    }
+
+    #[tokio::test]
+    async fn a_database_with_any_content_is_left_alone() {
+        let (pool, _dir) = test_db::fresh().await;
+        sqlx::query("INSERT INTO users (name, name_key, created_at) VALUES ('a', 'a', 0)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert_eq!(seed_if_empty(&pool, 0).await.unwrap(), Seeded::Skipped);
+        let articles: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM articles").fetch_one(&pool).await.unwrap();
+        assert_eq!(articles, 0);
+    }
+}

@@ -1,0 +1,11 @@
+//! Everything that only exists on the server: configuration, state, SQL, routes.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod routes;
+pub mod state;
+pub mod time;
+
+pub use config::Config;
+pub use state::AppState;
