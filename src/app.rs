@@ -29,6 +29,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Title of the front page, and of any page that sets none.
+pub const DEFAULT_TITLE: &str = "今日 - 最好看的新闻,最实用的信息";
+
 /// The site facts (top bar, footer, canonical base) are loaded once per page view and shared.
 pub type FactsResource = Resource<Result<SiteFacts, AppError>>;
 
@@ -43,7 +46,7 @@ pub fn App() -> impl IntoView {
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
         <Link rel="manifest" href="/manifest.webmanifest" />
         <Title formatter=|text: String| {
-            if text.is_empty() { "今日 - 最好看的新闻,最实用的信息".to_owned() } else { format!("{text} - 今日") }
+            if text.is_empty() { DEFAULT_TITLE.to_owned() } else { format!("{text} - 今日") }
         } />
         <Router>
             <a class="skip-link" href="#main">"跳到正文"</a>

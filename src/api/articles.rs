@@ -1,4 +1,4 @@
-use crate::model::{AppError, Article, ArticlePage, ArticleId, Channel};
+use crate::model::{AppError, Article, ArticlePage};
 use leptos::prelude::*;
 
 /// How many articles the 热门 list shows.
@@ -7,6 +7,7 @@ pub const HOT_COUNT: i64 = 8;
 /// One page of the newest articles, of one channel or of all; with the 热门 list.
 #[server(endpoint = "articles/list")]
 pub async fn list_articles(channel: Option<String>, page: u32) -> Result<ArticlePage, AppError> {
+    use crate::model::Channel;
     use crate::server::{db, AppState};
     let state = AppState::current()?;
     let tz = state.config.site.timezone;
@@ -14,18 +15,27 @@ pub async fn list_articles(channel: Option<String>, page: u32) -> Result<Article
         Some(slug) => Some(Channel::by_slug(slug).ok_or(AppError::NotFound)?.slug),
         None => None,
     };
-    let (articles, total_pages) =
-        db::articles::list(&state.pool, tz, channel, page).await.map_err(super::internal)?;
+    let (articles, total_pages) = db::articles::list(&state.pool, tz, channel, page)
+        .await
+        .map_err(super::internal)?;
     if page > total_pages {
         return Err(AppError::NotFound);
     }
-    let hot = db::articles::hot(&state.pool, tz, HOT_COUNT).await.map_err(super::internal)?;
-    Ok(ArticlePage { articles, page: page.max(1), total_pages, hot })
+    let hot = db::articles::hot(&state.pool, tz, HOT_COUNT)
+        .await
+        .map_err(super::internal)?;
+    Ok(ArticlePage {
+        articles,
+        page: page.max(1),
+        total_pages,
+        hot,
+    })
 }
 
 /// One article with its body. The id is taken as text so a malformed id is a 404, not a 400.
 #[server(endpoint = "articles/get")]
 pub async fn get_article(id: String) -> Result<Article, AppError> {
+    use crate::model::ArticleId;
     use crate::server::{db, AppState};
     let state = AppState::current()?;
     let id = ArticleId::parse(&id).ok_or(AppError::NotFound)?;

@@ -59,7 +59,13 @@ pub fn HotList(articles: Vec<ArticleSummary>) -> impl IntoView {
 /// 上一页 / 第N页 / 下一页 links. `base` is the list's path; page 1 has no query.
 #[component]
 pub fn Pager(base: String, page: u32, total_pages: u32) -> impl IntoView {
-    let href = move |p: u32| if p <= 1 { base.clone() } else { format!("{base}?page={p}") };
+    let href = move |p: u32| {
+        if p <= 1 {
+            base.clone()
+        } else {
+            format!("{base}?page={p}")
+        }
+    };
     view! {
         <nav class="pager" aria-label="分页">
             {(page > 1).then(|| view! { <a rel="prev" href=href(page - 1)>"上一页"</a> })}

@@ -31,6 +31,7 @@ pub fn PageMeta(
                 Suspend::new(async move {
                     let base = facts.await.map(|f| f.base_url).unwrap_or_default();
                     let url = format!("{base}{path}");
+                    let title = if title.is_empty() { crate::app::DEFAULT_TITLE.to_owned() } else { title };
                     view! {
                         <Link rel="canonical" href=url.clone() />
                         <Meta property="og:site_name" content="今日" />

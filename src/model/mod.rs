@@ -7,7 +7,7 @@ mod ids;
 mod site;
 mod user;
 
-pub use article::{Article, ArticlePage, Block, Channel, ArticleSummary, SitemapEntry, CHANNELS};
+pub use article::{Article, ArticlePage, ArticleSummary, Block, Channel, SitemapEntry, CHANNELS};
 pub use comment::{build_thread, Comment, CommentNode};
 pub use error::AppError;
 pub use ids::{ArticleId, CommentId, UserId};

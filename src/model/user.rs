@@ -50,12 +50,21 @@ mod tests {
 
     #[test]
     fn the_same_name_always_gets_the_same_colour() {
-        assert_eq!(Avatar::for_name("Sammie傻咪").color, Avatar::for_name("Sammie傻咪").color);
+        assert_eq!(
+            Avatar::for_name("Sammie傻咪").color,
+            Avatar::for_name("Sammie傻咪").color
+        );
     }
 
     #[test]
     fn different_names_use_more_than_one_colour() {
-        let names = ["善結仁義", "Sammie傻咪", "失意女魔王", "June六六六月", "Melan_小黑鸟"];
+        let names = [
+            "善結仁義",
+            "Sammie傻咪",
+            "失意女魔王",
+            "June六六六月",
+            "Melan_小黑鸟",
+        ];
         let colours: std::collections::HashSet<_> =
             names.iter().map(|n| Avatar::for_name(n).color).collect();
         assert!(colours.len() > 1);

@@ -1,0 +1,124 @@
+//! Starts the real application on a loopback port with its own temporary database.
+#![allow(dead_code)]
+
+use jinri::server::{cli, Config};
+use std::sync::Arc;
+
+pub struct TestServer {
+    pub base: String,
+    pub client: reqwest::Client,
+    /// Keeps a temporary database alive as long as the server.
+    pub dir: Option<tempfile::TempDir>,
+}
+
+pub const LEPTOS_TOML: &str = include_str!("../../Leptos.toml");
+
+/// Tests in one binary run one at a time (`--test-threads=1`, see scripts/test.sh): with
+/// several apps rendering in one process a request hung now and then, which a real server,
+/// one app per process, does not do (`many_concurrent_readers_all_get_their_pages` and the
+/// load benchmarks exercise one app under concurrency).
+///
+/// All test servers run on one multi-threaded runtime that lives as long as the test process,
+/// as in production (one runtime, many concurrent requests). Each test's own runtime only
+/// drives its client, so a finished test cannot take a server's tasks down with it.
+fn server_runtime() -> &'static tokio::runtime::Runtime {
+    static RT: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    })
+}
+
+/// A server on 127.0.0.1:0 over a fresh database (seeded with the demo content).
+pub async fn spawn() -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = spawn_at(dir.path()).await;
+    server.dir = Some(dir);
+    server
+}
+
+/// A server over the database in folder `dir` (created if missing).
+pub async fn spawn_at(dir: &std::path::Path) -> TestServer {
+    let db = format!("sqlite://{}", dir.join("jinri.db").display());
+    let env = vec![
+        ("DATABASE_URL".to_owned(), db),
+        ("JINRI_SERVER_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
+        (
+            "JINRI_SITE_BASE_URL".to_owned(),
+            "https://jinri.test".to_owned(),
+        ),
+    ];
+    let config = Arc::new(Config::from_parts("Leptos.toml", LEPTOS_TOML, env).unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    server_runtime().spawn(async move {
+        let router = cli::app(config).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        tx.send(listener.local_addr().unwrap()).unwrap();
+        axum::serve(listener, router).await.unwrap()
+    });
+    let addr = rx.await.unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(20))
+        .build()
+        .unwrap();
+    TestServer {
+        base: format!("http://{addr}"),
+        client,
+        dir: None,
+    }
+}
+
+impl TestServer {
+    /// GET a path; returns the status and the body with Leptos' hydration markers removed,
+    /// so assertions read like the text a reader sees in the source.
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, strip_comments(&resp.text().await.unwrap()))
+    }
+
+    /// The id of the seed article, found through the sitemap.
+    pub async fn seed_article_path(&self) -> String {
+        let (_, html) = self.get("/channel/world").await;
+        let title = "乌克兰局势紧张之际,拜登普京通话:相约面谈(图)";
+        let at = html.find(title).expect("seed article listed under 国际");
+        let before = &html[..at];
+        let start = before.rfind("/article/").unwrap();
+        let end = start + before[start..].find('"').unwrap();
+        before[start..end].to_owned()
+    }
+}
+
+/// Removes `<!-- … -->` and `<!>` markers.
+pub fn strip_comments(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    loop {
+        match (rest.find("<!--"), rest.find("<!>")) {
+            (Some(c), m) if m.is_none_or(|m| c < m) => {
+                out.push_str(&rest[..c]);
+                match rest[c..].find("-->") {
+                    Some(end) => rest = &rest[c + end + 3..],
+                    None => return out,
+                }
+            }
+            (_, Some(m)) => {
+                out.push_str(&rest[..m]);
+                rest = &rest[m + 3..];
+            }
+            _ => {
+                out.push_str(rest);
+                return out;
+            }
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! The reader's pages over HTTP, against the real server with a temporary database.
+#![cfg(feature = "ssr")]
+
+mod common;
+
+const SEED_TITLE: &str = "乌克兰局势紧张之际,拜登普京通话:相约面谈(图)";
+
+#[tokio::test]
+async fn the_front_page_shows_the_top_bar_slogan_channels_and_latest_articles() {
+    let s = common::spawn().await;
+    let (status, html) = s.get("/").await;
+    assert_eq!(status, 200);
+    for expected in [
+        "<html lang=\"zh-CN\"",
+        "最好看的新闻,最实用的信息",
+        "20.1°C-21.3°C",
+        "澳元 : 人民币=4.73",
+        "悉尼",
+        "href=\"/app\"",
+        "href=\"/channel/au\"",
+        "href=\"/channel/china\"",
+        "href=\"/channel/world\"",
+        "热门",
+        "<title>今日 - 最好看的新闻,最实用的信息</title>",
+        "<meta name=\"description\"",
+        "<link href=\"https://jinri.test/\" rel=\"canonical\">",
+        "下一页",
+    ] {
+        assert!(html.contains(expected), "front page lacks {expected:?}");
+    }
+    // Ten articles on a page, each with thumbnail, date, source and comment count.
+    assert_eq!(html.matches("class=\"article-item\"").count(), 10);
+    assert_eq!(html.matches("来源: ").count(), 10);
+    assert!(html.matches("<img src=\"/images/articles/").count() >= 10);
+    // Today's date in the site's time zone, as 11月09日.
+    let today = chrono_today_sydney();
+    assert!(
+        html.contains(&today),
+        "front page lacks today's date {today}"
+    );
+}
+
+fn chrono_today_sydney() -> String {
+    use chrono::{Datelike, Utc};
+    let now = Utc::now().with_timezone(&chrono_tz::Australia::Sydney);
+    format!("{:02}月{:02}日", now.month(), now.day())
+}
+
+#[tokio::test]
+async fn the_hot_list_puts_the_most_commented_article_first() {
+    let s = common::spawn().await;
+    let (_, html) = s.get("/").await;
+    let hot = &html[html.find("id=\"hot-heading\"").unwrap()..];
+    let counts: Vec<i64> = hot
+        .split("class=\"hot-count\">")
+        .skip(1)
+        .map(|p| p[..p.find('评').unwrap()].parse().unwrap())
+        .collect();
+    assert!(counts.len() >= 5);
+    assert!(
+        counts.windows(2).all(|w| w[0] >= w[1]),
+        "热门 must be ordered by comments: {counts:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_front_page_is_paged_and_a_page_past_the_end_is_not_found() {
+    let s = common::spawn().await;
+    let (_, first) = s.get("/").await;
+    let (status, second) = s.get("/?page=2").await;
+    assert_eq!(status, 200);
+    assert!(second.contains("上一页"));
+    let first_title = |html: &str| {
+        let at = html.find("class=\"item-title\"").unwrap();
+        let end = at + html[at..].find("</h2>").unwrap();
+        html[at..end].to_owned()
+    };
+    assert_ne!(first_title(&first), first_title(&second));
+    for bad in ["/?page=99", "/?page=0", "/?page=abc"] {
+        assert_eq!(s.get(bad).await.0, 404, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn a_channel_page_lists_only_its_channel_and_an_unknown_channel_is_not_found() {
+    let s = common::spawn().await;
+    let (status, html) = s.get("/channel/world").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(SEED_TITLE));
+    assert!(html.contains("<title>国际 - 今日</title>"));
+    let tags: Vec<&str> = html
+        .split("class=\"channel-tag\">")
+        .skip(1)
+        .map(|p| &p[..p.find('<').unwrap()])
+        .collect();
+    assert!(
+        !tags.is_empty() && tags.iter().all(|t| *t == "国际"),
+        "{tags:?}"
+    );
+    let (status, html) = s.get("/channel/sport").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("页面不存在"));
+}
+
+#[tokio::test]
+async fn the_seed_article_reads_as_the_seed_page_shows_it() {
+    let s = common::spawn().await;
+    let path = s.seed_article_path().await;
+    let (status, html) = s.get(&path).await;
+    assert_eq!(status, 200);
+    for expected in [
+        format!("<h1 class=\"article-title\">{SEED_TITLE}</h1>"),
+        "2021-04-14".to_owned(),
+        "来源: 纵相新闻".to_owned(),
+        ">原文链接</a>".to_owned(),
+        "评论5条".to_owned(),
+        "当地时间13日,拜登和普京再次通话".to_owned(),
+        "他认为,两国必须平等相待。".to_owned(),
+        format!("<figcaption>{SEED_TITLE} - 1</figcaption>"),
+        format!("<figcaption>{SEED_TITLE} - 2</figcaption>"),
+        format!("<figcaption>{SEED_TITLE} - 3</figcaption>"),
+        "今日评论".to_owned(),
+        "网友评论仅供其表达个人看法,并不表明网站立场。".to_owned(),
+        "最新评论(5)".to_owned(),
+        "it takes one to know one 哈哈🤣".to_owned(),
+        format!("<title>{SEED_TITLE} - 今日</title>"),
+        format!("<meta property=\"og:title\" content=\"{SEED_TITLE}\""),
+        "<meta property=\"og:type\" content=\"article\"".to_owned(),
+        format!("<link href=\"https://jinri.test{path}\" rel=\"canonical\">"),
+    ] {
+        assert!(html.contains(&expected), "article page lacks {expected:?}");
+    }
+    // Comments newest first, each with its avatar, name and date.
+    let names = [
+        "善結仁義",
+        "Sammie傻咪",
+        "失意女魔王",
+        "June六六六月",
+        "Melan_小黑鸟",
+    ];
+    let positions: Vec<usize> = names
+        .iter()
+        .map(|n| {
+            html.find(&format!("class=\"comment-author\">{n}<"))
+                .unwrap_or_else(|| panic!("{n} missing"))
+        })
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "comments must be newest first"
+    );
+    assert_eq!(html.matches("class=\"avatar\"").count(), 5);
+    assert!(html.contains(">2021-04-16 "));
+    // Paragraphs come before figures in the seed's order: paragraph 1, then figure 1.
+    let p1 = html.find("当地时间13日").unwrap();
+    let f1 = html.find(&format!("{SEED_TITLE} - 1")).unwrap();
+    let p2 = html.find("据俄总统网站13日发表的公报").unwrap();
+    assert!(p1 < f1 && f1 < p2);
+}
+
+#[tokio::test]
+async fn replies_are_nested_under_the_comment_they_answer() {
+    let s = common::spawn().await;
+    // The demo's busiest thread has replies; find an article page with a nested list.
+    let (_, xml) = s.get("/sitemap.xml").await;
+    let mut found = false;
+    for loc in xml
+        .split("<loc>")
+        .skip(1)
+        .map(|p| &p[..p.find("</loc>").unwrap()])
+    {
+        let Some(path) = loc.strip_prefix("https://jinri.test") else {
+            continue;
+        };
+        if !path.starts_with("/article/") {
+            continue;
+        }
+        let (_, html) = s.get(path).await;
+        if let Some(at) = html.find("<ol class=\"replies\">") {
+            assert!(
+                html[at..].contains("回复 @"),
+                "a reply says whom it answers"
+            );
+            found = true;
+            break;
+        }
+    }
+    assert!(found, "some demo article has replies");
+}
+
+#[tokio::test]
+async fn an_unknown_or_malformed_article_id_is_the_404_page() {
+    let s = common::spawn().await;
+    for path in [
+        "/article/999999",
+        "/article/abc",
+        "/article/0",
+        "/article/-1",
+        "/article/1.5",
+    ] {
+        let (status, html) = s.get(path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(html.contains("404 · 页面不存在"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_path_is_the_404_page() {
+    let s = common::spawn().await;
+    let (status, html) = s.get("/no/such/page").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("页面不存在"));
+}
+
+#[tokio::test]
+async fn the_xml_sitemap_lists_the_front_page_channels_and_every_article() {
+    let s = common::spawn().await;
+    let resp = s
+        .client
+        .get(format!("{}/sitemap.xml", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/xml"));
+    let xml = resp.text().await.unwrap();
+    assert!(xml.contains("<loc>https://jinri.test/</loc>"));
+    for slug in ["au", "china", "world", "finance", "life"] {
+        assert!(xml.contains(&format!("<loc>https://jinri.test/channel/{slug}</loc>")));
+    }
+    let articles = xml.matches("<loc>https://jinri.test/article/").count();
+    let (_, html) = s.get("/sitemap").await;
+    assert_eq!(articles, html.matches("href=\"/article/").count());
+    assert!(articles >= 12);
+    let seed = s.seed_article_path().await;
+    assert!(xml.contains(&format!(
+        "<loc>https://jinri.test{seed}</loc><lastmod>2021-04-14</lastmod>"
+    )));
+}
+
+#[tokio::test]
+async fn every_footer_link_leads_to_a_real_page() {
+    let s = common::spawn().await;
+    let (_, html) = s.get("/").await;
+    let footer = &html[html.find("<footer").unwrap()..];
+    let links: Vec<&str> = footer
+        .split("href=\"")
+        .skip(1)
+        .map(|p| &p[..p.find('"').unwrap()])
+        .filter(|h| h.starts_with('/'))
+        .collect();
+    assert!(links.len() >= 5, "{links:?}");
+    for (link, heading) in
+        links
+            .iter()
+            .zip(["隐私条款", "联系我们", "商务合作", "加入我们", "网站地图"])
+    {
+        let (status, page) = s.get(link).await;
+        assert_eq!(status, 200, "{link}");
+        assert!(
+            page.contains(&format!("<h1>{heading}</h1>")),
+            "{link} lacks its heading"
+        );
+    }
+    for text in [
+        "隐私条款",
+        "联系我们",
+        "商务合作",
+        "加入我们",
+        "网站地图",
+        "友情链接",
+        "(02) 8999 8797",
+    ] {
+        assert!(footer.contains(text), "footer lacks {text}");
+    }
+    assert_eq!(s.get("/about/nothing").await.0, 404);
+    let (status, app) = s.get("/app").await;
+    assert_eq!(status, 200);
+    assert!(app.contains("添加到主屏幕"));
+}
+
+#[tokio::test]
+async fn robots_txt_points_to_the_sitemap() {
+    let s = common::spawn().await;
+    let (status, body) = s.get("/robots.txt").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Sitemap: https://jinri.test/sitemap.xml"));
+}
+
+#[tokio::test]
+async fn restarting_on_the_same_database_keeps_content_and_does_not_seed_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = common::spawn_at(dir.path()).await;
+    let (_, before) = first.get("/sitemap.xml").await;
+    let again = common::spawn_at(dir.path()).await;
+    let (_, after) = again.get("/sitemap.xml").await;
+    assert!(before.matches("<url>").count() > 12);
+    assert_eq!(before, after);
+}
+
+#[tokio::test]
+async fn many_concurrent_readers_all_get_their_pages() {
+    let s = common::spawn().await;
+    let seed = s.seed_article_path().await;
+    let paths = [
+        "/".to_owned(),
+        "/channel/au".to_owned(),
+        seed,
+        "/sitemap".to_owned(),
+        "/?page=2".to_owned(),
+    ];
+    let requests = (0..200).map(|i| {
+        let path = paths[i % paths.len()].clone();
+        let s = &s;
+        async move { s.get(&path).await.0 }
+    });
+    let statuses = futures::future::join_all(requests).await;
+    assert!(statuses.iter().all(|&st| st == 200), "{statuses:?}");
+}
