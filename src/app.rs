@@ -40,6 +40,13 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let facts: FactsResource = Resource::new(|| (), |_| get_site_facts());
     provide_context(facts);
+    // Marks the page once the browser bundle has taken over; end-to-end tests wait for it.
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "");
+        }
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/jinri.css" />

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! 今日 (Jinri): a Chinese-language community news site.
 //!
 //! One crate, two targets: with `ssr` it is the axum server (see `main.rs`), with

@@ -1,0 +1,31 @@
+import { expect, Page, ConsoleMessage } from '@playwright/test';
+
+export const SEED_TITLE = '乌克兰局势紧张之际,拜登普京通话:相约面谈(图)';
+
+/** Collects console errors/warnings and uncaught exceptions; hydration problems show up there. */
+export function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (m: ConsoleMessage) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  // Hostile text must never open a dialog; any dialog fails the test.
+  page.on('dialog', (d) => {
+    problems.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  return problems;
+}
+
+/** Path of the seed article, as linked from the 国际 channel. */
+export async function seedArticlePath(page: Page): Promise<string> {
+  await page.goto('/channel/world');
+  const href = await page.getByRole('link', { name: SEED_TITLE, exact: true }).first().getAttribute('href');
+  expect(href).toMatch(/^\/article\/\d+$/);
+  return href!;
+}
+
+/** Waits until the browser bundle has taken over the server-rendered page. */
+export async function waitForHydration(page: Page) {
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1, { timeout: 15_000 });
+}

@@ -1,0 +1,77 @@
+//! The server binary as an operator runs it: configuration errors, start-up, the facts command.
+#![cfg(feature = "ssr")]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn jinri(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jinri"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DATABASE_URL", format!("sqlite://{}", dir.join("jinri.db").display()))
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .env_remove("JINRI_CONFIG");
+    cmd
+}
+
+#[test]
+fn a_bad_configuration_value_stops_start_up_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    for (var, value, key) in [
+        ("JINRI_SITE_TIMEZONE", "Mars/Olympus", "site.timezone"),
+        ("LEPTOS_SITE_ADDR", "not-an-address", "server.addr"),
+        ("JINRI_DATABASE_SEED_DEMO", "maybe", "database.seed_demo"),
+        ("DATABASE_URL", "mysql://x", "database.url"),
+    ] {
+        let out = jinri(dir.path()).env(var, value).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{var}={value}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(key), "{var}={value}: {err}");
+    }
+}
+
+#[test]
+fn a_missing_configuration_file_named_by_jinri_config_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = jinri(dir.path()).env("JINRI_CONFIG", "/nonexistent/jinri.toml").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/jinri.toml"));
+}
+
+#[test]
+fn the_binary_prints_its_address_serves_pages_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = jinri(dir.path()).stdout(Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect("address printed").to_owned();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let status = rt.block_on(async {
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+        client.get(&url).send().await.unwrap().status().as_u16()
+    });
+    assert_eq!(status, 200);
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(code) = child.try_wait().unwrap() {
+            assert!(code.success(), "exit status {code}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "server did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn the_facts_command_sets_what_the_top_bar_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = jinri(dir.path()).args(["facts", "set", "weather", "18.2°C-24.6°C"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed = String::from_utf8_lossy(&jinri(dir.path()).arg("facts").output().unwrap().stdout).into_owned();
+    assert!(listed.contains("weather\t18.2°C-24.6°C"), "{listed}");
+    let out = jinri(dir.path()).args(["facts", "set", "humidity", "80%"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown fact"));
+}
