@@ -34,10 +34,7 @@ async fn the_front_page_shows_the_top_bar_slogan_channels_and_latest_articles() 
     assert!(html.matches("<img src=\"/images/articles/").count() >= 10);
     // Today's date in the site's time zone, as 11月09日.
     let today = chrono_today_sydney();
-    assert!(
-        html.contains(&today),
-        "front page lacks today's date {today}"
-    );
+    assert!(html.contains(&today), "front page lacks today's date {today}");
 }
 
 fn chrono_today_sydney() -> String {
@@ -51,16 +48,10 @@ async fn the_hot_list_puts_the_most_commented_article_first() {
     let s = common::spawn().await;
     let (_, html) = s.get("/").await;
     let hot = &html[html.find("id=\"hot-heading\"").unwrap()..];
-    let counts: Vec<i64> = hot
-        .split("class=\"hot-count\">")
-        .skip(1)
-        .map(|p| p[..p.find('评').unwrap()].parse().unwrap())
-        .collect();
+    let counts: Vec<i64> =
+        hot.split("class=\"hot-count\">").skip(1).map(|p| p[..p.find('评').unwrap()].parse().unwrap()).collect();
     assert!(counts.len() >= 5);
-    assert!(
-        counts.windows(2).all(|w| w[0] >= w[1]),
-        "热门 must be ordered by comments: {counts:?}"
-    );
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "热门 must be ordered by comments: {counts:?}");
 }
 
 #[tokio::test]
@@ -88,15 +79,8 @@ async fn a_channel_page_lists_only_its_channel_and_an_unknown_channel_is_not_fou
     assert_eq!(status, 200);
     assert!(html.contains(SEED_TITLE));
     assert!(html.contains("<title>国际 - 今日</title>"));
-    let tags: Vec<&str> = html
-        .split("class=\"channel-tag\">")
-        .skip(1)
-        .map(|p| &p[..p.find('<').unwrap()])
-        .collect();
-    assert!(
-        !tags.is_empty() && tags.iter().all(|t| *t == "国际"),
-        "{tags:?}"
-    );
+    let tags: Vec<&str> = html.split("class=\"channel-tag\">").skip(1).map(|p| &p[..p.find('<').unwrap()]).collect();
+    assert!(!tags.is_empty() && tags.iter().all(|t| *t == "国际"), "{tags:?}");
     let (status, html) = s.get("/channel/sport").await;
     assert_eq!(status, 404);
     assert!(html.contains("页面不存在"));
@@ -131,24 +115,12 @@ async fn the_seed_article_reads_as_the_seed_page_shows_it() {
         assert!(html.contains(&expected), "article page lacks {expected:?}");
     }
     // Comments newest first, each with its avatar, name and date.
-    let names = [
-        "善結仁義",
-        "Sammie傻咪",
-        "失意女魔王",
-        "June六六六月",
-        "Melan_小黑鸟",
-    ];
+    let names = ["善結仁義", "Sammie傻咪", "失意女魔王", "June六六六月", "Melan_小黑鸟"];
     let positions: Vec<usize> = names
         .iter()
-        .map(|n| {
-            html.find(&format!("class=\"comment-author\">{n}<"))
-                .unwrap_or_else(|| panic!("{n} missing"))
-        })
+        .map(|n| html.find(&format!("class=\"comment-author\">{n}<")).unwrap_or_else(|| panic!("{n} missing")))
         .collect();
-    assert!(
-        positions.windows(2).all(|w| w[0] < w[1]),
-        "comments must be newest first"
-    );
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "comments must be newest first");
     assert_eq!(html.matches("class=\"avatar\"").count(), 5);
     assert!(html.contains(">2021-04-16 "));
     // Paragraphs come before figures in the seed's order: paragraph 1, then figure 1.
@@ -164,11 +136,7 @@ async fn replies_are_nested_under_the_comment_they_answer() {
     // The demo's busiest thread has replies; find an article page with a nested list.
     let (_, xml) = s.get("/sitemap.xml").await;
     let mut found = false;
-    for loc in xml
-        .split("<loc>")
-        .skip(1)
-        .map(|p| &p[..p.find("</loc>").unwrap()])
-    {
+    for loc in xml.split("<loc>").skip(1).map(|p| &p[..p.find("</loc>").unwrap()]) {
         let Some(path) = loc.strip_prefix("https://jinri.test") else {
             continue;
         };
@@ -177,10 +145,7 @@ async fn replies_are_nested_under_the_comment_they_answer() {
         }
         let (_, html) = s.get(path).await;
         if let Some(at) = html.find("<ol class=\"replies\">") {
-            assert!(
-                html[at..].contains("回复 @"),
-                "a reply says whom it answers"
-            );
+            assert!(html[at..].contains("回复 @"), "a reply says whom it answers");
             found = true;
             break;
         }
@@ -191,13 +156,7 @@ async fn replies_are_nested_under_the_comment_they_answer() {
 #[tokio::test]
 async fn an_unknown_or_malformed_article_id_is_the_404_page() {
     let s = common::spawn().await;
-    for path in [
-        "/article/999999",
-        "/article/abc",
-        "/article/0",
-        "/article/-1",
-        "/article/1.5",
-    ] {
+    for path in ["/article/999999", "/article/abc", "/article/0", "/article/-1", "/article/1.5"] {
         let (status, html) = s.get(path).await;
         assert_eq!(status, 404, "{path}");
         assert!(html.contains("404 · 页面不存在"), "{path}");
@@ -215,17 +174,9 @@ async fn an_unknown_path_is_the_404_page() {
 #[tokio::test]
 async fn the_xml_sitemap_lists_the_front_page_channels_and_every_article() {
     let s = common::spawn().await;
-    let resp = s
-        .client
-        .get(format!("{}/sitemap.xml", s.base))
-        .send()
-        .await
-        .unwrap();
+    let resp = s.client.get(format!("{}/sitemap.xml", s.base)).send().await.unwrap();
     assert_eq!(resp.status(), 200);
-    assert!(resp.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("application/xml"));
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("application/xml"));
     let xml = resp.text().await.unwrap();
     assert!(xml.contains("<loc>https://jinri.test/</loc>"));
     for slug in ["au", "china", "world", "finance", "life"] {
@@ -236,9 +187,7 @@ async fn the_xml_sitemap_lists_the_front_page_channels_and_every_article() {
     assert_eq!(articles, html.matches("href=\"/article/").count());
     assert!(articles >= 12);
     let seed = s.seed_article_path().await;
-    assert!(xml.contains(&format!(
-        "<loc>https://jinri.test{seed}</loc><lastmod>2021-04-14</lastmod>"
-    )));
+    assert!(xml.contains(&format!("<loc>https://jinri.test{seed}</loc><lastmod>2021-04-14</lastmod>")));
 }
 
 #[tokio::test]
@@ -246,34 +195,17 @@ async fn every_footer_link_leads_to_a_real_page() {
     let s = common::spawn().await;
     let (_, html) = s.get("/").await;
     let footer = &html[html.find("<footer").unwrap()..];
-    let links: Vec<&str> = footer
-        .split("href=\"")
-        .skip(1)
-        .map(|p| &p[..p.find('"').unwrap()])
-        .filter(|h| h.starts_with('/'))
-        .collect();
+    let links: Vec<&str> =
+        footer.split("href=\"").skip(1).map(|p| &p[..p.find('"').unwrap()]).filter(|h| h.starts_with('/')).collect();
     assert!(links.len() >= 5, "{links:?}");
-    for (link, heading) in
-        links
-            .iter()
-            .zip(["隐私条款", "联系我们", "商务合作", "加入我们", "网站地图"])
+    for (link, heading) in links.iter().zip(["隐私条款", "联系我们", "商务合作", "加入我们", "网站地图"])
     {
         let (status, page) = s.get(link).await;
         assert_eq!(status, 200, "{link}");
-        assert!(
-            page.contains(&format!("<h1>{heading}</h1>")),
-            "{link} lacks its heading"
-        );
+        assert!(page.contains(&format!("<h1>{heading}</h1>")), "{link} lacks its heading");
     }
-    for text in [
-        "隐私条款",
-        "联系我们",
-        "商务合作",
-        "加入我们",
-        "网站地图",
-        "友情链接",
-        "(02) 8999 8797",
-    ] {
+    for text in ["隐私条款", "联系我们", "商务合作", "加入我们", "网站地图", "友情链接", "(02) 8999 8797"]
+    {
         assert!(footer.contains(text), "footer lacks {text}");
     }
     assert_eq!(s.get("/about/nothing").await.0, 404);
@@ -305,13 +237,7 @@ async fn restarting_on_the_same_database_keeps_content_and_does_not_seed_again()
 async fn many_concurrent_readers_all_get_their_pages() {
     let s = common::spawn().await;
     let seed = s.seed_article_path().await;
-    let paths = [
-        "/".to_owned(),
-        "/channel/au".to_owned(),
-        seed,
-        "/sitemap".to_owned(),
-        "/?page=2".to_owned(),
-    ];
+    let paths = ["/".to_owned(), "/channel/au".to_owned(), seed, "/sitemap".to_owned(), "/?page=2".to_owned()];
     let requests = (0..200).map(|i| {
         let path = paths[i % paths.len()].clone();
         let s = &s;

@@ -15,21 +15,12 @@ pub async fn list_articles(channel: Option<String>, page: u32) -> Result<Article
         Some(slug) => Some(Channel::by_slug(slug).ok_or(AppError::NotFound)?.slug),
         None => None,
     };
-    let (articles, total_pages) = db::articles::list(&state.pool, tz, channel, page)
-        .await
-        .map_err(super::internal)?;
+    let (articles, total_pages) = db::articles::list(&state.pool, tz, channel, page).await.map_err(super::internal)?;
     if page > total_pages {
         return Err(AppError::NotFound);
     }
-    let hot = db::articles::hot(&state.pool, tz, HOT_COUNT)
-        .await
-        .map_err(super::internal)?;
-    Ok(ArticlePage {
-        articles,
-        page: page.max(1),
-        total_pages,
-        hot,
-    })
+    let hot = db::articles::hot(&state.pool, tz, HOT_COUNT).await.map_err(super::internal)?;
+    Ok(ArticlePage { articles, page: page.max(1), total_pages, hot })
 }
 
 /// One article with its body. The id is taken as text so a malformed id is a 404, not a 400.

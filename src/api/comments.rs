@@ -6,7 +6,5 @@ use leptos::prelude::*;
 pub async fn list_comments(article_id: ArticleId) -> Result<Vec<Comment>, AppError> {
     use crate::server::{db, AppState};
     let state = AppState::current()?;
-    db::comments::list_for_article(&state.pool, state.config.site.timezone, article_id)
-        .await
-        .map_err(super::internal)
+    db::comments::list_for_article(&state.pool, state.config.site.timezone, article_id).await.map_err(super::internal)
 }

@@ -31,7 +31,5 @@ pub async fn get_site_facts() -> Result<SiteFacts, AppError> {
 pub async fn list_sitemap() -> Result<Vec<SitemapEntry>, AppError> {
     use crate::server::{db, AppState};
     let state = AppState::current()?;
-    db::articles::sitemap(&state.pool, state.config.site.timezone)
-        .await
-        .map_err(super::internal)
+    db::articles::sitemap(&state.pool, state.config.site.timezone).await.map_err(super::internal)
 }

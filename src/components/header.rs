@@ -10,11 +10,7 @@ pub fn SiteHeader() -> impl IntoView {
     let location = use_location();
     let current = move |href: &'static str| {
         let path = location.pathname.get();
-        let here = if href == "/" {
-            path == "/"
-        } else {
-            path.starts_with(href)
-        };
+        let here = if href == "/" { path == "/" } else { path.starts_with(href) };
         here.then_some("page")
     };
     view! {

@@ -11,31 +11,11 @@ pub struct Channel {
 }
 
 pub const CHANNELS: [Channel; 5] = [
-    Channel {
-        slug: "au",
-        name: "澳洲",
-        href: "/channel/au",
-    },
-    Channel {
-        slug: "china",
-        name: "中国",
-        href: "/channel/china",
-    },
-    Channel {
-        slug: "world",
-        name: "国际",
-        href: "/channel/world",
-    },
-    Channel {
-        slug: "finance",
-        name: "财经",
-        href: "/channel/finance",
-    },
-    Channel {
-        slug: "life",
-        name: "生活",
-        href: "/channel/life",
-    },
+    Channel { slug: "au", name: "澳洲", href: "/channel/au" },
+    Channel { slug: "china", name: "中国", href: "/channel/china" },
+    Channel { slug: "world", name: "国际", href: "/channel/world" },
+    Channel { slug: "finance", name: "财经", href: "/channel/finance" },
+    Channel { slug: "life", name: "生活", href: "/channel/life" },
 ];
 
 impl Channel {

@@ -29,10 +29,7 @@ pub struct CommentNode {
 /// Top-level comments stay newest first; replies read as a conversation, oldest first.
 /// A reply whose parent is not in the list is shown at the top level rather than lost.
 pub fn build_thread(newest_first: Vec<Comment>) -> Vec<CommentNode> {
-    let names: HashMap<CommentId, String> = newest_first
-        .iter()
-        .map(|c| (c.id, c.author.name.clone()))
-        .collect();
+    let names: HashMap<CommentId, String> = newest_first.iter().map(|c| (c.id, c.author.name.clone())).collect();
     let mut children: HashMap<CommentId, Vec<Comment>> = HashMap::new();
     let mut roots = Vec::new();
     for c in newest_first {
@@ -48,21 +45,11 @@ pub fn build_thread(newest_first: Vec<Comment>) -> Vec<CommentNode> {
     ) -> CommentNode {
         let mut kids = children.remove(&c.id).unwrap_or_default();
         kids.reverse();
-        let replies = kids
-            .into_iter()
-            .map(|k| attach(k, children, names))
-            .collect();
+        let replies = kids.into_iter().map(|k| attach(k, children, names)).collect();
         let reply_to = c.parent_id.and_then(|p| names.get(&p).cloned());
-        CommentNode {
-            comment: c,
-            reply_to,
-            replies,
-        }
+        CommentNode { comment: c, reply_to, replies }
     }
-    roots
-        .into_iter()
-        .map(|c| attach(c, &mut children, &names))
-        .collect()
+    roots.into_iter().map(|c| attach(c, &mut children, &names)).collect()
 }
 
 #[cfg(test)]
@@ -75,10 +62,7 @@ mod tests {
             id: CommentId(id),
             article_id: ArticleId(1),
             parent_id: parent.map(CommentId),
-            author: PublicUser {
-                id: UserId(id),
-                name: author.to_owned(),
-            },
+            author: PublicUser { id: UserId(id), name: author.to_owned() },
             body: format!("body {id}"),
             created: String::new(),
             created_iso: String::new(),
@@ -92,13 +76,7 @@ mod tests {
     #[test]
     fn top_level_comments_keep_newest_first_and_replies_read_oldest_first() {
         // Newest first: 5 (reply to 1), 4, 3 (reply to 1), 2 (reply to 3), 1.
-        let flat = vec![
-            c(5, Some(1), "e"),
-            c(4, None, "d"),
-            c(3, Some(1), "c"),
-            c(2, None, "b"),
-            c(1, None, "a"),
-        ];
+        let flat = vec![c(5, Some(1), "e"), c(4, None, "d"), c(3, Some(1), "c"), c(2, None, "b"), c(1, None, "a")];
         let thread = build_thread(flat);
         assert_eq!(ids(&thread), vec![4, 2, 1]);
         let first = &thread[2];
@@ -113,10 +91,7 @@ mod tests {
         assert_eq!(ids(&thread), vec![1]);
         assert_eq!(ids(&thread[0].replies), vec![2]);
         assert_eq!(ids(&thread[0].replies[0].replies), vec![3]);
-        assert_eq!(
-            thread[0].replies[0].replies[0].reply_to.as_deref(),
-            Some("b")
-        );
+        assert_eq!(thread[0].replies[0].replies[0].reply_to.as_deref(), Some("b"));
     }
 
     #[test]

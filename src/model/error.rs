@@ -24,10 +24,7 @@ pub enum AppError {
 
 impl AppError {
     pub fn validation(field: &str, message: impl fmt::Display) -> Self {
-        AppError::Validation {
-            field: field.to_owned(),
-            message: message.to_string(),
-        }
+        AppError::Validation { field: field.to_owned(), message: message.to_string() }
     }
 }
 
@@ -38,9 +35,7 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
         use leptos::server_fn::error::ServerFnErrorErr as E;
         match value {
             E::Request(m) | E::Deserialization(m) | E::Serialization(m) => AppError::Network(m),
-            E::Args(m) | E::MissingArg(m) => {
-                AppError::validation("request", format!("请求格式不正确: {m}"))
-            }
+            E::Args(m) | E::MissingArg(m) => AppError::validation("request", format!("请求格式不正确: {m}")),
             _ => AppError::Internal,
         }
     }

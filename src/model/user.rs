@@ -17,10 +17,8 @@ pub struct Avatar {
 }
 
 /// Colours dark enough for white text (contrast >= 4.5:1).
-const PALETTE: [&str; 10] = [
-    "#b3261e", "#8e3b9c", "#4a4fb3", "#1d6fa5", "#00796b", "#2e7d32", "#8a6d00", "#b55400",
-    "#6d4c41", "#546e7a",
-];
+const PALETTE: [&str; 10] =
+    ["#b3261e", "#8e3b9c", "#4a4fb3", "#1d6fa5", "#00796b", "#2e7d32", "#8a6d00", "#b55400", "#6d4c41", "#546e7a"];
 
 impl Avatar {
     pub fn for_name(name: &str) -> Self {
@@ -30,9 +28,8 @@ impl Avatar {
             .map(|c| c.to_uppercase().collect::<String>())
             .unwrap_or_else(|| "?".to_owned());
         // FNV-1a: tiny, stable across platforms and releases (unlike std's hasher).
-        let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
+        let hash =
+            name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
         let color = PALETTE[(hash % PALETTE.len() as u64) as usize];
         Avatar { initial, color }
     }
@@ -50,23 +47,13 @@ mod tests {
 
     #[test]
     fn the_same_name_always_gets_the_same_colour() {
-        assert_eq!(
-            Avatar::for_name("Sammie傻咪").color,
-            Avatar::for_name("Sammie傻咪").color
-        );
+        assert_eq!(Avatar::for_name("Sammie傻咪").color, Avatar::for_name("Sammie傻咪").color);
     }
 
     #[test]
     fn different_names_use_more_than_one_colour() {
-        let names = [
-            "善結仁義",
-            "Sammie傻咪",
-            "失意女魔王",
-            "June六六六月",
-            "Melan_小黑鸟",
-        ];
-        let colours: std::collections::HashSet<_> =
-            names.iter().map(|n| Avatar::for_name(n).color).collect();
+        let names = ["善結仁義", "Sammie傻咪", "失意女魔王", "June六六六月", "Melan_小黑鸟"];
+        let colours: std::collections::HashSet<_> = names.iter().map(|n| Avatar::for_name(n).color).collect();
         assert!(colours.len() > 1);
     }
 }

@@ -13,8 +13,7 @@ pub fn ArticlePage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let article = Resource::new(id, get_article);
     let comments = Resource::new(id, |id| async move {
-        let article =
-            crate::model::ArticleId::parse(&id).ok_or(crate::model::AppError::NotFound)?;
+        let article = crate::model::ArticleId::parse(&id).ok_or(crate::model::AppError::NotFound)?;
         list_comments(article).await
     });
     view! {

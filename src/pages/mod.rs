@@ -47,11 +47,7 @@ mod tests {
     #[test]
     fn a_malformed_page_number_is_not_found() {
         for bad in ["0", "-1", "abc", "", "01", "+2", "99999999999"] {
-            assert_eq!(
-                parse_page(Some(bad.into())),
-                Err(AppError::NotFound),
-                "{bad}"
-            );
+            assert_eq!(parse_page(Some(bad.into())), Err(AppError::NotFound), "{bad}");
         }
     }
 }

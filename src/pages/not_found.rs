@@ -6,8 +6,7 @@ use leptos_meta::Title;
 fn set_status(code: u16) {
     if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
         resp.set_status(
-            axum::http::StatusCode::from_u16(code)
-                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+            axum::http::StatusCode::from_u16(code).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
         );
     }
 }

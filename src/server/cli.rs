@@ -14,8 +14,7 @@ const USAGE: &str = "usage:
 pub async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,12 +25,7 @@ pub async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = match args
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
+    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         [] => serve(config).await,
         ["facts"] => facts(config, None).await,
         ["facts", "set", key, value] => facts(config, Some((key, value))).await,
@@ -53,24 +47,14 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Opens, migrates and (if empty and allowed) seeds the database.
 pub async fn open_database(config: &Config) -> Result<sqlx::SqlitePool, BoxError> {
-    let pool = db::connect(
-        &config.database_url,
-        config.max_connections,
-        Duration::from_millis(config.busy_timeout_ms),
-    )
-    .await
-    .map_err(|e| format!("cannot open database {}: {e}", config.database_url))?;
-    db::migrate(&pool)
+    let pool = db::connect(&config.database_url, config.max_connections, Duration::from_millis(config.busy_timeout_ms))
         .await
-        .map_err(|e| format!("database migration failed: {e}"))?;
+        .map_err(|e| format!("cannot open database {}: {e}", config.database_url))?;
+    db::migrate(&pool).await.map_err(|e| format!("database migration failed: {e}"))?;
     if config.seed_demo {
         match db::seed::seed_if_empty(&pool, time::now_unix()).await? {
             db::seed::Seeded::Inserted { articles, comments } => {
-                tracing::info!(
-                    articles,
-                    comments,
-                    "empty database filled with demo content"
-                )
+                tracing::info!(articles, comments, "empty database filled with demo content")
             }
             db::seed::Seeded::Skipped => {}
         }
@@ -89,23 +73,14 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .site_pkg_dir("pkg")
         .site_addr(config.addr)
         .env(env)
-        .reload_port(
-            std::env::var("LEPTOS_RELOAD_PORT")
-                .ok()
-                .and_then(|p| p.parse().ok())
-                .unwrap_or(3001),
-        )
+        .reload_port(std::env::var("LEPTOS_RELOAD_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3001))
         .build()
 }
 
 /// Builds the whole application around a database, as the server and the tests use it.
 pub async fn app(config: Arc<Config>) -> Result<axum::Router, BoxError> {
     let pool = open_database(&config).await?;
-    let state = AppState {
-        pool,
-        leptos_options: leptos_options(&config),
-        config,
-    };
+    let state = AppState { pool, leptos_options: leptos_options(&config), config };
     Ok(routes::router(state))
 }
 
@@ -123,9 +98,7 @@ async fn serve(config: Arc<Config>) -> Result<(), BoxError> {
         });
     println!("今日 Jinri is running at http://{addr}/");
     tracing::info!(%addr, "listening");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())
 }
 
@@ -135,8 +108,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };
@@ -161,10 +133,7 @@ async fn facts(config: Arc<Config>, set: Option<(&&str, &&str)>) -> Result<(), B
     }
     let all = db::facts::all(&pool).await?;
     for (key, meaning) in db::facts::FACTS {
-        println!(
-            "{key}\t{}\t({meaning})",
-            all.get(key).map(String::as_str).unwrap_or("-")
-        );
+        println!("{key}\t{}\t({meaning})", all.get(key).map(String::as_str).unwrap_or("-"));
     }
     Ok(())
 }

@@ -32,20 +32,13 @@ pub struct SiteConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read configuration file {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("configuration file {path} is not valid TOML: {message}")]
     Syntax { path: String, message: String },
     #[error("configuration key `{key}` is missing (set it in Leptos.toml or {env})")]
     Missing { key: String, env: String },
     #[error("configuration key `{key}` has a bad value {value:?}: {reason}")]
-    Invalid {
-        key: String,
-        value: String,
-        reason: String,
-    },
+    Invalid { key: String, value: String, reason: String },
 }
 
 /// Flattened `section.key` → value, with environment overrides applied.
@@ -59,10 +52,7 @@ impl Source {
         self.values
             .get(key)
             .map(String::as_str)
-            .ok_or_else(|| ConfigError::Missing {
-                key: key.to_owned(),
-                env: env_name(key),
-            })
+            .ok_or_else(|| ConfigError::Missing { key: key.to_owned(), env: env_name(key) })
     }
 
     fn string(&self, key: &str) -> Result<String, ConfigError> {
@@ -80,11 +70,7 @@ impl Source {
 
     fn invalid(&self, key: &str, value: &str, reason: &str) -> ConfigError {
         let from = self.origin.get(key).cloned().unwrap_or_default();
-        ConfigError::Invalid {
-            key: key.to_owned(),
-            value: value.to_owned(),
-            reason: format!("{reason} (from {from})"),
-        }
+        ConfigError::Invalid { key: key.to_owned(), value: value.to_owned(), reason: format!("{reason} (from {from})") }
     }
 }
 
@@ -95,21 +81,15 @@ pub fn env_name(key: &str) -> String {
 
 /// Environment variables that Leptos and sqlx users already know, and the key each sets.
 /// They win over the JINRI_ names.
-const WELL_KNOWN_ENV: [(&str, &str); 3] = [
-    ("LEPTOS_SITE_ADDR", "server.addr"),
-    ("LEPTOS_SITE_ROOT", "server.site_root"),
-    ("DATABASE_URL", "database.url"),
-];
+const WELL_KNOWN_ENV: [(&str, &str); 3] =
+    [("LEPTOS_SITE_ADDR", "server.addr"), ("LEPTOS_SITE_ROOT", "server.site_root"), ("DATABASE_URL", "database.url")];
 
 impl Config {
     /// Reads the file named by `JINRI_CONFIG` (default `Leptos.toml`) and the environment.
     pub fn load() -> Result<Config, ConfigError> {
         let path = std::env::var("JINRI_CONFIG").unwrap_or_else(|_| "Leptos.toml".to_owned());
         let text = if Path::new(&path).exists() {
-            std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
-                path: path.clone(),
-                source,
-            })?
+            std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?
         } else if std::env::var_os("JINRI_CONFIG").is_some() {
             return Err(ConfigError::Read {
                 path,
@@ -129,12 +109,9 @@ impl Config {
         text: &str,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Config, ConfigError> {
-        let table: toml::Table =
-            text.parse()
-                .map_err(|e: toml::de::Error| ConfigError::Syntax {
-                    path: path.to_owned(),
-                    message: e.to_string(),
-                })?;
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| ConfigError::Syntax { path: path.to_owned(), message: e.to_string() })?;
         let mut values = BTreeMap::new();
         let mut origin = BTreeMap::new();
         for (section, body) in &table {
@@ -181,49 +158,27 @@ impl Config {
 
         let database_url = src.string("database.url")?;
         if !database_url.starts_with("sqlite:") || database_url.contains(":memory:") {
-            return Err(src.invalid(
-                "database.url",
-                &database_url,
-                "must be a sqlite:// file URL",
-            ));
+            return Err(src.invalid("database.url", &database_url, "must be a sqlite:// file URL"));
         }
-        let max_connections: u32 =
-            src.parse("database.max_connections", "must be a whole number")?;
+        let max_connections: u32 = src.parse("database.max_connections", "must be a whole number")?;
         if !(1..=256).contains(&max_connections) {
-            return Err(src.invalid(
-                "database.max_connections",
-                &max_connections.to_string(),
-                "must be 1 to 256",
-            ));
+            return Err(src.invalid("database.max_connections", &max_connections.to_string(), "must be 1 to 256"));
         }
-        let base_url = src
-            .string("site.base_url")?
-            .trim_end_matches('/')
-            .to_owned();
+        let base_url = src.string("site.base_url")?.trim_end_matches('/').to_owned();
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(src.invalid(
-                "site.base_url",
-                &base_url,
-                "must start with http:// or https://",
-            ));
+            return Err(src.invalid("site.base_url", &base_url, "must start with http:// or https://"));
         }
         Ok(Config {
             addr: src.parse("server.addr", "must be an address such as 127.0.0.1:3000")?,
             site_root: src.string("server.site_root")?,
             database_url,
             max_connections,
-            busy_timeout_ms: src.parse(
-                "database.busy_timeout_ms",
-                "must be a whole number of milliseconds",
-            )?,
+            busy_timeout_ms: src.parse("database.busy_timeout_ms", "must be a whole number of milliseconds")?,
             seed_demo: src.parse("database.seed_demo", "must be true or false")?,
             site: SiteConfig {
                 name: src.string("site.name")?,
                 slogan: src.string("site.slogan")?,
-                timezone: src.parse(
-                    "site.timezone",
-                    "must be an IANA time zone such as Australia/Sydney",
-                )?,
+                timezone: src.parse("site.timezone", "must be an IANA time zone such as Australia/Sydney")?,
                 base_url,
                 phone: src.string("site.phone")?,
                 email_contact: src.string("site.email_contact")?,
@@ -261,10 +216,7 @@ mod tests {
     const FILE: &str = include_str!("../../Leptos.toml");
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -280,10 +232,7 @@ mod tests {
         let c = Config::from_parts(
             "Leptos.toml",
             FILE,
-            env(&[
-                ("JINRI_SITE_TIMEZONE", "Asia/Shanghai"),
-                ("JINRI_DATABASE_MAX_CONNECTIONS", "3"),
-            ]),
+            env(&[("JINRI_SITE_TIMEZONE", "Asia/Shanghai"), ("JINRI_DATABASE_MAX_CONNECTIONS", "3")]),
         )
         .unwrap();
         assert_eq!(c.site.timezone, chrono_tz::Asia::Shanghai);
@@ -308,56 +257,40 @@ mod tests {
 
     #[test]
     fn a_bad_value_names_its_key() {
-        let err = Config::from_parts(
-            "Leptos.toml",
-            FILE,
-            env(&[("JINRI_SITE_TIMEZONE", "Mars/Olympus")]),
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(err.contains("site.timezone"), "{err}");
-        assert!(err.contains("JINRI_SITE_TIMEZONE"), "{err}");
-        let err = Config::from_parts("Leptos.toml", FILE, env(&[("LEPTOS_SITE_ADDR", "nowhere")]))
+        let err = Config::from_parts("Leptos.toml", FILE, env(&[("JINRI_SITE_TIMEZONE", "Mars/Olympus")]))
             .unwrap_err()
             .to_string();
+        assert!(err.contains("site.timezone"), "{err}");
+        assert!(err.contains("JINRI_SITE_TIMEZONE"), "{err}");
+        let err =
+            Config::from_parts("Leptos.toml", FILE, env(&[("LEPTOS_SITE_ADDR", "nowhere")])).unwrap_err().to_string();
         assert!(err.contains("server.addr"), "{err}");
     }
 
     #[test]
     fn a_missing_key_names_its_key_and_variable() {
         let text = FILE.replace("slogan =", "# slogan =");
-        let err = Config::from_parts("Leptos.toml", &text, env(&[]))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("site.slogan") && err.contains("JINRI_SITE_SLOGAN"),
-            "{err}"
-        );
+        let err = Config::from_parts("Leptos.toml", &text, env(&[])).unwrap_err().to_string();
+        assert!(err.contains("site.slogan") && err.contains("JINRI_SITE_SLOGAN"), "{err}");
     }
 
     #[test]
     fn an_unknown_key_is_refused() {
         let text = format!("{FILE}\n[extra]\ncolour = \"red\"\n");
-        let err = Config::from_parts("Leptos.toml", &text, env(&[]))
-            .unwrap_err()
-            .to_string();
+        let err = Config::from_parts("Leptos.toml", &text, env(&[])).unwrap_err().to_string();
         assert!(err.contains("extra.colour"), "{err}");
     }
 
     #[test]
     fn broken_toml_is_reported_with_the_file_name() {
-        let err = Config::from_parts("my.toml", "[server\naddr=", env(&[]))
-            .unwrap_err()
-            .to_string();
+        let err = Config::from_parts("my.toml", "[server\naddr=", env(&[])).unwrap_err().to_string();
         assert!(err.contains("my.toml"), "{err}");
     }
 
     #[test]
     fn only_sqlite_files_are_accepted_as_database() {
         for url in ["postgres://x", "sqlite::memory:"] {
-            let err = Config::from_parts("Leptos.toml", FILE, env(&[("DATABASE_URL", url)]))
-                .unwrap_err()
-                .to_string();
+            let err = Config::from_parts("Leptos.toml", FILE, env(&[("DATABASE_URL", url)])).unwrap_err().to_string();
             assert!(err.contains("database.url"), "{err}");
         }
     }

@@ -9,9 +9,7 @@ pub fn now_unix() -> i64 {
 }
 
 fn local(tz: Tz, unix: i64) -> DateTime<Tz> {
-    tz.timestamp_opt(unix, 0)
-        .single()
-        .unwrap_or_else(|| tz.timestamp_opt(0, 0).unwrap())
+    tz.timestamp_opt(unix, 0).single().unwrap_or_else(|| tz.timestamp_opt(0, 0).unwrap())
 }
 
 /// `2021-04-14`
@@ -43,10 +41,7 @@ mod tests {
     #[test]
     fn dates_are_shown_in_the_site_time_zone() {
         // 2021-04-13 23:30 UTC is already the 14th in Sydney (UTC+10 in April).
-        let t = Utc
-            .with_ymd_and_hms(2021, 4, 13, 23, 30, 0)
-            .unwrap()
-            .timestamp();
+        let t = Utc.with_ymd_and_hms(2021, 4, 13, 23, 30, 0).unwrap().timestamp();
         assert_eq!(date(Sydney, t), "2021-04-14");
         assert_eq!(date_time(Sydney, t), "2021-04-14 09:30");
         assert_eq!(iso(Sydney, t), "2021-04-14T09:30:00+10:00");
@@ -55,10 +50,7 @@ mod tests {
 
     #[test]
     fn the_top_bar_date_pads_month_and_day() {
-        let t = Utc
-            .with_ymd_and_hms(2026, 11, 8, 14, 0, 0)
-            .unwrap()
-            .timestamp();
+        let t = Utc.with_ymd_and_hms(2026, 11, 8, 14, 0, 0).unwrap().timestamp();
         assert_eq!(month_day(Sydney, t), "11月09日");
     }
 }

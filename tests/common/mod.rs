@@ -23,13 +23,7 @@ pub const LEPTOS_TOML: &str = include_str!("../../Leptos.toml");
 /// drives its client, so a finished test cannot take a server's tasks down with it.
 fn server_runtime() -> &'static tokio::runtime::Runtime {
     static RT: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
-    RT.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap()
-    })
+    RT.get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap())
 }
 
 /// A server on 127.0.0.1:0 over a fresh database (seeded with the demo content).
@@ -46,10 +40,7 @@ pub async fn spawn_at(dir: &std::path::Path) -> TestServer {
     let env = vec![
         ("DATABASE_URL".to_owned(), db),
         ("JINRI_SERVER_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
-        (
-            "JINRI_SITE_BASE_URL".to_owned(),
-            "https://jinri.test".to_owned(),
-        ),
+        ("JINRI_SITE_BASE_URL".to_owned(), "https://jinri.test".to_owned()),
     ];
     let config = Arc::new(Config::from_parts("Leptos.toml", LEPTOS_TOML, env).unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -65,23 +56,14 @@ pub async fn spawn_at(dir: &std::path::Path) -> TestServer {
         .timeout(std::time::Duration::from_secs(20))
         .build()
         .unwrap();
-    TestServer {
-        base: format!("http://{addr}"),
-        client,
-        dir: None,
-    }
+    TestServer { base: format!("http://{addr}"), client, dir: None }
 }
 
 impl TestServer {
     /// GET a path; returns the status and the body with Leptos' hydration markers removed,
     /// so assertions read like the text a reader sees in the source.
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let resp = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap();
+        let resp = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
         let status = resp.status().as_u16();
         (status, strip_comments(&resp.text().await.unwrap()))
     }

@@ -86,24 +86,16 @@ pub async fn list(
         ),
     };
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
-    Ok((
-        rows.into_iter().map(|r| r.into_summary(tz)).collect(),
-        pages as u32,
-    ))
+    Ok((rows.into_iter().map(|r| r.into_summary(tz)).collect(), pages as u32))
 }
 
 /// The most commented articles (热门), newest first among equals.
-pub async fn hot(
-    pool: &SqlitePool,
-    tz: Tz,
-    limit: i64,
-) -> Result<Vec<ArticleSummary>, sqlx::Error> {
-    let rows: Vec<SummaryRow> = sqlx::query_as(summary_select!(
-        "ORDER BY a.comment_count DESC, a.published_at DESC LIMIT $1"
-    ))
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
+pub async fn hot(pool: &SqlitePool, tz: Tz, limit: i64) -> Result<Vec<ArticleSummary>, sqlx::Error> {
+    let rows: Vec<SummaryRow> =
+        sqlx::query_as(summary_select!("ORDER BY a.comment_count DESC, a.published_at DESC LIMIT $1"))
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
     Ok(rows.into_iter().map(|r| r.into_summary(tz)).collect())
 }
 
@@ -117,38 +109,24 @@ struct BlockRow {
 /// One whole article, or `None` if there is no such article.
 pub async fn get(pool: &SqlitePool, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx::Error> {
     let row: Option<(i64, Option<String>)> =
-        sqlx::query_as("SELECT id, original_url FROM articles WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(pool)
-            .await?;
+        sqlx::query_as("SELECT id, original_url FROM articles WHERE id = $1").bind(id.0).fetch_optional(pool).await?;
     let Some((_, original_url)) = row else {
         return Ok(None);
     };
-    let summary: SummaryRow = sqlx::query_as(summary_select!("WHERE a.id = $1"))
-        .bind(id.0)
-        .fetch_one(pool)
-        .await?;
-    let blocks: Vec<BlockRow> = sqlx::query_as(
-        "SELECT kind, body, caption FROM article_blocks WHERE article_id = $1 ORDER BY position",
-    )
-    .bind(id.0)
-    .fetch_all(pool)
-    .await?;
+    let summary: SummaryRow = sqlx::query_as(summary_select!("WHERE a.id = $1")).bind(id.0).fetch_one(pool).await?;
+    let blocks: Vec<BlockRow> =
+        sqlx::query_as("SELECT kind, body, caption FROM article_blocks WHERE article_id = $1 ORDER BY position")
+            .bind(id.0)
+            .fetch_all(pool)
+            .await?;
     let blocks = blocks
         .into_iter()
         .map(|b| match b.kind.as_str() {
-            "figure" => Block::Figure {
-                src: b.body,
-                caption: b.caption.unwrap_or_default(),
-            },
+            "figure" => Block::Figure { src: b.body, caption: b.caption.unwrap_or_default() },
             _ => Block::Paragraph(b.body),
         })
         .collect();
-    Ok(Some(Article {
-        summary: summary.into_summary(tz),
-        original_url,
-        blocks,
-    }))
+    Ok(Some(Article { summary: summary.into_summary(tz), original_url, blocks }))
 }
 
 /// Every article, newest first, for the sitemaps.

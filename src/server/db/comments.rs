@@ -22,10 +22,7 @@ impl CommentRow {
             id: CommentId(self.id),
             article_id: ArticleId(self.article_id),
             parent_id: self.parent_id.map(CommentId),
-            author: PublicUser {
-                id: UserId(self.author_id),
-                name: self.author_name,
-            },
+            author: PublicUser { id: UserId(self.author_id), name: self.author_name },
             body: self.body,
             created: time::date_time(tz, self.created_at),
             created_iso: time::iso(tz, self.created_at),
@@ -34,11 +31,7 @@ impl CommentRow {
 }
 
 /// Every visible comment of an article, newest first.
-pub async fn list_for_article(
-    pool: &SqlitePool,
-    tz: Tz,
-    article: ArticleId,
-) -> Result<Vec<Comment>, sqlx::Error> {
+pub async fn list_for_article(pool: &SqlitePool, tz: Tz, article: ArticleId) -> Result<Vec<Comment>, sqlx::Error> {
     let rows: Vec<CommentRow> = sqlx::query_as(
         "SELECT c.id, c.article_id, c.parent_id, c.author_id, u.name AS author_name, c.body, c.created_at \
          FROM comments c JOIN users u ON u.id = c.author_id \

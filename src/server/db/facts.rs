@@ -11,9 +11,7 @@ pub const FACTS: [(&str, &str); 3] = [
 ];
 
 pub async fn all(pool: &SqlitePool) -> Result<HashMap<String, String>, sqlx::Error> {
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM site_facts")
-        .fetch_all(pool)
-        .await?;
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM site_facts").fetch_all(pool).await?;
     Ok(rows.into_iter().collect())
 }
 

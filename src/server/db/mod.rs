@@ -14,11 +14,7 @@ use std::time::Duration;
 /// site relies on: WAL so readers never wait for the writer, synchronous=NORMAL (durable
 /// across a crash of the process; a power cut can lose the last transactions), foreign keys,
 /// and a busy timeout so writers queue instead of failing.
-pub async fn connect(
-    url: &str,
-    max_connections: u32,
-    busy_timeout: Duration,
-) -> Result<SqlitePool, sqlx::Error> {
+pub async fn connect(url: &str, max_connections: u32, busy_timeout: Duration) -> Result<SqlitePool, sqlx::Error> {
     let options = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -30,11 +26,7 @@ pub async fn connect(
             std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
         }
     }
-    SqlitePoolOptions::new()
-        .max_connections(max_connections)
-        .min_connections(1)
-        .connect_with(options)
-        .await
+    SqlitePoolOptions::new().max_connections(max_connections).min_connections(1).connect_with(options).await
 }
 
 /// Applies the migrations in `migrations/` that the database has not seen yet.
@@ -50,9 +42,7 @@ pub(crate) mod test_db {
     pub async fn fresh() -> (SqlitePool, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
-        let pool = super::connect(&url, 4, std::time::Duration::from_secs(5))
-            .await
-            .unwrap();
+        let pool = super::connect(&url, 4, std::time::Duration::from_secs(5)).await.unwrap();
         super::migrate(&pool).await.unwrap();
         (pool, dir)
     }

@@ -66,8 +66,7 @@ pub enum Seeded {
 
 /// Fills an empty database with the demo content, in one transaction.
 pub async fn seed_if_empty(pool: &SqlitePool, now: i64) -> Result<Seeded, SeedError> {
-    let articles: Vec<DemoArticle> =
-        serde_json::from_str(DEMO).map_err(|e| SeedError::Demo(e.to_string()))?;
+    let articles: Vec<DemoArticle> = serde_json::from_str(DEMO).map_err(|e| SeedError::Demo(e.to_string()))?;
     let mut tx = pool.begin().await?;
     let content: i64 = sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM articles) + (SELECT COUNT(*) FROM users) \
@@ -86,11 +85,7 @@ pub async fn seed_if_empty(pool: &SqlitePool, now: i64) -> Result<Seeded, SeedEr
             .execute(&mut *tx)
             .await?;
     }
-    for (key, value) in [
-        ("weather", "20.1°C-21.3°C"),
-        ("exchange_rate", "4.73"),
-        ("city", "悉尼"),
-    ] {
+    for (key, value) in [("weather", "20.1°C-21.3°C"), ("exchange_rate", "4.73"), ("city", "悉尼")] {
         sqlx::query("INSERT INTO site_facts (key, value, updated_at) VALUES ($1, $2, $3)")
             .bind(key)
             .bind(value)
@@ -107,23 +102,15 @@ pub async fn seed_if_empty(pool: &SqlitePool, now: i64) -> Result<Seeded, SeedEr
         }
     }
     tx.commit().await?;
-    Ok(Seeded::Inserted {
-        articles: articles.len(),
-        comments: comment_total,
-    })
+    Ok(Seeded::Inserted { articles: articles.len(), comments: comment_total })
 }
 
-async fn insert_article(
-    tx: &mut Transaction<'_, Sqlite>,
-    a: &DemoArticle,
-    now: i64,
-) -> Result<ArticleId, SeedError> {
+async fn insert_article(tx: &mut Transaction<'_, Sqlite>, a: &DemoArticle, now: i64) -> Result<ArticleId, SeedError> {
     let channel_id: Option<i64> = sqlx::query_scalar("SELECT id FROM channels WHERE slug = $1")
         .bind(&a.channel)
         .fetch_optional(&mut **tx)
         .await?;
-    let channel_id =
-        channel_id.ok_or_else(|| SeedError::Demo(format!("unknown channel {:?}", a.channel)))?;
+    let channel_id = channel_id.ok_or_else(|| SeedError::Demo(format!("unknown channel {:?}", a.channel)))?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO articles (channel_id, title, summary, source, original_url, published_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -144,21 +131,19 @@ async fn insert_article(
             DemoBlock::Figure(src) => {
                 figures += 1;
                 // Captions follow the paper's convention: "<title> - N".
-                (
-                    "figure",
-                    src.as_str(),
-                    Some(format!("{} - {figures}", a.title)),
-                )
+                ("figure", src.as_str(), Some(format!("{} - {figures}", a.title)))
             }
         };
-        sqlx::query("INSERT INTO article_blocks (article_id, position, kind, body, caption) VALUES ($1, $2, $3, $4, $5)")
-            .bind(id)
-            .bind(position as i64)
-            .bind(kind)
-            .bind(body)
-            .bind(caption)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO article_blocks (article_id, position, kind, body, caption) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(position as i64)
+        .bind(kind)
+        .bind(body)
+        .bind(caption)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(ArticleId(id))
 }
@@ -173,14 +158,12 @@ async fn user_id(
         return Ok(*id);
     }
     // Demo commenters have no password: nobody can sign in as them.
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (name, name_key, created_at) VALUES ($1, $2, $3) RETURNING id",
-    )
-    .bind(name)
-    .bind(name.to_lowercase())
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await?;
+    let id: i64 = sqlx::query_scalar("INSERT INTO users (name, name_key, created_at) VALUES ($1, $2, $3) RETURNING id")
+        .bind(name)
+        .bind(name.to_lowercase())
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
     users.insert(name.to_owned(), UserId(id));
     Ok(UserId(id))
 }
@@ -224,10 +207,7 @@ mod tests {
             .fetch_one(&pool)
             .await
             .unwrap();
-        let a = articles::get(&pool, Sydney, ArticleId(id))
-            .await
-            .unwrap()
-            .unwrap();
+        let a = articles::get(&pool, Sydney, ArticleId(id)).await.unwrap().unwrap();
         assert_eq!(a.summary.published_date, "2021-04-14");
         assert_eq!(a.summary.source, "纵相新闻");
         assert_eq!(a.summary.channel_name, "国际");
@@ -239,30 +219,14 @@ mod tests {
                 Block::Paragraph(_) => None,
             })
             .collect();
-        assert_eq!(
-            captions,
-            (1..=3)
-                .map(|i| format!("{SEED_TITLE} - {i}"))
-                .collect::<Vec<_>>()
-        );
-        let paragraphs = a
-            .blocks
-            .iter()
-            .filter(|b| matches!(b, Block::Paragraph(_)))
-            .count();
+        assert_eq!(captions, (1..=3).map(|i| format!("{SEED_TITLE} - {i}")).collect::<Vec<_>>());
+        let paragraphs = a.blocks.iter().filter(|b| matches!(b, Block::Paragraph(_))).count();
         assert_eq!(paragraphs, 18);
-        assert!(
-            matches!(&a.blocks[0], Block::Paragraph(p) if p.starts_with("当地时间13日,拜登和普京再次通话"))
-        );
+        assert!(matches!(&a.blocks[0], Block::Paragraph(p) if p.starts_with("当地时间13日,拜登和普京再次通话")));
         assert!(matches!(&a.blocks[1], Block::Figure { .. }));
 
-        let thread = comments::list_for_article(&pool, Sydney, ArticleId(id))
-            .await
-            .unwrap();
-        let who: Vec<_> = thread
-            .iter()
-            .map(|c| (c.author.name.as_str(), &c.created[..10]))
-            .collect();
+        let thread = comments::list_for_article(&pool, Sydney, ArticleId(id)).await.unwrap();
+        let who: Vec<_> = thread.iter().map(|c| (c.author.name.as_str(), &c.created[..10])).collect();
         assert_eq!(
             who,
             vec![
@@ -281,10 +245,8 @@ mod tests {
     async fn demo_articles_cover_at_least_three_channels_each_with_a_figure() {
         let (pool, _dir) = test_db::fresh().await;
         seed_if_empty(&pool, 0).await.unwrap();
-        let channels: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT channel_id) FROM articles")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let channels: i64 =
+            sqlx::query_scalar("SELECT COUNT(DISTINCT channel_id) FROM articles").fetch_one(&pool).await.unwrap();
         assert!(channels >= 3);
         let without_figure: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM articles a WHERE NOT EXISTS \
@@ -301,18 +263,10 @@ mod tests {
         let (pool, _dir) = test_db::fresh().await;
         seed_if_empty(&pool, 0).await.unwrap();
         let srcs: Vec<String> =
-            sqlx::query_scalar("SELECT body FROM article_blocks WHERE kind = 'figure'")
-                .fetch_all(&pool)
-                .await
-                .unwrap();
+            sqlx::query_scalar("SELECT body FROM article_blocks WHERE kind = 'figure'").fetch_all(&pool).await.unwrap();
         for src in srcs {
-            assert!(
-                src.starts_with('/') && !src.starts_with("//"),
-                "{src} must be a local path"
-            );
-            let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("public")
-                .join(&src[1..]);
+            assert!(src.starts_with('/') && !src.starts_with("//"), "{src} must be a local path");
+            let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("public").join(&src[1..]);
             assert!(file.is_file(), "{} is missing", file.display());
         }
     }
@@ -321,15 +275,9 @@ mod tests {
     async fn seeding_never_runs_twice() {
         let (pool, _dir) = test_db::fresh().await;
         seed_if_empty(&pool, 0).await.unwrap();
-        let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM comments")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM comments").fetch_one(&pool).await.unwrap();
         assert_eq!(seed_if_empty(&pool, 0).await.unwrap(), Seeded::Skipped);
-        let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM comments")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM comments").fetch_one(&pool).await.unwrap();
         assert_eq!(before, after);
     }
 
@@ -341,10 +289,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(seed_if_empty(&pool, 0).await.unwrap(), Seeded::Skipped);
-        let articles: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM articles")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let articles: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM articles").fetch_one(&pool).await.unwrap();
         assert_eq!(articles, 0);
     }
 }
