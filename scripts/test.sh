@@ -14,13 +14,26 @@ step "clippy (server and browser)"
 cargo clippy --features ssr --all-targets -- -D warnings
 cargo clippy --features hydrate --lib --target wasm32-unknown-unknown -- -D warnings
 
+logs="$(mktemp -d)"
+trap 'rm -rf "$logs"' EXIT
+
 step "Rust unit and integration tests"
 # One test at a time inside each binary: see tests/common/mod.rs.
-cargo test --features ssr -- --test-threads=1
+cargo test --features ssr -- --test-threads=1 2>&1 | tee "$logs/cargo.txt"
 
 step "release build"
 cargo leptos build --release
 
 step "Playwright (Chromium)"
 rm -rf target/e2e-data
-(cd end2end && npx playwright test)
+(cd end2end && npx playwright test) 2>&1 | tee "$logs/playwright.txt"
+
+# One closing line over both runners (each failure above has already stopped the script).
+rust=$(awk '/^test result:/ { n += $4 } END { print n + 0 }' "$logs/cargo.txt")
+e2e=$(awk '/^ +[0-9]+ passed/ { n += $1 } END { print n + 0 }' "$logs/playwright.txt")
+if [ "$rust" -eq 0 ] || [ "$e2e" -eq 0 ]; then
+  echo "no tests ran (rust: $rust, playwright: $e2e)" >&2
+  exit 1
+fi
+echo
+echo "tests: $((rust + e2e)) passed, 0 failed"
