@@ -1,9 +1,13 @@
 //! The HTML shell, the application and its route table.
 
+use crate::api::auth::me;
 use crate::api::site::get_site_facts;
 use crate::components::{SiteFooter, SiteHeader};
+use crate::model::PublicUser;
 use crate::model::{AppError, SiteFacts};
-use crate::pages::{AboutPage, AppPage, ArticlePage, ChannelPage, HomePage, NotFound, SitemapPage};
+use crate::pages::{
+    AboutPage, AppPage, ArticlePage, AuthActions, ChannelPage, HomePage, LoginPage, NotFound, RegisterPage, SitemapPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -35,11 +39,22 @@ pub const DEFAULT_TITLE: &str = "今日 - 最好看的新闻,最实用的信息"
 /// The site facts (top bar, footer, canonical base) are loaded once per page view and shared.
 pub type FactsResource = Resource<Result<SiteFacts, AppError>>;
 
+/// The signed-in reader (or `None`), reloaded after every login, registration and logout.
+pub type MeResource = Resource<Result<Option<PublicUser>, AppError>>;
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let facts: FactsResource = Resource::new(|| (), |_| get_site_facts());
     provide_context(facts);
+    let actions =
+        AuthActions { login: ServerAction::new(), register: ServerAction::new(), logout: ServerAction::new() };
+    provide_context(actions);
+    let me: MeResource = Resource::new(
+        move || (actions.login.version().get(), actions.register.version().get(), actions.logout.version().get()),
+        |_| me(),
+    );
+    provide_context(me);
     // Marks the page once the browser bundle has taken over; end-to-end tests wait for it.
     #[cfg(feature = "hydrate")]
     Effect::new(|_| {
@@ -66,6 +81,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sitemap") view=SitemapPage ssr=SsrMode::Async />
                     <Route path=path!("/about/:page") view=AboutPage ssr=SsrMode::Async />
                     <Route path=path!("/app") view=AppPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <SiteFooter />

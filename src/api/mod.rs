@@ -2,6 +2,7 @@
 //! Endpoints are stable and documented in README.md.
 
 pub mod articles;
+pub mod auth;
 pub mod comments;
 pub mod site;
 

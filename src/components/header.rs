@@ -1,7 +1,9 @@
-use crate::app::FactsResource;
-use crate::model::CHANNELS;
+use super::AvatarBadge;
+use crate::app::{FactsResource, MeResource};
+use crate::model::{encode_query, safe_next, CHANNELS};
+use crate::pages::AuthActions;
 use leptos::prelude::*;
-use leptos_router::hooks::use_location;
+use leptos_router::hooks::{use_location, use_query_map};
 
 /// Top bar (date, weather, exchange rate, city, app), masthead and channel navigation.
 #[component]
@@ -28,6 +30,7 @@ pub fn SiteHeader() -> impl IntoView {
                             })
                         })}
                     </Suspense>
+                    <UserArea />
                 </div>
             </div>
             <div class="wrap masthead">
@@ -44,5 +47,49 @@ pub fn SiteHeader() -> impl IntoView {
                 </div>
             </nav>
         </header>
+    }
+}
+
+/// 登录 / 注册 for visitors; avatar, name and 退出 for a signed-in reader.
+#[component]
+fn UserArea() -> impl IntoView {
+    let me = expect_context::<MeResource>();
+    let actions = expect_context::<AuthActions>();
+    let location = use_location();
+    let query = use_query_map();
+    // Where to come back to: this page, or on the sign-in pages the page that sent the reader there.
+    let here = Memo::new(move |_| {
+        let path = location.pathname.get();
+        if path == "/login" || path == "/register" {
+            safe_next(&query.read().get("next").unwrap_or_default())
+        } else {
+            format!("{path}{}", location.search.get())
+        }
+    });
+    view! {
+        <div class="user-area">
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match me.await {
+                        Ok(Some(user)) => view! {
+                            <span class="user">
+                                <AvatarBadge name=user.name.clone() />
+                                <span class="user-name">{user.name}</span>
+                            </span>
+                            <ActionForm action=actions.logout attr:class="logout-form">
+                                <input type="hidden" name="next" value=here />
+                                <button type="submit" class="link-button">"退出"</button>
+                            </ActionForm>
+                        }
+                        .into_any(),
+                        _ => view! {
+                            <a href=move || format!("/login?next={}", encode_query(&here.get()))>"登录"</a>
+                            <a href=move || format!("/register?next={}", encode_query(&here.get()))>"注册"</a>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
     }
 }

@@ -7,6 +7,8 @@ use std::fmt;
 pub enum AppError {
     #[error("请先登录")]
     Unauthorized,
+    #[error("请求来源不被允许")]
+    Forbidden,
     #[error("页面不存在")]
     NotFound,
     #[error("{message}")]

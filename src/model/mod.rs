@@ -1,5 +1,6 @@
 //! Types shared by the server and the browser. No I/O here.
 
+mod account;
 mod article;
 mod comment;
 mod error;
@@ -7,6 +8,9 @@ mod ids;
 mod site;
 mod user;
 
+pub use account::{
+    check_password_length, encode_query, safe_next, Username, NAME_MAX, NAME_MIN, PASSWORD_MAX, PASSWORD_MIN,
+};
 pub use article::{Article, ArticlePage, ArticleSummary, Block, Channel, SitemapEntry, CHANNELS};
 pub use comment::{build_thread, Comment, CommentNode};
 pub use error::AppError;

@@ -2,12 +2,14 @@
 
 mod about;
 mod article;
+mod auth;
 mod home;
 mod not_found;
 mod sitemap;
 
 pub use about::{AboutPage, AppPage};
 pub use article::ArticlePage;
+pub use auth::{AuthActions, LoginPage, RegisterPage};
 pub use home::{ChannelPage, HomePage};
 pub use not_found::{ErrorView, NotFound};
 pub use sitemap::SitemapPage;

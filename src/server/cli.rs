@@ -80,7 +80,8 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 /// Builds the whole application around a database, as the server and the tests use it.
 pub async fn app(config: Arc<Config>) -> Result<axum::Router, BoxError> {
     let pool = open_database(&config).await?;
-    let state = AppState { pool, leptos_options: leptos_options(&config), config };
+    let hasher = super::auth::Hasher::new(config.auth.hash_concurrency);
+    let state = AppState { pool, leptos_options: leptos_options(&config), config, hasher };
     Ok(routes::router(state))
 }
 
@@ -98,7 +99,10 @@ async fn serve(config: Arc<Config>) -> Result<(), BoxError> {
         });
     println!("今日 Jinri is running at http://{addr}/");
     tracing::info!(%addr, "listening");
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+    // Connection info gives abuse limits the client's address.
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     Ok(())
 }
 

@@ -12,7 +12,26 @@ pub struct Config {
     pub max_connections: u32,
     pub busy_timeout_ms: u64,
     pub seed_demo: bool,
+    pub auth: AuthConfig,
     pub site: SiteConfig,
+}
+
+#[derive(Clone, Debug)]
+pub struct AuthConfig {
+    pub session_idle_secs: i64,
+    pub session_max_secs: i64,
+    pub login_window_secs: i64,
+    pub login_failures_per_account: i64,
+    pub login_failures_per_ip: i64,
+    pub registrations_per_ip_per_hour: i64,
+    pub hash_concurrency: usize,
+}
+
+impl Config {
+    /// Served over https: cookies get `Secure` and the `__Host-` prefix.
+    pub fn https(&self) -> bool {
+        self.site.base_url.starts_with("https://")
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -66,6 +85,15 @@ impl Source {
     fn parse<T: std::str::FromStr>(&self, key: &str, what: &str) -> Result<T, ConfigError> {
         let v = self.raw(key)?.trim();
         v.parse().map_err(|_| self.invalid(key, v, what))
+    }
+
+    /// A whole number of at least 1.
+    fn positive(&self, key: &str) -> Result<i64, ConfigError> {
+        let n: i64 = self.parse(key, "must be a whole number")?;
+        if n < 1 {
+            return Err(self.invalid(key, &n.to_string(), "must be at least 1"));
+        }
+        Ok(n)
     }
 
     fn invalid(&self, key: &str, value: &str, reason: &str) -> ConfigError {
@@ -175,6 +203,15 @@ impl Config {
             max_connections,
             busy_timeout_ms: src.parse("database.busy_timeout_ms", "must be a whole number of milliseconds")?,
             seed_demo: src.parse("database.seed_demo", "must be true or false")?,
+            auth: AuthConfig {
+                session_idle_secs: src.positive("auth.session_idle_secs")?,
+                session_max_secs: src.positive("auth.session_max_secs")?,
+                login_window_secs: src.positive("auth.login_window_secs")?,
+                login_failures_per_account: src.positive("auth.login_failures_per_account")?,
+                login_failures_per_ip: src.positive("auth.login_failures_per_ip")?,
+                registrations_per_ip_per_hour: src.positive("auth.registrations_per_ip_per_hour")?,
+                hash_concurrency: src.positive("auth.hash_concurrency")? as usize,
+            },
             site: SiteConfig {
                 name: src.string("site.name")?,
                 slogan: src.string("site.slogan")?,
@@ -191,13 +228,20 @@ impl Config {
 }
 
 /// Every key the site reads. An unknown key is an error: a typo must not be silently ignored.
-pub const KEYS: [&str; 15] = [
+pub const KEYS: [&str; 22] = [
     "server.addr",
     "server.site_root",
     "database.url",
     "database.max_connections",
     "database.busy_timeout_ms",
     "database.seed_demo",
+    "auth.session_idle_secs",
+    "auth.session_max_secs",
+    "auth.login_window_secs",
+    "auth.login_failures_per_account",
+    "auth.login_failures_per_ip",
+    "auth.registrations_per_ip_per_hour",
+    "auth.hash_concurrency",
     "site.name",
     "site.slogan",
     "site.timezone",
@@ -272,6 +316,23 @@ mod tests {
         let text = FILE.replace("slogan =", "# slogan =");
         let err = Config::from_parts("Leptos.toml", &text, env(&[])).unwrap_err().to_string();
         assert!(err.contains("site.slogan") && err.contains("JINRI_SITE_SLOGAN"), "{err}");
+    }
+
+    #[test]
+    fn auth_limits_must_be_positive() {
+        let err = Config::from_parts("Leptos.toml", FILE, env(&[("JINRI_AUTH_LOGIN_WINDOW_SECS", "0")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("auth.login_window_secs"), "{err}");
+    }
+
+    #[test]
+    fn https_is_decided_by_the_public_address() {
+        let plain = Config::from_parts("Leptos.toml", FILE, env(&[])).unwrap();
+        assert!(!plain.https());
+        let tls =
+            Config::from_parts("Leptos.toml", FILE, env(&[("JINRI_SITE_BASE_URL", "https://jinri.example")])).unwrap();
+        assert!(tls.https());
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Everything that only exists on the server: configuration, state, SQL, routes.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod request;
 pub mod routes;
 pub mod state;
 pub mod time;

@@ -3,8 +3,9 @@
 use super::{db, AppState};
 use crate::app::{shell, App};
 use crate::model::CHANNELS;
-use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -23,7 +24,38 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(fallback_state.clone()),
             shell,
         ))
+        .layer(middleware::from_fn(same_origin_only))
         .with_state(state)
+}
+
+/// Refuses a state-changing request that a browser says came from another site: the
+/// `Origin` must name this host, or, without `Origin`, `Sec-Fetch-Site` must not say
+/// cross-site. Server functions carry no CSRF protection of their own.
+async fn same_origin_only(req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) || is_same_origin(req.headers()) {
+        return next.run(req).await;
+    }
+    tracing::warn!(path = %req.uri().path(), "cross-site request refused");
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "403 请求来源不被允许 (cross-site request refused)",
+    )
+        .into_response()
+}
+
+fn is_same_origin(headers: &HeaderMap) -> bool {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or("");
+        let authority = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+        return matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h));
+    }
+    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        Some(site) => site == "same-origin" || site == "none",
+        // Neither header: not a browser's cross-site request (curl, tests, old browsers).
+        None => true,
+    }
 }
 
 fn xml_escape(s: &str) -> String {
@@ -72,4 +104,37 @@ async fn sitemap_xml(State(state): State<AppState>) -> Response {
     }
     xml.push_str("</urlset>\n");
     ([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], xml).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn a_request_from_our_own_origin_passes() {
+        assert!(is_same_origin(&headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000")])));
+        assert!(is_same_origin(&headers(&[("host", "jinri.example"), ("origin", "https://jinri.example")])));
+        assert!(is_same_origin(&headers(&[("host", "jinri.example"), ("sec-fetch-site", "same-origin")])));
+        assert!(is_same_origin(&headers(&[("host", "jinri.example")])));
+    }
+
+    #[test]
+    fn a_request_from_another_site_is_refused() {
+        assert!(!is_same_origin(&headers(&[("host", "jinri.example"), ("origin", "https://evil.example")])));
+        assert!(!is_same_origin(&headers(&[("host", "jinri.example"), ("origin", "null")])));
+        assert!(!is_same_origin(&headers(&[
+            ("host", "jinri.example"),
+            ("origin", "https://jinri.example.evil.example")
+        ])));
+        assert!(!is_same_origin(&headers(&[("host", "jinri.example"), ("sec-fetch-site", "cross-site")])));
+        assert!(!is_same_origin(&headers(&[("host", "jinri.example"), ("sec-fetch-site", "same-site")])));
+    }
 }

@@ -11,6 +11,7 @@ pub struct AppState {
     pub pool: SqlitePool,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
+    pub hasher: super::auth::Hasher,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -28,27 +28,37 @@ fn server_runtime() -> &'static tokio::runtime::Runtime {
 
 /// A server on 127.0.0.1:0 over a fresh database (seeded with the demo content).
 pub async fn spawn() -> TestServer {
+    spawn_with(&[]).await
+}
+
+/// Like `spawn`, with configuration overrides (`JINRI_…` variables).
+pub async fn spawn_with(overrides: &[(&str, &str)]) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = spawn_at(dir.path()).await;
+    let mut server = spawn_at_with(dir.path(), overrides).await;
     server.dir = Some(dir);
     server
 }
 
 /// A server over the database in folder `dir` (created if missing).
 pub async fn spawn_at(dir: &std::path::Path) -> TestServer {
+    spawn_at_with(dir, &[]).await
+}
+
+pub async fn spawn_at_with(dir: &std::path::Path, overrides: &[(&str, &str)]) -> TestServer {
     let db = format!("sqlite://{}", dir.join("jinri.db").display());
-    let env = vec![
+    let mut env = vec![
         ("DATABASE_URL".to_owned(), db),
         ("JINRI_SERVER_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
         ("JINRI_SITE_BASE_URL".to_owned(), "https://jinri.test".to_owned()),
     ];
+    env.extend(overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let config = Arc::new(Config::from_parts("Leptos.toml", LEPTOS_TOML, env).unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel();
     server_runtime().spawn(async move {
         let router = cli::app(config).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         tx.send(listener.local_addr().unwrap()).unwrap();
-        axum::serve(listener, router).await.unwrap()
+        axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap()
     });
     let addr = rx.await.unwrap();
     let client = reqwest::Client::builder()
@@ -66,6 +76,16 @@ impl TestServer {
         let resp = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
         let status = resp.status().as_u16();
         (status, strip_comments(&resp.text().await.unwrap()))
+    }
+
+    /// POSTs a form to a server function as the browser bundle does (JSON reply).
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)], cookie: Option<&str>) -> reqwest::Response {
+        let mut req =
+            self.client.post(format!("{}{endpoint}", self.base)).form(form).header("accept", "application/json");
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        req.send().await.unwrap()
     }
 
     /// The id of the seed article, found through the sitemap.

@@ -3,7 +3,10 @@
 pub mod articles;
 pub mod comments;
 pub mod facts;
+pub mod limits;
 pub mod seed;
+pub mod sessions;
+pub mod users;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;

@@ -1,0 +1,203 @@
+//! Account input rules, shared by the browser (to pre-check a form) and the server (which
+//! re-checks everything). Messages are what the reader sees next to the field.
+
+use serde::{Deserialize, Serialize};
+
+pub const NAME_MIN: usize = 2;
+pub const NAME_MAX: usize = 20;
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MAX: usize = 128;
+
+/// Names nobody may take, compared ignoring case: they would pass for the site or its staff.
+const RESERVED: [&str; 16] = [
+    "admin",
+    "administrator",
+    "root",
+    "system",
+    "moderator",
+    "mod",
+    "staff",
+    "official",
+    "jinri",
+    "今日",
+    "今日澳洲",
+    "管理员",
+    "系统",
+    "版主",
+    "站长",
+    "官方",
+];
+
+/// A valid reader name: 2-20 characters after trimming and Unicode NFC, made of Chinese
+/// characters, Latin letters, digits, `_` and `-`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Username(String);
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32,
+        0x3400..=0x4DBF      // CJK Extension A
+        | 0x4E00..=0x9FFF    // CJK Unified Ideographs
+        | 0xF900..=0xFAFF    // CJK Compatibility Ideographs
+        | 0x20000..=0x2EBEF  // Extensions B-F
+        | 0x30000..=0x323AF) // Extensions G-H
+}
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Username, String> {
+        let name = normalize(raw.trim());
+        let len = name.chars().count();
+        if len < NAME_MIN {
+            return Err(format!("用户名至少 {NAME_MIN} 个字符"));
+        }
+        if len > NAME_MAX {
+            return Err(format!("用户名最多 {NAME_MAX} 个字符,现在是 {len} 个"));
+        }
+        if let Some(bad) = name.chars().find(|&c| !(is_han(c) || c.is_ascii_alphanumeric() || c == '_' || c == '-')) {
+            let shown = if bad.is_whitespace() { "空格".to_owned() } else { format!("“{bad}”") };
+            return Err(format!("用户名只能包含汉字、英文字母、数字、_ 和 -,不能包含{shown}"));
+        }
+        if RESERVED.contains(&name.to_lowercase().as_str()) {
+            return Err("这个用户名保留给本站使用,请换一个".to_owned());
+        }
+        Ok(Username(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The key names are unique by: the same name in another case is the same name.
+    pub fn key(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+/// NFC on the server, where it decides; the browser's pre-check skips it to keep the
+/// normalisation tables out of the wasm bundle (browsers send NFC text in practice).
+#[cfg(feature = "ssr")]
+fn normalize(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfc().collect()
+}
+
+#[cfg(not(feature = "ssr"))]
+fn normalize(s: &str) -> String {
+    s.to_owned()
+}
+
+/// Length rules of a new password. The common-password check runs on the server only.
+pub fn check_password_length(password: &str) -> Result<(), String> {
+    let len = password.chars().count();
+    if len < PASSWORD_MIN {
+        return Err(format!("密码至少 {PASSWORD_MIN} 个字符"));
+    }
+    if len > PASSWORD_MAX {
+        return Err(format!("密码最多 {PASSWORD_MAX} 个字符"));
+    }
+    Ok(())
+}
+
+/// Where to go after signing in: only a path on this site, never another site.
+pub fn safe_next(next: &str) -> String {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control() || c == '\\')
+        && next.len() <= 512;
+    if ok {
+        next.to_owned()
+    } else {
+        "/".to_owned()
+    }
+}
+
+/// Percent-encodes a query value (UTF-8 bytes; `/` kept for readable paths).
+pub fn encode_query(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seed_commenters_names_are_valid() {
+        for name in ["善結仁義", "Sammie傻咪", "June六六六月", "Melan_小黑鸟", "失意女魔王", "ab", "a-b_c9"]
+        {
+            assert_eq!(Username::parse(name).unwrap().as_str(), name);
+        }
+    }
+
+    #[test]
+    fn names_are_trimmed() {
+        assert_eq!(Username::parse("  小王  ").unwrap().as_str(), "小王");
+    }
+
+    #[test]
+    fn too_short_too_long_and_odd_characters_are_refused_with_a_reason() {
+        assert!(Username::parse("a").unwrap_err().contains("至少"));
+        assert!(Username::parse(" ").unwrap_err().contains("至少"));
+        assert!(Username::parse(&"长".repeat(21)).unwrap_err().contains("最多"));
+        assert!(Username::parse(&"长".repeat(20)).is_ok());
+        for bad in ["a b", "名字!", "<script>", "a.b", "ab\u{202e}", "名\u{200b}字", "😀😀"] {
+            assert!(Username::parse(bad).unwrap_err().contains("只能包含"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn reserved_names_are_refused_in_any_case() {
+        for name in ["admin", "ADMIN", "Admin", "管理员", "今日", "Jinri"] {
+            assert!(Username::parse(name).unwrap_err().contains("保留"), "{name}");
+        }
+    }
+
+    #[test]
+    fn names_differing_only_in_case_share_a_key() {
+        assert_eq!(Username::parse("Sammie傻咪").unwrap().key(), Username::parse("sammie傻咪").unwrap().key());
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn names_are_compared_after_nfc() {
+        // "é" written as e + combining accent is refused the same way as the composed form.
+        assert_eq!(Username::parse("cafe\u{301}").unwrap_err(), Username::parse("caf\u{e9}").unwrap_err());
+    }
+
+    #[test]
+    fn password_length_is_8_to_128_characters() {
+        assert!(check_password_length("1234567").is_err());
+        assert!(check_password_length("12345678").is_ok());
+        assert!(check_password_length("密码密码密码密码").is_ok());
+        assert!(check_password_length(&"x".repeat(128)).is_ok());
+        assert!(check_password_length(&"x".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(encode_query("/article/3?page=2&x=名"), "/article/3%3Fpage%3D2%26x%3D%E5%90%8D");
+    }
+
+    #[test]
+    fn only_same_site_paths_are_return_targets() {
+        assert_eq!(safe_next("/article/3"), "/article/3");
+        assert_eq!(safe_next("/?page=2"), "/?page=2");
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "",
+            "article/3",
+            "/\nx",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! Sign-in sessions. Only a hash of each token is stored.
+
+use crate::model::{PublicUser, UserId};
+use sqlx::SqlitePool;
+
+pub async fn create(pool: &SqlitePool, token_hash: &str, user: UserId, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)")
+        .bind(token_hash)
+        .bind(user.0)
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// The reader of a live session. A session idle for `idle_secs` or older than `max_secs` is
+/// deleted instead. `last_seen_at` is written at most once a minute per session.
+pub async fn find(
+    pool: &SqlitePool,
+    token_hash: &str,
+    now: i64,
+    idle_secs: i64,
+    max_secs: i64,
+) -> Result<Option<PublicUser>, sqlx::Error> {
+    let row: Option<(i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT u.id, u.name, s.created_at, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(pool)
+    .await?;
+    let Some((id, name, created, last_seen)) = row else { return Ok(None) };
+    if now - last_seen > idle_secs || now - created > max_secs {
+        delete(pool, token_hash).await?;
+        return Ok(None);
+    }
+    if now - last_seen >= 60 {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(now)
+            .bind(token_hash)
+            .execute(pool)
+            .await?;
+    }
+    Ok(Some(PublicUser { id: UserId(id), name }))
+}
+
+pub async fn delete(pool: &SqlitePool, token_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(pool).await?;
+    Ok(())
+}
+
+pub async fn count_for_user(pool: &SqlitePool, user: UserId) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1").bind(user.0).fetch_one(pool).await
+}

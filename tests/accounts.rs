@@ -1,0 +1,363 @@
+//! Registration, login, logout and sessions over HTTP, against the real server.
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use common::TestServer;
+use serde_json::Value;
+
+const GOOD_PASSWORD: &str = "今日新闻真好看2021";
+
+/// The `name=value` of the session cookie a response sets, with its attributes.
+fn set_cookie(resp: &reqwest::Response) -> Option<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.contains("jinri_session"))
+}
+
+fn cookie_pair(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn register(s: &TestServer, name: &str, password: &str) -> reqwest::Response {
+    s.call("/api/auth/register", &[("name", name), ("password", password), ("next", "/")], None).await
+}
+
+async fn login(s: &TestServer, name: &str, password: &str, cookie: Option<&str>) -> reqwest::Response {
+    s.call("/api/auth/login", &[("name", name), ("password", password), ("next", "/")], cookie).await
+}
+
+async fn me(s: &TestServer, cookie: &str) -> Value {
+    s.call("/api/auth/me", &[], Some(cookie)).await.json().await.unwrap()
+}
+
+/// Registers and returns the `name=token` cookie.
+async fn signed_up(s: &TestServer, name: &str) -> String {
+    let resp = register(s, name, GOOD_PASSWORD).await;
+    assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
+    cookie_pair(&set_cookie(&resp).expect("session cookie"))
+}
+
+async fn validation(resp: reqwest::Response) -> (u16, String, String) {
+    let status = resp.status().as_u16();
+    let body: Value = resp.json().await.unwrap();
+    let v = &body["Validation"];
+    (status, v["field"].as_str().unwrap_or_default().to_owned(), v["message"].as_str().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn registering_signs_the_reader_in_with_a_safe_cookie() {
+    let s = common::spawn().await;
+    let resp = register(&s, "Sammie傻咪2", GOOD_PASSWORD).await;
+    assert_eq!(resp.status(), 200);
+    let cookie = set_cookie(&resp).unwrap();
+    // The site is configured for https in tests: __Host- prefix and Secure.
+    assert!(cookie.starts_with("__Host-jinri_session="), "{cookie}");
+    for attr in ["HttpOnly", "SameSite=Lax", "Path=/", "Secure", "Max-Age="] {
+        assert!(cookie.contains(attr), "{cookie} lacks {attr}");
+    }
+    let token = cookie_pair(&cookie).split_once('=').unwrap().1.to_owned();
+    assert!(token.len() >= 43, "at least 128 random bits");
+    let who = me(&s, &cookie_pair(&cookie)).await;
+    assert_eq!(who["name"], "Sammie傻咪2");
+    // Only the hash of the token is stored.
+    let pool =
+        sqlx::SqlitePool::connect(&format!("sqlite://{}", s.dir.as_ref().unwrap().path().join("jinri.db").display()))
+            .await
+            .unwrap();
+    let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM sessions").fetch_all(&pool).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0], token);
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE name = 'Sammie傻咪2'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+}
+
+#[tokio::test]
+async fn over_plain_http_the_cookie_has_no_secure_flag() {
+    let s = common::spawn_with(&[("JINRI_SITE_BASE_URL", "http://127.0.0.1:3000")]).await;
+    let cookie = set_cookie(&register(&s, "plain_http", GOOD_PASSWORD).await).unwrap();
+    assert!(cookie.starts_with("jinri_session="), "{cookie}");
+    assert!(!cookie.contains("Secure"));
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+}
+
+#[tokio::test]
+async fn the_seed_commenters_names_are_accepted_and_a_name_taken_in_another_case_is_refused() {
+    let s = common::spawn().await;
+    // The seed's commenters exist already (demo content); new readers with such names work.
+    for name in ["善結仁義2", "June六六六月x", "Melan_小黑鸟2"] {
+        signed_up(&s, name).await;
+    }
+    let (status, field, message) = validation(register(&s, "melan_小黑鸟2", GOOD_PASSWORD).await).await;
+    assert_eq!((status, field.as_str()), (400, "name"));
+    assert!(message.contains("已被使用"), "{message}");
+    // A demo commenter's name is taken too.
+    let (_, field, _) = validation(register(&s, "SAMMIE傻咪", GOOD_PASSWORD).await).await;
+    assert_eq!(field, "name");
+}
+
+#[tokio::test]
+async fn each_invalid_name_is_refused_next_to_the_name_field() {
+    let s = common::spawn().await;
+    for (name, says) in [
+        ("a", "至少"),
+        ("   ", "至少"),
+        ("这是一个超过二十个字符的非常非常长的用户名字", "最多"),
+        ("a b", "只能包含"),
+        ("<script>", "只能包含"),
+        ("admin", "保留"),
+        ("管理员", "保留"),
+        ("今日", "保留"),
+    ] {
+        let (status, field, message) = validation(register(&s, name, GOOD_PASSWORD).await).await;
+        assert_eq!((status, field.as_str()), (400, "name"), "{name:?}");
+        assert!(message.contains(says), "{name:?}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn short_long_and_common_passwords_are_refused_next_to_the_password_field() {
+    let s = common::spawn().await;
+    let long = "x".repeat(129);
+    for (password, says) in [("1234567", "至少"), (long.as_str(), "最多"), ("password1", "常见"), ("iloveyou", "常见")]
+    {
+        let (status, field, message) = validation(register(&s, "new_reader", password).await).await;
+        assert_eq!((status, field.as_str()), (400, "password"), "{password:?}");
+        assert!(message.contains(says), "{password:?}: {message}");
+    }
+    signed_up(&s, "new_reader").await;
+}
+
+#[tokio::test]
+async fn unknown_name_and_wrong_password_get_the_same_answer() {
+    let s = common::spawn().await;
+    signed_up(&s, "reader_one").await;
+    let wrong = validation(login(&s, "reader_one", "not the password", None).await).await;
+    let unknown = validation(login(&s, "nobody_here", "not the password", None).await).await;
+    assert_eq!(wrong, unknown);
+    assert_eq!(wrong.0, 400);
+    // Demo commenters have no password and cannot be signed in as.
+    let demo = validation(login(&s, "善結仁義", "anything at all", None).await).await;
+    assert_eq!(demo, wrong);
+}
+
+#[tokio::test]
+async fn login_works_ignoring_case_and_issues_a_new_token_each_time() {
+    let s = common::spawn().await;
+    let first = signed_up(&s, "CaseReader").await;
+    let resp = login(&s, "casereader", GOOD_PASSWORD, Some(&first)).await;
+    assert_eq!(resp.status(), 200);
+    let second = cookie_pair(&set_cookie(&resp).unwrap());
+    assert_ne!(first, second, "a new token on every login");
+    assert_eq!(me(&s, &second).await["name"], "CaseReader");
+    // The browser's previous session was replaced, not left behind.
+    assert_eq!(me(&s, &first).await, Value::Null);
+}
+
+#[tokio::test]
+async fn too_many_failed_logins_lock_the_account_until_the_window_passes() {
+    let s =
+        common::spawn_with(&[("JINRI_AUTH_LOGIN_FAILURES_PER_ACCOUNT", "3"), ("JINRI_AUTH_LOGIN_WINDOW_SECS", "2")])
+            .await;
+    signed_up(&s, "locked_out").await;
+    for _ in 0..3 {
+        assert_eq!(login(&s, "locked_out", "wrong password!", None).await.status(), 400);
+    }
+    let resp = login(&s, "LOCKED_OUT", GOOD_PASSWORD, None).await;
+    assert_eq!(resp.status(), 429);
+    let retry: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry), "{retry}");
+    let body: Value = resp.json().await.unwrap();
+    assert!(body["RateLimited"]["retry_after_secs"].as_u64().is_some());
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(login(&s, "locked_out", GOOD_PASSWORD, None).await.status(), 200);
+}
+
+#[tokio::test]
+async fn failed_logins_from_one_address_are_limited_across_accounts() {
+    let s = common::spawn_with(&[("JINRI_AUTH_LOGIN_FAILURES_PER_IP", "4")]).await;
+    for i in 0..4 {
+        assert_eq!(login(&s, &format!("guess{i}"), "wrong password!", None).await.status(), 400);
+    }
+    assert_eq!(login(&s, "guess9", "wrong password!", None).await.status(), 429);
+}
+
+#[tokio::test]
+async fn registrations_per_address_are_limited_per_hour() {
+    let s = common::spawn_with(&[("JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR", "2")]).await;
+    signed_up(&s, "first_one").await;
+    signed_up(&s, "second_one").await;
+    let resp = register(&s, "third_one", GOOD_PASSWORD).await;
+    assert_eq!(resp.status(), 429);
+    let body: Value = resp.json().await.unwrap();
+    assert!(body["RateLimited"]["retry_after_secs"].as_u64().unwrap() > 3000);
+}
+
+#[tokio::test]
+async fn a_cross_site_post_is_refused_and_changes_nothing() {
+    let s = common::spawn().await;
+    let cross = s
+        .client
+        .post(format!("{}/api/auth/register", s.base))
+        .header("origin", "https://evil.example")
+        .form(&[("name", "csrf_victim"), ("password", GOOD_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), 403);
+    let sec_fetch = s
+        .client
+        .post(format!("{}/api/auth/register", s.base))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("name", "csrf_victim"), ("password", GOOD_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sec_fetch.status(), 403);
+    // Nothing was created: the name is still free.
+    signed_up(&s, "csrf_victim").await;
+    // A same-origin browser request passes.
+    let host = s.base.trim_start_matches("http://").to_owned();
+    let ok = s
+        .client
+        .post(format!("{}/api/auth/register", s.base))
+        .header("origin", format!("http://{host}"))
+        .header("accept", "application/json")
+        .form(&[("name", "same_origin"), ("password", GOOD_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+}
+
+#[tokio::test]
+async fn state_changing_endpoints_accept_only_post() {
+    let s = common::spawn().await;
+    for endpoint in ["/api/auth/register", "/api/auth/login", "/api/auth/logout"] {
+        let resp = s.client.get(format!("{}{endpoint}?name=x&password=y", s.base)).send().await.unwrap();
+        assert_eq!(resp.status(), 405, "{endpoint}");
+    }
+}
+
+#[tokio::test]
+async fn logout_deletes_the_session_on_the_server() {
+    let s = common::spawn().await;
+    let cookie = signed_up(&s, "leaving_soon").await;
+    let resp = s.call("/api/auth/logout", &[("next", "/")], Some(&cookie)).await;
+    assert_eq!(resp.status(), 200);
+    assert!(set_cookie(&resp).unwrap().contains("Max-Age=0"));
+    // Replaying the old cookie does not sign anyone in.
+    assert_eq!(me(&s, &cookie).await, Value::Null);
+}
+
+#[tokio::test]
+async fn a_session_survives_a_server_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = common::spawn_at(dir.path()).await;
+    let cookie = signed_up(&first, "stays_signed_in").await;
+    let again = common::spawn_at(dir.path()).await;
+    assert_eq!(me(&again, &cookie).await["name"], "stays_signed_in");
+}
+
+#[tokio::test]
+async fn an_idle_session_ends_after_the_configured_time() {
+    let s = common::spawn_with(&[("JINRI_AUTH_SESSION_IDLE_SECS", "1")]).await;
+    let cookie = signed_up(&s, "idle_reader").await;
+    assert_eq!(me(&s, &cookie).await["name"], "idle_reader");
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    assert_eq!(me(&s, &cookie).await, Value::Null);
+}
+
+#[tokio::test]
+async fn a_session_ends_after_its_absolute_lifetime() {
+    let s = common::spawn_with(&[("JINRI_AUTH_SESSION_MAX_SECS", "1")]).await;
+    let cookie = signed_up(&s, "short_lived").await;
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    assert_eq!(me(&s, &cookie).await, Value::Null);
+}
+
+/// A plain HTML form post, as a browser without JavaScript sends it.
+async fn form_post(s: &TestServer, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    s.client
+        .post(format!("{}{endpoint}", s.base))
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("referer", format!("{}/register", s.base))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn without_javascript_a_form_post_returns_to_the_page_it_came_from() {
+    let s = common::spawn().await;
+    let resp = form_post(
+        &s,
+        "/api/auth/register",
+        &[("name", "nojs_reader"), ("password", GOOD_PASSWORD), ("next", "/article/1")],
+    )
+    .await;
+    assert_eq!(resp.status(), 302);
+    assert_eq!(resp.headers()["location"], "/article/1");
+    assert!(set_cookie(&resp).is_some());
+    let resp = form_post(
+        &s,
+        "/api/auth/login",
+        &[("name", "nojs_reader"), ("password", GOOD_PASSWORD), ("next", "/channel/au")],
+    )
+    .await;
+    assert_eq!(resp.headers()["location"], "/channel/au");
+}
+
+#[tokio::test]
+async fn a_return_target_on_another_site_is_refused() {
+    let s = common::spawn().await;
+    for evil in ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"] {
+        let name = format!("r{}", evil.len());
+        let resp = form_post(
+            &s,
+            "/api/auth/register",
+            &[("name", name.as_str()), ("password", GOOD_PASSWORD), ("next", evil)],
+        )
+        .await;
+        assert_eq!(resp.status(), 302);
+        assert_eq!(resp.headers()["location"], "/", "{evil}");
+    }
+}
+
+#[tokio::test]
+async fn without_javascript_an_error_returns_to_the_form_with_the_message_and_the_name_typed() {
+    let s = common::spawn().await;
+    let resp =
+        form_post(&s, "/api/auth/register", &[("name", "名 字"), ("password", GOOD_PASSWORD), ("next", "/article/1")])
+            .await;
+    assert_eq!(resp.status(), 302);
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/register?next=/article/1&name="), "{location}");
+    assert!(!location.contains(GOOD_PASSWORD) && !location.contains("password="));
+    // The form page shows the message next to the name field and keeps the name.
+    let (status, html) = s.get(&location).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("value=\"名 字\""), "name kept");
+    let err = &html[html.find("id=\"name-error\"").unwrap()..];
+    assert!(err[..300].contains("只能包含"), "{}", &err[..300]);
+}
+
+#[tokio::test]
+async fn the_top_bar_shows_login_links_or_the_signed_in_reader() {
+    let s = common::spawn().await;
+    let (_, html) = s.get("/article/1").await;
+    assert!(html.contains("href=\"/login?next=/article/1\""));
+    assert!(html.contains("href=\"/register?next=/article/1\""));
+    let cookie = signed_up(&s, "TopBarReader").await;
+    let resp = s.client.get(format!("{}/article/1", s.base)).header("cookie", &cookie).send().await.unwrap();
+    let html = common::strip_comments(&resp.text().await.unwrap());
+    assert!(html.contains("class=\"user-name\">TopBarReader<"));
+    assert!(html.contains(">退出</button>"));
+    assert!(!html.contains("href=\"/login?next="));
+}
