@@ -4,7 +4,7 @@ import { seedArticlePath } from './helpers';
 
 test('no serious or critical accessibility violation on any page', async ({ page }) => {
   const article = await seedArticlePath(page);
-  for (const path of ['/', '/channel/finance', article, '/sitemap', '/about/privacy', '/app', '/no-such-page']) {
+  for (const path of ['/', '/channel/finance', article, '/sitemap', '/about/privacy', '/app', '/login', '/register', '/no-such-page']) {
     await page.goto(path);
     const result = await new AxeBuilder({ page }).analyze();
     const bad = result.violations
