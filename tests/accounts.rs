@@ -338,7 +338,8 @@ async fn without_javascript_an_error_returns_to_the_form_with_the_message_and_th
             .await;
     assert_eq!(resp.status(), 302);
     let location = resp.headers()["location"].to_str().unwrap().to_owned();
-    assert!(location.starts_with("/register?next=/article/1&name="), "{location}");
+    assert!(location.starts_with("/register?field=name&error="), "{location}");
+    assert!(location.contains("&next=/article/1&name=%E5%90%8D%20%E5%AD%97"), "{location}");
     assert!(!location.contains(GOOD_PASSWORD) && !location.contains("password="));
     // The form page shows the message next to the name field and keeps the name.
     let (status, html) = s.get(&location).await;

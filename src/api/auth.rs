@@ -11,7 +11,7 @@ pub async fn register(name: String, password: String, next: Option<String>) -> R
     use crate::server::{auth, db, request::Request, time};
     let req = Request::current()?;
     let next = safe_next(next.as_deref().unwrap_or("/"));
-    let form = |e: AppError| req.fail(e, "/register", &name, &next);
+    let form = |e: AppError| req.fail(e, "/register", &[("next", &next), ("name", &name)], "");
     let (state, now) = (&req.state, time::now_unix());
     let limit = state.config.auth.registrations_per_ip_per_hour;
     let ip = req.ip();
@@ -48,7 +48,7 @@ pub async fn login(name: String, password: String, next: Option<String>) -> Resu
     use crate::server::{db, request::Request, time};
     let req = Request::current()?;
     let next = safe_next(next.as_deref().unwrap_or("/"));
-    let form = |e: AppError| req.fail(e, "/login", &name, &next);
+    let form = |e: AppError| req.fail(e, "/login", &[("next", &next), ("name", &name)], "");
     let (state, now) = (&req.state, time::now_unix());
     let cfg = &state.config.auth;
     let key = Username::parse(&name).map(|u| u.key()).unwrap_or_else(|_| name.trim().to_lowercase());

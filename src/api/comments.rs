@@ -1,10 +1,169 @@
-use crate::model::{AppError, ArticleId, Comment};
+//! Comments: list, post (comment or reply), like, delete. Each committed change is published
+//! to the article's live stream (`/api/comments/stream`, see `server::routes`).
+
+use crate::model::{AppError, ArticleId, Comment, CommentId, CommentPage};
 use leptos::prelude::*;
 
-/// Every visible comment of an article, newest first (the page builds the thread).
+/// A page of an article's comments (`sort`: new, old or hot; `page` from 1).
 #[server(endpoint = "comments/list")]
-pub async fn list_comments(article_id: ArticleId) -> Result<Vec<Comment>, AppError> {
-    use crate::server::{db, AppState};
-    let state = AppState::current()?;
-    db::comments::list_for_article(&state.pool, state.config.site.timezone, article_id).await.map_err(super::internal)
+pub async fn list_comments(
+    article_id: ArticleId,
+    sort: Option<String>,
+    page: Option<u32>,
+) -> Result<CommentPage, AppError> {
+    use crate::model::Sort;
+    use crate::server::{db, request::Request};
+    let req = Request::current()?;
+    let state = &req.state;
+    let sort = match sort.as_deref() {
+        None | Some("") => Sort::New,
+        Some(s) => Sort::parse(s).ok_or_else(|| AppError::validation("sort", "排序方式只能是 new、old 或 hot"))?,
+    };
+    let viewer = req.user().await?.map(|u| u.id);
+    // The event id is read first: a change made while the page is read arrives again live,
+    // where it is merged by id, rather than being missed.
+    let last_event_id = db::comments::last_event_id(&state.pool, article_id).await.map_err(super::internal)?;
+    let total = db::comments::count(&state.pool, article_id).await.map_err(|_| AppError::NotFound)?;
+    let (comments, has_more) =
+        db::comments::page(&state.pool, state.config.site.timezone, article_id, sort, page.unwrap_or(1), viewer)
+            .await
+            .map_err(super::internal)?;
+    Ok(CommentPage { comments, total, has_more, last_event_id })
+}
+
+/// Posts a comment, or a reply when `parent_id` is given. Acknowledged only once committed.
+#[server(endpoint = "comments/post")]
+pub async fn post_comment(article_id: ArticleId, parent_id: Option<String>, body: String) -> Result<Comment, AppError> {
+    use crate::model::{Change, CommentBody, LiveEvent};
+    use crate::server::{db, request::Request, time};
+    let req = Request::current()?;
+    let parent = match parent_id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(p) => Some(CommentId::parse(p).ok_or(AppError::NotFound)?),
+    };
+    let back = format!("/article/{article_id}");
+    let reply = parent.map(|p| p.to_string()).unwrap_or_default();
+    let form = |e: AppError| req.fail(e, &back, &[("reply", &reply), ("body", &body)], "#comment-form");
+    let Some(user) = req.user().await? else { return Err(form(AppError::Unauthorized)) };
+    let state = &req.state;
+    let cfg = &state.config.comments;
+    let text = CommentBody::parse(&body, cfg.max_chars).map_err(|m| form(AppError::validation("body", m)))?;
+
+    let _order = state.write_order.lock().await;
+    let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await.map_err(super::internal)?;
+    let now = time::now_unix();
+    if let Some(last) = db::comments::last_post_at(&mut tx, user.id).await.map_err(super::internal)? {
+        let wait = last + cfg.min_interval_secs - now;
+        if wait > 0 {
+            return Err(form(AppError::RateLimited { retry_after_secs: wait as u64 }));
+        }
+    }
+    if let Some(p) = parent {
+        match db::comments::article_of(&mut tx, p).await.map_err(super::internal)? {
+            Some((a, _, _)) if a == article_id => {}
+            _ => return Err(form(AppError::validation("body", "要回复的评论不存在"))),
+        }
+    } else if !db::articles::exists(&mut tx, article_id).await.map_err(super::internal)? {
+        return Err(form(AppError::NotFound));
+    }
+    if let Some((previous, _)) = db::comments::latest_by(&mut tx, user.id, article_id).await.map_err(super::internal)? {
+        if previous == text.as_str() {
+            return Err(form(AppError::validation("body", "这条评论和您上一条评论相同,请不要重复发表")));
+        }
+    }
+    let id = db::comments::insert(&mut tx, article_id, parent, user.id, text.as_str(), now)
+        .await
+        .map_err(super::internal)?;
+    let event_id =
+        db::comments::record_event(&mut tx, article_id, "created", id, now).await.map_err(super::internal)?;
+    tx.commit().await.map_err(super::internal)?;
+
+    let tz = state.config.site.timezone;
+    let comment = db::comments::get(&state.pool, tz, id, Some(user.id))
+        .await
+        .map_err(super::internal)?
+        .ok_or(AppError::Internal)?;
+    let count = db::comments::count(&state.pool, article_id).await.map_err(super::internal)?;
+    state.hub.publish(LiveEvent {
+        id: event_id,
+        article_id,
+        comment_count: count,
+        change: Change::Created(comment.clone()),
+    });
+    req.redirect_plain_form(&format!("/article/{article_id}#c{id}"));
+    Ok(comment)
+}
+
+/// 点赞: likes a comment, or takes the like back. One like per reader per comment.
+#[server(endpoint = "comments/like")]
+pub async fn like_comment(comment_id: CommentId) -> Result<Comment, AppError> {
+    use crate::model::{Change, LiveEvent};
+    use crate::server::{db, request::Request, time};
+    let req = Request::current()?;
+    let state = &req.state;
+    let Some(user) = req.user().await? else { return Err(req.fail(AppError::Unauthorized, "/login", &[], "")) };
+    let _order = state.write_order.lock().await;
+    let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await.map_err(super::internal)?;
+    let Some((article, _, _)) = db::comments::article_of(&mut tx, comment_id).await.map_err(super::internal)? else {
+        return Err(req.fail(AppError::NotFound, "/", &[], ""));
+    };
+    let now = time::now_unix();
+    let (_, likes) = db::comments::toggle_like(&mut tx, comment_id, user.id, now).await.map_err(super::internal)?;
+    let event_id =
+        db::comments::record_event(&mut tx, article, "liked", comment_id, now).await.map_err(super::internal)?;
+    tx.commit().await.map_err(super::internal)?;
+    let count = db::comments::count(&state.pool, article).await.map_err(super::internal)?;
+    state.hub.publish(LiveEvent {
+        id: event_id,
+        article_id: article,
+        comment_count: count,
+        change: Change::Liked { comment_id, likes },
+    });
+    let comment = db::comments::get(&state.pool, state.config.site.timezone, comment_id, Some(user.id))
+        .await
+        .map_err(super::internal)?
+        .ok_or(AppError::NotFound)?;
+    req.redirect_plain_form(&format!("/article/{article}#c{comment_id}"));
+    Ok(comment)
+}
+
+/// Deletes the reader's own comment: it shows as 该评论已删除 and its replies stay.
+#[server(endpoint = "comments/delete")]
+pub async fn delete_comment(comment_id: CommentId) -> Result<Comment, AppError> {
+    use crate::model::{Change, LiveEvent};
+    use crate::server::{db, request::Request, time};
+    let req = Request::current()?;
+    let state = &req.state;
+    let Some(user) = req.user().await? else { return Err(req.fail(AppError::Unauthorized, "/login", &[], "")) };
+    let _order = state.write_order.lock().await;
+    let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await.map_err(super::internal)?;
+    let Some((article, author, deleted)) =
+        db::comments::article_of(&mut tx, comment_id).await.map_err(super::internal)?
+    else {
+        return Err(req.fail(AppError::NotFound, "/", &[], ""));
+    };
+    let back = format!("/article/{article}");
+    if author != user.id.0 {
+        return Err(req.fail(AppError::Forbidden, &back, &[], ""));
+    }
+    if !deleted {
+        let now = time::now_unix();
+        db::comments::soft_delete(&mut tx, comment_id, article, now).await.map_err(super::internal)?;
+        let event_id =
+            db::comments::record_event(&mut tx, article, "deleted", comment_id, now).await.map_err(super::internal)?;
+        tx.commit().await.map_err(super::internal)?;
+        let count = db::comments::count(&state.pool, article).await.map_err(super::internal)?;
+        state.hub.publish(LiveEvent {
+            id: event_id,
+            article_id: article,
+            comment_count: count,
+            change: Change::Deleted(comment_id),
+        });
+    }
+    let comment = db::comments::get(&state.pool, state.config.site.timezone, comment_id, Some(user.id))
+        .await
+        .map_err(super::internal)?
+        .ok_or(AppError::NotFound)?;
+    req.redirect_plain_form(&format!("{back}#c{comment_id}"));
+    Ok(comment)
 }

@@ -2,14 +2,16 @@
 
 mod article_list;
 mod avatar;
-mod comment_thread;
+mod comments;
 mod footer;
 mod header;
+#[cfg(feature = "hydrate")]
+mod live_client;
 mod page_meta;
 
 pub use article_list::{ArticleList, HotList, Pager};
 pub use avatar::AvatarBadge;
-pub use comment_thread::CommentThread;
+pub use comments::{comments_error, CommentsSection};
 pub use footer::SiteFooter;
 pub use header::SiteHeader;
 pub use page_meta::PageMeta;

@@ -5,6 +5,7 @@ mod article;
 mod comment;
 mod error;
 mod ids;
+mod live;
 mod site;
 mod user;
 
@@ -12,8 +13,11 @@ pub use account::{
     check_password_length, encode_query, safe_next, Username, NAME_MAX, NAME_MIN, PASSWORD_MAX, PASSWORD_MIN,
 };
 pub use article::{Article, ArticlePage, ArticleSummary, Block, Channel, SitemapEntry, CHANNELS};
-pub use comment::{build_thread, Comment, CommentNode};
+pub use comment::{
+    build_thread, merge_comment, upsert_comment, Comment, CommentNode, CommentPage, Sort, COMMENTS_PER_PAGE,
+};
 pub use error::AppError;
 pub use ids::{ArticleId, CommentId, UserId};
+pub use live::{linkify, Change, CommentBody, LiveEvent, Segment, BODY_MAX};
 pub use site::SiteFacts;
 pub use user::{Avatar, PublicUser};

@@ -1,47 +1,57 @@
 use super::error_view;
 use crate::api::articles::get_article;
 use crate::api::comments::list_comments;
-use crate::components::{CommentThread, PageMeta};
-use crate::model::{Article, Block};
+use crate::components::{comments_error, CommentsSection, PageMeta};
+use crate::model::{AppError, Article, ArticleId, Block, CommentPage, Sort};
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
-/// `/article/{id}`: the article, then 今日评论 with its comments.
+/// `/article/{id}`: the article, then 今日评论 with its live comments.
+/// `?sort=new|old|hot` orders the comments, `?page=N` shows a later page of them.
 #[component]
 pub fn ArticlePage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let article = Resource::new(id, get_article);
-    let comments = Resource::new(id, |id| async move {
-        let article = crate::model::ArticleId::parse(&id).ok_or(crate::model::AppError::NotFound)?;
-        list_comments(article).await
+    let comments_key = move || {
+        let q = query.read();
+        (id(), q.get("sort"), q.get("page"))
+    };
+    let comments = Resource::new(comments_key, |(id, sort, page)| async move {
+        let article = ArticleId::parse(&id).ok_or(AppError::NotFound)?;
+        let sort = match sort.as_deref() {
+            None | Some("") => Sort::New,
+            Some(s) => Sort::parse(s).ok_or(AppError::NotFound)?,
+        };
+        let page = super::parse_page(page)?;
+        let list = list_comments(article, Some(sort.as_str().to_owned()), Some(page)).await?;
+        Ok::<_, AppError>((sort, list))
     });
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"加载中…"</p> }>
+        <Transition fallback=|| view! { <p class="loading">"加载中…"</p> }>
             {move || Suspend::new(async move {
                 let article = match article.await {
                     Ok(a) => a,
                     Err(e) => return error_view(e),
                 };
-                let comments = match comments.await {
-                    Ok(c) => c,
-                    Err(e) => return error_view(e),
-                };
+                let comments = comments.await;
                 view! { <ArticleView article comments /> }.into_any()
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
 #[component]
-fn ArticleView(article: Article, comments: Vec<crate::model::Comment>) -> impl IntoView {
+fn ArticleView(article: Article, comments: Result<(Sort, CommentPage), AppError>) -> impl IntoView {
     let s = article.summary;
-    let count = comments.len();
+    let total = RwSignal::new(comments.as_ref().map_or(s.comment_count, |(_, p)| p.total));
     let image = article.blocks.iter().find_map(|b| match b {
         Block::Figure { src, .. } => Some(src.clone()),
         Block::Paragraph(_) => None,
     });
     let channel_href = format!("/channel/{}", s.channel_slug);
+    let article_id = s.id;
     view! {
         <PageMeta
             title=s.title.clone()
@@ -58,11 +68,11 @@ fn ArticleView(article: Article, comments: Vec<crate::model::Comment>) -> impl I
             <h1 class="article-title">{s.title}</h1>
             <p class="article-meta">
                 <time datetime=s.published_iso>{s.published_date}</time>
-                <span>"来源: "{s.source}</span>
+                <span>{format!("来源: {}", s.source)}</span>
                 {article.original_url.map(|u| view! {
                     <a href=u rel="nofollow noopener" target="_blank">"原文链接"</a>
                 })}
-                <a href="#comments">"评论"{count}"条"</a>
+                <a href="#comments" class="comment-count">{move || format!("评论{}条", total.get())}</a>
             </p>
             <div class="article-body">
                 {article
@@ -81,17 +91,9 @@ fn ArticleView(article: Article, comments: Vec<crate::model::Comment>) -> impl I
                     .collect_view()}
             </div>
         </article>
-        <section id="comments" class="comments-section" aria-labelledby="comments-heading">
-            <div class="comments-intro">
-                <h2 id="comments-heading">"今日评论"</h2>
-                <p class="disclaimer">"网友评论仅供其表达个人看法,并不表明网站立场。"</p>
-            </div>
-            <h3 class="comments-count">"最新评论("{count}")"</h3>
-            {if count == 0 {
-                view! { <p class="no-comments">"还没有评论。"</p> }.into_any()
-            } else {
-                view! { <CommentThread comments /> }.into_any()
-            }}
-        </section>
+        {match comments {
+            Ok((sort, page)) => view! { <CommentsSection article_id initial=page sort total /> }.into_any(),
+            Err(e) => comments_error(&e),
+        }}
     }
 }

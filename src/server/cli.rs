@@ -79,15 +79,29 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 
 /// Builds the whole application around a database, as the server and the tests use it.
 pub async fn app(config: Arc<Config>) -> Result<axum::Router, BoxError> {
+    Ok(routes::router(state(config).await?))
+}
+
+/// The application's state around its database.
+pub async fn state(config: Arc<Config>) -> Result<AppState, BoxError> {
     let pool = open_database(&config).await?;
     let hasher = super::auth::Hasher::new(config.auth.hash_concurrency);
-    let state = AppState { pool, leptos_options: leptos_options(&config), config, hasher };
-    Ok(routes::router(state))
+    let state = AppState {
+        pool,
+        leptos_options: leptos_options(&config),
+        config,
+        hasher,
+        hub: super::live::Hub::default(),
+        write_order: Arc::default(),
+    };
+    Ok(state)
 }
 
 async fn serve(config: Arc<Config>) -> Result<(), BoxError> {
     use axum::serve::ListenerExt;
-    let router = app(config.clone()).await?;
+    let state = state(config.clone()).await?;
+    let hub = state.hub.clone();
+    let router = routes::router(state);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("cannot listen on {} (server.addr): {e}", config.addr))?;
@@ -101,7 +115,11 @@ async fn serve(config: Arc<Config>) -> Result<(), BoxError> {
     tracing::info!(%addr, "listening");
     // Connection info gives abuse limits the client's address.
     axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Live streams never end by themselves: close them so in-flight requests can finish.
+            hub.close();
+        })
         .await?;
     Ok(())
 }

@@ -13,7 +13,14 @@ pub struct Config {
     pub busy_timeout_ms: u64,
     pub seed_demo: bool,
     pub auth: AuthConfig,
+    pub comments: CommentsConfig,
     pub site: SiteConfig,
+}
+
+#[derive(Clone, Debug)]
+pub struct CommentsConfig {
+    pub max_chars: usize,
+    pub min_interval_secs: i64,
 }
 
 #[derive(Clone, Debug)]
@@ -212,6 +219,10 @@ impl Config {
                 registrations_per_ip_per_hour: src.positive("auth.registrations_per_ip_per_hour")?,
                 hash_concurrency: src.positive("auth.hash_concurrency")? as usize,
             },
+            comments: CommentsConfig {
+                max_chars: src.positive("comments.max_chars")? as usize,
+                min_interval_secs: src.parse("comments.min_interval_secs", "must be a whole number of seconds")?,
+            },
             site: SiteConfig {
                 name: src.string("site.name")?,
                 slogan: src.string("site.slogan")?,
@@ -228,7 +239,7 @@ impl Config {
 }
 
 /// Every key the site reads. An unknown key is an error: a typo must not be silently ignored.
-pub const KEYS: [&str; 22] = [
+pub const KEYS: [&str; 24] = [
     "server.addr",
     "server.site_root",
     "database.url",
@@ -242,6 +253,8 @@ pub const KEYS: [&str; 22] = [
     "auth.login_failures_per_ip",
     "auth.registrations_per_ip_per_hour",
     "auth.hash_concurrency",
+    "comments.max_chars",
+    "comments.min_interval_secs",
     "site.name",
     "site.slogan",
     "site.timezone",

@@ -36,6 +36,13 @@ impl Request {
         self.parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
     }
 
+    /// Sends a plain form post on to `url`; calls from the bundle update the page in place.
+    pub fn redirect_plain_form(&self, url: &str) {
+        if self.is_plain_form() {
+            leptos_axum::redirect(url);
+        }
+    }
+
     pub fn set_cookie(&self, cookie: &str) {
         if let Ok(v) = HeaderValue::from_str(cookie) {
             self.response.append_header(header::SET_COOKIE, v);
@@ -43,22 +50,22 @@ impl Request {
     }
 
     /// Prepares an error reply. Calls from the bundle get the status that fits the error; a
-    /// plain form post is sent back to its form with the message and what the reader typed
-    /// (never the password), since a browser without JavaScript shows only pages.
-    pub fn fail(&self, error: AppError, form: &str, name: &str, next: &str) -> AppError {
+    /// plain form post is sent back to the page of its form (`path`, then `#anchor`) with the
+    /// message and what the reader typed (`keep`, never a password), since a browser without
+    /// JavaScript shows only pages.
+    pub fn fail(&self, error: AppError, path: &str, keep: &[(&str, &str)], anchor: &str) -> AppError {
         if self.is_plain_form() {
             let field = match &error {
                 AppError::Validation { field, .. } => field.as_str(),
                 _ => "form",
             };
             let q = crate::model::encode_query;
-            leptos_axum::redirect(&format!(
-                "{form}?next={}&name={}&field={}&error={}",
-                q(next),
-                q(name),
-                q(field),
-                q(&error.to_string())
-            ));
+            let mut url = format!("{path}?field={}&error={}", q(field), q(&error.to_string()));
+            for (k, v) in keep {
+                url.push_str(&format!("&{k}={}", q(v)));
+            }
+            url.push_str(anchor);
+            leptos_axum::redirect(&url);
         } else {
             let status = match &error {
                 AppError::Unauthorized => StatusCode::UNAUTHORIZED,

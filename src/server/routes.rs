@@ -2,15 +2,21 @@
 
 use super::{db, AppState};
 use crate::app::{shell, App};
-use crate::model::CHANNELS;
+use crate::model::{ArticleId, LiveEvent, CHANNELS};
+use axum::extract::Query;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::{self, Next};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use futures::StreamExt;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use tokio::sync::broadcast;
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -19,6 +25,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/sitemap.xml", get(sitemap_xml))
         .route("/robots.txt", get(robots_txt))
+        .route("/api/comments/stream", get(comment_stream))
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             move || provide_context(fallback_state.clone()),
@@ -60,6 +67,100 @@ fn is_same_origin(headers: &HeaderMap) -> bool {
 
 fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
+}
+
+#[derive(serde::Deserialize)]
+struct StreamQuery {
+    article_id: String,
+    after: Option<i64>,
+}
+
+/// `/api/comments/stream?article_id=N&after=M`: the article's comment changes as Server-Sent
+/// Events, starting after event `M` (or after the `Last-Event-ID` a reconnecting browser sends).
+async fn comment_stream(State(state): State<AppState>, Query(q): Query<StreamQuery>, headers: HeaderMap) -> Response {
+    let Some(article) = ArticleId::parse(&q.article_id) else {
+        return (StatusCode::NOT_FOUND, "no such article").into_response();
+    };
+    match db::comments::count(&state.pool, article).await {
+        Ok(_) => {}
+        Err(sqlx::Error::RowNotFound) => return (StatusCode::NOT_FOUND, "no such article").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "stream: article lookup failed");
+            return (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response();
+        }
+    }
+    let after = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<i64>().ok())
+        .or(q.after)
+        .unwrap_or(0)
+        .max(0);
+    let rx = state.hub.subscribe(article);
+    let closed = state.hub.closed();
+    let stream = live_events(state, article, after, rx).take_until(closed);
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(20))).into_response()
+}
+
+struct Follow {
+    state: AppState,
+    article: ArticleId,
+    last: i64,
+    rx: broadcast::Receiver<Arc<LiveEvent>>,
+    backlog: VecDeque<LiveEvent>,
+    replay: bool,
+}
+
+/// How many logged events one replay query reads.
+const REPLAY_BATCH: i64 = 500;
+
+/// The log after `after`, then the broadcast; back to the log whenever the broadcast overran.
+fn live_events(
+    state: AppState,
+    article: ArticleId,
+    after: i64,
+    rx: broadcast::Receiver<Arc<LiveEvent>>,
+) -> impl futures::Stream<Item = Result<Event, std::convert::Infallible>> {
+    let start = Follow { state, article, last: after, rx, backlog: VecDeque::new(), replay: true };
+    let first = futures::stream::once(async {
+        Ok(Event::default().retry(std::time::Duration::from_millis(1000)).comment("jinri"))
+    });
+    first.chain(futures::stream::unfold(start, |mut f| async move {
+        loop {
+            if f.replay && f.backlog.is_empty() {
+                let tz = f.state.config.site.timezone;
+                match db::comments::events_since(&f.state.pool, tz, f.article, f.last, REPLAY_BATCH).await {
+                    Ok(events) => {
+                        f.replay = events.len() as i64 == REPLAY_BATCH;
+                        f.backlog.extend(events);
+                    }
+                    Err(e) => {
+                        // End the stream: the browser reconnects and resumes from its last id.
+                        tracing::error!(error = %e, "stream: replay failed");
+                        return None;
+                    }
+                }
+            }
+            if let Some(ev) = f.backlog.pop_front() {
+                f.last = ev.id;
+                return Some((Ok(sse_event(&ev)), f));
+            }
+            match f.rx.recv().await {
+                Ok(ev) if ev.id > f.last => {
+                    f.last = ev.id;
+                    return Some((Ok(sse_event(&ev)), f));
+                }
+                Ok(_) => continue,
+                Err(broadcast::error::RecvError::Lagged(_)) => f.replay = true,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }))
+}
+
+fn sse_event(ev: &LiveEvent) -> Event {
+    let data = serde_json::to_string(ev).unwrap_or_default();
+    Event::default().id(ev.id.to_string()).event("comment").data(data)
 }
 
 async fn robots_txt(State(state): State<AppState>) -> impl IntoResponse {

@@ -12,6 +12,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
     pub hasher: super::auth::Hasher,
+    pub hub: super::live::Hub,
+    /// Held from the start of a comment write until its change is published, so changes reach
+    /// live streams in commit order (a stream skips ids it has passed).
+    pub write_order: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

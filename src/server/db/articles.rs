@@ -129,6 +129,12 @@ pub async fn get(pool: &SqlitePool, tz: Tz, id: ArticleId) -> Result<Option<Arti
     Ok(Some(Article { summary: summary.into_summary(tz), original_url, blocks }))
 }
 
+pub async fn exists(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, id: ArticleId) -> Result<bool, sqlx::Error> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM articles WHERE id = $1").bind(id.0).fetch_one(&mut **tx).await?;
+    Ok(n > 0)
+}
+
 /// Every article, newest first, for the sitemaps.
 pub async fn sitemap(pool: &SqlitePool, tz: Tz) -> Result<Vec<SitemapEntry>, sqlx::Error> {
     let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(

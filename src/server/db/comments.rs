@@ -1,6 +1,6 @@
-//! Reading and writing comments.
+//! Reading and writing comments, likes and the live event log.
 
-use crate::model::{ArticleId, Comment, CommentId, PublicUser, UserId};
+use crate::model::{ArticleId, Change, Comment, CommentId, LiveEvent, PublicUser, Sort, UserId, COMMENTS_PER_PAGE};
 use crate::server::time;
 use chrono_tz::Tz;
 use sqlx::{Sqlite, SqlitePool, Transaction};
@@ -14,6 +14,9 @@ struct CommentRow {
     author_name: String,
     body: String,
     created_at: i64,
+    deleted: bool,
+    like_count: i64,
+    liked: bool,
 }
 
 impl CommentRow {
@@ -23,25 +26,149 @@ impl CommentRow {
             article_id: ArticleId(self.article_id),
             parent_id: self.parent_id.map(CommentId),
             author: PublicUser { id: UserId(self.author_id), name: self.author_name },
-            body: self.body,
+            // A deleted comment's text never leaves the server.
+            body: if self.deleted { String::new() } else { self.body },
+            created_at: self.created_at,
             created: time::date_time(tz, self.created_at),
             created_iso: time::iso(tz, self.created_at),
+            likes: self.like_count,
+            deleted: self.deleted,
+            liked: self.liked,
         }
     }
 }
 
-/// Every visible comment of an article, newest first.
-pub async fn list_for_article(pool: &SqlitePool, tz: Tz, article: ArticleId) -> Result<Vec<Comment>, sqlx::Error> {
-    let rows: Vec<CommentRow> = sqlx::query_as(
-        "SELECT c.id, c.article_id, c.parent_id, c.author_id, u.name AS author_name, c.body, c.created_at \
-         FROM comments c JOIN users u ON u.id = c.author_id \
-         WHERE c.article_id = $1 AND c.deleted_at IS NULL \
-         ORDER BY c.created_at DESC, c.id DESC",
+/// Columns of a comment as `CommentRow` reads them; `$1` is the viewer (0 for a visitor).
+macro_rules! comment_select {
+    ($($tail:literal)*) => {
+        concat!(
+            "SELECT c.id, c.article_id, c.parent_id, c.author_id, u.name AS author_name, c.body, c.created_at, \
+             c.deleted_at IS NOT NULL AS deleted, c.like_count, \
+             EXISTS (SELECT 1 FROM comment_likes l WHERE l.comment_id = c.id AND l.user_id = $1) AS liked \
+             FROM comments c JOIN users u ON u.id = c.author_id ",
+            $($tail),*
+        )
+    };
+}
+
+/// One page of top-level comments with all their replies: a top-level comment and its whole
+/// thread come in one query, whatever the article's size (the roots are found by index).
+macro_rules! page_query {
+    ($order:literal) => {
+        concat!(
+            "WITH roots AS (SELECT id FROM comments WHERE article_id = $2 AND parent_id IS NULL ORDER BY ",
+            $order,
+            " LIMIT $3 OFFSET $4) ",
+            comment_select!("WHERE c.id IN (SELECT id FROM roots) OR c.root_id IN (SELECT id FROM roots)")
+        )
+    };
+}
+
+/// A page (1-based) of an article's comments in `sort` order, and whether more follow.
+pub async fn page(
+    pool: &SqlitePool,
+    tz: Tz,
+    article: ArticleId,
+    sort: Sort,
+    page: u32,
+    viewer: Option<UserId>,
+) -> Result<(Vec<Comment>, bool), sqlx::Error> {
+    let sql = match sort {
+        Sort::New => page_query!("created_at DESC, id DESC"),
+        Sort::Old => page_query!("created_at ASC, id ASC"),
+        Sort::Hot => page_query!("like_count DESC, id DESC"),
+    };
+    let offset = (i64::from(page.max(1)) - 1) * COMMENTS_PER_PAGE;
+    let rows: Vec<CommentRow> = sqlx::query_as(sql)
+        .bind(viewer.map_or(0, |v| v.0))
+        .bind(article.0)
+        .bind(COMMENTS_PER_PAGE + 1)
+        .bind(offset)
+        .fetch_all(pool)
+        .await?;
+    let mut comments: Vec<Comment> = rows.into_iter().map(|r| r.into_comment(tz)).collect();
+    // One root more than a page was read to learn whether more follow; drop it and its thread.
+    let mut roots: Vec<Comment> = comments.iter().filter(|c| c.parent_id.is_none()).cloned().collect();
+    let has_more = roots.len() as i64 > COMMENTS_PER_PAGE;
+    if has_more {
+        sort.sort(&mut roots);
+        let extra = roots.last().map(|c| c.id);
+        let extra_thread: std::collections::HashSet<CommentId> = thread_ids(&comments, extra);
+        comments.retain(|c| !extra_thread.contains(&c.id));
+    }
+    Ok((comments, has_more))
+}
+
+/// The ids of a comment and everything under it.
+fn thread_ids(comments: &[Comment], root: Option<CommentId>) -> std::collections::HashSet<CommentId> {
+    let mut ids: std::collections::HashSet<CommentId> = root.into_iter().collect();
+    loop {
+        let before = ids.len();
+        for c in comments {
+            if c.parent_id.is_some_and(|p| ids.contains(&p)) {
+                ids.insert(c.id);
+            }
+        }
+        if ids.len() == before {
+            return ids;
+        }
+    }
+}
+
+pub async fn get(
+    pool: &SqlitePool,
+    tz: Tz,
+    id: CommentId,
+    viewer: Option<UserId>,
+) -> Result<Option<Comment>, sqlx::Error> {
+    let row: Option<CommentRow> = sqlx::query_as(comment_select!("WHERE c.id = $2"))
+        .bind(viewer.map_or(0, |v| v.0))
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(|r| r.into_comment(tz)))
+}
+
+/// Visible comments of an article (评论N条).
+pub async fn count(pool: &SqlitePool, article: ArticleId) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT comment_count FROM articles WHERE id = $1").bind(article.0).fetch_one(pool).await
+}
+
+/// The text and time of the author's latest comment on an article, for the repeat check.
+pub async fn latest_by(
+    tx: &mut Transaction<'_, Sqlite>,
+    author: UserId,
+    article: ArticleId,
+) -> Result<Option<(String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT body, created_at FROM comments WHERE author_id = $1 AND article_id = $2 AND deleted_at IS NULL \
+         ORDER BY created_at DESC, id DESC LIMIT 1",
     )
+    .bind(author.0)
     .bind(article.0)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.into_iter().map(|r| r.into_comment(tz)).collect())
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// When the author last posted anywhere, for the posting interval.
+pub async fn last_post_at(tx: &mut Transaction<'_, Sqlite>, author: UserId) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT MAX(created_at) FROM comments WHERE author_id = $1")
+        .bind(author.0)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+/// The article a comment belongs to, if the comment exists.
+pub async fn article_of(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: CommentId,
+) -> Result<Option<(ArticleId, i64, bool)>, sqlx::Error> {
+    let row: Option<(i64, i64, bool)> =
+        sqlx::query_as("SELECT article_id, author_id, deleted_at IS NOT NULL FROM comments WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(row.map(|(a, author, deleted)| (ArticleId(a), author, deleted)))
 }
 
 /// Stores a comment and keeps the article's count in step, inside the caller's transaction.
@@ -54,8 +181,8 @@ pub async fn insert(
     created_at: i64,
 ) -> Result<CommentId, sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO comments (article_id, parent_id, author_id, body, created_at) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO comments (article_id, parent_id, root_id, author_id, body, created_at) \
+         VALUES ($1, $2, (SELECT COALESCE(p.root_id, p.id) FROM comments p WHERE p.id = $2), $3, $4, $5) RETURNING id",
     )
     .bind(article.0)
     .bind(parent.map(|p| p.0))
@@ -69,4 +196,121 @@ pub async fn insert(
         .execute(&mut **tx)
         .await?;
     Ok(CommentId(id))
+}
+
+/// Marks a comment deleted (its replies stay) and lowers the article's count.
+pub async fn soft_delete(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: CommentId,
+    article: ArticleId,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE comments SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
+        .bind(now)
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("UPDATE articles SET comment_count = comment_count - 1 WHERE id = $1")
+        .bind(article.0)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Likes a comment, or takes the like back if the reader had liked it. Returns whether the
+/// reader now likes it and the new count.
+pub async fn toggle_like(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: CommentId,
+    user: UserId,
+    now: i64,
+) -> Result<(bool, i64), sqlx::Error> {
+    let removed = sqlx::query("DELETE FROM comment_likes WHERE comment_id = $1 AND user_id = $2")
+        .bind(id.0)
+        .bind(user.0)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    let liked = removed == 0;
+    if liked {
+        sqlx::query("INSERT INTO comment_likes (comment_id, user_id, created_at) VALUES ($1, $2, $3)")
+            .bind(id.0)
+            .bind(user.0)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+    }
+    let likes: i64 = sqlx::query_scalar(
+        "UPDATE comments SET like_count = (SELECT COUNT(*) FROM comment_likes WHERE comment_id = $1) WHERE id = $1 \
+         RETURNING like_count",
+    )
+    .bind(id.0)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((liked, likes))
+}
+
+/// Appends a change to the event log, in the same transaction as the change itself.
+pub async fn record_event(
+    tx: &mut Transaction<'_, Sqlite>,
+    article: ArticleId,
+    kind: &str,
+    comment: CommentId,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO comment_events (article_id, kind, comment_id, at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(article.0)
+    .bind(kind)
+    .bind(comment.0)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+pub async fn last_event_id(pool: &SqlitePool, article: ArticleId) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM comment_events WHERE article_id = $1")
+        .bind(article.0)
+        .fetch_one(pool)
+        .await
+}
+
+/// The article's changes after event `after`, rebuilt from the log (at most `limit`).
+pub async fn events_since(
+    pool: &SqlitePool,
+    tz: Tz,
+    article: ArticleId,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<LiveEvent>, sqlx::Error> {
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT id, kind, comment_id FROM comment_events WHERE article_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+    )
+    .bind(article.0)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let count = count(pool, article).await?;
+    let mut events = Vec::with_capacity(rows.len());
+    for (id, kind, comment_id) in rows {
+        let comment_id = CommentId(comment_id);
+        let change = match kind.as_str() {
+            "created" => match get(pool, tz, comment_id, None).await? {
+                Some(c) => Change::Created(c),
+                None => continue,
+            },
+            "deleted" => Change::Deleted(comment_id),
+            _ => {
+                let likes: i64 = sqlx::query_scalar("SELECT like_count FROM comments WHERE id = $1")
+                    .bind(comment_id.0)
+                    .fetch_one(pool)
+                    .await?;
+                Change::Liked { comment_id, likes }
+            }
+        };
+        events.push(LiveEvent { id, article_id: article, comment_count: count, change });
+    }
+    Ok(events)
 }

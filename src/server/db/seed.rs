@@ -225,7 +225,9 @@ mod tests {
         assert!(matches!(&a.blocks[0], Block::Paragraph(p) if p.starts_with("当地时间13日,拜登和普京再次通话")));
         assert!(matches!(&a.blocks[1], Block::Figure { .. }));
 
-        let thread = comments::list_for_article(&pool, Sydney, ArticleId(id)).await.unwrap();
+        let (thread, more) =
+            comments::page(&pool, Sydney, ArticleId(id), crate::model::Sort::New, 1, None).await.unwrap();
+        assert!(!more);
         let who: Vec<_> = thread.iter().map(|c| (c.author.name.as_str(), &c.created[..10])).collect();
         assert_eq!(
             who,

@@ -1,0 +1,246 @@
+//! 今日评论: the thread, its form, likes, deletion, sorting and paging, kept live.
+
+use super::AvatarBadge;
+use crate::api::comments::{list_comments, DeleteComment, LikeComment, PostComment};
+use crate::app::MeResource;
+use crate::model::{
+    build_thread, encode_query, linkify, upsert_comment, AppError, ArticleId, Comment, CommentNode, CommentPage,
+    Segment, Sort, UserId,
+};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// Replies indent up to this depth; deeper ones line up with it so a phone stays readable.
+const MAX_INDENT: usize = 3;
+
+/// What every comment in the thread needs to draw its buttons.
+#[derive(Clone, Copy)]
+struct ThreadCtx {
+    path: StoredValue<String>,
+    sort: Sort,
+    viewer: Signal<Option<UserId>>,
+    like: ServerAction<LikeComment>,
+    delete: ServerAction<DeleteComment>,
+}
+
+/// The comments of an article: `total` is shared with the article's meta line (评论N条).
+#[component]
+pub fn CommentsSection(article_id: ArticleId, initial: CommentPage, sort: Sort, total: RwSignal<i64>) -> impl IntoView {
+    let me = expect_context::<MeResource>();
+    let viewer = Signal::derive(move || me.get().and_then(|r| r.ok()).flatten().map(|u| u.id));
+    let signed_in = move || me.get().and_then(|r| r.ok()).flatten().is_some();
+    let comments = RwSignal::new(initial.comments);
+    let has_more = RwSignal::new(initial.has_more);
+    let loaded_pages = RwSignal::new(1u32);
+    let path = StoredValue::new(format!("/article/{article_id}"));
+
+    #[cfg(feature = "hydrate")]
+    super::live_client::follow(article_id, initial.last_event_id, comments, total);
+
+    let post = ServerAction::<PostComment>::new();
+    let like = ServerAction::<LikeComment>::new();
+    let delete = ServerAction::<DeleteComment>::new();
+    // The reader's own changes show at once; the live stream brings the same ids again and
+    // they are merged, never shown twice.
+    for action_value in [post.value(), like.value(), delete.value()] {
+        Effect::new(move |_| {
+            if let Some(Ok(c)) = action_value.get() {
+                comments.update(|list| upsert_comment(list, c));
+            }
+        });
+    }
+    let ctx = ThreadCtx { path, sort, viewer, like, delete };
+
+    let load_more = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        let next = loaded_pages.get_untracked() + 1;
+        leptos::task::spawn_local(async move {
+            if let Ok(page) = list_comments(article_id, Some(sort.as_str().to_owned()), Some(next)).await {
+                comments.update(|list| page.comments.into_iter().for_each(|c| upsert_comment(list, c)));
+                has_more.set(page.has_more);
+                loaded_pages.set(next);
+                total.set(page.total);
+            }
+        });
+    };
+
+    view! {
+        <section id="comments" class="comments-section" aria-labelledby="comments-heading">
+            <div class="comments-intro">
+                <h2 id="comments-heading">"今日评论"</h2>
+                <p class="disclaimer">"网友评论仅供其表达个人看法,并不表明网站立场。"</p>
+            </div>
+            {move || {
+                if signed_in() {
+                    view! { <CommentForm article_id post comments /> }.into_any()
+                } else {
+                    let next = encode_query(&format!("{}#comment-form", path.get_value()));
+                    view! {
+                        <p id="comment-form" class="sign-in-prompt">
+                            <a href=format!("/login?next={next}")>"登录"</a>
+                            " 或 "
+                            <a href=format!("/register?next={next}")>"注册"</a>
+                            " 后参与评论"
+                        </p>
+                    }
+                    .into_any()
+                }
+            }}
+            <div class="comments-bar">
+                <h3 class="comments-count">{move || format!("最新评论({})", total.get())}</h3>
+                <nav class="sort-tabs" aria-label="评论排序">
+                    {Sort::ALL
+                        .iter()
+                        .map(|s| {
+                            let href = format!("{}?sort={}#comments", path.get_value(), s.as_str());
+                            view! { <a href=href aria-current=(*s == sort).then_some("true")>{s.label()}</a> }
+                        })
+                        .collect_view()}
+                </nav>
+            </div>
+            <ol class="comments">
+                {move || {
+                    let thread = build_thread(&comments.read(), sort);
+                    if thread.is_empty() {
+                        view! { <li class="no-comments">"还没有评论,来说两句吧。"</li> }.into_any()
+                    } else {
+                        thread.into_iter().map(|n| comment_node(n, 0, ctx)).collect_view().into_any()
+                    }
+                }}
+            </ol>
+            {move || has_more.get().then(|| {
+                let href = format!("{}?sort={}&page={}#comments", path.get_value(), sort.as_str(), loaded_pages.get() + 1);
+                view! { <a class="load-more" href=href on:click=load_more>"加载更多"</a> }
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn CommentForm(
+    article_id: ArticleId,
+    post: ServerAction<PostComment>,
+    comments: RwSignal<Vec<Comment>>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let reply_to = Memo::new(move |_| {
+        let id = query.read().get("reply").and_then(|r| crate::model::CommentId::parse(&r))?;
+        let name = comments.read().iter().find(|c| c.id == id).map(|c| c.author.name.clone()).unwrap_or_default();
+        Some((id, name))
+    });
+    // An error comes from the action (with JavaScript) or from the query of the redirect a
+    // plain form post gets back, which also carries the text so nothing typed is lost.
+    let error = move || match post.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        Some(Ok(_)) => None,
+        None => query.read().get("error"),
+    };
+    let typed = query.read_untracked().get("body").unwrap_or_default();
+    let textarea = NodeRef::<leptos::html::Textarea>::new();
+    Effect::new(move |_| {
+        if let (Some(Ok(_)), Some(t)) = (post.value().get(), textarea.get()) {
+            t.set_value("");
+        }
+    });
+    let cancel_href = format!("/article/{article_id}#comment-form");
+    view! {
+        <ActionForm action=post attr:id="comment-form" attr:class="comment-form">
+            <input type="hidden" name="article_id" value=article_id.to_string() />
+            <input type="hidden" name="parent_id" value=move || reply_to.get().map(|(id, _)| id.to_string()).unwrap_or_default() />
+            {move || reply_to.get().map(|(_, name)| view! {
+                <p class="replying">
+                    {format!("回复 @{name}")}
+                    " "<a href=cancel_href.clone()>"取消回复"</a>
+                </p>
+            })}
+            <label for="comment-body" class="visually-hidden">"评论内容"</label>
+            <textarea
+                id="comment-body"
+                name="body"
+                rows="4"
+                required
+                placeholder="文明发言,理性讨论"
+                node_ref=textarea
+                aria-invalid=move || error().is_some().to_string()
+                aria-describedby="comment-error"
+            >
+                {typed}
+            </textarea>
+            <p id="comment-error" class="field-error" role="alert">{error}</p>
+            <button type="submit" class="primary" disabled=move || post.pending().get()>
+                {move || if reply_to.get().is_some() { "发表回复" } else { "发表评论" }}
+            </button>
+        </ActionForm>
+    }
+}
+
+fn comment_text(c: &Comment) -> AnyView {
+    if c.deleted {
+        return view! { <p class="comment-text deleted">"该评论已删除"</p> }.into_any();
+    }
+    let parts = linkify(&c.body)
+        .into_iter()
+        .map(|s| match s {
+            Segment::Text(t) => t.into_any(),
+            Segment::Link(url) => {
+                let href = url.clone();
+                view! { <a href=href rel="nofollow ugc noopener" target="_blank">{url}</a> }.into_any()
+            }
+        })
+        .collect_view();
+    view! { <p class="comment-text" dir="auto">{parts}</p> }.into_any()
+}
+
+fn comment_node(node: CommentNode, depth: usize, ctx: ThreadCtx) -> AnyView {
+    let c = node.comment;
+    let id = c.id;
+    let author = c.author.id;
+    let text = comment_text(&c);
+    let reply_href = format!("{}?sort={}&reply={id}#comment-form", ctx.path.get_value(), ctx.sort.as_str());
+    let own = move || ctx.viewer.get() == Some(author);
+    let deleted = c.deleted;
+    let replies = node.replies;
+    view! {
+        <li class=format!("comment depth-{}", depth.min(MAX_INDENT)) id=format!("c{id}")>
+            <article class="comment-body">
+                <AvatarBadge name=c.author.name.clone() />
+                <div class="comment-main">
+                    <header class="comment-head">
+                        <span class="comment-author">{c.author.name}</span>
+                        <time datetime=c.created_iso>{c.created}</time>
+                    </header>
+                    {node.reply_to.map(|to| view! { <p class="reply-to">{format!("回复 @{to}")}</p> })}
+                    {text}
+                    {(!deleted).then(|| view! {
+                        <div class="comment-actions">
+                            <ActionForm action=ctx.like attr:class="inline-form">
+                                <input type="hidden" name="comment_id" value=id.to_string() />
+                                <button type="submit" class="link-action" aria-pressed=c.liked.to_string()>
+                                    {format!("赞 {}", c.likes)}
+                                </button>
+                            </ActionForm>
+                            <a class="link-action" href=reply_href>"回复"</a>
+                            {move || own().then(|| view! {
+                                <ActionForm action=ctx.delete attr:class="inline-form">
+                                    <input type="hidden" name="comment_id" value=id.to_string() />
+                                    <button type="submit" class="link-action">"删除"</button>
+                                </ActionForm>
+                            })}
+                        </div>
+                    })}
+                </div>
+            </article>
+            {(!replies.is_empty()).then(|| view! {
+                <ol class="replies">
+                    {replies.into_iter().map(|r| comment_node(r, depth + 1, ctx)).collect_view()}
+                </ol>
+            })}
+        </li>
+    }
+    .into_any()
+}
+
+/// Shown when the comments could not be loaded.
+pub fn comments_error(e: &AppError) -> AnyView {
+    view! { <p class="field-error">{format!("评论加载失败: {e}")}</p> }.into_any()
+}

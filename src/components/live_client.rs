@@ -1,0 +1,66 @@
+//! The browser's side of the live stream: one EventSource per open article page, merged into
+//! the thread by id. The browser reconnects by itself with `Last-Event-ID`; if it gives up
+//! (the server answered with an error), this reconnects after a pause from the last id seen.
+
+use crate::model::{merge_comment, ArticleId, Change, Comment, LiveEvent};
+use futures::StreamExt;
+use gloo_net::eventsource::{futures::EventSource, State};
+use leptos::prelude::*;
+
+pub fn follow(article: ArticleId, after: i64, comments: RwSignal<Vec<Comment>>, total: RwSignal<i64>) {
+    let (task, stop) = futures::future::abortable(async move {
+        let mut last = after;
+        loop {
+            let url = format!("/api/comments/stream?article_id={article}&after={last}");
+            if let Ok(mut source) = EventSource::new(&url) {
+                if let Ok(mut events) = source.subscribe("comment") {
+                    while let Some(item) = events.next().await {
+                        match item {
+                            Ok((_, message)) => {
+                                let Some(data) = message.data().as_string() else { continue };
+                                let Ok(event) = serde_json::from_str::<LiveEvent>(&data) else { continue };
+                                last = last.max(event.id);
+                                apply(event, comments, total);
+                            }
+                            Err(_) if source.state() == State::Closed => break,
+                            Err(_) => {}
+                        }
+                    }
+                }
+                source.close();
+            }
+            gloo_timers_sleep(2000).await;
+        }
+    });
+    leptos::task::spawn_local(async move {
+        let _ = task.await;
+    });
+    on_cleanup(move || stop.abort());
+}
+
+fn apply(event: LiveEvent, comments: RwSignal<Vec<Comment>>, total: RwSignal<i64>) {
+    comments.update(|list| match event.change {
+        Change::Created(c) => merge_comment(list, c),
+        Change::Deleted(id) => {
+            if let Some(c) = list.iter_mut().find(|c| c.id == id) {
+                c.deleted = true;
+                c.body.clear();
+            }
+        }
+        Change::Liked { comment_id, likes } => {
+            if let Some(c) = list.iter_mut().find(|c| c.id == comment_id) {
+                c.likes = likes;
+            }
+        }
+    });
+    total.set(event.comment_count);
+}
+
+async fn gloo_timers_sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

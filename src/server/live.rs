@@ -1,0 +1,63 @@
+//! Fan-out of comment changes to the readers who have an article open.
+//!
+//! A change is written to `comment_events` in the transaction that makes it; after the commit
+//! it is published here. A stream first subscribes, then replays the log after the reader's
+//! last event id, then follows the broadcast, skipping what the replay already sent: nothing is
+//! missed between the two and nothing is sent twice. A stream that falls behind the broadcast
+//! buffer catches up from the log.
+
+use crate::model::{ArticleId, LiveEvent};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{broadcast, watch};
+
+/// Changes buffered per article for slow readers before they fall back to the log.
+const BUFFER: usize = 256;
+
+#[derive(Clone)]
+pub struct Hub {
+    channels: Arc<Mutex<HashMap<ArticleId, broadcast::Sender<Arc<LiveEvent>>>>>,
+    closing: watch::Sender<bool>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub { channels: Arc::default(), closing: watch::channel(false).0 }
+    }
+}
+
+impl Hub {
+    pub fn subscribe(&self, article: ArticleId) -> broadcast::Receiver<Arc<LiveEvent>> {
+        let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget channels nobody listens to any more.
+        channels.retain(|_, tx| tx.receiver_count() > 0);
+        channels.entry(article).or_insert_with(|| broadcast::channel(BUFFER).0).subscribe()
+    }
+
+    /// Sends a committed change to everyone watching its article.
+    pub fn publish(&self, event: LiveEvent) {
+        let channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(tx) = channels.get(&event.article_id) {
+            let _ = tx.send(Arc::new(event));
+        }
+    }
+
+    /// Readers watching an article now.
+    pub fn watchers(&self, article: ArticleId) -> usize {
+        let channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        channels.get(&article).map_or(0, |tx| tx.receiver_count())
+    }
+
+    /// Ends every stream (at shutdown), so clients reconnect to the next server.
+    pub fn close(&self) {
+        let _ = self.closing.send(true);
+    }
+
+    /// Resolves when the hub is closing.
+    pub fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.closing.subscribe();
+        async move {
+            let _ = rx.wait_for(|closing| *closing).await;
+        }
+    }
+}
