@@ -1,0 +1,374 @@
+//! Comments, replies, likes, deletion and the live stream, against the real server.
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use common::TestServer;
+use futures::StreamExt;
+use serde_json::Value;
+use std::time::Duration;
+
+const PASSWORD: &str = "今日新闻真好看2021";
+const NO_WAIT: [(&str, &str); 2] =
+    [("JINRI_COMMENTS_MIN_INTERVAL_SECS", "0"), ("JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR", "1000")];
+
+async fn reader(s: &TestServer, name: &str) -> String {
+    let resp = s.call("/api/auth/register", &[("name", name), ("password", PASSWORD)], None).await;
+    assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
+    let c = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.contains("jinri_session"))
+        .unwrap();
+    c.split(';').next().unwrap().to_owned()
+}
+
+async fn post(s: &TestServer, cookie: &str, article: i64, parent: Option<i64>, body: &str) -> reqwest::Response {
+    let article = article.to_string();
+    let parent = parent.map(|p| p.to_string()).unwrap_or_default();
+    s.call("/api/comments/post", &[("article_id", &article), ("parent_id", &parent), ("body", body)], Some(cookie))
+        .await
+}
+
+async fn posted(s: &TestServer, cookie: &str, article: i64, parent: Option<i64>, body: &str) -> Value {
+    let resp = post(s, cookie, article, parent, body).await;
+    assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
+    resp.json().await.unwrap()
+}
+
+async fn list(s: &TestServer, article: i64, sort: &str, page: u32) -> Value {
+    let (a, p) = (article.to_string(), page.to_string());
+    let resp = s.call("/api/comments/list", &[("article_id", &a), ("sort", sort), ("page", &p)], None).await;
+    assert_eq!(resp.status(), 200);
+    resp.json().await.unwrap()
+}
+
+async fn error_of(resp: reqwest::Response) -> (u16, Value) {
+    (resp.status().as_u16(), resp.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_visitor_cannot_post_and_is_told_to_sign_in() {
+    let s = common::spawn().await;
+    let resp = s.call("/api/comments/post", &[("article_id", "1"), ("body", "你好")], None).await;
+    assert_eq!(error_of(resp).await, (401, Value::String("Unauthorized".into())));
+    let (_, html) = s.get("/article/1").await;
+    assert!(html.contains("后参与评论"));
+    assert!(html.contains("href=\"/login?next=/article/1%23comment-form\""));
+}
+
+#[tokio::test]
+async fn a_signed_in_reader_comments_and_replies_and_the_page_shows_both_in_place() {
+    let s = common::spawn_with(&NO_WAIT).await;
+    let cookie = reader(&s, "评论者甲").await;
+    let (_, before) = s.get("/article/1").await;
+    let count_before: i64 = before.split("评论").nth(1).unwrap().split('条').next().unwrap().parse().unwrap_or(-1);
+    let c = posted(&s, &cookie, 1, None, "第一条评论\n第二行").await;
+    assert_eq!(c["author"]["name"], "评论者甲");
+    assert_eq!(c["body"], "第一条评论\n第二行");
+    let id = c["id"].as_i64().unwrap();
+    let r = posted(&s, &cookie, 1, Some(id), "回复自己").await;
+    assert_eq!(r["parent_id"], id);
+    let rr = posted(&s, &cookie, 1, Some(r["id"].as_i64().unwrap()), "再回复").await;
+
+    let (_, html) = s.get("/article/1").await;
+    assert!(html.contains(&format!("评论{}条", count_before + 3)), "count updated");
+    let comment = html.find(&format!("id=\"c{id}\"")).unwrap();
+    let reply = html.find(&format!("id=\"c{}\"", r["id"])).unwrap();
+    let deeper = html.find(&format!("id=\"c{}\"", rr["id"])).unwrap();
+    assert!(comment < reply && reply < deeper);
+    assert!(html[comment..reply].contains("<ol class=\"replies\">"), "the reply is nested under its comment");
+    assert!(html[reply..].contains("回复 @评论者甲"));
+    assert!(html.contains("第一条评论\n第二行"), "line breaks kept");
+}
+
+#[tokio::test]
+async fn empty_too_long_and_repeated_comments_are_refused() {
+    let s = common::spawn_with(&NO_WAIT).await;
+    let cookie = reader(&s, "规则读者").await;
+    for body in ["", "   \n  "] {
+        let (status, e) = error_of(post(&s, &cookie, 1, None, body).await).await;
+        assert_eq!((status, e["Validation"]["field"].as_str()), (400, Some("body")));
+        assert!(e["Validation"]["message"].as_str().unwrap().contains("不能为空"));
+    }
+    let (status, e) = error_of(post(&s, &cookie, 1, None, &"长".repeat(2001)).await).await;
+    assert_eq!(status, 400);
+    assert!(e["Validation"]["message"].as_str().unwrap().contains("最多 2000"));
+    posted(&s, &cookie, 1, None, &"长".repeat(2000)).await;
+    posted(&s, &cookie, 1, None, "同样的话").await;
+    let (status, e) = error_of(post(&s, &cookie, 1, None, "  同样的话 ").await).await;
+    assert_eq!(status, 400);
+    assert!(e["Validation"]["message"].as_str().unwrap().contains("重复"));
+    // The same words on another article are fine.
+    posted(&s, &cookie, 2, None, "同样的话").await;
+}
+
+#[tokio::test]
+async fn a_reader_may_post_once_per_interval() {
+    let s = common::spawn_with(&[("JINRI_COMMENTS_MIN_INTERVAL_SECS", "2")]).await;
+    let cookie = reader(&s, "急性子").await;
+    posted(&s, &cookie, 1, None, "第一条").await;
+    let resp = post(&s, &cookie, 1, None, "第二条").await;
+    assert_eq!(resp.status(), 429);
+    assert!(resp.headers().contains_key("retry-after"));
+    let (_, e) = error_of(resp).await;
+    assert!(e["RateLimited"]["retry_after_secs"].as_u64().unwrap() <= 2);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    posted(&s, &cookie, 1, None, "第二条").await;
+}
+
+#[tokio::test]
+async fn a_reply_must_answer_a_comment_of_the_same_article() {
+    let s = common::spawn_with(&NO_WAIT).await;
+    let cookie = reader(&s, "跨文回复").await;
+    let c = posted(&s, &cookie, 1, None, "文章一的评论").await;
+    let (status, _) = error_of(post(&s, &cookie, 2, c["id"].as_i64(), "回复到别的文章").await).await;
+    assert_eq!(status, 400);
+    let (status, _) = error_of(post(&s, &cookie, 999, None, "不存在的文章").await).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn hostile_text_is_shown_as_text_and_only_web_addresses_become_links() {
+    let s = common::spawn_with(&NO_WAIT).await;
+    let cookie = reader(&s, "捣乱者").await;
+    let nasty = "<script>alert(1)</script><img src=x onerror=alert(2)> javascript:alert(3) \u{202e}evil https://example.com/x?a=1&b=2";
+    posted(&s, &cookie, 1, None, nasty).await;
+    let resp = s.client.get(format!("{}/article/1", s.base)).send().await.unwrap();
+    let html = common::strip_comments(&resp.text().await.unwrap());
+    assert!(!html.contains("<script>alert(1)"));
+    assert!(!html.contains("<img src=x"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;"));
+    assert!(!html.contains("href=\"javascript:"));
+    assert!(
+        html.contains("<a href=\"https://example.com/x?a=1&amp;b=2\" rel=\"nofollow ugc noopener\" target=\"_blank\">")
+    );
+}
+
+#[tokio::test]
+async fn a_like_is_one_per_reader_and_toggles() {
+    let s = common::spawn_with(&NO_WAIT).await;
+    let a = reader(&s, "点赞甲").await;
+    let b = reader(&s, "点赞乙").await;
+    let c = posted(&s, &a, 1, None, "值得一赞").await;
+    let id = c["id"].as_i64().unwrap().to_string();
+    let like = |cookie: String| {
+        let id = id.clone();
+        let s = &s;
+        async move {
+            s.call("/api/comments/like", &[("comment_id", &id)], Some(&cookie)).await.json::<Value>().await.unwrap()
+        }
+    };
+    let v = like(a.clone()).await;
+    assert_eq!((v["likes"].as_i64(), v["liked"].as_bool()), (Some(1), Some(true)));
+    let v = like(b.clone()).await;
+    assert_eq!(v["likes"], 2);
+    let v = like(a.clone()).await;
+    assert_eq!((v["likes"].as_i64(), v["liked"].as_bool()), (Some(1), Some(false)));
+    let hot = list(&s, 1, "hot", 1).await;
+    let first_root = hot["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["parent_id"].is_null())
+        .max_by_key(|c| c["likes"].as_i64())
+        .unwrap()
+        .clone();
+    assert_eq!(first_root["id"].as_i64(), c["id"].as_i64());
+}
+
+#[tokio::test]
+async fn an_author_deletes_their_comment_and_its_replies_stay() {
+    let s = common::spawn_with(&NO_WAIT).await;
+    let a = reader(&s, "删除者").await;
+    let b = reader(&s, "回复者").await;
+    let c = posted(&s, &a, 1, None, "说错了的话").await;
+    let id = c["id"].as_i64().unwrap();
+    posted(&s, &b, 1, Some(id), "我回复了这条").await;
+    let others = s.call("/api/comments/delete", &[("comment_id", &id.to_string())], Some(&b)).await;
+    assert_eq!(others.status(), 403);
+    let mine = s.call("/api/comments/delete", &[("comment_id", &id.to_string())], Some(&a)).await;
+    assert_eq!(mine.status(), 200);
+    let (_, html) = s.get("/article/1").await;
+    assert!(html.contains("该评论已删除"));
+    assert!(!html.contains("说错了的话"));
+    assert!(html.contains("我回复了这条"));
+    let page = list(&s, 1, "new", 1).await;
+    let deleted = page["comments"].as_array().unwrap().iter().find(|x| x["id"] == id).unwrap().clone();
+    assert_eq!((deleted["deleted"].as_bool(), deleted["body"].as_str()), (Some(true), Some("")));
+}
+
+#[tokio::test]
+async fn without_javascript_a_post_returns_to_the_article_at_the_new_comment() {
+    let s = common::spawn_with(&NO_WAIT).await;
+    let cookie = reader(&s, "无脚本").await;
+    let form = |body: &'static str| {
+        s.client
+            .post(format!("{}/api/comments/post", s.base))
+            .header("accept", "text/html")
+            .header("cookie", &cookie)
+            .form(&[("article_id", "1"), ("parent_id", ""), ("body", body)])
+            .send()
+    };
+    let resp = form("纯表单评论").await.unwrap();
+    assert_eq!(resp.status(), 302);
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/article/1#c"), "{location}");
+    let resp = form("纯表单评论").await.unwrap();
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/article/1?field=body&error="), "{location}");
+    assert!(location.ends_with("#comment-form"));
+    // The refused text comes back in the box.
+    let cookie_req =
+        s.client.get(format!("{}{}", s.base, location.split('#').next().unwrap())).header("cookie", &cookie);
+    let html = common::strip_comments(&cookie_req.send().await.unwrap().text().await.unwrap());
+    assert!(html.contains(">纯表单评论</textarea>"));
+    assert!(html.contains("重复"));
+}
+
+#[tokio::test]
+async fn long_threads_are_paged_twenty_top_level_comments_at_a_time() {
+    let s = common::spawn_with(&NO_WAIT).await;
+    let cookie = reader(&s, "话痨").await;
+    for i in 0..45 {
+        posted(&s, &cookie, 3, None, &format!("第{i}条")).await;
+    }
+    let roots = |v: &Value| v["comments"].as_array().unwrap().iter().filter(|c| c["parent_id"].is_null()).count();
+    let p1 = list(&s, 3, "new", 1).await;
+    assert_eq!((roots(&p1), p1["has_more"].as_bool()), (20, Some(true)));
+    assert!(p1["total"].as_i64().unwrap() >= 45);
+    let p3 = list(&s, 3, "new", 3).await;
+    assert!(p3["has_more"] == false);
+    let (_, html) = s.get("/article/3").await;
+    assert!(html.contains(">加载更多</a>"));
+    assert!(html.contains("第44条") && !html.contains(">第0条<"));
+}
+
+/// Reads Server-Sent Events from a stream until `want` events arrived or the time is up.
+async fn read_events(resp: reqwest::Response, want: usize, within: Duration) -> Vec<Value> {
+    let mut stream = resp.bytes_stream();
+    let mut buf = String::new();
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + within;
+    while events.len() < want {
+        let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(Ok(c))) => c,
+            _ => break,
+        };
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buf.find("\n\n") {
+            let block: String = buf.drain(..end + 2).collect();
+            if let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: ").or_else(|| l.strip_prefix("data:")))
+            {
+                events.push(serde_json::from_str(data).unwrap());
+            }
+        }
+    }
+    events
+}
+
+async fn subscribe(s: &TestServer, article: i64, after: Option<i64>, last_event_id: Option<i64>) -> reqwest::Response {
+    let mut url = format!("{}/api/comments/stream?article_id={article}", s.base);
+    if let Some(a) = after {
+        url.push_str(&format!("&after={a}"));
+    }
+    let client = reqwest::Client::new();
+    let mut req = client.get(url);
+    if let Some(id) = last_event_id {
+        req = req.header("last-event-id", id.to_string());
+    }
+    let resp = req.send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    resp
+}
+
+#[tokio::test]
+async fn a_subscriber_receives_new_comments_replies_likes_and_deletions() {
+    let s = common::spawn_with(&NO_WAIT).await;
+    let cookie = reader(&s, "直播甲").await;
+    let start = list(&s, 1, "new", 1).await["last_event_id"].as_i64().unwrap();
+    let stream = subscribe(&s, 1, Some(start), None).await;
+    let c = posted(&s, &cookie, 1, None, "实时评论").await;
+    let id = c["id"].as_i64().unwrap();
+    posted(&s, &cookie, 1, Some(id), "实时回复").await;
+    s.call("/api/comments/like", &[("comment_id", &id.to_string())], Some(&cookie)).await;
+    s.call("/api/comments/delete", &[("comment_id", &id.to_string())], Some(&cookie)).await;
+    // A comment on another article does not reach this stream.
+    posted(&s, &cookie, 2, None, "别的文章").await;
+    let events = read_events(stream, 4, Duration::from_secs(10)).await;
+    assert_eq!(events.len(), 4, "{events:?}");
+    assert_eq!(events[0]["change"]["Created"]["body"], "实时评论");
+    assert_eq!(events[1]["change"]["Created"]["parent_id"], id);
+    assert_eq!(events[2]["change"]["Liked"]["likes"], 1);
+    assert_eq!(events[3]["change"]["Deleted"], id);
+    assert_eq!(events[1]["comment_count"].as_i64().unwrap() - 1, events[3]["comment_count"].as_i64().unwrap());
+    let ids: Vec<i64> = events.iter().map(|e| e["id"].as_i64().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]));
+}
+
+#[tokio::test]
+async fn a_reader_resumes_after_a_restart_from_the_last_event_it_saw() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = common::spawn_at_with(dir.path(), &NO_WAIT).await;
+    let cookie = reader(&s, "断线重连").await;
+    let stream = subscribe(&s, 1, Some(0), None).await;
+    posted(&s, &cookie, 1, None, "断线前").await;
+    let seen = read_events(stream, 1, Duration::from_secs(10)).await;
+    let last = seen[0]["id"].as_i64().unwrap();
+    // The server goes away and comes back on the same database; meanwhile comments arrive.
+    drop(s);
+    let again = common::spawn_at_with(dir.path(), &NO_WAIT).await;
+    posted(&again, &cookie, 1, None, "断线后一").await;
+    posted(&again, &cookie, 1, None, "断线后二").await;
+    // A browser reconnects with Last-Event-ID (it wins over the page's `after`).
+    let stream = subscribe(&again, 1, Some(0), Some(last)).await;
+    posted(&again, &cookie, 1, None, "重连后").await;
+    let events = read_events(stream, 3, Duration::from_secs(10)).await;
+    let bodies: Vec<&str> = events.iter().map(|e| e["change"]["Created"]["body"].as_str().unwrap()).collect();
+    assert_eq!(bodies, vec!["断线后一", "断线后二", "重连后"]);
+}
+
+#[tokio::test]
+async fn fifty_concurrent_posters_leave_a_thousand_comments_and_every_subscriber_gets_each_once() {
+    let s = common::spawn_with(&NO_WAIT).await;
+    let start = list(&s, 4, "new", 1).await;
+    let (start_id, start_total) = (start["last_event_id"].as_i64().unwrap(), start["total"].as_i64().unwrap());
+    let subscribers: Vec<_> = futures::future::join_all((0..3).map(|_| subscribe(&s, 4, Some(start_id), None))).await;
+    let mut cookies = Vec::new();
+    for i in 0..50 {
+        cookies.push(reader(&s, &format!("poster{i}")).await);
+    }
+    let readers = subscribers.into_iter().map(|r| tokio::spawn(read_events(r, 1000, Duration::from_secs(120))));
+    let readers: Vec<_> = readers.collect();
+    let posters = cookies.iter().enumerate().map(|(i, cookie)| {
+        let s = &s;
+        async move {
+            for j in 0..20 {
+                posted(s, cookie, 4, None, &format!("并发 {i}-{j}")).await;
+            }
+        }
+    });
+    futures::future::join_all(posters).await;
+    let after = list(&s, 4, "new", 1).await;
+    assert_eq!(after["total"].as_i64().unwrap() - start_total, 1000);
+    for r in readers {
+        let events = r.await.unwrap();
+        assert_eq!(events.len(), 1000);
+        let mut ids: Vec<i64> = events.iter().map(|e| e["change"]["Created"]["id"].as_i64().unwrap()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 1000, "each comment once");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_article_has_no_stream() {
+    let s = common::spawn().await;
+    for q in ["article_id=999999", "article_id=abc"] {
+        let resp = s.client.get(format!("{}/api/comments/stream?{q}", s.base)).send().await.unwrap();
+        assert_eq!(resp.status(), 404, "{q}");
+    }
+}
