@@ -44,6 +44,9 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       DATABASE_URL: 'sqlite://target/e2e-data/jinri.db',
       JINRI_SITE_BASE_URL: baseURL,
+      // The suite registers several readers and posts in quick succession from one address.
+      JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR: '100',
+      JINRI_COMMENTS_MIN_INTERVAL_SECS: '1',
     },
   },
 });

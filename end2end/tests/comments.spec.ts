@@ -1,0 +1,132 @@
+import { test, expect, Page, Browser } from '@playwright/test';
+import { waitForHydration, watchConsole } from './helpers';
+
+const PASSWORD = '今日新闻真好看2021';
+const ARTICLE = '/article/2';
+
+async function register(page: Page, name: string, next: string) {
+  await page.goto(`/register?next=${encodeURIComponent(next)}`);
+  await page.locator('#name').fill(name);
+  await page.locator('#password').fill(PASSWORD);
+  await page.getByRole('button', { name: '注册', exact: true }).click();
+  await expect(page).toHaveURL(next);
+}
+
+async function countIn(page: Page): Promise<number> {
+  const text = await page.locator('.article-meta .comment-count').innerText();
+  return Number(text.replace(/[^0-9]/g, ''));
+}
+
+async function openReader(browser: Browser) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = watchConsole(page);
+  return { context, page, problems };
+}
+
+test('a comment and a reply from one reader appear live on another open page', async ({ browser }) => {
+  const a = await openReader(browser);
+  const b = await openReader(browser);
+  await register(a.page, '直播读者A', ARTICLE);
+  await waitForHydration(a.page);
+  await b.page.goto(ARTICLE);
+  await waitForHydration(b.page);
+  await b.page.evaluate(() => ((window as any).__sameDocument = true));
+  const before = await countIn(b.page);
+
+  await a.page.locator('#comment-body').fill('这是一条实时评论\n第二行');
+  await a.page.getByRole('button', { name: '发表评论' }).click();
+  // The author sees it at once, once; the box is emptied.
+  const mine = a.page.locator('.comment-text', { hasText: '这是一条实时评论' });
+  await expect(mine).toHaveCount(1);
+  await expect(a.page.locator('#comment-body')).toHaveValue('');
+
+  // The other reader sees it without reloading, and the counts follow.
+  const seen = b.page.locator('.comment-text', { hasText: '这是一条实时评论' });
+  await expect(seen).toHaveCount(1);
+  await expect(b.page.locator('.article-meta .comment-count')).toHaveText(`评论${before + 1}条`);
+  await expect(b.page.locator('.comments-count')).toHaveText(`最新评论(${before + 1})`);
+
+  // A replies to their comment; the reply sits under it on B's page.
+  const commentId = await a.page.locator('li.comment', { has: mine }).first().getAttribute('id');
+  await a.page.waitForTimeout(1100); // the e2e server allows one post per second
+  await a.page.locator(`#${commentId} .comment-actions`).first().getByRole('link', { name: '回复' }).click();
+  await expect(a.page.locator('.replying')).toContainText('回复 @直播读者A');
+  await a.page.locator('#comment-body').fill('这是一条实时回复');
+  await a.page.getByRole('button', { name: '发表回复' }).click();
+  const reply = b.page.locator(`#${commentId} .replies .comment-text`, { hasText: '这是一条实时回复' });
+  await expect(reply).toHaveCount(1);
+  await expect(b.page.locator(`#${commentId} .replies .reply-to`).first()).toHaveText('回复 @直播读者A');
+  await expect(b.page.locator('.comments-count')).toHaveText(`最新评论(${before + 2})`);
+  await expect(a.page.locator('.comment-text', { hasText: '这是一条实时回复' })).toHaveCount(1);
+
+  // Likes and deletion reach B too.
+  await a.page.locator(`#${commentId} > .comment-body .comment-actions`).getByRole('button', { name: /^赞/ }).click();
+  await expect(b.page.locator(`#${commentId} > .comment-body .comment-actions`).getByRole('button', { name: /^赞/ })).toHaveText('赞 1');
+  await a.page.locator(`#${commentId} > .comment-body .comment-actions`).getByRole('button', { name: '删除' }).click();
+  await expect(b.page.locator(`#${commentId} > .comment-body .comment-text`)).toHaveText('该评论已删除');
+  await expect(reply).toHaveCount(1);
+  await expect(b.page.locator('.comments-count')).toHaveText(`最新评论(${before + 1})`);
+
+  expect(await b.page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+  expect(a.problems).toEqual([]);
+  expect(b.problems).toEqual([]);
+  await a.context.close();
+  await b.context.close();
+});
+
+test('hostile text is shown as text on every open page and runs nothing', async ({ browser }) => {
+  const a = await openReader(browser);
+  const b = await openReader(browser);
+  await register(a.page, '捣乱的读者', ARTICLE);
+  await waitForHydration(a.page);
+  await b.page.goto(ARTICLE);
+  await waitForHydration(b.page);
+  const nasty = '<script>alert(1)</script><img src=x onerror="alert(2)"> javascript:alert(3) \u202Eevil ' + '😀'.repeat(300);
+  await a.page.locator('#comment-body').fill(nasty);
+  await a.page.getByRole('button', { name: '发表评论' }).click();
+  for (const page of [a.page, b.page]) {
+    const shown = page.locator('.comment-text', { hasText: '<script>alert(1)</script>' });
+    await expect(shown).toHaveCount(1);
+    await expect(shown.locator('img, script')).toHaveCount(0);
+    await expect(shown.locator('a')).toHaveCount(0);
+    const { scroll, client } = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      client: document.documentElement.clientWidth,
+    }));
+    expect(scroll).toBeLessThanOrEqual(client);
+  }
+  // watchConsole records any dialog: none may open.
+  expect(a.problems).toEqual([]);
+  expect(b.problems).toEqual([]);
+  await a.context.close();
+  await b.context.close();
+});
+
+test.describe('with JavaScript off', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('posting and replying work as plain forms that return to the new comment', async ({ page }) => {
+    await page.goto(ARTICLE);
+    await expect(page.locator('#comment-form')).toContainText('后参与评论');
+    await page.locator('#comment-form').getByRole('link', { name: '注册' }).click();
+    await page.locator('#name').fill('无脚本评论者');
+    await page.locator('#password').fill(PASSWORD);
+    await page.getByRole('button', { name: '注册', exact: true }).click();
+    await expect(page).toHaveURL(`${ARTICLE}#comment-form`);
+
+    await page.locator('#comment-body').fill('不用脚本也能评论');
+    await page.getByRole('button', { name: '发表评论' }).click();
+    await expect(page).toHaveURL(new RegExp(`${ARTICLE}#c\\d+$`));
+    const id = new URL(page.url()).hash.slice(1);
+    await expect(page.locator(`#${id} .comment-text`)).toHaveText('不用脚本也能评论');
+
+    // Replying: the 回复 link opens the form for that comment.
+    await page.waitForTimeout(1100);
+    await page.locator(`#${id} .comment-actions`).getByRole('link', { name: '回复' }).click();
+    await expect(page.locator('.replying')).toContainText('回复 @无脚本评论者');
+    await page.locator('#comment-body').fill('不用脚本也能回复');
+    await page.getByRole('button', { name: '发表回复' }).click();
+    await expect(page.locator(`#${id} .replies .comment-text`)).toHaveText('不用脚本也能回复');
+  });
+});
