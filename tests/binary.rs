@@ -75,3 +75,66 @@ fn the_facts_command_sets_what_the_top_bar_shows() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown fact"));
 }
+
+/// Starts the binary over `dir` and returns it with its address.
+fn start(dir: &std::path::Path) -> (std::process::Child, String) {
+    let mut child = jinri(dir).env("JINRI_COMMENTS_MIN_INTERVAL_SECS", "0").stdout(Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect("address printed").to_owned();
+    (child, url.trim_end_matches('/').to_owned())
+}
+
+#[test]
+fn acknowledged_comments_survive_a_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, base) = start(dir.path());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    let acknowledged = rt.block_on(async {
+        let resp = client
+            .post(format!("{base}/api/auth/register"))
+            .header("accept", "application/json")
+            .form(&[("name", "kill_test"), ("password", "今日新闻真好看2021")])
+            .send()
+            .await
+            .unwrap();
+        let cookie = resp.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+        let mut acknowledged = 0;
+        for i in 0..30 {
+            let resp = client
+                .post(format!("{base}/api/comments/post"))
+                .header("accept", "application/json")
+                .header("cookie", &cookie)
+                .form(&[("article_id", "5"), ("body", &format!("持久 {i}"))])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200);
+            acknowledged += 1;
+        }
+        acknowledged
+    });
+    // No graceful shutdown: the process dies at once, right after the last acknowledgement.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (mut again, base) = start(dir.path());
+    let stored = rt.block_on(async {
+        let mut stored = 0;
+        for page in ["1", "2"] {
+            let resp = client
+                .post(format!("{base}/api/comments/list"))
+                .form(&[("article_id", "5"), ("sort", "new"), ("page", page)])
+                .send()
+                .await
+                .unwrap();
+            let page: serde_json::Value = resp.json().await.unwrap();
+            let comments = page["comments"].as_array().unwrap();
+            stored += comments.iter().filter(|c| c["body"].as_str().unwrap_or("").starts_with("持久 ")).count();
+        }
+        stored
+    });
+    again.kill().unwrap();
+    again.wait().unwrap();
+    assert_eq!(stored, acknowledged);
+}

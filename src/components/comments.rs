@@ -50,6 +50,14 @@ pub fn CommentsSection(article_id: ArticleId, initial: CommentPage, sort: Sort, 
         });
     }
     let ctx = ThreadCtx { path, sort, viewer, like, delete };
+    // A like or deletion that failed (network, limits) says so instead of doing nothing.
+    let action_error = move || {
+        [like.value().get().and_then(Result::err), delete.value().get().and_then(Result::err)]
+            .into_iter()
+            .flatten()
+            .next()
+            .map(|e| e.to_string())
+    };
 
     let load_more = move |ev: leptos::ev::MouseEvent| {
         ev.prevent_default();
@@ -98,6 +106,7 @@ pub fn CommentsSection(article_id: ArticleId, initial: CommentPage, sort: Sort, 
                         .collect_view()}
                 </nav>
             </div>
+            <p class="field-error" role="status">{action_error}</p>
             <ol class="comments">
                 {move || {
                     let thread = build_thread(&comments.read(), sort);
@@ -213,12 +222,24 @@ fn comment_node(node: CommentNode, depth: usize, ctx: ThreadCtx) -> AnyView {
                     {text}
                     {(!deleted).then(|| view! {
                         <div class="comment-actions">
-                            <ActionForm action=ctx.like attr:class="inline-form">
-                                <input type="hidden" name="comment_id" value=id.to_string() />
-                                <button type="submit" class="link-action" aria-pressed=c.liked.to_string()>
-                                    {format!("赞 {}", c.likes)}
-                                </button>
-                            </ActionForm>
+                            {move || if ctx.viewer.get().is_some() {
+                                view! {
+                                    <ActionForm action=ctx.like attr:class="inline-form">
+                                        <input type="hidden" name="comment_id" value=id.to_string() />
+                                        <button type="submit" class="link-action" aria-pressed=c.liked.to_string()>
+                                            {format!("赞 {}", c.likes)}
+                                        </button>
+                                    </ActionForm>
+                                }
+                                .into_any()
+                            } else {
+                                // Visitors are sent to sign in first, then back to this comment.
+                                let next = encode_query(&format!("{}#c{id}", ctx.path.get_value()));
+                                view! {
+                                    <a class="link-action" href=format!("/login?next={next}")>{format!("赞 {}", c.likes)}</a>
+                                }
+                                .into_any()
+                            }}
                             <a class="link-action" href=reply_href>"回复"</a>
                             {move || own().then(|| view! {
                                 <ActionForm action=ctx.delete attr:class="inline-form">

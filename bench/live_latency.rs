@@ -1,0 +1,132 @@
+//! Live fan-out latency: N subscribers on one article's stream, M comments posted one after
+//! another; for each comment, the time from the post's acknowledgement (and from its sending)
+//! to its arrival at every subscriber. Loopback only; run by bench/live.sh.
+//!
+//! Usage: live_latency BASE_URL SUBSCRIBERS POSTS
+
+use futures::StreamExt;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+type Arrivals = Arc<Mutex<HashMap<i64, Vec<Instant>>>>;
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let base = args.get(1).cloned().unwrap_or_else(|| "http://127.0.0.1:3190".into());
+    let subscribers: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(100);
+    let posts: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(50);
+    let article = 2;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(4).build().unwrap();
+
+    let name = format!("bench{}", std::process::id());
+    let resp = client
+        .post(format!("{base}/api/auth/register"))
+        .header("accept", "application/json")
+        .form(&[("name", name.as_str()), ("password", "bench-password-2021")])
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "register: {}", resp.status());
+    let cookie = resp.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+
+    let page: serde_json::Value = client
+        .post(format!("{base}/api/comments/list"))
+        .form(&[("article_id", article.to_string())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let after = page["last_event_id"].as_i64().unwrap();
+
+    let arrivals: Arrivals = Arc::default();
+    let mut ready = Vec::new();
+    for _ in 0..subscribers {
+        let arrivals = arrivals.clone();
+        let url = format!("{base}/api/comments/stream?article_id={article}&after={after}");
+        // Each subscriber is its own connection, as each reader's page is.
+        let client = reqwest::Client::new();
+        let resp = client.get(url).send().await.unwrap();
+        assert!(resp.status().is_success());
+        ready.push(tokio::spawn(async move {
+            let mut stream = resp.bytes_stream();
+            let mut buf = String::new();
+            while let Some(Ok(chunk)) = stream.next().await {
+                let now = Instant::now();
+                buf.push_str(&String::from_utf8_lossy(&chunk));
+                while let Some(end) = buf.find("\n\n") {
+                    let block: String = buf.drain(..end + 2).collect();
+                    let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: ")) else { continue };
+                    let v: serde_json::Value = serde_json::from_str(data).unwrap();
+                    if let Some(id) = v["change"]["Created"]["id"].as_i64() {
+                        arrivals.lock().unwrap().entry(id).or_default().push(now);
+                    }
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let mut sent = Vec::new();
+    for i in 0..posts {
+        let start = Instant::now();
+        let resp = client
+            .post(format!("{base}/api/comments/post"))
+            .header("accept", "application/json")
+            .header("cookie", &cookie)
+            .form(&[("article_id", article.to_string()), ("body", format!("延迟测量 {i} {name}"))])
+            .send()
+            .await
+            .unwrap();
+        let acked = Instant::now();
+        assert!(resp.status().is_success(), "post: {}", resp.status());
+        let v: serde_json::Value = resp.json().await.unwrap();
+        sent.push((v["id"].as_i64().unwrap(), start, acked));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Wait (bounded) for every subscriber to have every comment.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let done = {
+            let a = arrivals.lock().unwrap();
+            sent.iter().all(|(id, _, _)| a.get(id).is_some_and(|v| v.len() >= subscribers))
+        };
+        if done {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let a = arrivals.lock().unwrap();
+    let (mut from_ack, mut from_send, mut missing) = (Vec::new(), Vec::new(), 0usize);
+    for (id, start, acked) in &sent {
+        let got = a.get(id).cloned().unwrap_or_default();
+        missing += subscribers.saturating_sub(got.len());
+        for t in got {
+            from_send.push(t.duration_since(*start).as_secs_f64() * 1000.0);
+            from_ack.push(t.saturating_duration_since(*acked).as_secs_f64() * 1000.0);
+        }
+    }
+    let pct = |v: &mut Vec<f64>, p: f64| {
+        v.sort_by(|x, y| x.partial_cmp(y).unwrap());
+        if v.is_empty() {
+            f64::NAN
+        } else {
+            v[((v.len() - 1) as f64 * p).round() as usize]
+        }
+    };
+    println!(
+        "subscribers {subscribers:>6}  posts {posts:>4}  deliveries {:>7}  missing {missing}  \
+         send→arrival p50 {:.2} ms p99 {:.2} ms  ack→arrival p50 {:.2} ms p99 {:.2} ms",
+        from_send.len(),
+        pct(&mut from_send, 0.5),
+        pct(&mut from_send, 0.99),
+        pct(&mut from_ack, 0.5),
+        pct(&mut from_ack, 0.99),
+    );
+    for r in ready {
+        r.abort();
+    }
+}
