@@ -26,6 +26,14 @@ for _ in $(seq 20); do
     -d 'name=bench_reader&password=bench-password-2021&next=%2F' "$base/api/auth/login"
 done | sort -n | awk '{ t[NR] = $1 } END { printf "login p50 %.1f ms, max %.1f ms\n", t[int(NR/2)] * 1000, t[NR] * 1000 }'
 
+echo "== failed logins: wrong password vs unknown name (20 each; the same work, the same time)"
+for who in bench_reader nobody_by_this_name; do
+  for _ in $(seq 20); do
+    curl -s -o /dev/null -w '%{time_total}\n' -H 'Accept: application/json' \
+      -d "name=$who&password=wrong-password-2021&next=%2F" "$base/api/auth/login"
+  done | sort -n | awk -v who="$who" '{ t[NR] = $1 } END { printf "%-20s p50 %.1f ms\n", who, t[int(NR/2)] * 1000 }'
+done
+
 echo "== article page alone (50 connections, ${secs}s)"
 wrk -t2 -c50 -d"${secs}s" --latency "$base/article/1" | grep -E 'Requests/sec|^ +(50|99)%'
 

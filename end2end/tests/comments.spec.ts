@@ -62,7 +62,10 @@ test('a comment and a reply from one reader appear live on another open page', a
 
   // Likes and deletion reach B too.
   await a.page.locator(`#${commentId} > .comment-body .comment-actions`).getByRole('button', { name: /^赞/ }).click();
-  await expect(b.page.locator(`#${commentId} > .comment-body .comment-actions`).getByRole('button', { name: /^赞/ })).toHaveText('赞 1');
+  // B is a visitor: their 赞 is a link to sign in, showing the same live count.
+  const bLike = b.page.locator(`#${commentId} > .comment-body .comment-actions`).getByRole('link', { name: /^赞/ });
+  await expect(bLike).toHaveText('赞 1');
+  await expect(bLike).toHaveAttribute('href', /^\/login\?next=/);
   await a.page.locator(`#${commentId} > .comment-body .comment-actions`).getByRole('button', { name: '删除' }).click();
   await expect(b.page.locator(`#${commentId} > .comment-body .comment-text`)).toHaveText('该评论已删除');
   await expect(reply).toHaveCount(1);

@@ -38,6 +38,46 @@ pub async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateErro
 }
 
 #[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn connections_use_wal_normal_sync_foreign_keys_and_a_busy_timeout() {
+        let (pool, _dir) = super::test_db::fresh().await;
+        let mut conn = pool.acquire().await.unwrap();
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *conn).await.unwrap();
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut *conn).await.unwrap();
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut *conn).await.unwrap();
+        let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout").fetch_one(&mut *conn).await.unwrap();
+        assert_eq!((mode.as_str(), sync, fk, busy), ("wal", 1, 1, 5000));
+    }
+
+    #[tokio::test]
+    async fn migrations_apply_to_a_fresh_database_and_again_without_change() {
+        let (pool, _dir) = super::test_db::fresh().await;
+        super::migrate(&pool).await.unwrap();
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY name",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        for t in [
+            "article_blocks",
+            "articles",
+            "channels",
+            "comment_events",
+            "comment_likes",
+            "comments",
+            "limit_events",
+            "sessions",
+            "site_facts",
+            "users",
+        ] {
+            assert!(tables.iter().any(|x| x == t), "{t} missing from {tables:?}");
+        }
+    }
+}
+
+#[cfg(test)]
 pub(crate) mod test_db {
     use sqlx::SqlitePool;
 
