@@ -2,7 +2,8 @@
 //! another; for each comment, the time from the post's acknowledgement (and from its sending)
 //! to its arrival at every subscriber. Loopback only; run by bench/live.sh.
 //!
-//! Usage: live_latency BASE_URL SUBSCRIBERS POSTS
+//! Usage: live_latency BASE_URL SUBSCRIBERS POSTS [SERVER_PID]
+//! With the server's pid it also reports the server's resident memory per idle subscriber.
 
 use futures::StreamExt;
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ async fn main() {
     let base = args.get(1).cloned().unwrap_or_else(|| "http://127.0.0.1:3190".into());
     let subscribers: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(100);
     let posts: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(50);
+    let server_pid: Option<u32> = args.get(4).and_then(|a| a.parse().ok());
     let article = 2;
     let client = reqwest::Client::builder().pool_max_idle_per_host(4).build().unwrap();
 
@@ -41,6 +43,9 @@ async fn main() {
         .await
         .unwrap();
     let after = page["last_event_id"].as_i64().unwrap();
+
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rss_before = server_pid.and_then(rss_kib);
 
     let arrivals: Arrivals = Arc::default();
     let mut ready = Vec::new();
@@ -68,7 +73,9 @@ async fn main() {
             }
         }));
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Let every stream settle, then weigh the server with them idle.
+    tokio::time::sleep(Duration::from_millis(1000 + subscribers as u64 / 10)).await;
+    let rss_idle = server_pid.and_then(rss_kib);
 
     let mut sent = Vec::new();
     for i in 0..posts {
@@ -117,9 +124,14 @@ async fn main() {
             v[((v.len() - 1) as f64 * p).round() as usize]
         }
     };
+    let per_subscriber = match (rss_before, rss_idle) {
+        (Some(b), Some(a)) => format!("{:.1}", (a as f64 - b as f64) / subscribers as f64),
+        _ => "-".to_owned(),
+    };
     println!(
         "subscribers {subscribers:>6}  posts {posts:>4}  deliveries {:>7}  missing {missing}  \
-         send→arrival p50 {:.2} ms p99 {:.2} ms  ack→arrival p50 {:.2} ms p99 {:.2} ms",
+         send→arrival p50 {:.2} ms p99 {:.2} ms  ack→arrival p50 {:.2} ms p99 {:.2} ms  \
+         KiB/idle subscriber {per_subscriber}",
         from_send.len(),
         pct(&mut from_send, 0.5),
         pct(&mut from_send, 0.99),
@@ -129,4 +141,11 @@ async fn main() {
     for r in ready {
         r.abort();
     }
+}
+
+/// Resident memory of a process, from /proc (Linux).
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

@@ -3,6 +3,7 @@
 pub mod articles;
 pub mod comments;
 pub mod facts;
+pub mod generate;
 pub mod limits;
 pub mod seed;
 pub mod sessions;

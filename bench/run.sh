@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Jinri's benchmark: builds the release site, generates a database (1,000+ articles, 100,000+
+# comments; one article with 50 comments and one with 10,000), starts the server on loopback
+# and prints one table of figures beside their targets. Every load run is bounded in time.
+# Usage: bench/run.sh            (BENCH_SECS=10 seconds per load run; BENCH_FANOUT="100 1000 10000")
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/setup.sh
+if ! command -v wrk >/dev/null; then apt-get install -y wrk >/dev/null || { echo "bench needs wrk" >&2; exit 1; }; fi
+if ! command -v brotli >/dev/null; then apt-get install -y brotli >/dev/null || true; fi
+secs="${BENCH_SECS:-10}"
+fanout="${BENCH_FANOUT:-100 1000 10000}"
+ulimit -n 65536 2>/dev/null || true
+
+cargo leptos build --release 2>&1 | tail -n 1
+cargo build -q --release --features ssr --example gen_db --example live_latency
+
+dir="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$dir" target/site/bench; }
+trap cleanup EXIT
+rows=()
+row() { rows+=("$(printf '%-44s | %-44s | %s' "$1" "$2" "$3")"); }
+
+serve() { # serve PORT DB → starts the release server, sets $pid
+  LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_ADDR="127.0.0.1:$1" DATABASE_URL="sqlite://$2" \
+    JINRI_COMMENTS_MIN_INTERVAL_SECS=0 JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR=1000000 RUST_LOG=warn \
+    target/release/jinri >>"$dir/server.log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+}
+rss() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
+load() { # load URL [extra wrk args] → "req/s p50 p99"
+  local url=$1; shift
+  wrk -t2 -c50 -d"${secs}s" --latency "$@" "$url" >"$dir/wrk.txt"
+  awk '/Requests\/sec/ { r = $2 } /^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 } /Non-2xx/ { bad = $NF }
+       END { printf "%.0f req/s, p50 %s, p99 %s%s", r, p50, p99, (bad ? ", NON-2XX " bad : "") }' "$dir/wrk.txt"
+}
+reqs() { awk '/Requests\/sec/ { printf "%.0f", $2 }' "$dir/wrk.txt"; }
+
+# Start-up on a fresh database (migrations and demo seed included).
+port=3201
+t0=$(date +%s%N)
+serve $port "$dir/fresh.db"
+until curl -sf -o /dev/null "http://127.0.0.1:$port/"; do sleep 0.01; done
+t1=$(date +%s%N)
+row "start to first 200, fresh database" "$(( (t1 - t0) / 1000000 )) ms" "-"
+kill "$pid"; wait "$pid" 2>/dev/null || true
+
+echo "generating the database…"
+read -r small large < <(target/release/examples/gen_db "sqlite://$dir/bench.db" 1000 100000 | sed 's/small=//; s/large=//')
+port=3202
+base="http://127.0.0.1:$port"
+serve $port "$dir/bench.db"
+server=$pid
+until curl -sf -o /dev/null "$base/"; do sleep 0.05; done
+curl -sf -o /dev/null "$base/article/$small"
+row "resident memory, idle" "$(( $(rss "$server") / 1024 )) MB" "<= 50 MB"
+
+mkdir -p target/site/bench
+peak=0
+for page in "article/$small:article (50 comments)" "article/$large:article (10,000 comments)" ":front page /"; do
+  path=${page%%:*}; label=${page#*:}
+  curl -sf "$base/$path" >"target/site/bench/page.html"
+  cp target/site/bench/page.html "target/site/bench/$(echo "$path" | tr '/' '_').html"
+  dyn=$(load "$base/$path" &
+        wpid=$!; while kill -0 $wpid 2>/dev/null; do r=$(rss "$server"); [ "$r" -gt "$peak" ] && peak=$r; sleep 0.5; done; wait $wpid)
+  dynrate=$(reqs)
+  [ "$path" = "article/$small" ] && small_rate=$dynrate
+  [ "$path" = "article/$large" ] && large_rate=$dynrate
+  stat=$(load "$base/bench/$(echo "$path" | tr '/' '_').html")
+  statrate=$(reqs)
+  row "$label, 50 connections" "$dyn" "article >= 3,000 req/s"
+  row "  same bytes as a static file" "$stat" "-"
+  row "  ratio page / static file" "$(awk -v a="$dynrate" -v b="$statrate" 'BEGIN { printf "%.0f%%", 100 * a / b }')" "article >= 40%"
+done
+row "10,000-comment article vs 50-comment article" "$(awk -v a="$small_rate" -v b="$large_rate" 'BEGIN { printf "%.2fx slower", a / b }')" "<= 2x"
+row "resident memory, peak under page load" "$(( $(rss "$server") > peak ? $(rss "$server") / 1024 : peak / 1024 )) MB" "-"
+
+# Posting: 50 signed-in readers, each connection posting as one of them.
+: >"$dir/cookies.txt"
+for i in $(seq 50); do
+  curl -s -D - -o /dev/null -H 'Accept: application/json' -d "name=bench_poster_$i&password=bench-password-2021" \
+    "$base/api/auth/register" | awk -F'[ ;]' 'tolower($1) == "set-cookie:" { print $2 }' >>"$dir/cookies.txt"
+done
+posted=$(JINRI_BENCH_COOKIES="$dir/cookies.txt" JINRI_BENCH_ARTICLE=$((small + 2)) load "$base/api/comments/post" -s bench/post.lua)
+row "posting comments, 50 readers" "${posted/req\/s/comments\/s}" ">= 500 comments/s"
+
+for n in $fanout; do
+  out=$(target/release/examples/live_latency "$base" "$n" 30 "$server")
+  p50=$(echo "$out" | sed -E 's/.*ack→arrival p50 ([0-9.]+) ms p99 ([0-9.]+) ms.*/\1/')
+  p99=$(echo "$out" | sed -E 's/.*ack→arrival p50 ([0-9.]+) ms p99 ([0-9.]+) ms.*/\2/')
+  miss=$(echo "$out" | sed -E 's/.*missing ([0-9]+).*/\1/')
+  kib=$(echo "$out" | sed -E 's/.*KiB\/idle subscriber ([-0-9.]+).*/\1/')
+  target="-"; [ "$n" = 1000 ] && target="p99 <= 100 ms"; [ "$n" = 10000 ] && target="p99 <= 1 s"
+  row "live fan-out, $n subscribers (ack→arrival)" "p50 $p50 ms, p99 $p99 ms, missing $miss" "$target"
+  row "  server memory per idle subscriber" "$kib KiB" "<= 50 KB"
+done
+
+wasm=target/site/pkg/jinri.wasm
+row "release wasm (raw / gzip / brotli)" "$(stat -c %s $wasm) / $(gzip -9c $wasm | wc -c) / $(brotli -c $wasm | wc -c) bytes" "brotli <= 250 KB"
+row "JS glue / CSS (raw, brotli)" "$(stat -c %s target/site/pkg/jinri.js), $(brotli -c target/site/pkg/jinri.js | wc -c) / $(stat -c %s target/site/pkg/jinri.css), $(brotli -c target/site/pkg/jinri.css | wc -c) bytes" "-"
+
+echo
+printf '%-44s | %-44s | %s\n' "measure" "figure" "target"
+printf '%s\n' "$(printf '%.0s-' $(seq 110))"
+printf '%s\n' "${rows[@]}"
