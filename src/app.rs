@@ -15,6 +15,8 @@ use leptos_router::{path, SsrMode};
 
 /// The whole document the server sends; the browser hydrates `<App/>` inside `<body>`.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::server::headers::page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="zh-CN">

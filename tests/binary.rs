@@ -138,3 +138,45 @@ fn acknowledged_comments_survive_a_sigkill() {
     again.wait().unwrap();
     assert_eq!(stored, acknowledged);
 }
+
+#[test]
+fn a_backup_taken_while_the_site_runs_is_a_complete_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, base) = start(dir.path());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    rt.block_on(async {
+        let resp = client.get(format!("{base}/")).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+    });
+    let file = dir.path().join("backup.db");
+    let out = jinri(dir.path()).args(["backup", file.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // A second backup to the same file is refused rather than overwriting it.
+    let again = jinri(dir.path()).args(["backup", file.to_str().unwrap()]).output().unwrap();
+    assert!(!again.status.success());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Restore = start the site on the copy: it has every article and comment.
+    let count = |db: std::path::PathBuf| {
+        rt.block_on(async move {
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+            let n: (i64, i64) =
+                sqlx::query_as("SELECT (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM comments)")
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            n
+        })
+    };
+    let (articles, comments) = count(file.clone());
+    assert!(articles >= 12 && comments >= 5);
+    assert_eq!(count(dir.path().join("jinri.db")), (articles, comments));
+    let restored = tempfile::tempdir().unwrap();
+    std::fs::copy(&file, restored.path().join("jinri.db")).unwrap();
+    let (mut child, base) = start(restored.path());
+    let status = rt.block_on(async { client.get(format!("{base}/article/1")).send().await.unwrap().status().as_u16() });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(status, 200);
+}

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 pub fn AvatarBadge(#[prop(into)] name: String) -> impl IntoView {
     let a = Avatar::for_name(&name);
     view! {
-        <span class="avatar" style=format!("background-color:{}", a.color) aria-hidden="true">
+        <span class=format!("avatar avatar-{}", a.index) aria-hidden="true">
             {a.initial}
         </span>
     }

@@ -14,9 +14,12 @@ pub struct PublicUser {
 pub struct Avatar {
     pub initial: String,
     pub color: &'static str,
+    /// Index of the colour in the palette: the CSS class `avatar-N` paints it.
+    pub index: usize,
 }
 
-/// Colours dark enough for white text (contrast >= 4.5:1).
+/// Colours dark enough for white text (contrast >= 4.5:1); style/main.css has the same list
+/// as `.avatar-0` … `.avatar-9`.
 const PALETTE: [&str; 10] =
     ["#b3261e", "#8e3b9c", "#4a4fb3", "#1d6fa5", "#00796b", "#2e7d32", "#8a6d00", "#b55400", "#6d4c41", "#546e7a"];
 
@@ -30,8 +33,8 @@ impl Avatar {
         // FNV-1a: tiny, stable across platforms and releases (unlike std's hasher).
         let hash =
             name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
-        let color = PALETTE[(hash % PALETTE.len() as u64) as usize];
-        Avatar { initial, color }
+        let index = (hash % PALETTE.len() as u64) as usize;
+        Avatar { initial, color: PALETTE[index], index }
     }
 }
 

@@ -9,7 +9,8 @@ use std::time::Duration;
 const USAGE: &str = "usage:
   jinri                        run the site (configuration: Leptos.toml and environment)
   jinri facts                  list the top bar's facts
-  jinri facts set KEY VALUE    set a fact (weather, exchange_rate, city)";
+  jinri facts set KEY VALUE    set a fact (weather, exchange_rate, city)
+  jinri backup FILE            write a consistent copy of the database to FILE (safe while the site runs)";
 
 pub async fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -29,6 +30,7 @@ pub async fn main() -> ExitCode {
         [] => serve(config).await,
         ["facts"] => facts(config, None).await,
         ["facts", "set", key, value] => facts(config, Some((key, value))).await,
+        ["backup", file] => backup(config, file).await,
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -138,6 +140,19 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
+}
+
+/// `VACUUM INTO` writes a consistent snapshot while readers and writers carry on.
+async fn backup(config: Arc<Config>, file: &str) -> Result<(), BoxError> {
+    if std::path::Path::new(file).exists() {
+        return Err(format!("{file} exists already; choose a new file name").into());
+    }
+    let pool = db::connect(&config.database_url, 1, Duration::from_millis(config.busy_timeout_ms))
+        .await
+        .map_err(|e| format!("cannot open database {}: {e}", config.database_url))?;
+    db::backup(&pool, file).await.map_err(|e| format!("backup failed: {e}"))?;
+    println!("backup written to {file}");
+    Ok(())
 }
 
 async fn facts(config: Arc<Config>, set: Option<(&&str, &&str)>) -> Result<(), BoxError> {

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod headers;
 pub mod live;
 pub mod request;
 pub mod routes;

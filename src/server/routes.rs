@@ -26,13 +26,54 @@ pub fn router(state: AppState) -> Router {
         .route("/sitemap.xml", get(sitemap_xml))
         .route("/robots.txt", get(robots_txt))
         .route("/api/comments/stream", get(comment_stream))
+        .route("/healthz", get(healthz))
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             move || provide_context(fallback_state.clone()),
             shell,
         ))
         .layer(middleware::from_fn(same_origin_only))
+        // Nothing a reader sends is near this size; larger bodies get 413 before any work.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(middleware::from_fn(super::headers::security_headers))
+        .layer(middleware::from_fn(log_request))
         .with_state(state)
+}
+
+/// Largest request body accepted, in bytes (a 2,000-character comment is under 20 KB encoded).
+const MAX_BODY: usize = 64 * 1024;
+
+/// One log line per request: method, path (never the query, which may carry what a reader
+/// typed), status, latency and a request id that is also sent back as `x-request-id`.
+async fn log_request(req: Request, next: Next) -> Response {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    let start = std::time::Instant::now();
+    let mut resp = next.run(req).await;
+    let status = resp.status().as_u16();
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    if status >= 500 {
+        tracing::error!(request_id = id, %method, path, status, latency_ms = ms, "request");
+    } else {
+        tracing::info!(request_id = id, %method, path, status, latency_ms = ms, "request");
+    }
+    if let Ok(v) = axum::http::HeaderValue::from_str(&id.to_string()) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp
+}
+
+/// `/healthz`: 200 when the database answers, 503 otherwise.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&state.pool).await {
+        Ok(_) => (StatusCode::OK, "ok").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
 }
 
 /// Refuses a state-changing request that a browser says came from another site: the

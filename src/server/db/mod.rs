@@ -33,6 +33,12 @@ pub async fn connect(url: &str, max_connections: u32, busy_timeout: Duration) ->
     SqlitePoolOptions::new().max_connections(max_connections).min_connections(1).connect_with(options).await
 }
 
+/// Writes a consistent copy of the database to a new file.
+pub async fn backup(pool: &SqlitePool, file: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("VACUUM INTO $1").bind(file).execute(pool).await?;
+    Ok(())
+}
+
 /// Applies the migrations in `migrations/` that the database has not seen yet.
 pub async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
     sqlx::migrate!("./migrations").run(pool).await
