@@ -39,6 +39,22 @@ test('the article page hydrates without console errors and shows the seed articl
   expect(problems).toEqual([]);
 });
 
+test('the page hydrates under its Content-Security-Policy without a single violation', async ({ page }) => {
+  await page.addInitScript(() => {
+    (window as any).__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => (window as any).__cspViolations.push(e.violatedDirective));
+  });
+  const problems = watchConsole(page);
+  const path = await seedArticlePath(page);
+  const response = await page.goto(path);
+  expect(response?.headers()['content-security-policy']).toMatch(/script-src 'self' 'nonce-[^']+' 'wasm-unsafe-eval'/);
+  await waitForHydration(page);
+  await page.locator('.sort-tabs').getByRole('link', { name: '最热' }).click();
+  await expect(page).toHaveURL(/sort=hot/);
+  expect(await page.evaluate(() => (window as any).__cspViolations)).toEqual([]);
+  expect(problems).toEqual([]);
+});
+
 test('after hydration a channel link navigates without reloading the page', async ({ page }) => {
   const problems = watchConsole(page);
   const path = await seedArticlePath(page);
