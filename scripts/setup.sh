@@ -15,7 +15,7 @@ as_root() {
     say "need root for: $*"; return 1; fi
 }
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+if ! rustup target list --installed | grep -x wasm32-unknown-unknown >/dev/null; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
 fi
@@ -42,7 +42,8 @@ fi
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
-fc-list 2>/dev/null | grep -qi 'CJK' || missing+=(fonts-noto-cjk)
+# No `grep -q` on a pipe here: it exits early, fc-list gets SIGPIPE and pipefail reports failure.
+fc-list 2>/dev/null | grep -i 'CJK' >/dev/null || missing+=(fonts-noto-cjk)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]} from Debian"
   as_root apt-get update
