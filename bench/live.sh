@@ -12,7 +12,7 @@ ulimit -n 65536 2>/dev/null || true
 port=3191
 dir="$(mktemp -d)"
 LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$dir/bench.db" \
-  JINRI_COMMENTS_MIN_INTERVAL_SECS=0 JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR=100000 RUST_LOG=warn \
+  JINRI_COMMENTS_MIN_INTERVAL_SECS=0 JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR=100000 JINRI_LIVE_MAX_STREAMS_PER_IP=1000000 RUST_LOG=warn \
   target/release/jinri >"$dir/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT

@@ -24,7 +24,7 @@ row() { rows+=("$(printf '%-44s | %-44s | %s' "$1" "$2" "$3")"); }
 
 serve() { # serve PORT DB → starts the release server, sets $pid
   LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_ADDR="127.0.0.1:$1" DATABASE_URL="sqlite://$2" \
-    JINRI_COMMENTS_MIN_INTERVAL_SECS=0 JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR=1000000 RUST_LOG=warn \
+    JINRI_COMMENTS_MIN_INTERVAL_SECS=0 JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR=1000000 JINRI_LIVE_MAX_STREAMS_PER_IP=1000000 RUST_LOG=warn \
     target/release/jinri >>"$dir/server.log" 2>&1 &
   pid=$!
   pids+=("$pid")

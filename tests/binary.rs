@@ -52,6 +52,12 @@ fn the_binary_prints_its_address_serves_pages_and_stops_on_sigterm() {
         client.get(&url).send().await.unwrap().status().as_u16()
     });
     assert_eq!(status, 200);
+    // An open live stream must not hold the shutdown up: the server ends it.
+    let stream = rt.block_on(async {
+        let client = reqwest::Client::new();
+        client.get(format!("{url}api/comments/stream?article_id=1")).send().await.unwrap()
+    });
+    assert_eq!(stream.status(), 200);
     Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
@@ -62,6 +68,9 @@ fn the_binary_prints_its_address_serves_pages_and_stops_on_sigterm() {
         assert!(std::time::Instant::now() < deadline, "server did not stop on SIGTERM");
         std::thread::sleep(Duration::from_millis(50));
     }
+    // The stream ended cleanly (no error), so a browser reconnects to the next server.
+    let rest = rt.block_on(async { tokio::time::timeout(Duration::from_secs(5), stream.text()).await });
+    assert!(matches!(rest, Ok(Ok(_))), "{rest:?}");
 }
 
 #[test]

@@ -372,3 +372,19 @@ async fn an_unknown_article_has_no_stream() {
         assert_eq!(resp.status(), 404, "{q}");
     }
 }
+
+#[tokio::test]
+async fn one_address_may_hold_only_so_many_live_streams() {
+    let s = common::spawn_with(&[("JINRI_LIVE_MAX_STREAMS_PER_IP", "2")]).await;
+    let first = subscribe(&s, 1, None, None).await;
+    let _second = subscribe(&s, 2, None, None).await;
+    let third =
+        reqwest::Client::new().get(format!("{}/api/comments/stream?article_id=3", s.base)).send().await.unwrap();
+    assert_eq!(third.status(), 429);
+    // Closing a stream frees its place.
+    drop(first);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let again =
+        reqwest::Client::new().get(format!("{}/api/comments/stream?article_id=3", s.base)).send().await.unwrap();
+    assert_eq!(again.status(), 200);
+}

@@ -103,6 +103,7 @@ async fn serve(config: Arc<Config>) -> Result<(), BoxError> {
     use axum::serve::ListenerExt;
     let state = state(config.clone()).await?;
     let hub = state.hub.clone();
+    let pool = state.pool.clone();
     let router = routes::router(state);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
@@ -123,6 +124,12 @@ async fn serve(config: Arc<Config>) -> Result<(), BoxError> {
             hub.close();
         })
         .await?;
+    // Everything in flight has finished: fold the WAL into the database file and close.
+    if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await {
+        tracing::warn!(error = %e, "checkpoint at shutdown failed");
+    }
+    pool.close().await;
+    tracing::info!("stopped");
     Ok(())
 }
 

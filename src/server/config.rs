@@ -14,6 +14,7 @@ pub struct Config {
     pub seed_demo: bool,
     pub auth: AuthConfig,
     pub comments: CommentsConfig,
+    pub max_streams_per_ip: usize,
     pub site: SiteConfig,
 }
 
@@ -223,6 +224,7 @@ impl Config {
                 max_chars: src.positive("comments.max_chars")? as usize,
                 min_interval_secs: src.parse("comments.min_interval_secs", "must be a whole number of seconds")?,
             },
+            max_streams_per_ip: src.positive("live.max_streams_per_ip")? as usize,
             site: SiteConfig {
                 name: src.string("site.name")?,
                 slogan: src.string("site.slogan")?,
@@ -239,7 +241,7 @@ impl Config {
 }
 
 /// Every key the site reads. An unknown key is an error: a typo must not be silently ignored.
-pub const KEYS: [&str; 24] = [
+pub const KEYS: [&str; 25] = [
     "server.addr",
     "server.site_root",
     "database.url",
@@ -255,6 +257,7 @@ pub const KEYS: [&str; 24] = [
     "auth.hash_concurrency",
     "comments.max_chars",
     "comments.min_interval_secs",
+    "live.max_streams_per_ip",
     "site.name",
     "site.slogan",
     "site.timezone",

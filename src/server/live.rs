@@ -8,6 +8,7 @@
 
 use crate::model::{ArticleId, LiveEvent};
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, watch};
 
@@ -17,16 +18,46 @@ const BUFFER: usize = 256;
 #[derive(Clone)]
 pub struct Hub {
     channels: Arc<Mutex<HashMap<ArticleId, broadcast::Sender<Arc<LiveEvent>>>>>,
+    streams_by_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
     closing: watch::Sender<bool>,
 }
 
 impl Default for Hub {
     fn default() -> Self {
-        Hub { channels: Arc::default(), closing: watch::channel(false).0 }
+        Hub { channels: Arc::default(), streams_by_ip: Arc::default(), closing: watch::channel(false).0 }
+    }
+}
+
+/// Counts an open stream against its client address until dropped.
+pub struct StreamSlot {
+    hub: Hub,
+    ip: IpAddr,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut counts = self.hub.streams_by_ip.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = counts.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&self.ip);
+            }
+        }
     }
 }
 
 impl Hub {
+    /// Takes one of the `max` streams an address may hold, or `None` if it holds them all.
+    pub fn take_stream_slot(&self, ip: IpAddr, max: usize) -> Option<StreamSlot> {
+        let mut counts = self.streams_by_ip.lock().unwrap_or_else(|e| e.into_inner());
+        let n = counts.entry(ip).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(StreamSlot { hub: self.clone(), ip })
+    }
+
     pub fn subscribe(&self, article: ArticleId) -> broadcast::Receiver<Arc<LiveEvent>> {
         let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
         // Forget channels nobody listens to any more.

@@ -35,6 +35,9 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(same_origin_only))
         // Nothing a reader sends is near this size; larger bodies get 413 before any work.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(middleware::from_fn(limit_uri_length))
+        // A panicking handler answers 500 with a page in Chinese; the server keeps serving.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_page))
         .layer(middleware::from_fn(super::headers::security_headers))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
@@ -63,6 +66,37 @@ async fn log_request(req: Request, next: Next) -> Response {
         resp.headers_mut().insert("x-request-id", v);
     }
     resp
+}
+
+/// Longest request target (path and query) accepted, in bytes.
+const MAX_URI: usize = 4096;
+
+async fn limit_uri_length(req: Request, next: Next) -> Response {
+    if req.uri().to_string().len() > MAX_URI {
+        return (
+            StatusCode::URI_TOO_LONG,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "414 网址太长 (URI too long)",
+        )
+            .into_response();
+    }
+    next.run(req).await
+}
+
+fn panic_page(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown");
+    tracing::error!(panic = what, "handler panicked");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>出错了 - 今日</title></head>\
+         <body><h1>出错了</h1><p>服务器暂时出错,请稍后再试。</p><p><a href=\"/\">返回首页</a></p></body></html>",
+    )
+        .into_response()
 }
 
 /// `/healthz`: 200 when the database answers, 503 otherwise.
@@ -118,7 +152,12 @@ struct StreamQuery {
 
 /// `/api/comments/stream?article_id=N&after=M`: the article's comment changes as Server-Sent
 /// Events, starting after event `M` (or after the `Last-Event-ID` a reconnecting browser sends).
-async fn comment_stream(State(state): State<AppState>, Query(q): Query<StreamQuery>, headers: HeaderMap) -> Response {
+async fn comment_stream(
+    State(state): State<AppState>,
+    Query(q): Query<StreamQuery>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
     let Some(article) = ArticleId::parse(&q.article_id) else {
         return (StatusCode::NOT_FOUND, "no such article").into_response();
     };
@@ -137,9 +176,22 @@ async fn comment_stream(State(state): State<AppState>, Query(q): Query<StreamQue
         .or(q.after)
         .unwrap_or(0)
         .max(0);
+    let ip = peer.ip();
+    let Some(slot) = state.hub.take_stream_slot(ip, state.config.max_streams_per_ip) else {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, "30")],
+            "too many live streams from this address",
+        )
+            .into_response();
+    };
     let rx = state.hub.subscribe(article);
     let closed = state.hub.closed();
-    let stream = live_events(state, article, after, rx).take_until(closed);
+    // The slot lives as long as the stream.
+    let stream = live_events(state, article, after, rx).take_until(closed).map(move |e| {
+        let _held = &slot;
+        e
+    });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(20))).into_response()
 }
 
@@ -258,6 +310,13 @@ mod tests {
             h.insert(*k, v.parse().unwrap());
         }
         h
+    }
+
+    #[test]
+    fn a_panic_becomes_a_500_page_in_chinese() {
+        let resp = panic_page(Box::new("boom"));
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(resp.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
     }
 
     #[test]
