@@ -26,6 +26,12 @@ if ! cargo leptos --version 2>/dev/null | grep -q '0\.3\.10'; then
   cargo install --locked cargo-leptos --version 0.3.10
 fi
 
+# Advisory check of Cargo.lock (offline, against a local copy of the RustSec database).
+if ! cargo audit --version >/dev/null 2>&1; then
+  say "installing cargo-audit (a few minutes)"
+  cargo install --locked cargo-audit
+fi
+
 # cargo-leptos calls the wasm-bindgen CLI from PATH; it must match the library exactly.
 wb_version="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$root/Cargo.lock")"
 if ! wasm-bindgen --version 2>/dev/null | grep -q " $wb_version\$"; then

@@ -10,6 +10,14 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
+step "cargo audit (offline RustSec database)"
+advisories="${JINRI_ADVISORY_DB:-../shared/advisory-db}"
+if [ -d "$advisories" ]; then
+  cargo audit --db "$advisories" --no-fetch
+else
+  echo "no advisory database at $advisories (set JINRI_ADVISORY_DB); audit not run" >&2
+fi
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
