@@ -74,16 +74,8 @@ pub async fn post_comment(article_id: ArticleId, parent_id: Option<String>, body
     let id = db::comments::insert(&mut tx, article_id, parent, user.id, text.as_str(), now)
         .await
         .map_err(super::internal)?;
-    let event_id =
-        db::comments::record_event(&mut tx, article_id, "created", id, now).await.map_err(super::internal)?;
-    tx.commit().await.map_err(super::internal)?;
-
-    let tz = state.config.site.timezone;
-    let comment = db::comments::get(&state.pool, tz, id, Some(user.id))
-        .await
-        .map_err(super::internal)?
-        .ok_or(AppError::Internal)?;
-    let count = db::comments::count(&state.pool, article_id).await.map_err(super::internal)?;
+    let (event_id, count) = commit_event(state, tx, article_id, "created", id, now).await?;
+    let comment = as_seen_by(state, id, user.id).await?;
     state.hub.publish(LiveEvent {
         id: event_id,
         article_id,
@@ -109,20 +101,14 @@ pub async fn like_comment(comment_id: CommentId) -> Result<Comment, AppError> {
     };
     let now = time::now_unix();
     let (_, likes) = db::comments::toggle_like(&mut tx, comment_id, user.id, now).await.map_err(super::internal)?;
-    let event_id =
-        db::comments::record_event(&mut tx, article, "liked", comment_id, now).await.map_err(super::internal)?;
-    tx.commit().await.map_err(super::internal)?;
-    let count = db::comments::count(&state.pool, article).await.map_err(super::internal)?;
+    let (event_id, count) = commit_event(state, tx, article, "liked", comment_id, now).await?;
     state.hub.publish(LiveEvent {
         id: event_id,
         article_id: article,
         comment_count: count,
         change: Change::Liked { comment_id, likes },
     });
-    let comment = db::comments::get(&state.pool, state.config.site.timezone, comment_id, Some(user.id))
-        .await
-        .map_err(super::internal)?
-        .ok_or(AppError::NotFound)?;
+    let comment = as_seen_by(state, comment_id, user.id).await?;
     req.redirect_plain_form(&format!("/article/{article}#c{comment_id}"));
     Ok(comment)
 }
@@ -149,10 +135,7 @@ pub async fn delete_comment(comment_id: CommentId) -> Result<Comment, AppError> 
     if !deleted {
         let now = time::now_unix();
         db::comments::soft_delete(&mut tx, comment_id, article, now).await.map_err(super::internal)?;
-        let event_id =
-            db::comments::record_event(&mut tx, article, "deleted", comment_id, now).await.map_err(super::internal)?;
-        tx.commit().await.map_err(super::internal)?;
-        let count = db::comments::count(&state.pool, article).await.map_err(super::internal)?;
+        let (event_id, count) = commit_event(state, tx, article, "deleted", comment_id, now).await?;
         state.hub.publish(LiveEvent {
             id: event_id,
             article_id: article,
@@ -160,10 +143,38 @@ pub async fn delete_comment(comment_id: CommentId) -> Result<Comment, AppError> 
             change: Change::Deleted(comment_id),
         });
     }
-    let comment = db::comments::get(&state.pool, state.config.site.timezone, comment_id, Some(user.id))
-        .await
-        .map_err(super::internal)?
-        .ok_or(AppError::NotFound)?;
+    let comment = as_seen_by(state, comment_id, user.id).await?;
     req.redirect_plain_form(&format!("{back}#c{comment_id}"));
     Ok(comment)
+}
+
+/// Appends the change to the event log, commits, and returns the event id with the article's
+/// visible comment count after it. The caller holds `write_order` until it has published.
+#[cfg(feature = "ssr")]
+async fn commit_event(
+    state: &crate::server::AppState,
+    mut tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    article: ArticleId,
+    kind: &str,
+    comment: CommentId,
+    now: i64,
+) -> Result<(i64, i64), AppError> {
+    use crate::server::db;
+    let event_id = db::comments::record_event(&mut tx, article, kind, comment, now).await.map_err(super::internal)?;
+    tx.commit().await.map_err(super::internal)?;
+    let count = db::comments::count(&state.pool, article).await.map_err(super::internal)?;
+    Ok((event_id, count))
+}
+
+/// A comment as the reader who changed it sees it (with their own like).
+#[cfg(feature = "ssr")]
+async fn as_seen_by(
+    state: &crate::server::AppState,
+    id: CommentId,
+    reader: crate::model::UserId,
+) -> Result<Comment, AppError> {
+    crate::server::db::comments::get(&state.pool, state.config.site.timezone, id, Some(reader))
+        .await
+        .map_err(super::internal)?
+        .ok_or(AppError::NotFound)
 }

@@ -44,7 +44,7 @@ fn is_han(c: char) -> bool {
 
 impl Username {
     pub fn parse(raw: &str) -> Result<Username, String> {
-        let name = normalize(raw.trim());
+        let name = super::nfc(raw.trim());
         let len = name.chars().count();
         if len < NAME_MIN {
             return Err(format!("用户名至少 {NAME_MIN} 个字符"));
@@ -70,19 +70,6 @@ impl Username {
     pub fn key(&self) -> String {
         self.0.to_lowercase()
     }
-}
-
-/// NFC on the server, where it decides; the browser's pre-check skips it to keep the
-/// normalisation tables out of the wasm bundle (browsers send NFC text in practice).
-#[cfg(feature = "ssr")]
-fn normalize(s: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    s.nfc().collect()
-}
-
-#[cfg(not(feature = "ssr"))]
-fn normalize(s: &str) -> String {
-    s.to_owned()
 }
 
 /// Length rules of a new password. The common-password check runs on the server only.

@@ -14,7 +14,7 @@ pub struct CommentBody(String);
 impl CommentBody {
     pub fn parse(raw: &str, max: usize) -> Result<CommentBody, String> {
         let unified = raw.replace("\r\n", "\n").replace('\r', "\n");
-        let text = normalize(unified.trim());
+        let text = super::nfc(unified.trim());
         let len = text.chars().count();
         if len == 0 {
             return Err("评论不能为空".to_owned());
@@ -28,17 +28,6 @@ impl CommentBody {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-}
-
-#[cfg(feature = "ssr")]
-fn normalize(s: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    s.nfc().collect()
-}
-
-#[cfg(not(feature = "ssr"))]
-fn normalize(s: &str) -> String {
-    s.to_owned()
 }
 
 /// A piece of a comment as shown: text, or a web address made clickable.

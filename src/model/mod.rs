@@ -21,3 +21,16 @@ pub use ids::{ArticleId, CommentId, UserId};
 pub use live::{linkify, Change, CommentBody, LiveEvent, Segment, BODY_MAX};
 pub use site::SiteFacts;
 pub use user::{Avatar, PublicUser};
+
+/// Unicode NFC on the server, where input is decided; the browser's pre-checks skip it to keep
+/// the normalisation tables out of the wasm bundle (browsers send NFC text in practice).
+#[cfg(feature = "ssr")]
+pub(crate) fn nfc(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfc().collect()
+}
+
+#[cfg(not(feature = "ssr"))]
+pub(crate) fn nfc(s: &str) -> String {
+    s.to_owned()
+}
