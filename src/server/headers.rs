@@ -7,11 +7,13 @@ use axum::response::Response;
 use leptos::prelude::use_context;
 
 /// The policy of a page: only our own scripts (the hydration script by its nonce, the wasm
-/// through 'wasm-unsafe-eval'), our own styles, images and connections; no framing.
-pub fn page_csp(nonce: &str) -> String {
+/// through 'wasm-unsafe-eval'), our own styles, images and connections; no framing. Under
+/// `cargo leptos watch` the live-reload socket on its own port is allowed too.
+pub fn page_csp(nonce: &str, reload_port: Option<u32>) -> String {
+    let reload = reload_port.map(|p| format!(" ws://localhost:{p} ws://127.0.0.1:{p}")).unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; \
+         img-src 'self' data:; connect-src 'self'{reload}; font-src 'self'; object-src 'none'; base-uri 'self'; \
          form-action 'self'; frame-ancestors 'none'"
     )
 }
@@ -24,7 +26,11 @@ pub fn page_policy() {
     let (Some(nonce), Some(resp)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else {
         return;
     };
-    if let Ok(v) = HeaderValue::from_str(&page_csp(&nonce.to_string())) {
+    let reload = use_context::<crate::server::AppState>()
+        .map(|s| s.leptos_options)
+        .filter(|o| o.env == leptos::config::Env::DEV)
+        .map(|o| o.reload_external_port.unwrap_or(o.reload_port));
+    if let Ok(v) = HeaderValue::from_str(&page_csp(&nonce.to_string(), reload)) {
         resp.insert_header(header::CONTENT_SECURITY_POLICY, v);
     }
 }
@@ -56,9 +62,11 @@ mod tests {
 
     #[test]
     fn the_page_policy_allows_only_our_scripts_and_no_framing() {
-        let csp = page_csp("abc123");
+        let csp = page_csp("abc123", None);
         assert!(csp.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval'"));
         assert!(csp.contains("frame-ancestors 'none'"));
+        assert!(csp.contains("connect-src 'self';"));
         assert!(!csp.contains("unsafe-inline"));
+        assert!(page_csp("n", Some(3001)).contains("connect-src 'self' ws://localhost:3001 ws://127.0.0.1:3001;"));
     }
 }
