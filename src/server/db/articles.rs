@@ -42,7 +42,7 @@ macro_rules! summary_select {
     ($($tail:literal)*) => {
         concat!(
             "SELECT a.id, a.title, a.summary, a.source, c.slug AS channel_slug, c.name AS channel_name, \
-             a.published_at, a.comment_count, \
+             a.published_at, a.comment_count, a.original_url, \
              (SELECT b.body FROM article_blocks b WHERE b.article_id = a.id AND b.kind = 'figure' \
               ORDER BY b.position LIMIT 1) AS thumbnail \
              FROM articles a JOIN channels c ON c.id = a.channel_id ",
@@ -100,6 +100,13 @@ pub async fn hot(pool: &SqlitePool, tz: Tz, limit: i64) -> Result<Vec<ArticleSum
 }
 
 #[derive(sqlx::FromRow)]
+struct ArticleRow {
+    #[sqlx(flatten)]
+    summary: SummaryRow,
+    original_url: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
 struct BlockRow {
     kind: String,
     body: String,
@@ -108,12 +115,12 @@ struct BlockRow {
 
 /// One whole article, or `None` if there is no such article.
 pub async fn get(pool: &SqlitePool, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx::Error> {
-    let row: Option<(i64, Option<String>)> =
-        sqlx::query_as("SELECT id, original_url FROM articles WHERE id = $1").bind(id.0).fetch_optional(pool).await?;
-    let Some((_, original_url)) = row else {
+    // One read of the article row: its summary and original link together.
+    let row: Option<ArticleRow> =
+        sqlx::query_as(summary_select!("WHERE a.id = $1")).bind(id.0).fetch_optional(pool).await?;
+    let Some(ArticleRow { summary, original_url }) = row else {
         return Ok(None);
     };
-    let summary: SummaryRow = sqlx::query_as(summary_select!("WHERE a.id = $1")).bind(id.0).fetch_one(pool).await?;
     let blocks: Vec<BlockRow> =
         sqlx::query_as("SELECT kind, body, caption FROM article_blocks WHERE article_id = $1 ORDER BY position")
             .bind(id.0)
