@@ -189,3 +189,93 @@ fn a_backup_taken_while_the_site_runs_is_a_complete_database() {
     child.wait().unwrap();
     assert_eq!(status, 200);
 }
+
+/// Reads from `s` until the server closes the connection or `within` passes; returns what came.
+fn read_until_closed(s: &mut std::net::TcpStream, within: Duration) -> Option<String> {
+    use std::io::Read;
+    s.set_read_timeout(Some(within)).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return Some(String::from_utf8_lossy(&got).into_owned()),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                return Some(String::from_utf8_lossy(&got).into_owned())
+            }
+            Err(_) => return None,
+        }
+    }
+}
+
+#[test]
+fn slow_clients_are_cut_off_while_everyone_else_is_served() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child =
+        jinri(dir.path()).env("JINRI_SERVER_CLIENT_TIMEOUT_SECS", "1").stdout(Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect("address printed").to_owned();
+    let addr = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    // Headers that never end.
+    let mut headers = std::net::TcpStream::connect(&addr).unwrap();
+    headers.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: 1").unwrap();
+    // A body that never comes.
+    let mut body = std::net::TcpStream::connect(&addr).unwrap();
+    body.write_all(b"POST /api/comments/list HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\narticle_id=1").unwrap();
+    // Meanwhile a normal reader gets the front page.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let status = rt.block_on(async { reqwest::get(&url).await.unwrap().status().as_u16() });
+    assert_eq!(status, 200);
+    let started = std::time::Instant::now();
+    let cut = read_until_closed(&mut headers, Duration::from_secs(8));
+    assert!(cut.is_some(), "a client stuck in its headers is disconnected");
+    let answer = read_until_closed(&mut body, Duration::from_secs(8)).expect("a client stuck in its body is answered");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("请求超时"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(8));
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn a_database_that_cannot_be_migrated_leaves_the_site_answering_503_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    // A table in the way of the first migration.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sqlx::ConnectOptions;
+        let url = format!("sqlite://{}", dir.path().join("jinri.db").display());
+        let mut conn =
+            url.parse::<sqlx::sqlite::SqliteConnectOptions>().unwrap().create_if_missing(true).connect().await.unwrap();
+        sqlx::query("CREATE TABLE users (something_else TEXT)").execute(&mut conn).await.unwrap();
+    });
+    let mut child = jinri(dir.path()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect("address printed").to_owned();
+    let (page, health, post) = rt.block_on(async {
+        let page = reqwest::get(format!("{url}article/1")).await.unwrap();
+        let page = (page.status().as_u16(), page.headers().contains_key("retry-after"), page.text().await.unwrap());
+        let health = reqwest::get(format!("{url}healthz")).await.unwrap().status().as_u16();
+        let post = reqwest::Client::new()
+            .post(format!("{url}api/comments/post"))
+            .form(&[("article_id", "1"), ("body", "你好")])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        (page, health, post)
+    });
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(page.0, 503);
+    assert!(page.1, "Retry-After tells browsers and crawlers when to come back");
+    assert!(page.2.contains("网站维护中") && page.2.contains("lang=\"zh-CN\""), "{}", page.2);
+    assert_eq!(health, 503);
+    assert_eq!(post, 503);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("migration failed") && log.contains("users"), "the log says what happened: {log}");
+}

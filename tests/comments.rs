@@ -388,3 +388,46 @@ async fn one_address_may_hold_only_so_many_live_streams() {
         reqwest::Client::new().get(format!("{}/api/comments/stream?article_id=3", s.base)).send().await.unwrap();
     assert_eq!(again.status(), 200);
 }
+
+fn nonce_of(resp: &reqwest::Response) -> String {
+    let csp = resp.headers()["content-security-policy"].to_str().unwrap();
+    csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn guests_share_a_rendered_page_until_a_comment_changes_it_and_each_copy_has_its_own_nonce() {
+    let s = common::spawn_with(&NO_WAIT).await;
+    let url = format!("{}/article/1", s.base);
+    let mut nonces: Vec<String> = Vec::new();
+    for _ in 0..3 {
+        let resp = s.client.get(&url).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let nonce = nonce_of(&resp);
+        let html = resp.text().await.unwrap();
+        assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the page's scripts carry the policy's nonce");
+        for old in &nonces {
+            assert!(!html.contains(old.as_str()), "an earlier response's nonce is never sent again");
+        }
+        nonces.push(nonce);
+    }
+    // A comment, a like and a deletion each show on the next guest page at once.
+    let cookie = reader(&s, "缓存读者").await;
+    let c = posted(&s, &cookie, 1, None, "缓存之后的新评论").await;
+    let (_, html) = s.get("/article/1").await;
+    assert!(html.contains("缓存之后的新评论"));
+    let id = c["id"].as_i64().unwrap().to_string();
+    assert_eq!(s.call("/api/comments/like", &[("comment_id", &id)], Some(&cookie)).await.status(), 200);
+    let (_, html) = s.get("/article/1").await;
+    let at = html.find("缓存之后的新评论").unwrap();
+    let likes = &html[at..][html[at..].find("赞 ").unwrap()..];
+    assert!(likes.starts_with("赞 1"), "the like is counted: {}", &likes[..10]);
+    assert_eq!(s.call("/api/comments/delete", &[("comment_id", &id)], Some(&cookie)).await.status(), 200);
+    let (_, html) = s.get("/article/1").await;
+    assert!(!html.contains("缓存之后的新评论"));
+    // A signed-in reader never gets the guests' page.
+    let resp = s.client.get(&url).header("cookie", &cookie).send().await.unwrap();
+    let html = common::strip_comments(&resp.text().await.unwrap());
+    assert!(html.contains("缓存读者") && html.contains("退出"));
+    let (_, html) = s.get("/article/1").await;
+    assert!(!html.contains("退出"), "and guests never get a signed-in reader's page");
+}

@@ -318,3 +318,31 @@ async fn an_overlong_address_is_refused_with_414() {
     let (status, _) = s.get(&format!("/?q={}", "x".repeat(5000))).await;
     assert_eq!(status, 414);
 }
+
+#[tokio::test]
+async fn pages_are_compressed_for_browsers_that_accept_it_but_the_live_stream_never_is() {
+    let s = common::spawn().await;
+    for (encoding, magic) in [("br", None), ("gzip", Some([0x1f_u8, 0x8b]))] {
+        let resp =
+            s.client.get(format!("{}/article/1", s.base)).header("accept-encoding", encoding).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-encoding"], encoding);
+        let body = resp.bytes().await.unwrap();
+        if let Some(m) = magic {
+            assert_eq!(body[..2], m);
+        }
+        assert!(!body.windows(6).any(|w| w == b"<html "), "the body is not plain HTML");
+    }
+    let plain = s.client.get(format!("{}/article/1", s.base)).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert!(plain.text().await.unwrap().contains("<html lang=\"zh-CN\""));
+    let stream = s
+        .client
+        .get(format!("{}/api/comments/stream?article_id=1", s.base))
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    assert!(stream.headers().get("content-encoding").is_none(), "events must not wait in a compressor");
+}

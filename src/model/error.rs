@@ -19,6 +19,10 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     #[error("服务器暂时出错,请稍后再试")]
     Internal,
+    /// The database cannot take the request now (locked, read-only, disk full): nothing was
+    /// changed, and the same request may succeed in a moment.
+    #[error("服务暂时不可用,请稍后再试 (service temporarily unavailable)")]
+    Unavailable,
     /// The request never reached a server function or its answer could not be read.
     #[error("网络错误,请检查连接后重试")]
     Network(String),

@@ -35,6 +35,7 @@ pub fn ErrorView(error: AppError) -> impl IntoView {
         AppError::Unauthorized => 401,
         AppError::Validation { .. } => 400,
         AppError::Conflict(_) => 409,
+        AppError::Unavailable => 503,
         _ => 500,
     });
     view! {

@@ -13,7 +13,9 @@ const USAGE: &str = "usage:
   jinri backup FILE            write a consistent copy of the database to FILE (safe while the site runs)";
 
 pub async fn main() -> ExitCode {
+    // Logs go to stderr; stdout carries only what a command prints for its user.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
@@ -91,44 +93,54 @@ pub async fn state(config: Arc<Config>) -> Result<AppState, BoxError> {
     let state = AppState {
         pool,
         leptos_options: leptos_options(&config),
-        config,
         hasher,
         hub: super::live::Hub::default(),
         write_order: Arc::default(),
+        page_cache: Arc::new(super::page_cache::PageCache::new(config.page_cache_entries)),
+        config,
     };
     Ok(state)
 }
 
 async fn serve(config: Arc<Config>) -> Result<(), BoxError> {
-    use axum::serve::ListenerExt;
-    let state = state(config.clone()).await?;
-    let hub = state.hub.clone();
-    let pool = state.pool.clone();
-    let router = routes::router(state);
+    // A database that cannot be opened or migrated does not stop the site: it answers every
+    // page with 503 and a message in Chinese (static files still load), and the log says why.
+    let (router, running) = match state(config.clone()).await {
+        Ok(state) => (routes::router(state.clone()), Some(state)),
+        Err(e) => {
+            tracing::error!(error = %e, "database unavailable: every page answers 503 until the site is restarted");
+            eprintln!("jinri: {e}\njinri: serving 503 (网站维护中) until the problem is fixed and the site restarted");
+            (routes::unavailable_router(&config), None)
+        }
+    };
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("cannot listen on {} (server.addr): {e}", config.addr))?;
     let addr = listener.local_addr()?;
-    let listener = listener
-        // Without TCP_NODELAY, responses written in pieces stall ~40 ms (Nagle + delayed ACK).
-        .tap_io(|s| {
-            let _ = s.set_nodelay(true);
-        });
     println!("今日 Jinri is running at http://{addr}/");
+    let site_root = std::path::PathBuf::from(&config.site_root);
+    tokio::task::spawn_blocking(move || match super::assets::precompress(&site_root) {
+        Ok(n) => tracing::info!(written = n, "compressed copies of static files are up to date"),
+        Err(e) => tracing::warn!(error = %e, root = %site_root.display(), "static files not precompressed"),
+    });
     tracing::info!(%addr, "listening");
-    // Connection info gives abuse limits the client's address.
-    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            // Live streams never end by themselves: close them so in-flight requests can finish.
+    let hub = running.as_ref().map(|s| s.hub.clone());
+    let header_timeout = Duration::from_secs(config.client_timeout_secs);
+    super::listen::serve(listener, router, header_timeout, async move {
+        shutdown_signal().await;
+        // Live streams never end by themselves: close them so in-flight requests can finish.
+        if let Some(hub) = hub {
             hub.close();
-        })
-        .await?;
+        }
+    })
+    .await;
     // Everything in flight has finished: fold the WAL into the database file and close.
-    if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await {
-        tracing::warn!(error = %e, "checkpoint at shutdown failed");
+    if let Some(state) = running {
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&state.pool).await {
+            tracing::warn!(error = %e, "checkpoint at shutdown failed");
+        }
+        state.pool.close().await;
     }
-    pool.close().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -8,6 +8,9 @@ use std::path::Path;
 pub struct Config {
     pub addr: SocketAddr,
     pub site_root: String,
+    pub page_cache_entries: usize,
+    pub client_timeout_secs: u64,
+    pub handler_timeout_secs: u64,
     pub database_url: String,
     pub max_connections: u32,
     pub busy_timeout_ms: u64,
@@ -207,6 +210,10 @@ impl Config {
         Ok(Config {
             addr: src.parse("server.addr", "must be an address such as 127.0.0.1:3000")?,
             site_root: src.string("server.site_root")?,
+            client_timeout_secs: src.positive("server.client_timeout_secs")? as u64,
+            handler_timeout_secs: src.positive("server.handler_timeout_secs")? as u64,
+            page_cache_entries: src
+                .parse("server.page_cache_entries", "must be a whole number (0 turns the cache off)")?,
             database_url,
             max_connections,
             busy_timeout_ms: src.parse("database.busy_timeout_ms", "must be a whole number of milliseconds")?,
@@ -241,9 +248,12 @@ impl Config {
 }
 
 /// Every key the site reads. An unknown key is an error: a typo must not be silently ignored.
-pub const KEYS: [&str; 25] = [
+pub const KEYS: [&str; 28] = [
     "server.addr",
     "server.site_root",
+    "server.page_cache_entries",
+    "server.client_timeout_secs",
+    "server.handler_timeout_secs",
     "database.url",
     "database.max_connections",
     "database.busy_timeout_ms",

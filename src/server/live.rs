@@ -9,6 +9,7 @@
 use crate::model::{ArticleId, LiveEvent};
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, watch};
 
@@ -20,11 +21,18 @@ pub struct Hub {
     channels: Arc<Mutex<HashMap<ArticleId, broadcast::Sender<Arc<LiveEvent>>>>>,
     streams_by_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
     closing: watch::Sender<bool>,
+    /// Changes published so far: a page rendered before the last one may be out of date.
+    published: Arc<AtomicU64>,
 }
 
 impl Default for Hub {
     fn default() -> Self {
-        Hub { channels: Arc::default(), streams_by_ip: Arc::default(), closing: watch::channel(false).0 }
+        Hub {
+            channels: Arc::default(),
+            streams_by_ip: Arc::default(),
+            closing: watch::channel(false).0,
+            published: Arc::default(),
+        }
     }
 }
 
@@ -67,10 +75,16 @@ impl Hub {
 
     /// Sends a committed change to everyone watching its article.
     pub fn publish(&self, event: LiveEvent) {
+        self.published.fetch_add(1, Ordering::AcqRel);
         let channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(tx) = channels.get(&event.article_id) {
             let _ = tx.send(Arc::new(event));
         }
+    }
+
+    /// How many changes have been published: it grows with every committed comment change.
+    pub fn version(&self) -> u64 {
+        self.published.load(Ordering::Acquire)
     }
 
     /// Readers watching an article now.

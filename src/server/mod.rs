@@ -1,11 +1,14 @@
 //! Everything that only exists on the server: configuration, state, SQL, routes.
 
+pub mod assets;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod headers;
+pub mod listen;
 pub mod live;
+pub mod page_cache;
 pub mod request;
 pub mod routes;
 pub mod state;

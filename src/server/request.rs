@@ -79,6 +79,10 @@ impl Request {
                     }
                     StatusCode::TOO_MANY_REQUESTS
                 }
+                AppError::Unavailable => {
+                    self.response.insert_header(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
                 AppError::Internal | AppError::Network(_) => StatusCode::INTERNAL_SERVER_ERROR,
             };
             self.response.set_status(status);

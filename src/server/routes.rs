@@ -22,25 +22,72 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let fallback_state = state.clone();
+    let cache_state = state.clone();
+    let files = |dir: &str| static_files(&state.config.site_root, dir);
+    let client_timeout = std::time::Duration::from_secs(state.config.client_timeout_secs);
+    let handler_timeout = std::time::Duration::from_secs(state.config.handler_timeout_secs);
     Router::new()
         .route("/sitemap.xml", get(sitemap_xml))
         .route("/robots.txt", get(robots_txt))
         .route("/api/comments/stream", get(comment_stream))
         .route("/healthz", get(healthz))
+        .nest_service("/pkg", files("pkg"))
+        .nest_service("/images", files("images"))
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             move || provide_context(fallback_state.clone()),
             shell,
         ))
+        .layer(middleware::from_fn_with_state(cache_state, super::page_cache::cached_pages))
         .layer(middleware::from_fn(same_origin_only))
+        // A handler that takes too long answers 503; a slow client's body is cut off with 408.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, handler_timeout))
+        .layer(middleware::from_fn_with_state(client_timeout, read_body_in_time))
         // Nothing a reader sends is near this size; larger bodies get 413 before any work.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
         .layer(middleware::from_fn(limit_uri_length))
+        // Pages and answers compressed for browsers that accept it (never the live stream, which
+        // would then be buffered). A fast level: this runs per response.
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .quality(tower_http::compression::CompressionLevel::Precise(4)),
+        )
         // A panicking handler answers 500 with a page in Chinese; the server keeps serving.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_page))
         .layer(middleware::from_fn(super::headers::security_headers))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
+}
+
+/// The bundle and figures under `site_root/dir`, with their precompressed copies (see
+/// assets.rs) for browsers that accept them.
+fn static_files(site_root: &str, dir: &str) -> tower_http::services::ServeDir {
+    tower_http::services::ServeDir::new(std::path::Path::new(site_root).join(dir))
+        .precompressed_br()
+        .precompressed_gzip()
+}
+
+/// The site while its database cannot be opened or migrated: static files load, every page and
+/// endpoint answers 503 with a message in Chinese, `/healthz` says what is wrong.
+pub fn unavailable_router(config: &super::Config) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "database unavailable") }))
+        .nest_service("/pkg", static_files(&config.site_root, "pkg"))
+        .nest_service("/images", static_files(&config.site_root, "images"))
+        .fallback(|| async {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::RETRY_AFTER, "60")],
+                "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+                 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+                 <title>网站维护中 - 今日</title></head><body><h1>网站维护中</h1>\
+                 <p>今日暂时无法读取数据,我们正在处理,请稍后再来。已发表的文章和评论都不会丢失。</p>\
+                 <p lang=\"en\">Jinri is temporarily unavailable. Please try again shortly.</p></body></html>",
+            )
+        })
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_page))
+        .layer(middleware::from_fn(super::headers::security_headers))
+        .layer(middleware::from_fn(log_request))
 }
 
 /// Largest request body accepted, in bytes (a 2,000-character comment is under 20 KB encoded).
@@ -66,6 +113,33 @@ async fn log_request(req: Request, next: Next) -> Response {
         resp.headers_mut().insert("x-request-id", v);
     }
     resp
+}
+
+/// Reads a request's whole body (at most `MAX_BODY`) before any handler runs: a client that has
+/// not sent it within the client timeout gets 408, instead of holding a handler.
+async fn read_body_in_time(State(timeout): State<std::time::Duration>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(bytes)) => next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await,
+        Ok(Err(_)) => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "413 内容太长 (request body too large)",
+        )
+            .into_response(),
+        Err(_) => {
+            tracing::warn!(path = %parts.uri.path(), "request body not received in time");
+            (
+                StatusCode::REQUEST_TIMEOUT,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CONNECTION, "close")],
+                "408 请求超时 (request timeout)",
+            )
+                .into_response()
+        }
+    }
 }
 
 /// Longest request target (path and query) accepted, in bytes.

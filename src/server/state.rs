@@ -16,6 +16,8 @@ pub struct AppState {
     /// Held from the start of a comment write until its change is published, so changes reach
     /// live streams in commit order (a stream skips ids it has passed).
     pub write_order: Arc<tokio::sync::Mutex<()>>,
+    /// Pages as guests see them, until the next comment change.
+    pub page_cache: Arc<super::page_cache::PageCache>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

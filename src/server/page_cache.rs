@@ -1,0 +1,233 @@
+//! Rendered pages for readers who are not signed in, kept until the next comment change.
+//!
+//! A page a guest sees depends only on its address and the database; the database changes at
+//! run time only through comment changes, and every one of them is published to the live hub,
+//! which counts them. A page is stored with the count it was rendered under (read *before*
+//! rendering, so a change committed meanwhile makes it stale at once) and served while the count
+//! is unchanged. Signed-in readers, form replies (`?error=…`) and anything but a 200 HTML page
+//! are always rendered.
+//!
+//! Each response still gets its own CSP nonce: the stored page remembers where its nonce
+//! appears, and every copy sent gets a fresh one in those places (nonces all have one length).
+
+use super::AppState;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Largest page kept (a page of 20 comment threads is well under this).
+const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
+
+/// Length of a Leptos nonce: 16 random bytes in unpadded base64.
+const NONCE_LEN: usize = 22;
+
+#[derive(Default)]
+pub struct PageCache {
+    capacity: usize,
+    pages: Mutex<HashMap<String, Arc<Page>>>,
+}
+
+struct Page {
+    version: u64,
+    headers: HeaderMap,
+    csp: String,
+    body: Bytes,
+    /// Byte offsets of the nonce in `body`, and the nonce itself (for `csp`).
+    nonce_at: Vec<usize>,
+    nonce: String,
+}
+
+impl PageCache {
+    /// A cache of at most `capacity` pages; 0 turns it off.
+    pub fn new(capacity: usize) -> Self {
+        PageCache { capacity, pages: Mutex::default() }
+    }
+
+    fn get(&self, key: &str, version: u64) -> Option<Arc<Page>> {
+        let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        pages.get(key).filter(|p| p.version == version).cloned()
+    }
+
+    fn put(&self, key: String, page: Page) {
+        let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        if pages.len() >= self.capacity && !pages.contains_key(&key) {
+            // Stale pages go first; if every page is current, start over rather than grow.
+            let version = page.version;
+            pages.retain(|_, p| p.version == version);
+            if pages.len() >= self.capacity {
+                pages.clear();
+            }
+        }
+        pages.insert(key, Arc::new(page));
+    }
+
+    pub fn len(&self) -> usize {
+        self.pages.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The key of a request whose page may be shared among guests, or `None`.
+fn cache_key(state: &AppState, req: &Request) -> Option<String> {
+    if state.page_cache.capacity == 0 || req.method() != Method::GET {
+        return None;
+    }
+    let uri = req.uri();
+    let path = uri.path();
+    let page_path = path == "/"
+        || path == "/sitemap"
+        || path.starts_with("/article/")
+        || path.starts_with("/channel/")
+        || path.starts_with("/about/");
+    if !page_path || path.len() > 64 {
+        return None;
+    }
+    // Only the paging and sorting parameters; anything else (a form's error and what was
+    // typed) is particular to one reader.
+    let query = uri.query().unwrap_or("");
+    let shared_query = query.len() <= 32
+        && query.split('&').filter(|p| !p.is_empty()).all(|p| p.starts_with("page=") || p.starts_with("sort="));
+    if !shared_query || super::auth::session_token(state, req.headers()).is_some() {
+        return None;
+    }
+    Some(if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") })
+}
+
+/// Middleware: answers guests' page requests from the cache, and fills it.
+pub async fn cached_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(key) = cache_key(&state, &req) else { return next.run(req).await };
+    let version = state.hub.version();
+    if let Some(page) = state.page_cache.get(&key, version) {
+        return page.response();
+    }
+    let resp = next.run(req).await;
+    if !storable(&resp) {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_PAGE_BYTES).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "page body could not be read");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "500").into_response();
+        }
+    };
+    if let Some(page) = Page::new(version, &parts.headers, body.clone()) {
+        state.page_cache.put(key, page);
+    }
+    Response::from_parts(parts, Body::from(body))
+}
+
+fn storable(resp: &Response) -> bool {
+    let h = resp.headers();
+    resp.status() == StatusCode::OK
+        && !h.contains_key(header::SET_COOKIE)
+        && h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"))
+        && h.contains_key(header::CONTENT_SECURITY_POLICY)
+}
+
+impl Page {
+    fn new(version: u64, headers: &HeaderMap, body: Bytes) -> Option<Page> {
+        let csp = headers.get(header::CONTENT_SECURITY_POLICY)?.to_str().ok()?.to_owned();
+        let nonce = csp.split("'nonce-").nth(1)?.split('\'').next()?.to_owned();
+        if nonce.len() != NONCE_LEN {
+            return None;
+        }
+        let text = std::str::from_utf8(&body).ok()?;
+        let nonce_at: Vec<usize> = text.match_indices(nonce.as_str()).map(|(i, _)| i).collect();
+        let mut headers = headers.clone();
+        headers.remove(header::CONTENT_SECURITY_POLICY);
+        headers.remove(header::CONTENT_LENGTH);
+        Some(Page { version, headers, csp, body, nonce_at, nonce })
+    }
+
+    /// A copy of the page with a nonce of its own.
+    fn response(&self) -> Response {
+        let Some(nonce) = new_nonce() else {
+            return (StatusCode::INTERNAL_SERVER_ERROR, "500").into_response();
+        };
+        let mut body = self.body.to_vec();
+        for &i in &self.nonce_at {
+            body[i..i + NONCE_LEN].copy_from_slice(nonce.as_bytes());
+        }
+        let mut resp = Response::new(Body::from(body));
+        *resp.headers_mut() = self.headers.clone();
+        if let Ok(v) = HeaderValue::from_str(&self.csp.replace(&self.nonce, &nonce)) {
+            resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+        resp
+    }
+}
+
+/// 128 random bits in unpadded base64url, like the nonces Leptos makes.
+fn new_nonce() -> Option<String> {
+    use base64::Engine;
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).ok()?;
+    Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(body: &str, nonce: &str) -> Option<Page> {
+        let mut h = HeaderMap::new();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from_static("10"));
+        let csp = format!("script-src 'self' 'nonce-{nonce}'");
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&csp).unwrap());
+        Page::new(1, &h, Bytes::from(body.to_owned()))
+    }
+
+    #[tokio::test]
+    async fn every_copy_gets_a_fresh_nonce_in_the_body_and_the_policy() {
+        let old = "AAAAAAAAAAAAAAAAAAAAAA";
+        let p =
+            page(&format!("<script nonce=\"{old}\">1</script><p>x</p><script nonce=\"{old}\"></script>"), old).unwrap();
+        assert_eq!(p.nonce_at.len(), 2);
+        let a = p.response();
+        let b = p.response();
+        let csp_a = a.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+        let body_a = axum::body::to_bytes(a.into_body(), 1 << 20).await.unwrap();
+        let body_b = axum::body::to_bytes(b.into_body(), 1 << 20).await.unwrap();
+        let text_a = std::str::from_utf8(&body_a).unwrap();
+        assert!(!text_a.contains(old), "the stored nonce is never sent again: {text_a}");
+        assert_ne!(body_a, body_b, "two copies, two nonces");
+        let nonce = csp_a.split("'nonce-").nth(1).unwrap().trim_end_matches('\'');
+        assert_eq!(nonce.len(), NONCE_LEN);
+        assert_eq!(text_a.matches(nonce).count(), 2, "the body carries the policy's nonce: {text_a}");
+    }
+
+    #[test]
+    fn a_page_without_a_proper_nonce_is_not_kept() {
+        assert!(page("<p>x</p>", "short").is_none());
+    }
+
+    #[test]
+    fn a_full_cache_drops_stale_pages_first_and_never_grows_past_its_size() {
+        let cache = PageCache::new(2);
+        let old = "AAAAAAAAAAAAAAAAAAAAAA";
+        let mk = |v: u64| {
+            let mut p = page("<p>x</p>", old).unwrap();
+            p.version = v;
+            p
+        };
+        cache.put("/a".into(), mk(1));
+        cache.put("/b".into(), mk(2));
+        cache.put("/c".into(), mk(2));
+        assert!(cache.get("/a", 1).is_none(), "the stale page went first");
+        assert!(cache.get("/b", 2).is_some() && cache.get("/c", 2).is_some());
+        assert!(cache.get("/b", 3).is_none(), "a page of an older version is not served");
+        cache.put("/d".into(), mk(2));
+        assert!(cache.len() <= 2);
+        assert!(PageCache::new(0).is_empty());
+    }
+}
