@@ -15,8 +15,11 @@
 # Reuses target/release/jinri (as `cargo leptos build --release` leaves it) when it is newer
 # than every file in src/, migrations/, Cargo.toml and Cargo.lock; builds it otherwise. The
 # client is the release example if it is newer than bench/soak.rs, else the debug one that
-# `cargo test` builds, else the release example is built. Rebuilding the release example right
-# after `cargo leptos build` would recompile Leptos (its LEPTOS_* compile-time variables differ).
+# `cargo test --features ssr` builds (as scripts/test.sh runs it: no extra build in CI), else
+# the release example is built. The release example is expensive next to the release server:
+# dev-dependencies (reqwest) change features of shared crates and cargo leptos sets LEPTOS_*
+# compile-time variables, so the crate and much of Leptos compile again (over 30 minutes on 2
+# busy cores). A debug client is ample for a few hundred requests a second.
 #
 # Limits the soak raises, and why (every other limit stays at its default):
 #   comments.min_interval_secs 5 → 2          20 posters post every 2.3–5 s; a probe checks a
