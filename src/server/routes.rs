@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(fallback_state.clone()),
             shell,
         ))
+        .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn(same_origin_only))
         // Nothing a reader sends is near this size; larger bodies get 413 before any work.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
@@ -108,6 +109,30 @@ async fn healthz(State(state): State<AppState>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }
     }
+}
+
+/// Largest server function error body read to find its status (an `AppError` is a few hundred bytes).
+const MAX_ERROR_BODY: usize = 16 * 1024;
+
+/// A server function that fails without choosing a status (an unknown article, a bad `sort`,
+/// arguments that do not parse before its body runs) is answered 500 by Leptos, which would
+/// say that the server failed. Such an answer gets the status that fits the `AppError` it
+/// carries (404, 400, …); internal errors stay 500.
+async fn server_fn_error_status(req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    if resp.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !resp.headers().contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER)
+    {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BODY).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<crate::model::AppError>(&bytes) {
+        parts.status = super::request::status_of(&error);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// Refuses a state-changing request that a browser says came from another site: the
