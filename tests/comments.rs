@@ -431,3 +431,28 @@ async fn guests_share_a_rendered_page_until_a_comment_changes_it_and_each_copy_h
     let (_, html) = s.get("/article/1").await;
     assert!(!html.contains("退出"), "and guests never get a signed-in reader's page");
 }
+
+/// Found by sqlmap (bench/scan.sh): errors that the reader's request caused answered 500.
+#[tokio::test]
+async fn server_function_errors_caused_by_the_request_answer_4xx_not_500() {
+    let s = common::spawn().await;
+    let cases: [(&str, &[(&str, &str)], u16); 8] = [
+        ("/api/articles/get", &[("id", "99999")], 404),
+        ("/api/articles/get", &[("id", "1'")], 404),
+        ("/api/articles/list", &[("channel", "nowhere"), ("page", "1")], 404),
+        ("/api/articles/list", &[("page", "x")], 400),
+        ("/api/comments/list", &[("article_id", "1"), ("sort", "zz")], 400),
+        ("/api/comments/list", &[("article_id", "99999")], 404),
+        ("/api/comments/like", &[("comment_id", "x")], 400),
+        ("/api/auth/login", &[("name", "someone")], 400),
+    ];
+    for (endpoint, form, status) in cases {
+        let resp = s.call(endpoint, form, None).await;
+        assert_eq!(resp.status().as_u16(), status, "{endpoint} {form:?}");
+        // The body is still the error the browser bundle decodes.
+        let error: jinri::model::AppError = resp.json().await.unwrap();
+        assert_ne!(error, jinri::model::AppError::Internal, "{endpoint} {form:?}");
+    }
+    // A good request is untouched.
+    assert_eq!(s.call("/api/articles/get", &[("id", "1")], None).await.status(), 200);
+}

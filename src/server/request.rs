@@ -67,25 +67,15 @@ impl Request {
             url.push_str(anchor);
             leptos_axum::redirect(&url);
         } else {
-            let status = match &error {
-                AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-                AppError::Forbidden => StatusCode::FORBIDDEN,
-                AppError::NotFound => StatusCode::NOT_FOUND,
-                AppError::Validation { .. } => StatusCode::BAD_REQUEST,
-                AppError::Conflict(_) => StatusCode::CONFLICT,
-                AppError::RateLimited { retry_after_secs } => {
-                    if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                        self.response.insert_header(header::RETRY_AFTER, v);
-                    }
-                    StatusCode::TOO_MANY_REQUESTS
+            if let AppError::RateLimited { retry_after_secs } = &error {
+                if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                    self.response.insert_header(header::RETRY_AFTER, v);
                 }
-                AppError::Unavailable => {
-                    self.response.insert_header(header::RETRY_AFTER, HeaderValue::from_static("5"));
-                    StatusCode::SERVICE_UNAVAILABLE
-                }
-                AppError::Internal | AppError::Network(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-            self.response.set_status(status);
+            }
+            if error == AppError::Unavailable {
+                self.response.insert_header(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            self.response.set_status(status_of(&error));
         }
         error
     }
@@ -116,5 +106,20 @@ impl Request {
         self.end_session_quietly().await?;
         self.set_cookie(&auth::clear_cookie(&self.state));
         Ok(())
+    }
+}
+
+/// The HTTP status that fits an error: 4xx for what the reader can change, 500 only for
+/// failures of the server itself.
+pub fn status_of(error: &AppError) -> StatusCode {
+    match error {
+        AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden => StatusCode::FORBIDDEN,
+        AppError::NotFound => StatusCode::NOT_FOUND,
+        AppError::Validation { .. } => StatusCode::BAD_REQUEST,
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Internal | AppError::Network(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
             shell,
         ))
         .layer(middleware::from_fn_with_state(cache_state, super::page_cache::cached_pages))
+        .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn(same_origin_only))
         // A handler that takes too long answers 503; a slow client's body is cut off with 408.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, handler_timeout))
@@ -182,6 +183,30 @@ async fn healthz(State(state): State<AppState>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }
     }
+}
+
+/// Largest server function error body read to find its status (an `AppError` is a few hundred bytes).
+const MAX_ERROR_BODY: usize = 16 * 1024;
+
+/// A server function that fails without choosing a status (an unknown article, a bad `sort`,
+/// arguments that do not parse before its body runs) is answered 500 by Leptos, which would
+/// say that the server failed. Such an answer gets the status that fits the `AppError` it
+/// carries (404, 400, …); internal errors stay 500.
+async fn server_fn_error_status(req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    if resp.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !resp.headers().contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER)
+    {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BODY).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<crate::model::AppError>(&bytes) {
+        parts.status = super::request::status_of(&error);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// Refuses a state-changing request that a browser says came from another site: the
