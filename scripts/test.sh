@@ -39,6 +39,11 @@ step "Playwright (Chromium)"
 rm -rf target/e2e-data
 (cd end2end && npx playwright test) 2>&1 | tee "$logs/playwright.txt"
 
+step "soak (2 minutes of mixed load, bench/soak.sh)"
+# The release server from the build above and the debug client that cargo test built.
+# It exits non-zero on any 5xx, hang, lost comment, missed live event or unclean stop.
+SOAK_SECS="${SOAK_SECS:-120}" SOAK_THREADS="${SOAK_THREADS:-2}" bench/soak.sh
+
 # One closing line over both runners (each failure above has already stopped the script).
 rust=$(awk '/^test result:/ { n += $4 } END { print n + 0 }' "$logs/cargo.txt")
 e2e=$(awk '/^ +[0-9]+ passed/ { n += $1 } END { print n + 0 }' "$logs/playwright.txt")
