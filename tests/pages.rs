@@ -265,11 +265,16 @@ async fn pages_carry_a_content_security_policy_with_the_scripts_nonce_and_no_cac
     assert!(!html.contains(" style=\""), "no inline styles under the policy");
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin");
+    assert_eq!(h["strict-transport-security"], "max-age=31536000; includeSubDomains", "base_url is https");
     assert_eq!(h["cache-control"], "no-store");
     assert!(h.contains_key("x-request-id"));
     // A second page gets a different nonce.
     let again = s.client.get(format!("{}/article/1", s.base)).send().await.unwrap();
     assert!(!again.headers()["content-security-policy"].to_str().unwrap().contains(&nonce));
+    // A site on plain http does not promise https.
+    let plain = common::spawn_with(&[("JINRI_SITE_BASE_URL", "http://127.0.0.1:3000")]).await;
+    let resp = plain.client.get(format!("{}/", plain.base)).send().await.unwrap();
+    assert!(!resp.headers().contains_key("strict-transport-security"));
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! Security and caching headers on every response.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -37,14 +37,18 @@ pub fn page_policy() {
 }
 
 /// Adds the headers every response carries, and cache lifetimes: none for pages and API
-/// answers, a day for images, revalidation for the bundle (its names carry no hash).
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// answers, a day for images, revalidation for the bundle (its names carry no hash). A site
+/// served over https (`site.base_url`) also tells browsers to use nothing else for a year.
+pub async fn security_headers(State(https): State<bool>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if https {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(NON_PAGE_CSP));
     let cache = if path.starts_with("/images/") || path == "/favicon.svg" {
         "public, max-age=86400"

@@ -26,6 +26,7 @@ pub fn router(state: AppState) -> Router {
     let files = |dir: &str| static_files(&state.config.site_root, dir);
     let client_timeout = std::time::Duration::from_secs(state.config.client_timeout_secs);
     let handler_timeout = std::time::Duration::from_secs(state.config.handler_timeout_secs);
+    let https = state.config.https();
     Router::new()
         .route("/sitemap.xml", get(sitemap_xml))
         .route("/robots.txt", get(robots_txt))
@@ -55,7 +56,7 @@ pub fn router(state: AppState) -> Router {
         )
         // A panicking handler answers 500 with a page in Chinese; the server keeps serving.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_page))
-        .layer(middleware::from_fn(super::headers::security_headers))
+        .layer(middleware::from_fn_with_state(https, super::headers::security_headers))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
@@ -87,7 +88,7 @@ pub fn unavailable_router(config: &super::Config) -> Router {
             )
         })
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_page))
-        .layer(middleware::from_fn(super::headers::security_headers))
+        .layer(middleware::from_fn_with_state(config.https(), super::headers::security_headers))
         .layer(middleware::from_fn(log_request))
 }
 
