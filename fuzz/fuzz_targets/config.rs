@@ -17,10 +17,10 @@ use libfuzzer_sys::fuzz_target;
 const SHIPPED: &str = include_str!("../../Leptos.toml");
 const WELL_KNOWN: [&str; 3] = ["LEPTOS_SITE_ADDR", "LEPTOS_SITE_ROOT", "DATABASE_URL"];
 
-/// The input, readable so seeds can be written by hand: a first byte (odd: start from the
-/// shipped `Leptos.toml` and append the text), then the TOML text, then environment variables,
-/// each after a NUL: `NAME=value`, or without `=` a variable picked by its first character
-/// (one of the site's, `JINRI_*` or well-known) whose value is the rest.
+// The input, readable so seeds can be written by hand: a first byte (odd: start from the
+// shipped `Leptos.toml` and append the text), then the TOML text, then environment variables,
+// each after a NUL: `NAME=value`, or without `=` a variable picked by its first character
+// (one of the site's, `JINRI_*` or well-known) whose value is the rest.
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else { return };
     let all = String::from_utf8_lossy(rest);
