@@ -183,7 +183,8 @@ fn CommentForm(
     }
 }
 
-fn comment_text(c: &Comment) -> AnyView {
+/// A comment's text as shown: plain text, with its web addresses (see `linkify`) as links.
+pub fn comment_text(c: &Comment) -> AnyView {
     if c.deleted {
         return view! { <p class="comment-text deleted">"该评论已删除"</p> }.into_any();
     }

@@ -26,7 +26,7 @@ pub(crate) fn error_view(e: AppError) -> AnyView {
 }
 
 /// Reads `?page=N`: absent means 1; anything but a positive number is not a page of ours.
-pub(crate) fn parse_page(raw: Option<String>) -> Result<u32, AppError> {
+pub fn parse_page(raw: Option<String>) -> Result<u32, AppError> {
     match raw {
         None => Ok(1),
         Some(s) => match s.parse::<u32>() {
