@@ -98,11 +98,12 @@ impl Source {
         v.parse().map_err(|_| self.invalid(key, v, what))
     }
 
-    /// A whole number of at least 1.
+    /// A whole number from 1 to 10^9 (about 31 years in seconds): larger values would make
+    /// time arithmetic (`last + interval - now`) overflow.
     fn positive(&self, key: &str) -> Result<i64, ConfigError> {
         let n: i64 = self.parse(key, "must be a whole number")?;
-        if n < 1 {
-            return Err(self.invalid(key, &n.to_string(), "must be at least 1"));
+        if !(1..=MAX_NUMBER).contains(&n) {
+            return Err(self.invalid(key, &n.to_string(), "must be from 1 to 1000000000"));
         }
         Ok(n)
     }
@@ -229,7 +230,16 @@ impl Config {
             },
             comments: CommentsConfig {
                 max_chars: src.positive("comments.max_chars")? as usize,
-                min_interval_secs: src.parse("comments.min_interval_secs", "must be a whole number of seconds")?,
+                min_interval_secs: match src.parse("comments.min_interval_secs", "must be a whole number of seconds")? {
+                    n @ 0..=MAX_NUMBER => n,
+                    n => {
+                        return Err(src.invalid(
+                            "comments.min_interval_secs",
+                            &n.to_string(),
+                            "must be from 0 to 1000000000",
+                        ))
+                    }
+                },
             },
             max_streams_per_ip: src.positive("live.max_streams_per_ip")? as usize,
             site: SiteConfig {
@@ -246,6 +256,9 @@ impl Config {
         })
     }
 }
+
+/// Largest number a count or duration key accepts.
+const MAX_NUMBER: i64 = 1_000_000_000;
 
 /// Every key the site reads. An unknown key is an error: a typo must not be silently ignored.
 pub const KEYS: [&str; 28] = [
@@ -335,6 +348,19 @@ mod tests {
         let err =
             Config::from_parts("Leptos.toml", FILE, env(&[("LEPTOS_SITE_ADDR", "nowhere")])).unwrap_err().to_string();
         assert!(err.contains("server.addr"), "{err}");
+    }
+
+    #[test]
+    fn numbers_too_large_for_time_arithmetic_are_refused() {
+        for (var, key) in [
+            ("JINRI_AUTH_LOGIN_WINDOW_SECS", "auth.login_window_secs"),
+            ("JINRI_COMMENTS_MIN_INTERVAL_SECS", "comments.min_interval_secs"),
+            ("JINRI_SERVER_CLIENT_TIMEOUT_SECS", "server.client_timeout_secs"),
+        ] {
+            let err = Config::from_parts("Leptos.toml", FILE, env(&[(var, "9223372036854775807")])).unwrap_err();
+            assert!(err.to_string().contains(key), "{err}");
+            assert!(Config::from_parts("Leptos.toml", FILE, env(&[(var, "1000000000")])).is_ok(), "{var}");
+        }
     }
 
     #[test]
