@@ -436,7 +436,8 @@ async fn guests_share_a_rendered_page_until_a_comment_changes_it_and_each_copy_h
 #[tokio::test]
 async fn server_function_errors_caused_by_the_request_answer_4xx_not_500() {
     let s = common::spawn().await;
-    let cases: [(&str, &[(&str, &str)], u16); 8] = [
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], u16);
+    let cases: [Case; 8] = [
         ("/api/articles/get", &[("id", "99999")], 404),
         ("/api/articles/get", &[("id", "1'")], 404),
         ("/api/articles/list", &[("channel", "nowhere"), ("page", "1")], 404),
