@@ -1,6 +1,7 @@
 //! The HTML shell, the application and its route table.
 
 use crate::api::auth::me;
+use crate::api::codec::{resource, JsonResource};
 use crate::api::site::get_site_facts;
 use crate::components::{SiteFooter, SiteHeader};
 use crate::model::PublicUser;
@@ -39,20 +40,20 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub const DEFAULT_TITLE: &str = "今日 - 最好看的新闻,最实用的信息";
 
 /// The site facts (top bar, footer, canonical base) are loaded once per page view and shared.
-pub type FactsResource = Resource<Result<SiteFacts, AppError>>;
+pub type FactsResource = JsonResource<Result<SiteFacts, AppError>>;
 
 /// The signed-in reader (or `None`), reloaded after every login, registration and logout.
-pub type MeResource = Resource<Result<Option<PublicUser>, AppError>>;
+pub type MeResource = JsonResource<Result<Option<PublicUser>, AppError>>;
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let facts: FactsResource = Resource::new(|| (), |_| get_site_facts());
+    let facts: FactsResource = resource(|| (), |_| get_site_facts());
     provide_context(facts);
     let actions =
         AuthActions { login: ServerAction::new(), register: ServerAction::new(), logout: ServerAction::new() };
     provide_context(actions);
-    let me: MeResource = Resource::new(
+    let me: MeResource = resource(
         move || (actions.login.version().get(), actions.register.version().get(), actions.logout.version().get()),
         |_| me(),
     );

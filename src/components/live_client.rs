@@ -18,7 +18,8 @@ pub fn follow(article: ArticleId, after: i64, comments: RwSignal<Vec<Comment>>, 
                         match item {
                             Ok((_, message)) => {
                                 let Some(data) = message.data().as_string() else { continue };
-                                let Ok(event) = serde_json::from_str::<LiveEvent>(&data) else { continue };
+                                // `from_slice`, as server functions and resources read JSON: one parser per type.
+                                let Ok(event) = serde_json::from_slice::<LiveEvent>(data.as_bytes()) else { continue };
                                 last = last.max(event.id);
                                 apply(event, comments, total);
                             }

@@ -1,5 +1,6 @@
 use super::error_view;
 use crate::api::articles::get_article;
+use crate::api::codec::resource;
 use crate::api::comments::list_comments;
 use crate::components::{comments_error, CommentsSection, PageMeta};
 use crate::model::{AppError, Article, ArticleId, Block, CommentPage, Sort};
@@ -13,12 +14,12 @@ pub fn ArticlePage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let article = Resource::new(id, get_article);
+    let article = resource(id, get_article);
     let comments_key = move || {
         let q = query.read();
         (id(), q.get("sort"), q.get("page"))
     };
-    let comments = Resource::new(comments_key, |(id, sort, page)| async move {
+    let comments = resource(comments_key, |(id, sort, page)| async move {
         let article = ArticleId::parse(&id).ok_or(AppError::NotFound)?;
         let sort = match sort.as_deref() {
             None | Some("") => Sort::New,
