@@ -26,7 +26,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#c8161d" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                // Content first: the bundle is fetched at low priority and the page hydrates once
+                // the browser is idle (at most 2 s later), so text and figures are not kept
+                // waiting for the wasm on a slow phone connection.
+                <HydrationScripts options defer=true />
                 <MetaTags />
             </head>
             <body>
