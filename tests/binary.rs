@@ -279,3 +279,95 @@ fn a_database_that_cannot_be_migrated_leaves_the_site_answering_503_in_chinese()
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(log.contains("migration failed") && log.contains("users"), "the log says what happened: {log}");
 }
+
+#[test]
+fn posts_in_flight_when_sigterm_arrives_are_answered_and_every_acknowledged_one_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, base) = start(dir.path());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    let cookies: Vec<String> = rt.block_on(async {
+        let mut cookies = Vec::new();
+        for i in 0..5 {
+            let resp = client
+                .post(format!("{base}/api/auth/register"))
+                .header("accept", "application/json")
+                .form(&[("name", format!("term_{i}").as_str()), ("password", "今日新闻真好看2021")])
+                .send()
+                .await
+                .unwrap();
+            cookies.push(resp.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned());
+        }
+        cookies
+    });
+    // Five readers post as fast as they can; SIGTERM arrives in the middle.
+    let pid = child.id().to_string();
+    let (acknowledged, statuses) = rt.block_on(async {
+        let posts = cookies.iter().enumerate().map(|(r, cookie)| {
+            let (client, base, cookie) = (client.clone(), base.clone(), cookie.clone());
+            tokio::spawn(async move {
+                let mut ok = Vec::new();
+                let mut statuses = Vec::new();
+                for i in 0..200 {
+                    let body = format!("停机 {r}-{i}");
+                    let sent = client
+                        .post(format!("{base}/api/comments/post"))
+                        .header("accept", "application/json")
+                        .header("cookie", &cookie)
+                        .form(&[("article_id", "6"), ("body", body.as_str())])
+                        .send()
+                        .await;
+                    match sent {
+                        Ok(resp) => {
+                            statuses.push(resp.status().as_u16());
+                            if resp.status() == 200 {
+                                ok.push(body);
+                            }
+                        }
+                        // Refused once the server stopped accepting: never acknowledged.
+                        Err(_) => break,
+                    }
+                }
+                (ok, statuses)
+            })
+        });
+        let posts: Vec<_> = posts.collect();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let mut acknowledged = Vec::new();
+        let mut statuses = Vec::new();
+        for p in posts {
+            let (ok, s) = p.await.unwrap();
+            acknowledged.extend(ok);
+            statuses.extend(s);
+        }
+        (acknowledged, statuses)
+    });
+    assert!(child.wait().unwrap().success(), "a clean exit after SIGTERM");
+    assert!(!acknowledged.is_empty(), "posts were made before the signal");
+    assert!(statuses.iter().all(|s| *s < 500), "no post failed with a server error: {statuses:?}");
+    let (mut again, base) = start(dir.path());
+    let stored = rt.block_on(async {
+        let mut stored = Vec::new();
+        for page in 1.. {
+            let resp = client
+                .post(format!("{base}/api/comments/list"))
+                .form(&[("article_id", "6"), ("sort", "new"), ("page", &page.to_string())])
+                .send()
+                .await
+                .unwrap();
+            let page: serde_json::Value = resp.json().await.unwrap();
+            let comments = page["comments"].as_array().unwrap();
+            if comments.is_empty() {
+                break;
+            }
+            stored.extend(comments.iter().filter_map(|c| c["body"].as_str().map(str::to_owned)));
+        }
+        stored
+    });
+    again.kill().unwrap();
+    again.wait().unwrap();
+    for body in &acknowledged {
+        assert!(stored.contains(body), "acknowledged before the stop but not kept: {body}");
+    }
+}
