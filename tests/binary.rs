@@ -94,6 +94,18 @@ fn start(dir: &std::path::Path) -> (std::process::Child, String) {
     (child, url.trim_end_matches('/').to_owned())
 }
 
+/// Registers `name` and returns its session cookie (`name=value`).
+async fn register(client: &reqwest::Client, base: &str, name: &str) -> String {
+    let resp = client
+        .post(format!("{base}/api/auth/register"))
+        .header("accept", "application/json")
+        .form(&[("name", name), ("password", "今日新闻真好看2021")])
+        .send()
+        .await
+        .unwrap();
+    resp.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
+}
+
 #[test]
 fn acknowledged_comments_survive_a_sigkill() {
     let dir = tempfile::tempdir().unwrap();
@@ -101,14 +113,7 @@ fn acknowledged_comments_survive_a_sigkill() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
     let acknowledged = rt.block_on(async {
-        let resp = client
-            .post(format!("{base}/api/auth/register"))
-            .header("accept", "application/json")
-            .form(&[("name", "kill_test"), ("password", "今日新闻真好看2021")])
-            .send()
-            .await
-            .unwrap();
-        let cookie = resp.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+        let cookie = register(&client, &base, "kill_test").await;
         let mut acknowledged = 0;
         for i in 0..30 {
             let resp = client
@@ -289,14 +294,7 @@ fn posts_in_flight_when_sigterm_arrives_are_answered_and_every_acknowledged_one_
     let cookies: Vec<String> = rt.block_on(async {
         let mut cookies = Vec::new();
         for i in 0..5 {
-            let resp = client
-                .post(format!("{base}/api/auth/register"))
-                .header("accept", "application/json")
-                .form(&[("name", format!("term_{i}").as_str()), ("password", "今日新闻真好看2021")])
-                .send()
-                .await
-                .unwrap();
-            cookies.push(resp.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned());
+            cookies.push(register(&client, &base, &format!("term_{i}")).await);
         }
         cookies
     });

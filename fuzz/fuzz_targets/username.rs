@@ -13,30 +13,11 @@
 //!   ignores ASCII letter case.
 #![no_main]
 
-use jinri::model::{check_password_length, Username, NAME_MAX, NAME_MIN, PASSWORD_MAX, PASSWORD_MIN};
+use jinri::model::{check_password_length, Username, NAME_MAX, NAME_MIN, PASSWORD_MAX, PASSWORD_MIN, RESERVED};
 use jinri::server::auth::is_common_password;
 use libfuzzer_sys::fuzz_target;
 use unicode_normalization::{is_nfc, UnicodeNormalization};
 
-/// The reserved names as documented (the site's and its staff's).
-const RESERVED: [&str; 16] = [
-    "admin",
-    "administrator",
-    "root",
-    "system",
-    "moderator",
-    "mod",
-    "staff",
-    "official",
-    "jinri",
-    "今日",
-    "今日澳洲",
-    "管理员",
-    "系统",
-    "版主",
-    "站长",
-    "官方",
-];
 
 /// CJK ideographs: Unified, Extension A-H and Compatibility Ideographs.
 fn is_cjk_ideograph(c: char) -> bool {

@@ -9,7 +9,7 @@ pub const PASSWORD_MIN: usize = 8;
 pub const PASSWORD_MAX: usize = 128;
 
 /// Names nobody may take, compared ignoring case: they would pass for the site or its staff.
-const RESERVED: [&str; 16] = [
+pub const RESERVED: [&str; 16] = [
     "admin",
     "administrator",
     "root",
