@@ -22,7 +22,8 @@ pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
 until curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; do sleep 0.1; done
 # The server writes the precompressed bundle in the background; wait for it.
-until [ -f target/site/pkg/jinri.wasm.br ] && [ target/site/pkg/jinri.wasm.br -nt target/site/pkg/jinri.wasm ]; do sleep 0.5; done
+wasm=$(ls target/site/pkg/jinri*.wasm)  # jinri.<content hash>.wasm
+until [ -f "$wasm.br" ] && [ "$wasm.br" -nt "$wasm" ]; do sleep 0.5; done
 
 printf '%-24s | %11s | %13s | %14s | %5s\n' "page" "performance" "accessibility" "best practices" "SEO"
 printf '%s\n' "-------------------------------------------------------------------------------"

@@ -103,9 +103,10 @@ for n in $fanout; do
   row "  server memory per idle subscriber" "$kib KiB" "<= 50 KB"
 done
 
-wasm=target/site/pkg/jinri.wasm
+# cargo-leptos names them jinri.<content hash>.wasm, .js and .css.
+wasm=$(ls target/site/pkg/jinri*.wasm) js=$(ls target/site/pkg/jinri*.js) css=$(ls target/site/pkg/jinri*.css)
 row "release wasm (raw / gzip / brotli)" "$(stat -c %s $wasm) / $(gzip -9c $wasm | wc -c) / $(brotli -c $wasm | wc -c) bytes" "brotli <= 250 KB"
-row "JS glue / CSS (raw, brotli)" "$(stat -c %s target/site/pkg/jinri.js), $(brotli -c target/site/pkg/jinri.js | wc -c) / $(stat -c %s target/site/pkg/jinri.css), $(brotli -c target/site/pkg/jinri.css | wc -c) bytes" "-"
+row "JS glue / CSS (raw, brotli)" "$(stat -c %s "$js"), $(brotli -c "$js" | wc -c) / $(stat -c %s "$css"), $(brotli -c "$css" | wc -c) bytes" "-"
 
 echo
 printf '%-44s | %-44s | %s\n' "measure" "figure" "target"

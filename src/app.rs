@@ -10,7 +10,7 @@ use crate::pages::{
     AboutPage, AppPage, ArticlePage, AuthActions, ChannelPage, HomePage, LoginPage, NotFound, RegisterPage, SitemapPage,
 };
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, Link, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -26,6 +26,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#c8161d" />
                 <AutoReload options=options.clone() />
+                // `/pkg/jinri.<hash>.css` after a cargo-leptos build (see `server::cli::leptos_options`).
+                <HashedStylesheet options=options.clone() id="leptos" />
                 // Content first: the bundle is fetched at low priority and the page hydrates once
                 // the browser is idle (at most 2 s later), so text and figures are not kept
                 // waiting for the wasm on a slow phone connection.
@@ -70,7 +72,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/jinri.css" />
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
         <Link rel="manifest" href="/manifest.webmanifest" />
         <Title formatter=|text: String| {

@@ -55,6 +55,25 @@ test('the page hydrates under its Content-Security-Policy without a single viola
   expect(problems).toEqual([]);
 });
 
+test('the bundle, its glue and the stylesheet are named by their hash and cached for a year; pages are not', async ({ page }) => {
+  const assets: { url: string; cache: string }[] = [];
+  page.on('response', (r) => {
+    if (new URL(r.url()).pathname.startsWith('/pkg/')) assets.push({ url: r.url(), cache: r.headers()['cache-control'] ?? '' });
+  });
+  const response = await page.goto('/');
+  expect(response?.headers()['cache-control']).toBe('no-store');
+  await waitForHydration(page);
+  const names = assets.map((a) => new URL(a.url).pathname).sort();
+  expect(names).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/^\/pkg\/jinri\.[A-Za-z0-9_-]{22}\.css$/),
+      expect.stringMatching(/^\/pkg\/jinri\.[A-Za-z0-9_-]{22}\.js$/),
+      expect.stringMatching(/^\/pkg\/jinri\.[A-Za-z0-9_-]{22}\.wasm$/),
+    ]),
+  );
+  for (const a of assets) expect(a.cache, a.url).toBe('public, max-age=31536000, immutable');
+});
+
 test('after hydration a channel link navigates without reloading the page', async ({ page }) => {
   const problems = watchConsole(page);
   const path = await seedArticlePath(page);

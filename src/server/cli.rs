@@ -78,7 +78,15 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .site_addr(config.addr)
         .env(env)
         .reload_port(std::env::var("LEPTOS_RELOAD_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3001))
+        .hash_files(hash_file_present())
         .build()
+}
+
+/// cargo-leptos (`hash-files` in Cargo.toml) names the bundle `jinri.<hash>.wasm` and so on and
+/// writes the hashes to `hash.txt` beside the binary it built; Leptos reads them from there. A
+/// binary built without it (the test binaries, a plain `cargo build`) links the plain names.
+fn hash_file_present() -> bool {
+    std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").is_file())).unwrap_or(false)
 }
 
 /// Builds the whole application around a database, as the server and the tests use it.

@@ -37,7 +37,8 @@ pub fn page_policy() {
 }
 
 /// Adds the headers every response carries, and cache lifetimes: none for pages and API
-/// answers, a day for images, revalidation for the bundle (its names carry no hash). A site
+/// answers, a day for images, a year for bundle files whose names carry their content's hash,
+/// revalidation for any other bundle file and the manifest. A site
 /// served over https (`site.base_url`) also tells browsers to use nothing else for a year.
 pub async fn security_headers(State(https): State<bool>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
@@ -50,7 +51,9 @@ pub async fn security_headers(State(https): State<bool>, req: Request, next: Nex
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     }
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(NON_PAGE_CSP));
-    let cache = if path.starts_with("/images/") || path == "/favicon.svg" {
+    let cache = if path.starts_with("/pkg/") && has_content_hash(&path) {
+        "public, max-age=31536000, immutable"
+    } else if path.starts_with("/images/") || path == "/favicon.svg" {
         "public, max-age=86400"
     } else if path.starts_with("/pkg/") || path == "/manifest.webmanifest" {
         "no-cache"
@@ -61,9 +64,38 @@ pub async fn security_headers(State(https): State<bool>, req: Request, next: Nex
     resp
 }
 
+/// cargo-leptos names a hashed file `name.<hash>.ext`, the hash being 22 characters of
+/// unpadded URL-safe base64 (an MD5 of the content): a new build gives a new name.
+fn has_content_hash(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or_default();
+    let mut parts = file.split('.');
+    let (Some(_name), Some(hash), Some(_ext)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    parts.next().is_none()
+        && hash.len() == 22
+        && hash.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_files_named_by_their_content_hash_are_kept_for_a_year() {
+        assert!(has_content_hash("/pkg/jinri.q2nl0H5YOVoR6tf1vF-Tfw.wasm"));
+        assert!(has_content_hash("/pkg/jinri.AAAAAAAAAAAAAAAAAAAA_w.css"));
+        for plain in [
+            "/pkg/jinri.wasm",
+            "/pkg/jinri_bg.wasm",
+            "/pkg/jinri.short.js",
+            "/pkg/jinri.q2nl0H5YOVoR6tf1vF+Tfw.wasm",
+            "/pkg/jinri.q2nl0H5YOVoR6tf1vF-Tfw.wasm.map",
+            "/pkg/snippets/x.js",
+        ] {
+            assert!(!has_content_hash(plain), "{plain}");
+        }
+    }
 
     #[test]
     fn the_page_policy_allows_only_our_scripts_and_no_framing() {
