@@ -350,6 +350,31 @@ async fn without_javascript_an_error_returns_to_the_form_with_the_message_and_th
 }
 
 #[tokio::test]
+async fn an_error_or_name_in_an_address_the_server_did_not_sign_is_not_shown() {
+    let s = common::spawn().await;
+    let spoof = "账号已被冻结请致电";
+    let q = common::encode(spoof);
+    for path in [
+        format!("/login?field=form&error={q}&name={q}"),
+        format!("/register?field=name&error={q}&name={q}&sig=AAAAAAAAAAAAAAAAAAAAAA"),
+    ] {
+        let (status, html) = s.get(&path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(!html.contains(spoof), "{path} shows text from its address");
+    }
+    // A signed reply, altered in transit, shows nothing either; unaltered it shows its message.
+    let resp = form_post(&s, "/api/auth/login", &[("name", "nobody"), ("password", "wrong-password")]).await;
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    let (_, html) = s.get(&location).await;
+    assert!(html.contains("用户名或密码不正确") && html.contains("value=\"nobody\""), "signed echo shown");
+    let altered = location.replace("name=nobody", &format!("name={q}"));
+    assert_ne!(altered, location);
+    let (status, html) = s.get(&altered).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains(spoof) && !html.contains("用户名或密码不正确"), "altered echo not shown");
+}
+
+#[tokio::test]
 async fn the_top_bar_shows_login_links_or_the_signed_in_reader() {
     let s = common::spawn().await;
     let (_, html) = s.get("/article/1").await;

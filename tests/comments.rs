@@ -229,6 +229,39 @@ async fn without_javascript_a_post_returns_to_the_article_at_the_new_comment() {
 }
 
 #[tokio::test]
+async fn without_javascript_an_overlong_comment_comes_back_whole_with_its_error_and_forged_ones_show_nothing() {
+    let s = common::spawn_with(&NO_WAIT).await;
+    let cookie = reader(&s, "长文读者").await;
+    let body = "长".repeat(2001);
+    let resp = s
+        .client
+        .post(format!("{}/api/comments/post", s.base))
+        .header("accept", "text/html")
+        .header("cookie", &cookie)
+        .form(&[("article_id", "1"), ("parent_id", ""), ("body", body.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 302);
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    let page = location.split('#').next().unwrap();
+    let resp = s.client.get(format!("{}{page}", s.base)).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(resp.status(), 200, "the reply is a page this server accepts");
+    let html = common::strip_comments(&resp.text().await.unwrap());
+    assert!(html.contains(&format!(">{body}</textarea>")), "the whole text is back in the box");
+    assert!(html.contains("评论最多 2000 个字"));
+    // The same query with another text, or made up, fills nothing and says nothing.
+    let forged = page.replacen("%E9%95%BF", "%E5%81%87", 1);
+    let spoof = format!("/article/1?field=body&error={}&body={}", common::encode("请转账"), common::encode("假话"));
+    for path in [forged.as_str(), spoof.as_str()] {
+        let resp = s.client.get(format!("{}{path}", s.base)).header("cookie", &cookie).send().await.unwrap();
+        let html = common::strip_comments(&resp.text().await.unwrap());
+        assert!(!html.contains("评论最多") && !html.contains("请转账") && !html.contains("假话"), "{path}");
+        assert!(html.contains("></textarea>"), "an empty box");
+    }
+}
+
+#[tokio::test]
 async fn long_threads_are_paged_twenty_top_level_comments_at_a_time() {
     let s = common::spawn_with(&NO_WAIT).await;
     let cookie = reader(&s, "话痨").await;

@@ -320,7 +320,7 @@ async fn the_health_check_answers_ok_when_the_database_does() {
 #[tokio::test]
 async fn an_overlong_address_is_refused_with_414() {
     let s = common::spawn().await;
-    let (status, _) = s.get(&format!("/?q={}", "x".repeat(5000))).await;
+    let (status, _) = s.get(&format!("/?q={}", "x".repeat(40_000))).await;
     assert_eq!(status, 414);
 }
 

@@ -5,7 +5,7 @@ use crate::api::comments::{list_comments, DeleteComment, LikeComment, PostCommen
 use crate::app::MeResource;
 use crate::model::{
     build_thread, encode_query, linkify, upsert_comment, AppError, ArticleId, Comment, CommentNode, CommentPage,
-    Segment, Sort, UserId,
+    FormEcho, Segment, Sort, UserId,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -25,7 +25,14 @@ struct ThreadCtx {
 
 /// The comments of an article: `total` is shared with the article's meta line (评论N条).
 #[component]
-pub fn CommentsSection(article_id: ArticleId, initial: CommentPage, sort: Sort, total: RwSignal<i64>) -> impl IntoView {
+pub fn CommentsSection(
+    article_id: ArticleId,
+    initial: CommentPage,
+    sort: Sort,
+    total: RwSignal<i64>,
+    /// What a failed plain form post was sent back with (signed by the server).
+    echo: Option<FormEcho>,
+) -> impl IntoView {
     let me = expect_context::<MeResource>();
     let viewer = Signal::derive(move || me.get().and_then(|r| r.ok()).flatten().map(|u| u.id));
     let signed_in = move || me.get().and_then(|r| r.ok()).flatten().is_some();
@@ -80,7 +87,7 @@ pub fn CommentsSection(article_id: ArticleId, initial: CommentPage, sort: Sort, 
             </div>
             {move || {
                 if signed_in() {
-                    view! { <CommentForm article_id post comments /> }.into_any()
+                    view! { <CommentForm article_id post comments echo=echo.clone() /> }.into_any()
                 } else {
                     let next = encode_query(&format!("{}#comment-form", path.get_value()));
                     view! {
@@ -130,6 +137,7 @@ fn CommentForm(
     article_id: ArticleId,
     post: ServerAction<PostComment>,
     comments: RwSignal<Vec<Comment>>,
+    echo: Option<FormEcho>,
 ) -> impl IntoView {
     let query = use_query_map();
     let reply_to = Memo::new(move |_| {
@@ -137,14 +145,15 @@ fn CommentForm(
         let name = comments.read().iter().find(|c| c.id == id).map(|c| c.author.name.clone()).unwrap_or_default();
         Some((id, name))
     });
-    // An error comes from the action (with JavaScript) or from the query of the redirect a
-    // plain form post gets back, which also carries the text so nothing typed is lost.
-    let error = move || match post.value().get() {
+    // An error comes from the action (with JavaScript) or from the signed query of the redirect
+    // a plain form post gets back, which also carries the text so nothing typed is lost.
+    let typed = echo.as_ref().and_then(|e| e.get("body")).unwrap_or_default();
+    let echoed = echo.and_then(|e| e.get("error"));
+    let error = Memo::new(move |_| match post.value().get() {
         Some(Err(e)) => Some(e.to_string()),
         Some(Ok(_)) => None,
-        None => query.read().get("error"),
-    };
-    let typed = query.read_untracked().get("body").unwrap_or_default();
+        None => echoed.clone(),
+    });
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     Effect::new(move |_| {
         if let (Some(Ok(_)), Some(t)) = (post.value().get(), textarea.get()) {
@@ -170,12 +179,12 @@ fn CommentForm(
                 required
                 placeholder="文明发言,理性讨论"
                 node_ref=textarea
-                aria-invalid=move || error().is_some().to_string()
+                aria-invalid=move || error.get().is_some().to_string()
                 aria-describedby="comment-error"
             >
                 {typed}
             </textarea>
-            <p id="comment-error" class="field-error" role="alert">{error}</p>
+            <p id="comment-error" class="field-error" role="alert">{move || error.get()}</p>
             <button type="submit" class="primary" disabled=move || post.pending().get()>
                 {move || if reply_to.get().is_some() { "发表回复" } else { "发表评论" }}
             </button>

@@ -28,6 +28,20 @@ pub enum AppError {
     Network(String),
 }
 
+/// What the reply to a failed plain form post put in the query of its form's page (the
+/// error, its field, what the reader typed), present only once the server has checked the
+/// query's signature (`server::form_echo`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormEcho {
+    pub values: Vec<(String, String)>,
+}
+
+impl FormEcho {
+    pub fn get(&self, key: &str) -> Option<String> {
+        self.values.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    }
+}
+
 impl AppError {
     pub fn validation(field: &str, message: impl fmt::Display) -> Self {
         AppError::Validation { field: field.to_owned(), message: message.to_string() }

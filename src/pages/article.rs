@@ -3,7 +3,7 @@ use crate::api::articles::get_article;
 use crate::api::codec::resource;
 use crate::api::comments::list_comments;
 use crate::components::{comments_error, CommentsSection, PageMeta};
-use crate::model::{AppError, Article, ArticleId, Block, CommentPage, Sort};
+use crate::model::{AppError, Article, ArticleId, Block, CommentPage, FormEcho, Sort};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -29,6 +29,7 @@ pub fn ArticlePage() -> impl IntoView {
         let list = list_comments(article, Some(sort.as_str().to_owned()), Some(page)).await?;
         Ok::<_, AppError>((sort, list))
     });
+    let echo = super::form_echo();
     view! {
         <Transition fallback=|| view! { <p class="loading">"加载中…"</p> }>
             {move || Suspend::new(async move {
@@ -37,14 +38,19 @@ pub fn ArticlePage() -> impl IntoView {
                     Err(e) => return error_view(e),
                 };
                 let comments = comments.await;
-                view! { <ArticleView article comments /> }.into_any()
+                let echo = echo.await;
+                view! { <ArticleView article comments echo /> }.into_any()
             })}
         </Transition>
     }
 }
 
 #[component]
-fn ArticleView(article: Article, comments: Result<(Sort, CommentPage), AppError>) -> impl IntoView {
+fn ArticleView(
+    article: Article,
+    comments: Result<(Sort, CommentPage), AppError>,
+    echo: Option<FormEcho>,
+) -> impl IntoView {
     let s = article.summary;
     let total = RwSignal::new(comments.as_ref().map_or(s.comment_count, |(_, p)| p.total));
     let image = article.blocks.iter().find_map(|b| match b {
@@ -93,7 +99,7 @@ fn ArticleView(article: Article, comments: Result<(Sort, CommentPage), AppError>
             </div>
         </article>
         {match comments {
-            Ok((sort, page)) => view! { <CommentsSection article_id initial=page sort total /> }.into_any(),
+            Ok((sort, page)) => view! { <CommentsSection article_id initial=page sort total echo /> }.into_any(),
             Err(e) => comments_error(&e),
         }}
     }

@@ -1,6 +1,6 @@
 use crate::api::auth::{Login, Register};
 use crate::components::PageMeta;
-use crate::model::{safe_next, AppError, NAME_MAX, NAME_MIN, PASSWORD_MAX, PASSWORD_MIN};
+use crate::model::{safe_next, AppError, FormEcho, NAME_MAX, NAME_MIN, PASSWORD_MAX, PASSWORD_MIN};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -42,8 +42,8 @@ enum Kind {
 fn AuthForm(kind: Kind, login: ServerAction<Login>, register: ServerAction<Register>) -> impl IntoView {
     let query = use_query_map();
     let next = Memo::new(move |_| safe_next(&query.read().get("next").unwrap_or_else(|| "/".to_owned())));
-    // Errors come from the action (with JavaScript) or from the query of the redirect that a
-    // plain form post gets back (without JavaScript).
+    // Errors come from the action (with JavaScript) or from the signed query of the redirect
+    // that a plain form post gets back (without JavaScript).
     let action_error = move || {
         let value = match kind {
             Kind::Login => login.value().get().and_then(|r| r.err()),
@@ -54,15 +54,7 @@ fn AuthForm(kind: Kind, login: ServerAction<Login>, register: ServerAction<Regis
             e => ("form".to_owned(), e.to_string()),
         })
     };
-    let error = Memo::new(move |_| {
-        action_error().or_else(|| {
-            let q = query.read();
-            q.get("error").map(|m| (q.get("field").unwrap_or_else(|| "form".to_owned()), m))
-        })
-    });
-    let field_error = move |f: &'static str| error.get().filter(|(field, _)| field == f).map(|(_, m)| m);
-    let form_error = move || error.get().filter(|(field, _)| field != "name" && field != "password").map(|(_, m)| m);
-    let typed_name = move || query.read().get("name").unwrap_or_default();
+    let echo = super::form_echo();
     let pending = move || match kind {
         Kind::Login => login.pending().get(),
         Kind::Register => register.pending().get(),
@@ -71,7 +63,13 @@ fn AuthForm(kind: Kind, login: ServerAction<Login>, register: ServerAction<Regis
         Kind::Login => ("登录", "登录", "还没有账号?", "/register", "注册"),
         Kind::Register => ("注册", "注册", "已有账号?", "/login", "登录"),
     };
-    let fields = move || {
+    let fields = move |echo: Option<FormEcho>| {
+        let typed_name = echo.as_ref().and_then(|e| e.get("name")).unwrap_or_default();
+        let echoed = echo.and_then(|e| Some((e.get("field").unwrap_or_else(|| "form".to_owned()), e.get("error")?)));
+        let error = Memo::new(move |_| action_error().or_else(|| echoed.clone()));
+        let field_error = move |f: &'static str| error.get().filter(|(field, _)| field == f).map(|(_, m)| m);
+        let form_error =
+            move || error.get().filter(|(field, _)| field != "name" && field != "password").map(|(_, m)| m);
         view! {
             <input type="hidden" name="next" value=next />
             <p class="form-error" role="alert">{form_error}</p>
@@ -112,10 +110,17 @@ fn AuthForm(kind: Kind, login: ServerAction<Login>, register: ServerAction<Regis
     view! {
         <section class="auth-page">
             <h1>{title}</h1>
-            {match kind {
-                Kind::Login => view! { <ActionForm action=login attr:class="auth-form">{fields()}</ActionForm> }.into_any(),
-                Kind::Register => view! { <ActionForm action=register attr:class="auth-form">{fields()}</ActionForm> }.into_any(),
-            }}
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let fields = fields(echo.await);
+                    match kind {
+                        Kind::Login => view! { <ActionForm action=login attr:class="auth-form">{fields}</ActionForm> }.into_any(),
+                        Kind::Register => {
+                            view! { <ActionForm action=register attr:class="auth-form">{fields}</ActionForm> }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
             <p class="auth-switch">
                 {other}<a href=move || format!("{other_href}?next={}", crate::model::encode_query(&next.get()))>{other_text}</a>
             </p>

@@ -14,8 +14,20 @@ pub use home::{ChannelPage, HomePage};
 pub use not_found::{ErrorView, NotFound};
 pub use sitemap::SitemapPage;
 
-use crate::model::AppError;
+use crate::api::codec::{resource, JsonResource};
+use crate::model::{AppError, FormEcho};
 use leptos::prelude::*;
+
+/// The error and typed values a failed plain form post was sent back with, if the server signed
+/// them (`server::form_echo`). Only the server can check the signature, so the value travels to
+/// the browser as a resource; a page the browser routes to itself has none.
+pub(crate) fn form_echo() -> JsonResource<Option<FormEcho>> {
+    #[cfg(feature = "ssr")]
+    let echo = crate::server::form_echo::current();
+    #[cfg(not(feature = "ssr"))]
+    let echo = None;
+    resource(|| (), move |_| std::future::ready(echo.clone()))
+}
 
 /// Renders a failed load: a 404 page for `NotFound`, an error page otherwise.
 pub(crate) fn error_view(e: AppError) -> AnyView {

@@ -98,6 +98,8 @@ pub async fn app(config: Arc<Config>) -> Result<axum::Router, BoxError> {
 pub async fn state(config: Arc<Config>) -> Result<AppState, BoxError> {
     let pool = open_database(&config).await?;
     let hasher = super::auth::Hasher::new(config.auth.hash_concurrency);
+    let secret =
+        super::db::secrets::get_or_create(&pool, "form_echo", &super::form_echo::FormKey::fresh_secret()?).await?;
     let state = AppState {
         pool,
         leptos_options: leptos_options(&config),
@@ -105,6 +107,7 @@ pub async fn state(config: Arc<Config>) -> Result<AppState, BoxError> {
         hub: super::live::Hub::default(),
         write_order: Arc::default(),
         page_cache: Arc::new(super::page_cache::PageCache::new(config.page_cache_entries)),
+        form_key: super::form_echo::FormKey::new(secret.as_bytes()),
         config,
     };
     Ok(state)

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod form_echo;
 pub mod headers;
 pub mod listen;
 pub mod live;

@@ -60,12 +60,16 @@ impl Request {
                 _ => "form",
             };
             let q = crate::model::encode_query;
-            let mut url = format!("{path}?field={}&error={}", q(field), q(&error.to_string()));
+            let mut query = format!("field={}&error={}", q(field), q(&error.to_string()));
             for (k, v) in keep {
-                url.push_str(&format!("&{k}={}", q(v)));
+                let pair = format!("&{k}={}", q(v));
+                // A text too long for an address is not kept: the reply must stay a page
+                // this server accepts (`routes::MAX_URI`), with the error on it.
+                if path.len() + query.len() + pair.len() + 64 <= super::routes::MAX_URI {
+                    query.push_str(&pair);
+                }
             }
-            url.push_str(anchor);
-            leptos_axum::redirect(&url);
+            leptos_axum::redirect(&format!("{}{anchor}", self.state.form_key.sign(path, &query)));
         } else {
             if let AppError::RateLimited { retry_after_secs } = &error {
                 if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {

@@ -18,6 +18,8 @@ pub struct AppState {
     pub write_order: Arc<tokio::sync::Mutex<()>>,
     /// Pages as guests see them, until the next comment change.
     pub page_cache: Arc<super::page_cache::PageCache>,
+    /// Signs the query a failed plain form post is sent back with (`server::form_echo`).
+    pub form_key: super::form_echo::FormKey,
 }
 
 impl FromRef<AppState> for LeptosOptions {

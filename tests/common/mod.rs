@@ -124,3 +124,8 @@ pub fn strip_comments(html: &str) -> String {
         }
     }
 }
+
+/// Percent-encodes a query value, as the site's own links do.
+pub fn encode(s: &str) -> String {
+    jinri::model::encode_query(s)
+}

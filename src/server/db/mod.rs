@@ -5,6 +5,7 @@ pub mod comments;
 pub mod facts;
 pub mod generate;
 pub mod limits;
+pub mod secrets;
 pub mod seed;
 pub mod sessions;
 pub mod users;

@@ -1,0 +1,14 @@
+//! Site-wide keys, made on first use and kept in the database.
+
+use sqlx::SqlitePool;
+
+/// The key named `name`: the one already stored, or else `fresh`, stored now. When two
+/// processes start at once, both read back the one that was stored first.
+pub async fn get_or_create(pool: &SqlitePool, name: &str, fresh: &str) -> Result<String, sqlx::Error> {
+    sqlx::query("INSERT INTO site_secrets (name, secret) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+        .bind(name)
+        .bind(fresh)
+        .execute(pool)
+        .await?;
+    sqlx::query_scalar("SELECT secret FROM site_secrets WHERE name = $1").bind(name).fetch_one(pool).await
+}
