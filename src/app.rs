@@ -31,7 +31,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // Content first: the bundle is fetched at low priority and the page hydrates once
                 // the browser is idle (at most 2 s later), so text and figures are not kept
                 // waiting for the wasm on a slow phone connection.
-                <HydrationScripts options defer=true />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -63,13 +63,6 @@ pub fn App() -> impl IntoView {
         |_| me(),
     );
     provide_context(me);
-    // Marks the page once the browser bundle has taken over; end-to-end tests wait for it.
-    #[cfg(feature = "hydrate")]
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "");
-        }
-    });
 
     view! {
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />

@@ -2,10 +2,12 @@ use super::error_view;
 use crate::api::articles::get_article;
 use crate::api::codec::resource;
 use crate::api::comments::list_comments;
-use crate::components::{comments_error, CommentsSection, PageMeta};
-use crate::model::{AppError, Article, ArticleId, Block, CommentPage, Sort};
+use crate::app::MeResource;
+use crate::components::{article_count_text, comments_error, CommentsSection, FormEcho, PageMeta, ARTICLE_COUNT_ID};
+use crate::model::{AppError, Article, ArticleId, Block, CommentId, CommentPage, Sort, UserId};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::params::ParamsMap;
 
 /// `/article/{id}`: the article, then 今日评论 with its live comments.
 /// `?sort=new|old|hot` orders the comments, `?page=N` shows a later page of them.
@@ -13,6 +15,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 pub fn ArticlePage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
+    let me = expect_context::<MeResource>();
     let id = move || params.read().get("id").unwrap_or_default();
     let article = resource(id, get_article);
     let comments_key = move || {
@@ -37,16 +40,32 @@ pub fn ArticlePage() -> impl IntoView {
                     Err(e) => return error_view(e),
                 };
                 let comments = comments.await;
-                view! { <ArticleView article comments /> }.into_any()
+                let viewer = me.await.ok().flatten().map(|u| u.id);
+                let echo = form_echo(&query.read_untracked());
+                view! { <ArticleView article comments viewer echo /> }.into_any()
             })}
         </Transition>
     }
 }
 
+/// What a plain form post that failed sent back in the query, for the comment form.
+fn form_echo(q: &ParamsMap) -> FormEcho {
+    FormEcho {
+        reply: q.get("reply").and_then(|r| CommentId::parse(&r)),
+        error: q.get("error"),
+        body: q.get("body").unwrap_or_default(),
+    }
+}
+
 #[component]
-fn ArticleView(article: Article, comments: Result<(Sort, CommentPage), AppError>) -> impl IntoView {
+fn ArticleView(
+    article: Article,
+    comments: Result<(Sort, CommentPage), AppError>,
+    viewer: Option<UserId>,
+    echo: FormEcho,
+) -> impl IntoView {
     let s = article.summary;
-    let total = RwSignal::new(comments.as_ref().map_or(s.comment_count, |(_, p)| p.total));
+    let total = comments.as_ref().map_or(s.comment_count, |(_, p)| p.total);
     let image = article.blocks.iter().find_map(|b| match b {
         Block::Figure { src, .. } => Some(src.clone()),
         Block::Paragraph(_) => None,
@@ -73,7 +92,7 @@ fn ArticleView(article: Article, comments: Result<(Sort, CommentPage), AppError>
                 {article.original_url.map(|u| view! {
                     <a href=u rel="nofollow noopener" target="_blank">"原文链接"</a>
                 })}
-                <a href="#comments" class="comment-count">{move || format!("评论{}条", total.get())}</a>
+                <a href="#comments" class="comment-count" id=ARTICLE_COUNT_ID>{article_count_text(total)}</a>
             </p>
             <div class="article-body">
                 {article
@@ -93,7 +112,7 @@ fn ArticleView(article: Article, comments: Result<(Sort, CommentPage), AppError>
             </div>
         </article>
         {match comments {
-            Ok((sort, page)) => view! { <CommentsSection article_id initial=page sort total /> }.into_any(),
+            Ok((sort, page)) => view! { <CommentsSection article_id initial=page sort viewer echo /> }.into_any(),
             Err(e) => comments_error(&e),
         }}
     }
