@@ -18,21 +18,11 @@ pub mod server;
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_islands();
-    mark_hydrated();
-}
-
-/// Marks the page once the bundle has taken over (end-to-end tests wait for it). The loader
-/// hydrates the islands right after `hydrate()` returns, in the same task (each island is a
-/// plain call between awaits of settled promises), so a zero-delay timeout runs after all of
-/// them, and on a page without islands just as well.
-#[cfg(feature = "hydrate")]
-fn mark_hydrated() {
-    leptos::prelude::set_timeout(
-        || {
-            if let Some(body) = leptos::prelude::document().body() {
-                let _ = body.set_attribute("data-hydrated", "");
-            }
-        },
-        std::time::Duration::ZERO,
-    );
+    // Marks the page as taken over (end-to-end tests wait for it; the navigation script then
+    // hydrates the islands of each page it brings in). The loader hydrates this page's islands
+    // right after this returns, in the same task, so no test or navigation sees the mark
+    // before they are hydrated.
+    if let Some(body) = leptos::prelude::document().body() {
+        let _ = body.set_attribute("data-hydrated", "");
+    }
 }

@@ -60,8 +60,9 @@ pub fn CommentsSection(
     let path = StoredValue::new(format!("/article/{article_id}"));
     let reply_to = RwSignal::new(echo.reply);
 
+    let root = NodeRef::<leptos::html::Section>::new();
     #[cfg(feature = "hydrate")]
-    super::live_client::follow(article_id, initial.last_event_id, comments, total);
+    super::live_client::follow(article_id, initial.last_event_id, comments, total, root);
     // The article's meta line (评论N条) is server HTML above this island. The island writes the
     // count there itself rather than through a second island: islands share no signals without
     // a global store, and each island is one more entry point with its own props in the page.
@@ -108,7 +109,7 @@ pub fn CommentsSection(
     };
 
     view! {
-        <section id="comments" class="comments-section" aria-labelledby="comments-heading">
+        <section id="comments" class="comments-section" aria-labelledby="comments-heading" node_ref=root>
             <div class="comments-intro">
                 <h2 id="comments-heading">"今日评论"</h2>
                 <p class="disclaimer">"网友评论仅供其表达个人看法,并不表明网站立场。"</p>

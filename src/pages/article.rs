@@ -1,6 +1,5 @@
 use super::error_view;
 use crate::api::articles::get_article;
-use crate::api::codec::resource;
 use crate::api::comments::list_comments;
 use crate::app::MeResource;
 use crate::components::{article_count_text, comments_error, CommentsSection, FormEcho, PageMeta, ARTICLE_COUNT_ID};
@@ -17,12 +16,12 @@ pub fn ArticlePage() -> impl IntoView {
     let query = use_query_map();
     let me = expect_context::<MeResource>();
     let id = move || params.read().get("id").unwrap_or_default();
-    let article = resource(id, get_article);
+    let article = Resource::new(id, get_article);
     let comments_key = move || {
         let q = query.read();
         (id(), q.get("sort"), q.get("page"))
     };
-    let comments = resource(comments_key, |(id, sort, page)| async move {
+    let comments = Resource::new(comments_key, |(id, sort, page)| async move {
         let article = ArticleId::parse(&id).ok_or(AppError::NotFound)?;
         let sort = match sort.as_deref() {
             None | Some("") => Sort::New,

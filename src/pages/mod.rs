@@ -9,7 +9,7 @@ mod sitemap;
 
 pub use about::{AboutPage, AppPage};
 pub use article::ArticlePage;
-pub use auth::{AuthActions, LoginPage, RegisterPage};
+pub use auth::{LoginPage, RegisterPage};
 pub use home::{ChannelPage, HomePage};
 pub use not_found::{ErrorView, NotFound};
 pub use sitemap::SitemapPage;
