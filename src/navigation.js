@@ -11,6 +11,8 @@
   const shown = () => location.pathname + location.search;
   let loaded = shown();
   let latest = 0;
+  // Forms whose post is on its way: a second click must not post (and register) twice.
+  const posting = new WeakSet();
 
   addEventListener("click", (ev) => {
     if (ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
@@ -35,8 +37,9 @@
     if (method === "GET") {
       url.search = data;
       go(url, {}, true);
-    } else {
-      go(url, { method, body: data }, true, form);
+    } else if (!posting.has(form)) {
+      posting.add(form);
+      go(url, { method, body: data }, true, form).finally(() => posting.delete(form));
     }
   });
 
