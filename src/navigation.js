@@ -73,8 +73,14 @@
     }
     if (nav !== latest) return;
     swap(doc);
-    // A redirect's own fragment is not visible to fetch; the link's is kept.
-    const at = resp.redirected ? new URL(resp.url) : url;
+    // A redirect's own fragment is not visible to fetch. A form that names where it leads
+    // (`next`, as the account forms do) gives it back; a link keeps its own.
+    let at = resp.redirected ? new URL(resp.url) : url;
+    const next = form?.elements.namedItem("next")?.value;
+    if (next) {
+      const named = new URL(next, location.href);
+      if (named.pathname + named.search === at.pathname + at.search) at = named;
+    }
     if (push) history.pushState({ y: 0 }, "", at);
     loaded = shown();
     const target = at.hash && document.getElementById(decodeURIComponent(at.hash.slice(1)));

@@ -106,6 +106,22 @@ test('hostile text is shown as text on every open page and runs nothing', async 
   await b.context.close();
 });
 
+test('with JavaScript, registering from the comment prompt comes back to the comment form without a reload', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto(ARTICLE);
+  await waitForHydration(page);
+  await page.evaluate(() => ((window as any).__sameDocument = true));
+  await page.locator('#comment-form').getByRole('link', { name: '注册' }).click();
+  await page.locator('#name').fill('回到表单的读者');
+  await page.locator('#password').fill(PASSWORD);
+  await page.getByRole('button', { name: '注册', exact: true }).click();
+  await expect(page).toHaveURL(`${ARTICLE}#comment-form`);
+  await expect(page.locator('#comment-body')).toBeInViewport();
+  await expect(page.locator('.topbar .user-name')).toHaveText('回到表单的读者');
+  expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+  expect(problems).toEqual([]);
+});
+
 test('leaving an article page closes its live stream, so live comments keep coming after many visits', async ({ browser }) => {
   const a = await openReader(browser);
   const b = await openReader(browser);
