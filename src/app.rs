@@ -13,7 +13,7 @@ use leptos_meta::{provide_meta_context, HashedStylesheet, Link, MetaTags, Title}
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-/// The whole document the server sends; the browser hydrates `<App/>` inside `<body>`.
+/// The whole document the server sends; the browser hydrates only the islands inside `<App/>`.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     crate::server::headers::page_policy();

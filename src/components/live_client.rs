@@ -54,8 +54,8 @@ pub fn follow(
 }
 
 /// Leptos never disposes an island (nothing in islands mode unmounts one), so when the
-/// navigation script replaces the page the stream would stay open, and after 20 pages the
-/// server refuses this reader more streams. The stream is closed once the element has left
+/// navigation script replaces the page the stream would stay open, and past
+/// `live.max_streams_per_ip` (20) open pages the server refuses this reader more streams. The stream is closed once the element has left
 /// the document. Checked after each change to the page: an island kept across a navigation
 /// is moved out and back in one go, and is in place again by then.
 fn stop_when_removed(el: web_sys::Element, stop: AbortHandle) {
