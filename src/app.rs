@@ -1,20 +1,19 @@
 //! The HTML shell, the application and its route table.
 
 use crate::api::auth::me;
-use crate::api::codec::{resource, JsonResource};
 use crate::api::site::get_site_facts;
 use crate::components::{SiteFooter, SiteHeader};
 use crate::model::PublicUser;
 use crate::model::{AppError, SiteFacts};
 use crate::pages::{
-    AboutPage, AppPage, ArticlePage, AuthActions, ChannelPage, HomePage, LoginPage, NotFound, RegisterPage, SitemapPage,
+    AboutPage, AppPage, ArticlePage, ChannelPage, HomePage, LoginPage, NotFound, RegisterPage, SitemapPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, Link, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-/// The whole document the server sends; the browser hydrates `<App/>` inside `<body>`.
+/// The whole document the server sends; the browser hydrates only the islands inside `<App/>`.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     crate::server::headers::page_policy();
@@ -28,10 +27,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone() />
                 // `/pkg/jinri.<hash>.css` after a cargo-leptos build (see `server::cli::leptos_options`).
                 <HashedStylesheet options=options.clone() id="leptos" />
-                // Content first: the bundle is fetched at low priority and the page hydrates once
-                // the browser is idle (at most 2 s later), so text and figures are not kept
-                // waiting for the wasm on a slow phone connection.
-                <HydrationScripts options defer=true />
+                // Islands mode: the page is server HTML; the bundle, loaded once the browser is
+                // idle, hydrates only the islands (the live comment thread).
+                <HydrationScripts options islands=true />
+                <script nonce=use_nonce()>{include_str!("navigation.js")}</script>
                 <MetaTags />
             </head>
             <body>
@@ -45,31 +44,21 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub const DEFAULT_TITLE: &str = "今日 - 最好看的新闻,最实用的信息";
 
 /// The site facts (top bar, footer, canonical base) are loaded once per page view and shared.
-pub type FactsResource = JsonResource<Result<SiteFacts, AppError>>;
+pub type FactsResource = Resource<Result<SiteFacts, AppError>>;
 
-/// The signed-in reader (or `None`), reloaded after every login, registration and logout.
-pub type MeResource = JsonResource<Result<Option<PublicUser>, AppError>>;
+/// The signed-in reader (or `None`). Signing in or out ends in a redirect, so every page
+/// view reads it afresh.
+pub type MeResource = Resource<Result<Option<PublicUser>, AppError>>;
 
+/// Rendered on the server only (islands mode): no part of it runs in the browser except the
+/// islands inside it.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let facts: FactsResource = resource(|| (), |_| get_site_facts());
+    let facts: FactsResource = Resource::new(|| (), |_| get_site_facts());
     provide_context(facts);
-    let actions =
-        AuthActions { login: ServerAction::new(), register: ServerAction::new(), logout: ServerAction::new() };
-    provide_context(actions);
-    let me: MeResource = resource(
-        move || (actions.login.version().get(), actions.register.version().get(), actions.logout.version().get()),
-        |_| me(),
-    );
+    let me: MeResource = Resource::new(|| (), |_| me());
     provide_context(me);
-    // Marks the page once the browser bundle has taken over; end-to-end tests wait for it.
-    #[cfg(feature = "hydrate")]
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "");
-        }
-    });
 
     view! {
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />

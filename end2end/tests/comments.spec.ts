@@ -106,6 +106,67 @@ test('hostile text is shown as text on every open page and runs nothing', async 
   await b.context.close();
 });
 
+test('with JavaScript, registering from the comment prompt comes back to the comment form without a reload', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto(ARTICLE);
+  await waitForHydration(page);
+  await page.evaluate(() => ((window as any).__sameDocument = true));
+  await page.locator('#comment-form').getByRole('link', { name: '注册' }).click();
+  await page.locator('#name').fill('回到表单的读者');
+  await page.locator('#password').fill(PASSWORD);
+  await page.getByRole('button', { name: '注册', exact: true }).click();
+  await expect(page).toHaveURL(`${ARTICLE}#comment-form`);
+  await expect(page.locator('#comment-body')).toBeInViewport();
+  await expect(page.locator('.topbar .user-name')).toHaveText('回到表单的读者');
+  expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+  expect(problems).toEqual([]);
+});
+
+test('leaving an article page closes its live stream, so live comments keep coming after many visits', async ({ browser }) => {
+  const a = await openReader(browser);
+  const b = await openReader(browser);
+  // Counts the page's open EventSources (the bundle creates them through the global).
+  await b.page.addInitScript(() => {
+    const Native = window.EventSource;
+    (window as any).__openStreams = 0;
+    window.EventSource = class extends Native {
+      constructor(url: string | URL, init?: EventSourceInit) {
+        super(url, init);
+        (window as any).__openStreams += 1;
+      }
+      close() {
+        if (this.readyState !== Native.CLOSED) (window as any).__openStreams -= 1;
+        super.close();
+      }
+    };
+  });
+  const openStreams = () => b.page.evaluate(() => (window as any).__openStreams);
+  await b.page.goto(ARTICLE);
+  await waitForHydration(b.page);
+  await b.page.evaluate(() => ((window as any).__sameDocument = true));
+  await expect.poll(openStreams).toBe(1);
+  // More visits than the server allows live streams from one address (20).
+  for (let i = 0; i < 22; i++) {
+    await b.page.locator('.breadcrumb a').nth(1).click();
+    await expect(b.page.locator('h1.section-title')).toBeVisible();
+    await expect.poll(openStreams).toBe(0);
+    await b.page.locator(`.article-list a[href="${ARTICLE}"]`).first().click();
+    await expect(b.page.locator('#comments')).toBeVisible();
+    await expect.poll(openStreams).toBe(1);
+  }
+
+  await register(a.page, '常来的读者', ARTICLE);
+  await waitForHydration(a.page);
+  await a.page.locator('#comment-body').fill('来了又走,走了又来');
+  await a.page.getByRole('button', { name: '发表评论' }).click();
+  await expect(b.page.locator('.comment-text', { hasText: '来了又走,走了又来' })).toHaveCount(1);
+  expect(await b.page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+  expect(a.problems).toEqual([]);
+  expect(b.problems).toEqual([]);
+  await a.context.close();
+  await b.context.close();
+});
+
 test.describe('with JavaScript off', () => {
   test.use({ javaScriptEnabled: false });
 

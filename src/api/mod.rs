@@ -3,7 +3,6 @@
 
 pub mod articles;
 pub mod auth;
-pub mod codec;
 pub mod comments;
 pub mod site;
 

@@ -1,14 +1,24 @@
 //! 今日评论: the thread, its form, likes, deletion, sorting and paging, kept live.
+//!
+//! `CommentsSection` is an island: the only part of a page that ships as wasm. Everything it
+//! needs arrives as props (serialised into the page), since islands see no router or context
+//! of the server-rendered page around them.
 
 use super::AvatarBadge;
 use crate::api::comments::{list_comments, DeleteComment, LikeComment, PostComment};
-use crate::app::MeResource;
 use crate::model::{
-    build_thread, encode_query, linkify, upsert_comment, AppError, ArticleId, Comment, CommentNode, CommentPage,
-    FormEcho, Segment, Sort, UserId,
+    build_thread, encode_query, linkify, upsert_comment, AppError, ArticleId, Comment, CommentId, CommentNode,
+    CommentPage, Segment, Sort, UserId,
 };
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+/// The id of the article meta line's live comment count, and its text.
+pub const ARTICLE_COUNT_ID: &str = "article-comment-count";
+
+pub fn article_count_text(total: i64) -> String {
+    format!("评论{total}条")
+}
 
 /// Replies indent up to this depth; deeper ones line up with it so a phone stays readable.
 const MAX_INDENT: usize = 3;
@@ -18,31 +28,50 @@ const MAX_INDENT: usize = 3;
 struct ThreadCtx {
     path: StoredValue<String>,
     sort: Sort,
-    viewer: Signal<Option<UserId>>,
+    viewer: Option<UserId>,
+    reply_to: RwSignal<Option<CommentId>>,
     like: ServerAction<LikeComment>,
     delete: ServerAction<DeleteComment>,
 }
 
-/// The comments of an article: `total` is shared with the article's meta line (评论N条).
-#[component]
+/// What the redirect after a failed plain form post carries back to the comment form
+/// (`?reply=`, `?error=`, `?body=`), and the reply target a 回复 link sets without JavaScript.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FormEcho {
+    pub reply: Option<CommentId>,
+    pub error: Option<String>,
+    pub body: String,
+}
+
+/// The comments of an article. `viewer` is the signed-in reader: signing in or out loads the
+/// page again (a plain form post and its redirect), so it never changes under an island.
+#[island]
 pub fn CommentsSection(
     article_id: ArticleId,
     initial: CommentPage,
     sort: Sort,
-    total: RwSignal<i64>,
-    /// What a failed plain form post was sent back with (signed by the server).
-    echo: Option<FormEcho>,
+    viewer: Option<UserId>,
+    echo: FormEcho,
 ) -> impl IntoView {
-    let me = expect_context::<MeResource>();
-    let viewer = Signal::derive(move || me.get().and_then(|r| r.ok()).flatten().map(|u| u.id));
-    let signed_in = move || me.get().and_then(|r| r.ok()).flatten().is_some();
     let comments = RwSignal::new(initial.comments);
+    let total = RwSignal::new(initial.total);
     let has_more = RwSignal::new(initial.has_more);
     let loaded_pages = RwSignal::new(1u32);
     let path = StoredValue::new(format!("/article/{article_id}"));
+    let reply_to = RwSignal::new(echo.reply);
 
+    let root = NodeRef::<leptos::html::Section>::new();
     #[cfg(feature = "hydrate")]
-    super::live_client::follow(article_id, initial.last_event_id, comments, total);
+    super::live_client::follow(article_id, initial.last_event_id, comments, total, root);
+    // The article's meta line (评论N条) is server HTML above this island. The island writes the
+    // count there itself rather than through a second island: islands share no signals without
+    // a global store, and each island is one more entry point with its own props in the page.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(el) = document().get_element_by_id(ARTICLE_COUNT_ID) {
+            el.set_text_content(Some(&article_count_text(total.get())));
+        }
+    });
 
     let post = ServerAction::<PostComment>::new();
     let like = ServerAction::<LikeComment>::new();
@@ -56,7 +85,7 @@ pub fn CommentsSection(
             }
         });
     }
-    let ctx = ThreadCtx { path, sort, viewer, like, delete };
+    let ctx = ThreadCtx { path, sort, viewer, reply_to, like, delete };
     // A like or deletion that failed (network, limits) says so instead of doing nothing.
     let action_error = move || {
         [like.value().get().and_then(Result::err), delete.value().get().and_then(Result::err)]
@@ -80,14 +109,13 @@ pub fn CommentsSection(
     };
 
     view! {
-        <section id="comments" class="comments-section" aria-labelledby="comments-heading">
+        <section id="comments" class="comments-section" aria-labelledby="comments-heading" node_ref=root>
             <div class="comments-intro">
                 <h2 id="comments-heading">"今日评论"</h2>
                 <p class="disclaimer">"网友评论仅供其表达个人看法,并不表明网站立场。"</p>
             </div>
-            {move || {
-                if signed_in() {
-                    view! { <CommentForm article_id post comments echo=echo.clone() /> }.into_any()
+            {if viewer.is_some() {
+                    view! { <CommentForm article_id post comments reply_to echo /> }.into_any()
                 } else {
                     let next = encode_query(&format!("{}#comment-form", path.get_value()));
                     view! {
@@ -99,8 +127,7 @@ pub fn CommentsSection(
                         </p>
                     }
                     .into_any()
-                }
-            }}
+                }}
             <div class="comments-bar">
                 <h3 class="comments-count">{move || format!("最新评论({})", total.get())}</h3>
                 <nav class="sort-tabs" aria-label="评论排序">
@@ -137,38 +164,48 @@ fn CommentForm(
     article_id: ArticleId,
     post: ServerAction<PostComment>,
     comments: RwSignal<Vec<Comment>>,
-    echo: Option<FormEcho>,
+    reply_to: RwSignal<Option<CommentId>>,
+    echo: FormEcho,
 ) -> impl IntoView {
-    let query = use_query_map();
-    let reply_to = Memo::new(move |_| {
-        let id = query.read().get("reply").and_then(|r| crate::model::CommentId::parse(&r))?;
+    let replying = Memo::new(move |_| {
+        let id = reply_to.get()?;
         let name = comments.read().iter().find(|c| c.id == id).map(|c| c.author.name.clone()).unwrap_or_default();
         Some((id, name))
     });
-    // An error comes from the action (with JavaScript) or from the signed query of the redirect
-    // a plain form post gets back, which also carries the text so nothing typed is lost.
-    let typed = echo.as_ref().and_then(|e| e.get("body")).unwrap_or_default();
-    let echoed = echo.and_then(|e| e.get("error"));
+    // An error comes from the action (with JavaScript) or from the redirect a plain form post
+    // gets back, which also carries the text so nothing typed is lost.
+    let echoed_error = echo.error;
     let error = Memo::new(move |_| match post.value().get() {
         Some(Err(e)) => Some(e.to_string()),
         Some(Ok(_)) => None,
-        None => echoed.clone(),
+        None => echoed_error.clone(),
     });
+    let typed = echo.body;
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     Effect::new(move |_| {
         if let (Some(Ok(_)), Some(t)) = (post.value().get(), textarea.get()) {
             t.set_value("");
+            reply_to.set(None);
         }
     });
     let cancel_href = format!("/article/{article_id}#comment-form");
     view! {
         <ActionForm action=post attr:id="comment-form" attr:class="comment-form">
             <input type="hidden" name="article_id" value=article_id.to_string() />
-            <input type="hidden" name="parent_id" value=move || reply_to.get().map(|(id, _)| id.to_string()).unwrap_or_default() />
-            {move || reply_to.get().map(|(_, name)| view! {
+            <input type="hidden" name="parent_id" value=move || reply_to.get().map(|id| id.to_string()).unwrap_or_default() />
+            {move || replying.get().map(|(_, name)| view! {
                 <p class="replying">
                     {format!("回复 @{name}")}
-                    " "<a href=cancel_href.clone()>"取消回复"</a>
+                    " "
+                    <a
+                        href=cancel_href.clone()
+                        on:click=move |ev| {
+                            ev.prevent_default();
+                            reply_to.set(None);
+                        }
+                    >
+                        "取消回复"
+                    </a>
                 </p>
             })}
             <label for="comment-body" class="visually-hidden">"评论内容"</label>
@@ -179,16 +216,31 @@ fn CommentForm(
                 required
                 placeholder="文明发言,理性讨论"
                 node_ref=textarea
-                aria-invalid=move || error.get().is_some().to_string()
+                aria-invalid=move || error.read().is_some().to_string()
                 aria-describedby="comment-error"
             >
                 {typed}
             </textarea>
-            <p id="comment-error" class="field-error" role="alert">{move || error.get()}</p>
+            <p id="comment-error" class="field-error" role="alert">{error}</p>
             <button type="submit" class="primary" disabled=move || post.pending().get()>
-                {move || if reply_to.get().is_some() { "发表回复" } else { "发表评论" }}
+                {move || if replying.get().is_some() { "发表回复" } else { "发表评论" }}
             </button>
         </ActionForm>
+    }
+}
+
+/// After a 回复 click: the form's text box gets the focus (which scrolls it into view); a
+/// visitor is shown the sign-in prompt in its place.
+fn focus_comment_form() {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let doc = document();
+        if let Some(body) = doc.get_element_by_id("comment-body") {
+            let _ = body.unchecked_into::<leptos::web_sys::HtmlElement>().focus();
+        } else if let Some(prompt) = doc.get_element_by_id("comment-form") {
+            prompt.scroll_into_view();
+        }
     }
 }
 
@@ -216,7 +268,7 @@ fn comment_node(node: CommentNode, depth: usize, ctx: ThreadCtx) -> AnyView {
     let author = c.author.id;
     let text = comment_text(&c);
     let reply_href = format!("{}?sort={}&reply={id}#comment-form", ctx.path.get_value(), ctx.sort.as_str());
-    let own = move || ctx.viewer.get() == Some(author);
+    let own = ctx.viewer == Some(author);
     let deleted = c.deleted;
     let replies = node.replies;
     view! {
@@ -232,7 +284,7 @@ fn comment_node(node: CommentNode, depth: usize, ctx: ThreadCtx) -> AnyView {
                     {text}
                     {(!deleted).then(|| view! {
                         <div class="comment-actions">
-                            {move || if ctx.viewer.get().is_some() {
+                            {if ctx.viewer.is_some() {
                                 view! {
                                     <ActionForm action=ctx.like attr:class="inline-form">
                                         <input type="hidden" name="comment_id" value=id.to_string() />
@@ -250,8 +302,19 @@ fn comment_node(node: CommentNode, depth: usize, ctx: ThreadCtx) -> AnyView {
                                 }
                                 .into_any()
                             }}
-                            <a class="link-action" href=reply_href>"回复"</a>
-                            {move || own().then(|| view! {
+                            // The link works without JavaScript; with it, the form stays as typed.
+                            <a
+                                class="link-action"
+                                href=reply_href
+                                on:click=move |ev| {
+                                    ev.prevent_default();
+                                    ctx.reply_to.set(Some(id));
+                                    focus_comment_form();
+                                }
+                            >
+                                "回复"
+                            </a>
+                            {own.then(|| view! {
                                 <ActionForm action=ctx.delete attr:class="inline-form">
                                     <input type="hidden" name="comment_id" value=id.to_string() />
                                     <button type="submit" class="link-action">"删除"</button>

@@ -28,15 +28,15 @@ pub enum AppError {
     Network(String),
 }
 
-/// What the reply to a failed plain form post put in the query of its form's page (the
-/// error, its field, what the reader typed), present only once the server has checked the
-/// query's signature (`server::form_echo`).
+/// The query of a form's page that the reply to a failed plain form post was sent back with
+/// (the error, its field, what the reader typed), once the server has checked its signature
+/// (`server::form_echo`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FormEcho {
+pub struct SignedQuery {
     pub values: Vec<(String, String)>,
 }
 
-impl FormEcho {
+impl SignedQuery {
     pub fn get(&self, key: &str) -> Option<String> {
         self.values.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
     }

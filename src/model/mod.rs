@@ -16,7 +16,7 @@ pub use article::{Article, ArticlePage, ArticleSummary, Block, Channel, SitemapE
 pub use comment::{
     build_thread, merge_comment, upsert_comment, Comment, CommentNode, CommentPage, Sort, COMMENTS_PER_PAGE,
 };
-pub use error::{AppError, FormEcho};
+pub use error::{AppError, SignedQuery};
 pub use ids::{ArticleId, CommentId, UserId};
 pub use live::{linkify, Change, CommentBody, LiveEvent, Segment, BODY_MAX};
 pub use site::SiteFacts;

@@ -1,11 +1,12 @@
 use super::error_view;
 use crate::api::articles::get_article;
-use crate::api::codec::resource;
 use crate::api::comments::list_comments;
-use crate::components::{comments_error, CommentsSection, PageMeta};
-use crate::model::{AppError, Article, ArticleId, Block, CommentPage, FormEcho, Sort};
+use crate::app::MeResource;
+use crate::components::{article_count_text, comments_error, CommentsSection, FormEcho, PageMeta, ARTICLE_COUNT_ID};
+use crate::model::{AppError, Article, ArticleId, Block, CommentId, CommentPage, Sort, UserId};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::params::ParamsMap;
 
 /// `/article/{id}`: the article, then 今日评论 with its live comments.
 /// `?sort=new|old|hot` orders the comments, `?page=N` shows a later page of them.
@@ -13,13 +14,14 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 pub fn ArticlePage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
+    let me = expect_context::<MeResource>();
     let id = move || params.read().get("id").unwrap_or_default();
-    let article = resource(id, get_article);
+    let article = Resource::new(id, get_article);
     let comments_key = move || {
         let q = query.read();
         (id(), q.get("sort"), q.get("page"))
     };
-    let comments = resource(comments_key, |(id, sort, page)| async move {
+    let comments = Resource::new(comments_key, |(id, sort, page)| async move {
         let article = ArticleId::parse(&id).ok_or(AppError::NotFound)?;
         let sort = match sort.as_deref() {
             None | Some("") => Sort::New,
@@ -29,7 +31,6 @@ pub fn ArticlePage() -> impl IntoView {
         let list = list_comments(article, Some(sort.as_str().to_owned()), Some(page)).await?;
         Ok::<_, AppError>((sort, list))
     });
-    let echo = super::form_echo();
     view! {
         <Transition fallback=|| view! { <p class="loading">"加载中…"</p> }>
             {move || Suspend::new(async move {
@@ -38,10 +39,22 @@ pub fn ArticlePage() -> impl IntoView {
                     Err(e) => return error_view(e),
                 };
                 let comments = comments.await;
-                let echo = echo.await;
-                view! { <ArticleView article comments echo /> }.into_any()
+                let viewer = me.await.ok().flatten().map(|u| u.id);
+                let echo = form_echo(&query.read_untracked());
+                view! { <ArticleView article comments viewer echo /> }.into_any()
             })}
         </Transition>
+    }
+}
+
+/// For the comment form: the reply target of a 回复 link, and what a plain form post that failed
+/// was sent back with (its error and text), taken only from a query this server signed.
+fn form_echo(q: &ParamsMap) -> FormEcho {
+    let signed = super::signed_query();
+    FormEcho {
+        reply: q.get("reply").and_then(|r| CommentId::parse(&r)),
+        error: signed.as_ref().and_then(|s| s.get("error")),
+        body: signed.and_then(|s| s.get("body")).unwrap_or_default(),
     }
 }
 
@@ -49,10 +62,11 @@ pub fn ArticlePage() -> impl IntoView {
 fn ArticleView(
     article: Article,
     comments: Result<(Sort, CommentPage), AppError>,
-    echo: Option<FormEcho>,
+    viewer: Option<UserId>,
+    echo: FormEcho,
 ) -> impl IntoView {
     let s = article.summary;
-    let total = RwSignal::new(comments.as_ref().map_or(s.comment_count, |(_, p)| p.total));
+    let total = comments.as_ref().map_or(s.comment_count, |(_, p)| p.total);
     let image = article.blocks.iter().find_map(|b| match b {
         Block::Figure { src, .. } => Some(src.clone()),
         Block::Paragraph(_) => None,
@@ -79,7 +93,7 @@ fn ArticleView(
                 {article.original_url.map(|u| view! {
                     <a href=u rel="nofollow noopener" target="_blank">"原文链接"</a>
                 })}
-                <a href="#comments" class="comment-count">{move || format!("评论{}条", total.get())}</a>
+                <a href="#comments" class="comment-count" id=ARTICLE_COUNT_ID>{article_count_text(total)}</a>
             </p>
             <div class="article-body">
                 {article
@@ -99,7 +113,7 @@ fn ArticleView(
             </div>
         </article>
         {match comments {
-            Ok((sort, page)) => view! { <CommentsSection article_id initial=page sort total echo /> }.into_any(),
+            Ok((sort, page)) => view! { <CommentsSection article_id initial=page sort viewer echo /> }.into_any(),
             Err(e) => comments_error(&e),
         }}
     }

@@ -1,34 +1,24 @@
 use crate::api::auth::{Login, Register};
 use crate::components::PageMeta;
-use crate::model::{safe_next, AppError, FormEcho, NAME_MAX, NAME_MIN, PASSWORD_MAX, PASSWORD_MIN};
+use crate::model::{safe_next, NAME_MAX, NAME_MIN, PASSWORD_MAX, PASSWORD_MIN};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-
-/// The account actions, shared by the forms and the top bar (which refreshes after each).
-#[derive(Clone, Copy)]
-pub struct AuthActions {
-    pub login: ServerAction<Login>,
-    pub register: ServerAction<Register>,
-    pub logout: ServerAction<crate::api::auth::Logout>,
-}
 
 /// `/login`
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let actions = expect_context::<AuthActions>();
     view! {
         <PageMeta title="登录" description="登录今日,参与评论。" path="/login" />
-        <AuthForm kind=Kind::Login login=actions.login register=actions.register />
+        <AuthForm kind=Kind::Login />
     }
 }
 
 /// `/register`
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    let actions = expect_context::<AuthActions>();
     view! {
         <PageMeta title="注册" description="注册今日账号,参与评论。" path="/register" />
-        <AuthForm kind=Kind::Register login=actions.login register=actions.register />
+        <AuthForm kind=Kind::Register />
     }
 }
 
@@ -38,38 +28,27 @@ enum Kind {
     Register,
 }
 
+/// The form posts to its server function, which redirects to `next` or, refused, back here
+/// with the error and the name typed in a signed query (see `Request::fail`); with JavaScript the
+/// page's navigation script does the same post and shows the page it is sent to.
 #[component]
-fn AuthForm(kind: Kind, login: ServerAction<Login>, register: ServerAction<Register>) -> impl IntoView {
+fn AuthForm(kind: Kind) -> impl IntoView {
     let query = use_query_map();
     let next = Memo::new(move |_| safe_next(&query.read().get("next").unwrap_or_else(|| "/".to_owned())));
-    // Errors come from the action (with JavaScript) or from the signed query of the redirect
-    // that a plain form post gets back (without JavaScript).
-    let action_error = move || {
-        let value = match kind {
-            Kind::Login => login.value().get().and_then(|r| r.err()),
-            Kind::Register => register.value().get().and_then(|r| r.err()),
-        };
-        value.map(|e| match e {
-            AppError::Validation { field, message } => (field, message),
-            e => ("form".to_owned(), e.to_string()),
-        })
-    };
-    let echo = super::form_echo();
-    let pending = move || match kind {
-        Kind::Login => login.pending().get(),
-        Kind::Register => register.pending().get(),
-    };
+    // Only from a query this server signed: a link made elsewhere cannot put text on the form.
+    let signed = super::signed_query();
+    let typed = signed.as_ref().and_then(|s| s.get("name")).unwrap_or_default();
+    let error = Memo::new(move |_| {
+        let s = signed.as_ref()?;
+        Some((s.get("field").unwrap_or_else(|| "form".to_owned()), s.get("error")?))
+    });
+    let field_error = move |f: &'static str| error.get().filter(|(field, _)| field == f).map(|(_, m)| m);
+    let form_error = move || error.get().filter(|(field, _)| field != "name" && field != "password").map(|(_, m)| m);
     let (title, button, other, other_href, other_text) = match kind {
         Kind::Login => ("登录", "登录", "还没有账号?", "/register", "注册"),
         Kind::Register => ("注册", "注册", "已有账号?", "/login", "登录"),
     };
-    let fields = move |echo: Option<FormEcho>| {
-        let typed_name = echo.as_ref().and_then(|e| e.get("name")).unwrap_or_default();
-        let echoed = echo.and_then(|e| Some((e.get("field").unwrap_or_else(|| "form".to_owned()), e.get("error")?)));
-        let error = Memo::new(move |_| action_error().or_else(|| echoed.clone()));
-        let field_error = move |f: &'static str| error.get().filter(|(field, _)| field == f).map(|(_, m)| m);
-        let form_error =
-            move || error.get().filter(|(field, _)| field != "name" && field != "password").map(|(_, m)| m);
+    let fields = move || {
         view! {
             <input type="hidden" name="next" value=next />
             <p class="form-error" role="alert">{form_error}</p>
@@ -81,7 +60,7 @@ fn AuthForm(kind: Kind, login: ServerAction<Login>, register: ServerAction<Regis
                 autocomplete="username"
                 required
                 maxlength=NAME_MAX * 4
-                value=typed_name
+                value=typed.clone()
                 aria-invalid=move || field_error("name").is_some().to_string()
                 aria-describedby="name-help name-error"
             />
@@ -104,23 +83,16 @@ fn AuthForm(kind: Kind, login: ServerAction<Login>, register: ServerAction<Regis
                 <p id="password-help" class="field-help">{format!("至少 {PASSWORD_MIN} 个字符,不要使用常见密码")}</p>
             })}
             <p id="password-error" class="field-error">{move || field_error("password")}</p>
-            <button type="submit" class="primary" disabled=pending>{button}</button>
+            <button type="submit" class="primary">{button}</button>
         }
     };
     view! {
         <section class="auth-page">
             <h1>{title}</h1>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let fields = fields(echo.await);
-                    match kind {
-                        Kind::Login => view! { <ActionForm action=login attr:class="auth-form">{fields}</ActionForm> }.into_any(),
-                        Kind::Register => {
-                            view! { <ActionForm action=register attr:class="auth-form">{fields}</ActionForm> }.into_any()
-                        }
-                    }
-                })}
-            </Suspense>
+            {match kind {
+                Kind::Login => view! { <ActionForm action={ServerAction::<Login>::new()} attr:class="auth-form">{fields()}</ActionForm> }.into_any(),
+                Kind::Register => view! { <ActionForm action={ServerAction::<Register>::new()} attr:class="auth-form">{fields()}</ActionForm> }.into_any(),
+            }}
             <p class="auth-switch">
                 {other}<a href=move || format!("{other_href}?next={}", crate::model::encode_query(&next.get()))>{other_text}</a>
             </p>

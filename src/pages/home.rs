@@ -1,6 +1,5 @@
 use super::{error_view, parse_page};
 use crate::api::articles::list_articles;
-use crate::api::codec::resource;
 use crate::components::{ArticleList, HotList, PageMeta, Pager};
 use crate::model::{AppError, Channel};
 use leptos::prelude::*;
@@ -22,7 +21,7 @@ pub fn ChannelPage() -> impl IntoView {
 #[component]
 fn ListPage(channel: Signal<Option<String>>) -> impl IntoView {
     let query = use_query_map();
-    let data = resource(
+    let data = Resource::new(
         move || (channel.get(), query.read().get("page")),
         |(channel, page)| async move {
             let page = parse_page(page)?;

@@ -9,24 +9,22 @@ mod sitemap;
 
 pub use about::{AboutPage, AppPage};
 pub use article::ArticlePage;
-pub use auth::{AuthActions, LoginPage, RegisterPage};
+pub use auth::{LoginPage, RegisterPage};
 pub use home::{ChannelPage, HomePage};
 pub use not_found::{ErrorView, NotFound};
 pub use sitemap::SitemapPage;
 
-use crate::api::codec::{resource, JsonResource};
-use crate::model::{AppError, FormEcho};
+use crate::model::{AppError, SignedQuery};
 use leptos::prelude::*;
 
-/// The error and typed values a failed plain form post was sent back with, if the server signed
-/// them (`server::form_echo`). Only the server can check the signature, so the value travels to
-/// the browser as a resource; a page the browser routes to itself has none.
-pub(crate) fn form_echo() -> JsonResource<Option<FormEcho>> {
+/// The error and typed values a failed plain form post was sent back with, if this server
+/// signed them (`server::form_echo`): a link made elsewhere cannot put text on our forms. Pages
+/// render on the server only (islands mode), so this is only ever asked there.
+pub(crate) fn signed_query() -> Option<SignedQuery> {
     #[cfg(feature = "ssr")]
-    let echo = crate::server::form_echo::current();
+    return crate::server::form_echo::current();
     #[cfg(not(feature = "ssr"))]
-    let echo = None;
-    resource(|| (), move |_| std::future::ready(echo.clone()))
+    None
 }
 
 /// Renders a failed load: a 404 page for `NotFound`, an error page otherwise.

@@ -98,8 +98,16 @@ pub async fn app(config: Arc<Config>) -> Result<axum::Router, BoxError> {
 pub async fn state(config: Arc<Config>) -> Result<AppState, BoxError> {
     let pool = open_database(&config).await?;
     let hasher = super::auth::Hasher::new(config.auth.hash_concurrency);
-    let secret =
-        super::db::secrets::get_or_create(&pool, "form_echo", &super::form_echo::FormKey::fresh_secret()?).await?;
+    let fresh = super::form_echo::FormKey::fresh_secret()?;
+    let secret = match super::db::secrets::get_or_create(&pool, "form_echo", &fresh).await {
+        Ok(secret) => secret,
+        // A database this process cannot write to still serves pages; form replies are then
+        // signed with a key of this process only.
+        Err(e) => {
+            tracing::warn!(error = %e, "form reply key not stored; using one for this process only");
+            fresh
+        }
+    };
     let state = AppState {
         pool,
         leptos_options: leptos_options(&config),

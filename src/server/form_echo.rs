@@ -5,7 +5,7 @@
 //! pages (content spoofing). The key lives in the database (`site_secrets`), so every server
 //! process and every restart agrees on it.
 
-use crate::model::FormEcho;
+use crate::model::SignedQuery;
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
@@ -45,19 +45,19 @@ impl FormKey {
     }
 
     /// What a signed query says; `None` for an unsigned, altered or foreign one.
-    pub fn open(&self, path: &str, query: &str) -> Option<FormEcho> {
+    pub fn open(&self, path: &str, query: &str) -> Option<SignedQuery> {
         let (signed, sig) = query.rsplit_once(SIG)?;
         let tag = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(sig).ok()?;
         if tag.len() != TAG_BYTES {
             return None;
         }
         self.tag(path, signed).verify_truncated_left(&tag).ok()?;
-        Some(FormEcho { values: form_urlencoded::parse(signed.as_bytes()).into_owned().collect() })
+        Some(SignedQuery { values: form_urlencoded::parse(signed.as_bytes()).into_owned().collect() })
     }
 }
 
 /// The echo of the request being rendered, if its query is one this server signed.
-pub fn current() -> Option<FormEcho> {
+pub fn current() -> Option<SignedQuery> {
     let parts = leptos::prelude::use_context::<axum::http::request::Parts>()?;
     let state = leptos::prelude::use_context::<super::AppState>()?;
     state.form_key.open(parts.uri.path(), parts.uri.query()?)

@@ -5,6 +5,12 @@ use sqlx::SqlitePool;
 /// The key named `name`: the one already stored, or else `fresh`, stored now. When two
 /// processes start at once, both read back the one that was stored first.
 pub async fn get_or_create(pool: &SqlitePool, name: &str, fresh: &str) -> Result<String, sqlx::Error> {
+    // Read first: a read-only database that has its key already still serves with it.
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT secret FROM site_secrets WHERE name = $1").bind(name).fetch_optional(pool).await?;
+    if let Some(secret) = stored {
+        return Ok(secret);
+    }
     sqlx::query("INSERT INTO site_secrets (name, secret) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
         .bind(name)
         .bind(fresh)
