@@ -31,7 +31,25 @@ pub async fn connect(url: &str, max_connections: u32, busy_timeout: Duration) ->
             std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
         }
     }
-    SqlitePoolOptions::new().max_connections(max_connections).min_connections(1).connect_with(options).await
+    SqlitePoolOptions::new()
+        .max_connections(max_connections)
+        .min_connections(1)
+        .before_acquire(|conn, _| Box::pin(async move { usable(conn).await }))
+        .connect_with(options)
+        .await
+}
+
+/// A connection whose transaction SQLite rolled back by itself (it does on a full disk or an
+/// I/O error) fails its own ROLLBACK, and sqlx then counts it as still in a transaction:
+/// every later `BEGIN IMMEDIATE` on it would fail. Such a connection is closed instead of
+/// handed out. A rollback only queued when the connection came back is let run first (a ping
+/// waits for it).
+async fn usable(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    if conn.is_in_transaction() {
+        conn.ping().await?;
+    }
+    Ok(!conn.is_in_transaction())
 }
 
 /// Writes a consistent copy of the database to a new file.
