@@ -86,6 +86,13 @@
     const target = at.hash && document.getElementById(decodeURIComponent(at.hash.slice(1)));
     if (push) target ? target.scrollIntoView() : scrollTo(0, 0);
     else if (y !== undefined) scrollTo(0, y);
+    // As after a page load, keyboard and screen-reader users go on from the new content (or
+    // the place the address names), not from a link that is no longer there.
+    const focus = target || document.getElementById("main");
+    if (focus) {
+      if (!focus.hasAttribute("tabindex")) focus.setAttribute("tabindex", "-1");
+      focus.focus({ preventScroll: true });
+    }
   }
 
   function swap(doc) {

@@ -84,6 +84,8 @@ test('after hydration a channel link navigates without reloading the page', asyn
   await expect(page).toHaveURL(/\/channel\/au$/);
   await expect(page.locator('h1.section-title')).toHaveText('澳洲');
   expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+  // The keyboard goes on from the new page's content, as after a page load.
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
   expect(problems).toEqual([]);
 });
 
