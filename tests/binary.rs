@@ -94,6 +94,12 @@ fn start(dir: &std::path::Path) -> (std::process::Child, String) {
     (child, url.trim_end_matches('/').to_owned())
 }
 
+/// A runtime and an HTTP client (20 s per request) to drive a server process from a test.
+fn driver() -> (tokio::runtime::Runtime, reqwest::Client) {
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    (tokio::runtime::Runtime::new().unwrap(), client)
+}
+
 /// Registers `name` and returns its session cookie (`name=value`).
 async fn register(client: &reqwest::Client, base: &str, name: &str) -> String {
     let resp = client
@@ -110,8 +116,7 @@ async fn register(client: &reqwest::Client, base: &str, name: &str) -> String {
 fn acknowledged_comments_survive_a_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let (mut child, base) = start(dir.path());
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    let (rt, client) = driver();
     let acknowledged = rt.block_on(async {
         let cookie = register(&client, &base, "kill_test").await;
         let mut acknowledged = 0;
@@ -157,8 +162,7 @@ fn acknowledged_comments_survive_a_sigkill() {
 fn a_backup_taken_while_the_site_runs_is_a_complete_database() {
     let dir = tempfile::tempdir().unwrap();
     let (mut child, base) = start(dir.path());
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    let (rt, client) = driver();
     rt.block_on(async {
         let resp = client.get(format!("{base}/")).send().await.unwrap();
         assert_eq!(resp.status(), 200);
@@ -289,8 +293,7 @@ fn a_database_that_cannot_be_migrated_leaves_the_site_answering_503_in_chinese()
 fn posts_in_flight_when_sigterm_arrives_are_answered_and_every_acknowledged_one_is_kept() {
     let dir = tempfile::tempdir().unwrap();
     let (mut child, base) = start(dir.path());
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    let (rt, client) = driver();
     let cookies: Vec<String> = rt.block_on(async {
         let mut cookies = Vec::new();
         for i in 0..5 {

@@ -28,7 +28,7 @@ pub fn follow(
                         match item {
                             Ok((_, message)) => {
                                 let Some(data) = message.data().as_string() else { continue };
-                                // `from_slice`, as server functions and resources read JSON: one parser per type.
+                                // `from_slice`, as server functions read JSON: one parser per type.
                                 let Ok(event) = serde_json::from_slice::<LiveEvent>(data.as_bytes()) else { continue };
                                 last = last.max(event.id);
                                 apply(event, comments, total);
@@ -55,9 +55,10 @@ pub fn follow(
 
 /// Leptos never disposes an island (nothing in islands mode unmounts one), so when the
 /// navigation script replaces the page the stream would stay open, and past
-/// `live.max_streams_per_ip` (20) open pages the server refuses this reader more streams. The stream is closed once the element has left
-/// the document. Checked after each change to the page: an island kept across a navigation
-/// is moved out and back in one go, and is in place again by then.
+/// `live.max_streams_per_ip` (20) open pages the server refuses this reader more streams. The
+/// stream is closed once the element has left the document. Checked after each change to the
+/// page: an island kept across a navigation is moved out and back in one go, and is in place
+/// again by then.
 fn stop_when_removed(el: web_sys::Element, stop: AbortHandle) {
     let Some(page) = document().document_element() else { return };
     let check = Closure::<dyn FnMut(js_sys::Array, MutationObserver)>::new(move |_, observer: MutationObserver| {

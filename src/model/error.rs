@@ -31,7 +31,7 @@ pub enum AppError {
 /// The query of a form's page that the reply to a failed plain form post was sent back with
 /// (the error, its field, what the reader typed), once the server has checked its signature
 /// (`server::form_echo`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SignedQuery {
     pub values: Vec<(String, String)>,
 }

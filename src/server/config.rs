@@ -98,12 +98,17 @@ impl Source {
         v.parse().map_err(|_| self.invalid(key, v, what))
     }
 
-    /// A whole number from 1 to 10^9 (about 31 years in seconds): larger values would make
-    /// time arithmetic (`last + interval - now`) overflow.
+    /// A whole number of at least 1.
     fn positive(&self, key: &str) -> Result<i64, ConfigError> {
-        let n: i64 = self.parse(key, "must be a whole number")?;
-        if !(1..=MAX_NUMBER).contains(&n) {
-            return Err(self.invalid(key, &n.to_string(), "must be from 1 to 1000000000"));
+        self.whole(key, 1, "must be a whole number")
+    }
+
+    /// A whole number from `min` to 10^9 (about 31 years in seconds): larger values would make
+    /// time arithmetic (`last + interval - now`) overflow.
+    fn whole(&self, key: &str, min: i64, what: &str) -> Result<i64, ConfigError> {
+        let n: i64 = self.parse(key, what)?;
+        if !(min..=MAX_NUMBER).contains(&n) {
+            return Err(self.invalid(key, &n.to_string(), &format!("must be from {min} to {MAX_NUMBER}")));
         }
         Ok(n)
     }
@@ -230,16 +235,7 @@ impl Config {
             },
             comments: CommentsConfig {
                 max_chars: src.positive("comments.max_chars")? as usize,
-                min_interval_secs: match src.parse("comments.min_interval_secs", "must be a whole number of seconds")? {
-                    n @ 0..=MAX_NUMBER => n,
-                    n => {
-                        return Err(src.invalid(
-                            "comments.min_interval_secs",
-                            &n.to_string(),
-                            "must be from 0 to 1000000000",
-                        ))
-                    }
-                },
+                min_interval_secs: src.whole("comments.min_interval_secs", 0, "must be a whole number of seconds")?,
             },
             max_streams_per_ip: src.positive("live.max_streams_per_ip")? as usize,
             site: SiteConfig {
