@@ -351,3 +351,34 @@ async fn pages_are_compressed_for_browsers_that_accept_it_but_the_live_stream_ne
     assert_eq!(stream.status(), 200);
     assert!(stream.headers().get("content-encoding").is_none(), "events must not wait in a compressor");
 }
+
+#[tokio::test]
+async fn a_malformed_or_past_the_end_comment_page_or_sort_is_not_found() {
+    let s = common::spawn().await;
+    let article = s.seed_article_path().await;
+    assert_eq!(s.get(&format!("{article}?page=1")).await.0, 200);
+    assert_eq!(s.get(&format!("{article}?sort=hot")).await.0, 200);
+    for bad in ["?page=0", "?page=2", "?page=99", "?page=abc", "?page=01", "?sort=best"] {
+        let (status, html) = s.get(&format!("{article}{bad}")).await;
+        assert_eq!(status, 404, "{bad}");
+        assert!(html.contains("页面不存在"), "{bad}");
+        assert!(!html.contains("评论加载失败"), "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn padded_queries_share_the_cached_page_of_their_plain_form() {
+    let s = common::spawn().await;
+    let cache_of = |resp: &reqwest::Response| resp.headers().get("x-cache").map(|v| v.to_str().unwrap().to_owned());
+    let get = |path: &'static str| s.client.get(format!("{}{path}", s.base)).send();
+    let first = get("/?page=2").await.unwrap();
+    assert_eq!(first.status(), 200);
+    assert_eq!(cache_of(&first).as_deref(), Some("miss"));
+    for padded in ["/?page=2&&&", "/?&page=2", "/?page=2&", "/?page=2"] {
+        let resp = get(padded).await.unwrap();
+        assert_eq!(resp.status(), 200, "{padded}");
+        assert_eq!(cache_of(&resp).as_deref(), Some("hit"), "{padded} is served from the one entry");
+    }
+    let odd = get("/?page=2&x=1").await.unwrap();
+    assert_eq!(cache_of(&odd), None, "a page with other parameters is never cached");
+}

@@ -29,6 +29,10 @@ pub fn ArticlePage() -> impl IntoView {
         };
         let page = super::parse_page(page)?;
         let list = list_comments(article, Some(sort.as_str().to_owned()), Some(page)).await?;
+        // A page of comments past the last one is not a page of ours.
+        if page > 1 && list.comments.is_empty() {
+            return Err(AppError::NotFound);
+        }
         Ok::<_, AppError>((sort, list))
     });
     view! {
@@ -38,7 +42,12 @@ pub fn ArticlePage() -> impl IntoView {
                     Ok(a) => a,
                     Err(e) => return error_view(e),
                 };
-                let comments = comments.await;
+                // A malformed or past-the-end `?page=` or `?sort=` is the 404 page, not an
+                // article with an error where its comments would be.
+                let comments = match comments.await {
+                    Err(AppError::NotFound) => return error_view(AppError::NotFound),
+                    other => other,
+                };
                 let viewer = me.await.ok().flatten().map(|u| u.id);
                 let echo = form_echo(&query.read_untracked());
                 view! { <ArticleView article comments viewer echo /> }.into_any()

@@ -22,13 +22,25 @@ use std::sync::{Arc, Mutex};
 /// Largest page kept (a page of 20 comment threads is well under this).
 const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
 
+/// Says whether a guest's page came from the cache (`hit`) or was rendered (`miss`); absent
+/// on responses that are never cached. For operators and the benchmarks.
+const X_CACHE: &str = "x-cache";
+
 /// Length of a Leptos nonce: 16 random bytes in unpadded base64.
 const NONCE_LEN: usize = 22;
 
 #[derive(Default)]
 pub struct PageCache {
     capacity: usize,
-    pages: Mutex<HashMap<String, Arc<Page>>>,
+    pages: Mutex<Pages>,
+}
+
+/// The stored pages, each with the tick of its last use: a full cache drops the page unused
+/// the longest, so a crawler walking many addresses cannot empty it of the popular ones.
+#[derive(Default)]
+struct Pages {
+    tick: u64,
+    map: HashMap<String, (Arc<Page>, u64)>,
 }
 
 struct Page {
@@ -48,25 +60,34 @@ impl PageCache {
     }
 
     fn get(&self, key: &str, version: u64) -> Option<Arc<Page>> {
-        let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
-        pages.get(key).filter(|p| p.version == version).cloned()
+        let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        pages.tick += 1;
+        let tick = pages.tick;
+        let (page, used) = pages.map.get_mut(key).filter(|(p, _)| p.version == version)?;
+        *used = tick;
+        Some(page.clone())
     }
 
     fn put(&self, key: String, page: Page) {
         let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
-        if pages.len() >= self.capacity && !pages.contains_key(&key) {
-            // Stale pages go first; if every page is current, start over rather than grow.
+        pages.tick += 1;
+        let tick = pages.tick;
+        if pages.map.len() >= self.capacity && !pages.map.contains_key(&key) {
+            // Stale pages go first; then the least recently used one. A scan of at most
+            // `capacity` entries, only when a new page is stored into a full cache.
             let version = page.version;
-            pages.retain(|_, p| p.version == version);
-            if pages.len() >= self.capacity {
-                pages.clear();
+            pages.map.retain(|_, (p, _)| p.version == version);
+            if pages.map.len() >= self.capacity {
+                if let Some(oldest) = pages.map.iter().min_by_key(|(_, (_, used))| *used).map(|(k, _)| k.clone()) {
+                    pages.map.remove(&oldest);
+                }
             }
         }
-        pages.insert(key, Arc::new(page));
+        pages.map.insert(key, (Arc::new(page), tick));
     }
 
     pub fn len(&self) -> usize {
-        self.pages.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.pages.lock().unwrap_or_else(|e| e.into_inner()).map.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -89,15 +110,32 @@ fn cache_key(state: &AppState, req: &Request) -> Option<String> {
     if !page_path || path.len() > 64 {
         return None;
     }
-    // Only the paging and sorting parameters; anything else (a form's error and what was
-    // typed) is particular to one reader.
-    let query = uri.query().unwrap_or("");
-    let shared_query = query.len() <= 32
-        && query.split('&').filter(|p| !p.is_empty()).all(|p| p.starts_with("page=") || p.starts_with("sort="));
-    if !shared_query || super::auth::session_token(state, req.headers()).is_some() {
+    if super::auth::session_token(state, req.headers()).is_some() {
         return None;
     }
-    Some(if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") })
+    canonical_query(uri.query().unwrap_or(""))
+        .map(|q| if q.is_empty() { path.to_owned() } else { format!("{path}?{q}") })
+}
+
+/// Only the paging and sorting parameters are shared; anything else (a form's error and what
+/// was typed) is particular to one reader. The key is rebuilt from their parsed values, so
+/// `?page=2&&&`, `?&page=2` and `?page=2` share one entry and padding cannot fill the cache;
+/// a repeated or malformed parameter is not cached (such a page is a 404 anyway).
+fn canonical_query(query: &str) -> Option<String> {
+    if query.len() > 64 {
+        return None;
+    }
+    let (mut page, mut sort) = (None, None);
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=')? {
+            ("page", v) if page.is_none() && crate::pages::parse_page(Some(v.to_owned())).is_ok() => page = Some(v),
+            ("sort", v) if sort.is_none() && crate::model::Sort::parse(v).is_some() => sort = Some(v),
+            _ => return None,
+        }
+    }
+    let parts: Vec<String> =
+        [("page", page), ("sort", sort)].into_iter().filter_map(|(k, v)| v.map(|v| format!("{k}={v}"))).collect();
+    Some(parts.join("&"))
 }
 
 /// Middleware: answers guests' page requests from the cache, and fills it.
@@ -105,9 +143,12 @@ pub async fn cached_pages(State(state): State<AppState>, req: Request, next: Nex
     let Some(key) = cache_key(&state, &req) else { return next.run(req).await };
     let version = state.hub.version();
     if let Some(page) = state.page_cache.get(&key, version) {
-        return page.response();
+        let mut resp = page.response();
+        resp.headers_mut().insert(X_CACHE, HeaderValue::from_static("hit"));
+        return resp;
     }
-    let resp = next.run(req).await;
+    let mut resp = next.run(req).await;
+    resp.headers_mut().insert(X_CACHE, HeaderValue::from_static("miss"));
     if !storable(&resp) {
         return resp;
     }
@@ -229,5 +270,36 @@ mod tests {
         cache.put("/d".into(), mk(2));
         assert!(cache.len() <= 2);
         assert!(PageCache::new(0).is_empty());
+    }
+
+    #[test]
+    fn a_full_cache_drops_the_page_unused_the_longest() {
+        let cache = PageCache::new(3);
+        let nonce = "AAAAAAAAAAAAAAAAAAAAAA";
+        for key in ["/a", "/b", "/c"] {
+            cache.put(key.into(), page("<p>x</p>", nonce).unwrap());
+        }
+        assert!(cache.get("/a", 1).is_some(), "the front page is read again and again");
+        cache.put("/d".into(), page("<p>x</p>", nonce).unwrap());
+        assert!(cache.get("/b", 1).is_none(), "the page unused the longest went");
+        for key in ["/a", "/c", "/d"] {
+            assert!(cache.get(key, 1).is_some(), "{key} stays");
+        }
+        assert_eq!(cache.len(), 3);
+    }
+
+    #[test]
+    fn padded_and_reordered_queries_share_one_key_and_others_are_not_cached() {
+        assert_eq!(canonical_query("").as_deref(), Some(""));
+        assert_eq!(canonical_query("&&&").as_deref(), Some(""));
+        for same in ["page=2", "page=2&&&", "&page=2", "page=2&"] {
+            assert_eq!(canonical_query(same).as_deref(), Some("page=2"), "{same}");
+        }
+        assert_eq!(canonical_query("sort=hot&page=3").as_deref(), Some("page=3&sort=hot"));
+        assert_eq!(canonical_query("page=3&sort=hot").as_deref(), Some("page=3&sort=hot"));
+        for other in ["page=0", "page=02", "page=1&page=1", "sort=best", "error=x", "page", "reply=3", "page=1&x=1"] {
+            assert_eq!(canonical_query(other), None, "{other}");
+        }
+        assert_eq!(canonical_query(&format!("page=1{}", "&".repeat(100))), None, "long queries are not cached");
     }
 }
