@@ -387,3 +387,114 @@ async fn the_top_bar_shows_login_links_or_the_signed_in_reader() {
     assert!(html.contains(">退出</button>"));
     assert!(!html.contains("href=\"/login?next="));
 }
+
+/// A server whose registration limit is out of the way of tests that register many times.
+async fn spawn_for_names() -> TestServer {
+    common::spawn_with(&[("JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR", "1000")]).await
+}
+
+#[tokio::test]
+async fn reserved_words_in_any_form_or_inside_a_name_are_refused() {
+    let s = spawn_for_names().await;
+    for name in ["管理員", "今曰", "admin1", "官方客服", "jinri_official", "Adm1n", "JINRI2", "客服小美", "系統"]
+    {
+        let (status, field, message) = validation(register(&s, name, GOOD_PASSWORD).await).await;
+        assert_eq!((status, field.as_str()), (400, "name"), "{name:?}");
+        assert!(message.contains("保留"), "{name:?}: {message}");
+    }
+    // Short generic words are reserved only as the whole name.
+    for name in ["model", "rooted", "badminton_fan"] {
+        signed_up(&s, name).await;
+    }
+}
+
+#[tokio::test]
+async fn a_lookalike_of_a_readers_name_is_refused() {
+    let s = spawn_for_names().await;
+    signed_up(&s, "Melan").await;
+    // Demo commenters (Melan_小黑鸟, 善結仁義, Sammie傻咪) and the new reader.
+    for name in ["MeIan", "MELAN", "MeIan_小黑鸟", "Melan-小黑乌", "善结仁义", "Sarnmie傻咪", "Kiwi_2O2l"] {
+        let (status, field, message) = validation(register(&s, name, GOOD_PASSWORD).await).await;
+        assert_eq!((status, field.as_str()), (400, "name"), "{name:?}");
+        let says = if name == "MELAN" { "已被使用" } else { "太像" };
+        assert!(message.contains(says), "{name:?}: {message}");
+    }
+    // Different names stay free, and signing in by name is as before (exact, ignoring case).
+    let cookie = signed_up(&s, "Nolan").await;
+    assert_eq!(me(&s, &cookie).await["name"], "Nolan");
+    assert_eq!(login(&s, "NOLAN", GOOD_PASSWORD, None).await.status(), 200);
+    assert_eq!(login(&s, "NoIan", GOOD_PASSWORD, None).await.status(), 400);
+}
+
+#[tokio::test]
+async fn two_lookalike_names_registered_at_once_are_not_both_accepted() {
+    let s = spawn_for_names().await;
+    for round in 0..4 {
+        let (a, b) = (format!("Twin{round}l"), format!("Twin{round}I"));
+        let (ra, rb) = tokio::join!(register(&s, &a, GOOD_PASSWORD), register(&s, &b, GOOD_PASSWORD));
+        let ok = [ra.status().as_u16(), rb.status().as_u16()];
+        assert!(ok == [200, 400] || ok == [400, 200], "round {round}: {ok:?}");
+    }
+}
+
+#[tokio::test]
+async fn names_with_invisible_or_direction_characters_are_refused_with_a_clear_message() {
+    let s = spawn_for_names().await;
+    for name in ["Melan\u{202e}", "小\u{200b}王", "\u{2066}admin\u{2069}", "ab\u{200d}cd", "\u{feff}读者"] {
+        let (status, field, message) = validation(register(&s, name, GOOD_PASSWORD).await).await;
+        assert_eq!((status, field.as_str()), (400, "name"), "{name:?}");
+        assert!(message.contains("看不见的字符"), "{name:?}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn weak_passwords_are_refused_with_a_reason_and_strong_ones_accepted() {
+    let s = spawn_for_names().await;
+    for (password, says) in [
+        ("password123", "常见"),
+        ("12345678", "常见"),
+        ("qwertyuiop", "常见"),
+        ("strong_reader123", "用户名"),
+        ("aaaaaaaaaaaa", "规律"),
+    ] {
+        let (status, field, message) = validation(register(&s, "strong_reader", password).await).await;
+        assert_eq!((status, field.as_str()), (400, "password"), "{password:?}");
+        assert!(message.contains(says), "{password:?}: {message}");
+    }
+    let random: String =
+        (0..16).map(|i| (b'!' + ((i * 37 + std::process::id() as usize) % 94) as u8) as char).collect();
+    for (name, password) in
+        [("strong_reader", "今日新闻真好看2021"), ("strong_two", "correct horse battery staple"), ("strong_3", &random)]
+    {
+        let resp = register(&s, name, password).await;
+        assert_eq!(resp.status(), 200, "{password:?}: {:?}", resp.text().await);
+    }
+    // Sign-in never judges a password's strength: only registration does.
+    assert_eq!(login(&s, "strong_two", "correct horse battery staple", None).await.status(), 200);
+}
+
+#[tokio::test]
+async fn readers_get_their_name_skeletons_at_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("jinri.db").display());
+    drop(common::spawn_at(dir.path()).await);
+    let pool = sqlx::SqlitePool::connect(&db).await.unwrap();
+    let missing: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE skeleton IS NULL").fetch_one(&pool).await.unwrap();
+    assert_eq!(missing, 0, "the seeded commenters have their skeletons");
+    // A reader from before migration 0005 (or written by an older server) has none …
+    sqlx::query("INSERT INTO users (name, name_key, created_at) VALUES ('OldReader', 'oldreader', 0)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    // … until the next start.
+    let s = common::spawn_at_with(dir.path(), &[("JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR", "1000")]).await;
+    let pool = sqlx::SqlitePool::connect(&db).await.unwrap();
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT skeleton FROM users WHERE name = 'OldReader'").fetch_one(&pool).await.unwrap();
+    assert_eq!(stored, Some(jinri::server::names::stored_skeleton("OldReader")), "skeleton filled at start-up");
+    let (_, field, message) = validation(register(&s, "01dReader", GOOD_PASSWORD).await).await;
+    assert_eq!(field, "name");
+    assert!(message.contains("太像"), "{message}");
+}

@@ -3,10 +3,12 @@
 //!
 //! Properties:
 //! - an accepted body is NFC, trimmed, has no `\r`, is 1..=max characters, and parses to itself;
+//! - an accepted body has no bidi control, zero-width character or control character other
+//!   than `\n`, and a zero-width joiner only between two emoji parts;
 //! - a refused body gets one of the two messages (empty / too long);
 //! - linkify loses nothing (its pieces concatenate to the text) and only makes links of
 //!   `http://` / `https://` addresses without quotes, angle brackets, spaces or trailing
-//!   punctuation;
+//!   punctuation, and never of one with user-info (an `@` before the first `/` after the scheme);
 //! - the rendered HTML has no tag or attribute of the input's making: every `<` starts one of
 //!   the tags the component writes, every `&` starts an entity, link targets are http(s), and
 //!   the text read back from the HTML is the body itself.
@@ -32,6 +34,19 @@ fuzz_target!(|data: &[u8]| {
             assert!(is_nfc(s), "accepted body is not NFC: {s:?}");
             assert_eq!(s, s.trim(), "accepted body is not trimmed");
             assert!(!s.contains('\r'), "accepted body keeps a carriage return: {s:?}");
+            let chars: Vec<char> = s.chars().collect();
+            for (i, &c) in chars.iter().enumerate() {
+                assert!(
+                    !(c.is_control() && c != '\n')
+                        && !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+                        && !matches!(c, '\u{061C}' | '\u{200B}' | '\u{200C}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}'),
+                    "accepted body keeps U+{:04X}: {s:?}",
+                    c as u32
+                );
+                if c == '\u{200D}' {
+                    assert!(i > 0 && i + 1 < chars.len(), "a zero-width joiner at an end of {s:?}");
+                }
+            }
             assert_eq!(CommentBody::parse(s, max).as_ref().map(CommentBody::as_str), Ok(s), "not idempotent");
             check_rendered(s);
         }
@@ -70,6 +85,9 @@ fn check_links(text: &str) {
                     "link with a character that ends an address: {url:?}"
                 );
                 assert!(!url.ends_with(['.', ',', ')', ']', ';', ':', '!', '?']), "link keeps trailing punctuation");
+                let authority = &url[scheme..];
+                let authority = &authority[..authority.find('/').unwrap_or(authority.len())];
+                assert!(!authority.contains('@'), "link with user-info: {url:?}");
                 joined.push_str(url);
             }
         }

@@ -9,12 +9,15 @@
 //!   angle bracket, `&`, `/` or invisible character;
 //! - a refused name gets a message that says why (length, characters or reserved);
 //! - reserved names are refused whatever their letter case;
+//! - on the server, an accepted name has the skeleton of its key (names equal ignoring case
+//!   look alike), and the reserved-word check never panics;
 //! - the password length rule is exactly 8-128 characters, and the common-password check
 //!   ignores ASCII letter case.
 #![no_main]
 
 use jinri::model::{check_password_length, Username, NAME_MAX, NAME_MIN, PASSWORD_MAX, PASSWORD_MIN, RESERVED};
-use jinri::server::auth::is_common_password;
+use jinri::server::auth::{check_new_password, is_common_password, STRENGTH_MAX_CHARS};
+use jinri::server::names::{check_reserved, skeleton};
 use libfuzzer_sys::fuzz_target;
 use unicode_normalization::{is_nfc, UnicodeNormalization};
 
@@ -49,6 +52,10 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(name.key(), s.to_lowercase());
             let lower = Username::parse(&name.key()).unwrap_or_else(|e| panic!("key of {s:?} is not a name: {e}"));
             assert_eq!(lower.key(), name.key(), "key is not stable");
+            assert_eq!(skeleton(s), skeleton(&name.key()), "names equal ignoring case differ in skeleton");
+            if let Err(msg) = check_reserved(&name) {
+                assert!(msg.contains("保留"), "{s:?}: {msg}");
+            }
         }
         Err(msg) => {
             assert!(
@@ -81,4 +88,11 @@ fuzz_target!(|data: &[u8]| {
     let len = raw.chars().count();
     assert_eq!(check_password_length(&raw).is_ok(), (PASSWORD_MIN..=PASSWORD_MAX).contains(&len), "{len} chars");
     assert_eq!(is_common_password(&raw), is_common_password(&raw.to_ascii_uppercase()), "{raw:?}");
+    // The strength check reads at most STRENGTH_MAX_CHARS characters, so it judges a longer
+    // password by its start; its refusals always say why.
+    if len <= 2 * STRENGTH_MAX_CHARS {
+        if let Err(msg) = check_new_password(&raw, "reader") {
+            assert!(msg.contains("请"), "refusal without advice: {msg:?}");
+        }
+    }
 });

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 #[server(endpoint = "auth/register")]
 pub async fn register(name: String, password: String, next: Option<String>) -> Result<PublicUser, AppError> {
     use crate::model::{check_password_length, safe_next, Username};
-    use crate::server::{auth, db, request::Request, time};
+    use crate::server::{db, names, request::Request, time};
     let req = Request::current()?;
     let next = safe_next(next.as_deref().unwrap_or("/"));
     let form = |e: AppError| req.fail(e, "/register", &[("next", &next), ("name", &name)], "");
@@ -22,19 +22,20 @@ pub async fn register(name: String, password: String, next: Option<String>) -> R
         return Err(form(AppError::RateLimited { retry_after_secs: retry }));
     }
     let username = Username::parse(&name).map_err(|m| form(AppError::validation("name", m)))?;
+    names::check_reserved(&username).map_err(|m| form(AppError::validation("name", m)))?;
     check_password_length(&password).map_err(|m| form(AppError::validation("password", m)))?;
-    if auth::is_common_password(&password) {
-        return Err(form(AppError::validation("password", "这个密码太常见,很容易被猜中,请换一个")));
-    }
-    let taken = || form(AppError::validation("name", "这个用户名已被使用,请换一个"));
-    if db::users::name_taken(&state.pool, &username.key()).await.map_err(crate::api::internal)? {
-        return Err(taken());
+    let strength = state.hasher.check_new_password(password.clone(), username.as_str().to_owned()).await?;
+    strength.map_err(|m| form(AppError::validation("password", m)))?;
+    let (key, skeleton) = (username.key(), names::stored_skeleton(username.as_str()));
+    let taken = |c: db::users::NameConflict| form(AppError::validation("name", c.message()));
+    if let Some(c) = db::users::conflict(&state.pool, &key, &skeleton).await.map_err(crate::api::internal)? {
+        return Err(taken(c));
     }
     let hash = state.hasher.hash(password).await?;
-    let user = db::users::create(&state.pool, username.as_str(), &username.key(), &hash, now)
+    let user = db::users::create(&state.pool, username.as_str(), &key, &skeleton, &hash, now)
         .await
         .map_err(crate::api::internal)?
-        .ok_or_else(taken)?;
+        .map_err(taken)?;
     db::limits::record(&state.pool, "register_ip", &ip, now).await.map_err(crate::api::internal)?;
     req.start_session(&user).await?;
     leptos_axum::redirect(&next);

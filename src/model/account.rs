@@ -9,14 +9,25 @@ pub const PASSWORD_MIN: usize = 8;
 pub const PASSWORD_MAX: usize = 128;
 
 /// Names nobody may take, compared ignoring case: they would pass for the site or its staff.
-pub const RESERVED: [&str; 16] = [
+/// `Username::parse` (browser and server) refuses exactly these; the server also refuses names
+/// that contain one of `RESERVED_WORDS`, and lookalikes of both (see `server::names`).
+///
+/// The decision: distinctive words (`RESERVED_WORDS`) are refused anywhere in a name, so
+/// `admin1`, `jinri_official` and `官方客服` are refused; short generic Latin words (`root`,
+/// `mod`, `staff`, `system`, …) only as the whole name, so `model`, `rooted` and `staffordshire`
+/// stay free. `今日` is distinctive here, so a name like `今日份快乐` is refused too: on this site
+/// it would read as the site speaking.
+pub const RESERVED: [&str; 21] = [
     "admin",
     "administrator",
     "root",
     "system",
+    "sysop",
     "moderator",
     "mod",
     "staff",
+    "support",
+    "webmaster",
     "official",
     "jinri",
     "今日",
@@ -26,6 +37,25 @@ pub const RESERVED: [&str; 16] = [
     "版主",
     "站长",
     "官方",
+    "客服",
+    "小编",
+];
+
+/// Reserved words refused anywhere in a name, after folding lookalikes (`server::names`).
+pub const RESERVED_WORDS: [&str; 13] = [
+    "admin",
+    "administrator",
+    "official",
+    "jinri",
+    "moderator",
+    "今日",
+    "管理员",
+    "官方",
+    "客服",
+    "版主",
+    "站长",
+    "系统",
+    "小编",
 ];
 
 /// A valid reader name: 2-20 characters after trimming and Unicode NFC, made of Chinese
@@ -42,6 +72,16 @@ fn is_han(c: char) -> bool {
         | 0x30000..=0x323AF) // Extensions G-H
 }
 
+/// Characters that show nothing themselves: controls, zero-width characters, bidi controls,
+/// and other formatting characters (Unicode's Cc and Cf, as far as a name could meet them).
+fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(c as u32,
+            0x00AD | 0x034F | 0x061C | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x180B..=0x180F
+            | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F
+            | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFFB | 0x1D173..=0x1D17A | 0xE0000..=0xE0FFF)
+}
+
 impl Username {
     pub fn parse(raw: &str) -> Result<Username, String> {
         let name = super::nfc(raw.trim());
@@ -53,7 +93,14 @@ impl Username {
             return Err(format!("用户名最多 {NAME_MAX} 个字符,现在是 {len} 个"));
         }
         if let Some(bad) = name.chars().find(|&c| !(is_han(c) || c.is_ascii_alphanumeric() || c == '_' || c == '-')) {
-            let shown = if bad.is_whitespace() { "空格".to_owned() } else { format!("“{bad}”") };
+            let shown = if bad.is_whitespace() {
+                "空格".to_owned()
+            } else if is_invisible(bad) {
+                // Shown between quotes it would be invisible, or turn the message around.
+                "看不见的字符(如零宽字符、文字方向控制符)".to_owned()
+            } else {
+                format!("“{bad}”")
+            };
             return Err(format!("用户名只能包含汉字、英文字母、数字、_ 和 -,不能包含{shown}"));
         }
         if RESERVED.contains(&name.to_lowercase().as_str()) {
@@ -139,8 +186,25 @@ mod tests {
     }
 
     #[test]
+    fn bidi_controls_and_zero_width_characters_are_refused_with_a_clear_message() {
+        for c in [
+            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+            '\u{200E}', '\u{200F}', '\u{061C}', '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{180E}',
+            '\u{00AD}', '\u{0}', '\u{7f}', '\u{9b}',
+        ] {
+            for name in [format!("小{c}王"), format!("ab{c}"), format!("{c}Melan")] {
+                let err = Username::parse(&name).unwrap_err();
+                assert!(err.contains("只能包含") && err.contains("看不见的字符"), "U+{:04X}: {err}", c as u32);
+                assert!(!err.contains(c), "the message shows the invisible character itself");
+            }
+        }
+        assert!(Username::parse("名字!").unwrap_err().contains("“!”"));
+    }
+
+    #[test]
     fn reserved_names_are_refused_in_any_case() {
-        for name in ["admin", "ADMIN", "Admin", "管理员", "今日", "Jinri"] {
+        for name in ["admin", "ADMIN", "Admin", "管理员", "今日", "Jinri", "客服", "小编", "Support", "WEBMASTER"]
+        {
             assert!(Username::parse(name).unwrap_err().contains("保留"), "{name}");
         }
     }

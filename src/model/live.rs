@@ -7,14 +7,14 @@ use serde::{Deserialize, Serialize};
 pub const BODY_MAX: usize = 2000;
 
 /// A comment's text: plain text, trimmed, NFC (on the server), 1 to `max` characters, line
-/// breaks kept. Never interpreted as HTML.
+/// breaks kept, and nothing invisible that could reorder or hide text (see `clean_text`).
+/// Never interpreted as HTML.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommentBody(String);
 
 impl CommentBody {
     pub fn parse(raw: &str, max: usize) -> Result<CommentBody, String> {
-        let unified = raw.replace("\r\n", "\n").replace('\r', "\n");
-        let text = super::nfc(unified.trim());
+        let text = super::nfc(clean_text(raw).trim());
         let len = text.chars().count();
         if len == 0 {
             return Err("评论不能为空".to_owned());
@@ -28,6 +28,58 @@ impl CommentBody {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Bidi controls that reorder text: embeddings and overrides (U+202A-202E), isolates
+/// (U+2066-2069), marks (U+200E, U+200F, U+061C).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Characters that take no room and show nothing: zero-width space and non-joiner, word
+/// joiner, BOM, Mongolian vowel separator, the invisible operators and the deprecated
+/// formatting characters next to them.
+fn is_zero_width(c: char) -> bool {
+    matches!(c, '\u{200B}' | '\u{200C}' | '\u{2060}'..='\u{2064}' | '\u{206A}'..='\u{206F}' | '\u{FEFF}' | '\u{180E}')
+}
+
+/// Characters that take part in emoji sequences (pictographs, symbols, skin tones, variation
+/// selector 16, keycap, tags): a zero-width joiner between two of them joins an emoji
+/// (👩‍💻, 🏳️‍🌈) and is kept.
+fn is_emoji_part(c: char) -> bool {
+    matches!(c as u32,
+        0x00A9 | 0x00AE | 0x203C | 0x2049 | 0x2122 | 0x2139 | 0x2194..=0x21AA | 0x231A..=0x23FF
+        | 0x24C2 | 0x25AA..=0x25FE | 0x2600..=0x27BF | 0x2934 | 0x2935 | 0x2B05..=0x2B55
+        | 0x3030 | 0x303D | 0x3297 | 0x3299 | 0xFE0F | 0x20E3 | 0x1F000..=0x1FAFF | 0xE0020..=0xE007F)
+}
+
+/// What a comment keeps of the text typed: line breaks become `\n` (`\r\n`, `\r`, U+2028 and
+/// U+2029 too), a tab becomes a space; bidi controls, zero-width characters and the other
+/// control characters (C0, DEL, C1) are dropped, and so is a zero-width joiner that is not
+/// inside an emoji. What is left reads the same, and cannot turn the page's text around.
+pub fn clean_text(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                chars.next_if_eq(&'\n');
+                out.push('\n');
+            }
+            '\n' | '\u{2028}' | '\u{2029}' => out.push('\n'),
+            '\t' => out.push(' '),
+            '\u{200D}' => {
+                let joins = out.chars().next_back().is_some_and(is_emoji_part)
+                    && chars.peek().is_some_and(|&n| is_emoji_part(n));
+                if joins {
+                    out.push(c);
+                }
+            }
+            c if c.is_control() || is_bidi_control(c) || is_zero_width(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A piece of a comment as shown: text, or a web address made clickable.
@@ -54,6 +106,14 @@ pub fn linkify(text: &str) -> Vec<Segment> {
         if url.len() <= scheme_len {
             out.push(Segment::Text(rest[..start + scheme_len].to_owned()));
             rest = &rest[start + scheme_len..];
+            continue;
+        }
+        // User-info (`https://example.com@evil.example/` goes to evil.example): such an
+        // address stays text, whatever it says before the `@`.
+        let authority = &url[scheme_len..];
+        if authority[..authority.find('/').unwrap_or(authority.len())].contains('@') {
+            out.push(Segment::Text(rest[..start + url.len()].to_owned()));
+            rest = &rest[start + url.len()..];
             continue;
         }
         if start > 0 {
@@ -117,6 +177,79 @@ mod tests {
     #[test]
     fn a_body_is_stored_in_nfc() {
         assert_eq!(CommentBody::parse("cafe\u{301}", BODY_MAX).unwrap().as_str(), "caf\u{e9}");
+    }
+
+    #[test]
+    fn bidi_controls_are_dropped_so_text_cannot_be_turned_around() {
+        for c in
+            ['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}']
+                .into_iter()
+                .chain(['\u{200E}', '\u{200F}', '\u{061C}'])
+        {
+            let b = CommentBody::parse(&format!("好{c}评 abc{c}def"), BODY_MAX).unwrap();
+            assert_eq!(b.as_str(), "好评 abcdef", "U+{:04X}", c as u32);
+        }
+        // The classic: an override that shows "exe.txt" for "txt.exe".
+        assert_eq!(CommentBody::parse("点开 \u{202E}txt.exe", BODY_MAX).unwrap().as_str(), "点开 txt.exe");
+    }
+
+    #[test]
+    fn zero_width_characters_are_dropped() {
+        for c in ['\u{200B}', '\u{200C}', '\u{2060}', '\u{FEFF}', '\u{180E}', '\u{200D}'] {
+            let b = CommentBody::parse(&format!("{c}今{c}日{c}"), BODY_MAX).unwrap();
+            assert_eq!(b.as_str(), "今日", "U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn a_zero_width_joiner_is_kept_inside_an_emoji_only() {
+        for emoji in ["👩\u{200D}💻", "🏳\u{FE0F}\u{200D}🌈", "👨\u{200D}👩\u{200D}👧", "👍🏽", "❤\u{FE0F}\u{200D}🔥"]
+        {
+            let text = format!("看{emoji}好");
+            assert_eq!(CommentBody::parse(&text, BODY_MAX).unwrap().as_str(), text);
+        }
+        assert_eq!(CommentBody::parse("a\u{200D}b 😀\u{200D}", BODY_MAX).unwrap().as_str(), "ab 😀");
+    }
+
+    #[test]
+    fn control_characters_go_tabs_become_spaces_and_line_separators_line_breaks() {
+        let b = CommentBody::parse("a\u{0}b\u{7}c\u{1b}[31md\u{7f}e\u{85}f\u{9b}g\tg", BODY_MAX).unwrap();
+        assert_eq!(b.as_str(), "abc[31mdefg g");
+        let b = CommentBody::parse("一\u{2028}二\u{2029}三\r四\r\n五", BODY_MAX).unwrap();
+        assert_eq!(b.as_str(), "一\n二\n三\n四\n五");
+    }
+
+    #[test]
+    fn a_body_of_invisible_characters_only_is_empty() {
+        for raw in ["\u{200B}\u{202E}\u{2066}", "\u{FEFF}", "\u{0}\u{7f}\t \u{200D}", "\u{200E}\n\u{200F}"] {
+            assert!(CommentBody::parse(raw, BODY_MAX).unwrap_err().contains("不能为空"), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn invisible_characters_do_not_count_towards_the_length() {
+        let text = format!("{}\u{200B}", "字".repeat(BODY_MAX));
+        assert_eq!(CommentBody::parse(&text, BODY_MAX).unwrap().as_str().chars().count(), BODY_MAX);
+    }
+
+    #[test]
+    fn an_address_with_user_info_stays_text() {
+        for text in [
+            "https://example.com@evil.example/",
+            "http://jinri.example@evil.example/login",
+            "https://user:pass@evil.example",
+            "https://a@b",
+        ] {
+            assert_eq!(linkify(text), vec![Segment::Text(text.into())], "{text}");
+        }
+        assert_eq!(
+            linkify("看 https://example.com@evil.example/ 和 https://e.com/a@b"),
+            vec![
+                Segment::Text("看 https://example.com@evil.example/".into()),
+                Segment::Text(" 和 ".into()),
+                Segment::Link("https://e.com/a@b".into()),
+            ]
+        );
     }
 
     #[test]

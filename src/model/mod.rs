@@ -11,6 +11,7 @@ mod user;
 
 pub use account::{
     check_password_length, encode_query, safe_next, Username, NAME_MAX, NAME_MIN, PASSWORD_MAX, PASSWORD_MIN, RESERVED,
+    RESERVED_WORDS,
 };
 pub use article::{Article, ArticlePage, ArticleSummary, Block, Channel, SitemapEntry, CHANNELS};
 pub use comment::{

@@ -63,6 +63,15 @@ pub async fn open_database(config: &Config) -> Result<sqlx::SqlitePool, BoxError
             db::seed::Seeded::Skipped => {}
         }
     }
+    // Name skeletons cannot be computed in SQL: rows without one (seeded, generated, from
+    // before migration 0005 or an older folding) get theirs here.
+    match db::users::fill_skeletons(&pool).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(readers = n, "name skeletons computed"),
+        // A database this process cannot write to still serves pages; registration fills
+        // the missing skeletons in its own transaction before it compares names.
+        Err(e) => tracing::warn!(error = %e, "name skeletons not computed at start-up"),
+    }
     Ok(pool)
 }
 

@@ -9,6 +9,7 @@ pub mod form_echo;
 pub mod headers;
 pub mod listen;
 pub mod live;
+pub mod names;
 pub mod page_cache;
 pub mod request;
 pub mod routes;

@@ -1,7 +1,8 @@
 //! Reader accounts.
 
 use crate::model::{PublicUser, UserId};
-use sqlx::SqlitePool;
+use crate::server::names;
+use sqlx::{SqliteConnection, SqlitePool};
 
 /// A reader as sign-in needs it. The hash never leaves the server: this type is not `Serialize`.
 #[derive(sqlx::FromRow)]
@@ -11,32 +12,184 @@ pub struct Credentials {
     pub password_hash: Option<String>,
 }
 
-/// Creates an account; `None` if the name (ignoring case) is taken.
+/// Why a new name cannot be had.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameConflict {
+    /// The same name, ignoring case, belongs to a reader.
+    Taken,
+    /// A reader's name looks the same (equal skeletons, see `server::names`).
+    LooksLike,
+}
+
+impl NameConflict {
+    pub fn message(self) -> &'static str {
+        match self {
+            NameConflict::Taken => "这个用户名已被使用,请换一个",
+            NameConflict::LooksLike => "这个用户名和已有的用户名太像,容易混淆,请换一个",
+        }
+    }
+}
+
+/// The conflict a new name with this key and stored skeleton would have, if any.
+async fn conflict_on(
+    conn: &mut SqliteConnection,
+    key: &str,
+    skeleton: &str,
+) -> Result<Option<NameConflict>, sqlx::Error> {
+    let row: Option<(bool,)> = sqlx::query_as(
+        "SELECT name_key = $1 FROM users WHERE name_key = $1 OR skeleton = $2 ORDER BY name_key = $1 DESC LIMIT 1",
+    )
+    .bind(key)
+    .bind(skeleton)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|(same,)| if same { NameConflict::Taken } else { NameConflict::LooksLike }))
+}
+
+/// A quick check before the password is hashed; `create` checks again in its transaction.
+pub async fn conflict(pool: &SqlitePool, key: &str, skeleton: &str) -> Result<Option<NameConflict>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    conflict_on(&mut conn, key, skeleton).await
+}
+
+/// Creates an account, unless the name (ignoring case) is taken or looks like a reader's name.
+/// `skeleton` is `names::stored_skeleton` of the name. The check and the insert are one write
+/// transaction (`BEGIN IMMEDIATE`), so two lookalike names registered at the same moment
+/// cannot both pass. Rows without a skeleton yet get theirs first.
 pub async fn create(
     pool: &SqlitePool,
     name: &str,
     key: &str,
+    skeleton: &str,
     hash: &str,
     now: i64,
-) -> Result<Option<PublicUser>, sqlx::Error> {
+) -> Result<Result<PublicUser, NameConflict>, sqlx::Error> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    fill_skeletons_on(&mut tx, false).await?;
+    if let Some(c) = conflict_on(&mut tx, key, skeleton).await? {
+        return Ok(Err(c));
+    }
     let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO users (name, name_key, password_hash, created_at) VALUES ($1, $2, $3, $4) \
+        "INSERT INTO users (name, name_key, skeleton, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (name_key) DO NOTHING RETURNING id",
     )
     .bind(name)
     .bind(key)
+    .bind(skeleton)
     .bind(hash)
     .bind(now)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await?;
-    Ok(id.map(|id| PublicUser { id: UserId(id), name: name.to_owned() }))
+    let Some(id) = id else { return Ok(Err(NameConflict::Taken)) };
+    tx.commit().await?;
+    Ok(Ok(PublicUser { id: UserId(id), name: name.to_owned() }))
 }
 
-pub async fn name_taken(pool: &SqlitePool, key: &str) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE name_key = $1").bind(key).fetch_one(pool).await?;
-    Ok(n > 0)
+/// Computes the skeletons (SQL cannot: see `server::names`) of the rows without one, and with
+/// `stale` also of those of another version of the folding.
+async fn fill_skeletons_on(conn: &mut SqliteConnection, stale: bool) -> Result<u64, sqlx::Error> {
+    let prefix = format!("{}:", names::SKELETON_VERSION);
+    let rows: Vec<(i64, String)> = if stale {
+        sqlx::query_as("SELECT id, name FROM users WHERE skeleton IS NULL OR substr(skeleton, 1, $1) <> $2")
+            .bind(prefix.chars().count() as i64)
+            .bind(&prefix)
+            .fetch_all(&mut *conn)
+            .await?
+    } else {
+        sqlx::query_as("SELECT id, name FROM users WHERE skeleton IS NULL").fetch_all(&mut *conn).await?
+    };
+    for (id, name) in &rows {
+        sqlx::query("UPDATE users SET skeleton = $1 WHERE id = $2")
+            .bind(names::stored_skeleton(name))
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(rows.len() as u64)
+}
+
+/// At start-up: gives every reader without a skeleton of the current version (new rows of the
+/// seed or of `generate`, rows from before migration 0005, or from an older version of the
+/// folding) its skeleton, in one transaction. Returns how many rows changed. Writes nothing
+/// when every row is up to date (a read-only database starts as before).
+pub async fn fill_skeletons(pool: &SqlitePool) -> Result<u64, sqlx::Error> {
+    let prefix = format!("{}:", names::SKELETON_VERSION);
+    let stale: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE skeleton IS NULL OR substr(skeleton, 1, $1) <> $2")
+            .bind(prefix.chars().count() as i64)
+            .bind(&prefix)
+            .fetch_one(pool)
+            .await?;
+    if stale == 0 {
+        return Ok(0);
+    }
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let n = fill_skeletons_on(&mut tx, true).await?;
+    tx.commit().await?;
+    Ok(n)
 }
 
 pub async fn credentials(pool: &SqlitePool, key: &str) -> Result<Option<Credentials>, sqlx::Error> {
     sqlx::query_as("SELECT id, name, password_hash FROM users WHERE name_key = $1").bind(key).fetch_optional(pool).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::db::test_db;
+
+    async fn add(pool: &SqlitePool, name: &str) -> Result<PublicUser, NameConflict> {
+        create(pool, name, &name.to_lowercase(), &names::stored_skeleton(name), "x", 0).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_name_or_a_lookalike_of_one_cannot_be_created_twice() {
+        let (pool, _dir) = test_db::fresh().await;
+        add(&pool, "Melan").await.unwrap();
+        assert_eq!(add(&pool, "melan").await.unwrap_err(), NameConflict::Taken);
+        assert_eq!(add(&pool, "MeIan").await.unwrap_err(), NameConflict::LooksLike);
+        add(&pool, "善結仁義").await.unwrap();
+        assert_eq!(add(&pool, "善结仁义").await.unwrap_err(), NameConflict::LooksLike);
+        add(&pool, "Nolan").await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&pool).await.unwrap();
+        assert_eq!(n, 3);
+    }
+
+    #[tokio::test]
+    async fn concurrent_lookalikes_cannot_both_be_created() {
+        let (pool, _dir) = test_db::fresh().await;
+        for round in 0..10 {
+            let (a, b) = (format!("Melan{round}"), format!("MeIan{round}"));
+            let (ra, rb) = tokio::join!(add(&pool, &a), add(&pool, &b));
+            assert!(ra.is_ok() != rb.is_ok(), "round {round}: {ra:?} / {rb:?}");
+        }
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&pool).await.unwrap();
+        assert_eq!(n, 10);
+    }
+
+    #[tokio::test]
+    async fn rows_without_a_skeleton_get_one_at_start_up_and_before_a_registration() {
+        let (pool, _dir) = test_db::fresh().await;
+        for (name, skeleton) in [("Melan", None), ("Sammie", Some("0:old")), ("June", Some("stale"))] {
+            sqlx::query("INSERT INTO users (name, name_key, skeleton, created_at) VALUES ($1, $2, $3, 0)")
+                .bind(name)
+                .bind(name.to_lowercase())
+                .bind(skeleton)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        assert_eq!(fill_skeletons(&pool).await.unwrap(), 3);
+        assert_eq!(fill_skeletons(&pool).await.unwrap(), 0);
+        let stored: Vec<String> =
+            sqlx::query_scalar("SELECT skeleton FROM users ORDER BY id").fetch_all(&pool).await.unwrap();
+        assert_eq!(stored, ["Melan", "Sammie", "June"].map(names::stored_skeleton));
+        // A row written without one after start-up (an older server process) is filled before
+        // the next registration is compared with it.
+        sqlx::query("INSERT INTO users (name, name_key, created_at) VALUES ('Kiwi_2021', 'kiwi_2021', 0)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert_eq!(add(&pool, "KIWI_2O2l").await.unwrap_err(), NameConflict::LooksLike);
+    }
 }
