@@ -7,13 +7,17 @@
 //! The server must allow (see bench/soak.sh): comments.min_interval_secs = 2 (posters wait
 //! longer than that between posts, and a probe checks that a too-early post gets 429), at
 //! least ~100 registrations per address per hour, ~1,000 failed logins per address per window,
-//! and the default 20 live streams per address (12 are used).
+//! the default 20 live streams per address (12 are used) and the default 30 likes per reader
+//! per minute: likers stay under it (one like every 2.1–2.6 s), one eager liker goes past it
+//! and expects 429.
 //!
 //! Every request has a 10 s client timeout; a timeout is a hang. A live stream that sends
 //! nothing for 45 s (the server sends a keep-alive every 20 s) is a hang too. At the end:
 //! every acknowledged comment must be listed by `/api/comments/list` (deleted ones marked
 //! deleted, the others with their text), and every live subscriber must have received every
-//! acknowledged comment of its article. The last line starts with `RESULT` for scripts.
+//! acknowledged comment of its article, and the last like count it saw of each comment
+//! (likes are announced about a second after they happen, once per comment and second) must
+//! be the count listed at the end. The last line starts with `RESULT` for scripts.
 //! Exit status 1 on any 5xx, hang, transport error, unexpected status, lost or mismatched
 //! comment, missed live event or like-state mismatch.
 
@@ -27,7 +31,13 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 const STREAM_STALL: Duration = Duration::from_secs(45);
 const READERS: usize = 8;
 const POSTERS: usize = 20;
-const LIKERS: usize = 6;
+const LIKERS: usize = 10;
+/// Likers that click faster than comments.likes_per_minute (30) allows.
+const EAGER_LIKERS: usize = 1;
+/// An honest liker's pause between likes: at most 60 / 2.1 = 28 a minute, under the limit.
+const LIKE_GAP_MS: (u64, u64) = (2_100, 2_600);
+/// The eager liker's pause: ~240 a minute, most of them refused with 429.
+const EAGER_LIKE_GAP_MS: (u64, u64) = (150, 350);
 const CYCLERS: usize = 2;
 const LIVE_ARTICLES: usize = 4;
 const SUBSCRIBERS_PER_ARTICLE: usize = 3;
@@ -52,6 +62,7 @@ struct Stats {
     transport: AtomicU64,
     server_errors: AtomicU64,
     like_mismatches: AtomicU64,
+    likes_refused: AtomicU64,
     stream_reconnects: AtomicU64,
     stream_ends: AtomicU64,
     duplicates: AtomicU64,
@@ -315,7 +326,10 @@ async fn poster(ctx: Arc<Ctx>, mut rng: Rng, me: usize, cookie: String) {
     }
 }
 
-async fn liker(ctx: Arc<Ctx>, mut rng: Rng, cookie: String) {
+async fn liker(ctx: Arc<Ctx>, mut rng: Rng, cookie: String, eager: bool) {
+    // A like of a comment deleted meanwhile is refused with 409; an eager liker also gets 429.
+    let (expect, gap): (&[u16], _) =
+        if eager { (&[200, 409, 429], EAGER_LIKE_GAP_MS) } else { (&[200, 409], LIKE_GAP_MS) };
     // What this reader's likes should be; unknown after a request without an answer.
     let mut liked: HashMap<i64, bool> = HashMap::new();
     while ctx.running() {
@@ -334,7 +348,7 @@ async fn liker(ctx: Arc<Ctx>, mut rng: Rng, cookie: String) {
         if let Some(id) = target {
             let form = [("comment_id", id.to_string())];
             let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            match ctx.call("like", "/api/comments/like", &form, Some(&cookie), &[200]).await {
+            match ctx.call("like", "/api/comments/like", &form, Some(&cookie), expect).await {
                 Some(r) if r.status == 200 => {
                     let now =
                         serde_json::from_slice::<serde_json::Value>(&r.body).ok().and_then(|v| v["liked"].as_bool());
@@ -354,13 +368,17 @@ async fn liker(ctx: Arc<Ctx>, mut rng: Rng, cookie: String) {
                         liked.insert(id, n);
                     }
                 }
-                Some(_) => {}
+                Some(r) => {
+                    if r.status == 429 {
+                        ctx.stats.likes_refused.fetch_add(1, Relaxed);
+                    }
+                }
                 None => {
                     liked.remove(&id);
                 }
             }
         }
-        ctx.pause(rng.between(300, 700)).await;
+        ctx.pause(rng.between(gap.0, gap.1)).await;
     }
 }
 
@@ -404,8 +422,15 @@ async fn cycler(ctx: Arc<Ctx>, mut rng: Rng, name: String) {
     }
 }
 
-/// Comment ids a live subscriber received, and how often each.
-type Received = Arc<Mutex<HashMap<i64, u32>>>;
+/// What a live subscriber received: each comment id and how often, and the last like count
+/// of each comment.
+#[derive(Default)]
+struct Seen {
+    created: HashMap<i64, u32>,
+    likes: HashMap<i64, i64>,
+}
+
+type Received = Arc<Mutex<Seen>>;
 
 /// Follows one article's live stream like a browser page: reconnects now and then (and when
 /// the stream ends) with `Last-Event-ID`, so that it must still see every comment exactly once.
@@ -492,13 +517,20 @@ async fn subscriber(
                             ctx.note(format!("stream of article {article} sent bad JSON: {data}"));
                             continue;
                         };
+                        let mut seen = got.lock().unwrap();
                         if let Some(id) = v["change"]["Created"]["id"].as_i64() {
-                            let mut got = got.lock().unwrap();
-                            let n = got.entry(id).or_default();
+                            let n = seen.created.entry(id).or_default();
                             *n += 1;
                             if *n > 1 {
                                 ctx.stats.duplicates.fetch_add(1, Relaxed);
                             }
+                            if let Some(likes) = v["change"]["Created"]["likes"].as_i64() {
+                                seen.likes.insert(id, likes);
+                            }
+                        }
+                        let liked = &v["change"]["Liked"];
+                        if let (Some(id), Some(likes)) = (liked["comment_id"].as_i64(), liked["likes"].as_i64()) {
+                            seen.likes.insert(id, likes);
                         }
                     }
                 }
@@ -583,7 +615,7 @@ async fn main() -> std::process::ExitCode {
 
     // Accounts (each registration hashes a password: ~20 ms).
     let mut cookies = Vec::new();
-    for i in 0..POSTERS + LIKERS + CYCLERS {
+    for i in 0..POSTERS + LIKERS + EAGER_LIKERS + CYCLERS {
         match ctx.register(&format!("sk{run}u{i}")).await {
             Some(c) => cookies.push(c),
             None => {
@@ -615,8 +647,8 @@ async fn main() -> std::process::ExitCode {
     let started = Instant::now();
     *ctx.deadline.lock().unwrap() = started + Duration::from_secs(secs);
     println!(
-        "soak: {secs} s against {base}: {READERS} readers, {POSTERS} posters, {LIKERS} likers, {CYCLERS} login \
-         cycles, {} live subscribers on articles {live:?}",
+        "soak: {secs} s against {base}: {READERS} readers, {POSTERS} posters, {LIKERS} likers (+{EAGER_LIKERS} \
+         eager), {CYCLERS} login cycles, {} live subscribers on articles {live:?}",
         received.len()
     );
     let mut workers = Vec::new();
@@ -628,11 +660,12 @@ async fn main() -> std::process::ExitCode {
         let c = cookies.next().unwrap();
         workers.push(tokio::spawn(poster(ctx.clone(), Rng::new(seed ^ (100 + i as u64)), i, c)));
     }
-    for i in 0..LIKERS {
-        workers.push(tokio::spawn(liker(ctx.clone(), Rng::new(seed ^ (200 + i as u64)), cookies.next().unwrap())));
+    for i in 0..LIKERS + EAGER_LIKERS {
+        let (rng, cookie) = (Rng::new(seed ^ (200 + i as u64)), cookies.next().unwrap());
+        workers.push(tokio::spawn(liker(ctx.clone(), rng, cookie, i >= LIKERS)));
     }
     for i in 0..CYCLERS {
-        let name = format!("sk{run}u{}", POSTERS + LIKERS + i);
+        let name = format!("sk{run}u{}", POSTERS + LIKERS + EAGER_LIKERS + i);
         workers.push(tokio::spawn(cycler(ctx.clone(), Rng::new(seed ^ (300 + i as u64)), name)));
     }
     let progress = {
@@ -674,12 +707,14 @@ async fn main() -> std::process::ExitCode {
             .iter()
             .map(|(a, got)| {
                 let got = got.lock().unwrap();
-                expected.get(a).map_or(0, |ids| ids.iter().filter(|id| !got.contains_key(id)).count())
+                expected.get(a).map_or(0, |ids| ids.iter().filter(|id| !got.created.contains_key(id)).count())
             })
             .sum()
     };
+    // Likes are announced about a second after the last one; give them three.
+    let settle = Instant::now() + Duration::from_secs(3);
     let grace = Instant::now() + Duration::from_secs(15);
-    while missed() > 0 && Instant::now() < grace {
+    while (missed() > 0 && Instant::now() < grace) || Instant::now() < settle {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let missed = missed();
@@ -688,7 +723,7 @@ async fn main() -> std::process::ExitCode {
     }
 
     // Every acknowledged comment must be listed, deleted ones as deleted.
-    let mut listed: HashMap<i64, (bool, String)> = HashMap::new();
+    let mut listed: HashMap<i64, (bool, String, i64)> = HashMap::new();
     let articles: Vec<i64> = expected.keys().copied().collect();
     let mut list_failed = false;
     for a in articles {
@@ -704,12 +739,15 @@ async fn main() -> std::process::ExitCode {
                 break;
             };
             for c in v["comments"].as_array().into_iter().flatten() {
-                let (Some(id), deleted, body) =
-                    (c["id"].as_i64(), c["deleted"].as_bool().unwrap_or(false), c["body"].as_str())
-                else {
+                let (Some(id), deleted, body, Some(likes)) = (
+                    c["id"].as_i64(),
+                    c["deleted"].as_bool().unwrap_or(false),
+                    c["body"].as_str(),
+                    c["likes"].as_i64(),
+                ) else {
                     continue;
                 };
-                listed.insert(id, (deleted, body.unwrap_or("").to_owned()));
+                listed.insert(id, (deleted, body.unwrap_or("").to_owned(), likes));
             }
             if v["has_more"].as_bool() != Some(true) {
                 break;
@@ -732,7 +770,7 @@ async fn main() -> std::process::ExitCode {
                         ));
                     }
                 }
-                Some((d, body)) => {
+                Some((d, body, _)) => {
                     if *d != a.deleted || (!a.deleted && *body != a.body) {
                         mismatched += 1;
                         ctx.note(format!(
@@ -741,6 +779,17 @@ async fn main() -> std::process::ExitCode {
                         ));
                     }
                 }
+            }
+        }
+    }
+    // The last like count each subscriber saw of a comment is the count stored.
+    let (mut like_counts_checked, mut like_counts_missed) = (0, 0);
+    for (_, got) in &received {
+        for (id, seen) in &got.lock().unwrap().likes {
+            like_counts_checked += listed.contains_key(id) as usize;
+            if let Some((_, _, stored)) = listed.get(id).filter(|(_, _, stored)| stored != seen) {
+                like_counts_missed += 1;
+                ctx.note(format!("comment {id}: {stored} likes listed, the live stream last said {seen}"));
             }
         }
     }
@@ -775,13 +824,18 @@ async fn main() -> std::process::ExitCode {
         if list_failed { "; LISTING FAILED" } else { "" }
     );
     println!(
-        "live: {} subscribers, SSE events missed {missed}, duplicates {}, reconnects {}, ended by server {}",
+        "live: {} subscribers, SSE events missed {missed} (comments) + {like_counts_missed} of \
+         {like_counts_checked} like counts, duplicates {}, reconnects {}, ended by server {}",
         received.len(),
         stats.duplicates.load(Relaxed),
         stats.stream_reconnects.load(Relaxed),
         stats.stream_ends.load(Relaxed)
     );
-    println!("likes: state mismatches {like_mismatches}");
+    println!(
+        "likes: state mismatches {like_mismatches}; refused by the per-minute limit (eager liker) {}",
+        stats.likes_refused.load(Relaxed)
+    );
+    let missed = missed + like_counts_missed;
     let ok = s5 == 0
         && hangs == 0
         && transport == 0

@@ -26,8 +26,11 @@
 #                                             second post within 2 s still gets 429
 #   auth.registrations_per_ip_per_hour 5 → 500  28 accounts at start, ~1 more a minute, one address
 #   auth.login_failures_per_ip 50 → 2000      ~0.5 wrong passwords/s from one address (per 15 min);
-#                                             the per-account limit (10) stays and is cleared by
-#                                             each correct login
+#                                             the per-account-and-address limit (10) stays and is
+#                                             cleared by each correct login; past 100 failures of
+#                                             one account in 15 min (a cycler's, after ~10 minutes)
+#                                             its logins wait auth.login_delay_ms (1 s)
+# comments.likes_per_minute stays 30: likers like every 2.1-2.6 s, one eager liker faster (429s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"

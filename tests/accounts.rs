@@ -498,3 +498,122 @@ async fn readers_get_their_name_skeletons_at_start_up() {
     assert_eq!(field, "name");
     assert!(message.contains("太像"), "{message}");
 }
+
+/// Counts of `limit_events` rows by scope.
+async fn limit_rows(s: &TestServer, scope: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM limit_events WHERE scope = $1")
+        .bind(scope)
+        .fetch_one(&s.db().await)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn thirty_concurrent_registrations_from_one_address_create_exactly_the_configured_number_of_accounts() {
+    let s = common::spawn().await; // auth.registrations_per_ip_per_hour = 5
+    let names: Vec<String> = (0..30).map(|i| format!("burst_{i}")).collect();
+    let replies = futures::future::join_all(names.iter().map(|n| register(&s, n, GOOD_PASSWORD))).await;
+    let ok = replies.iter().filter(|r| r.status() == 200).count();
+    let limited: Vec<_> = replies.iter().filter(|r| r.status() == 429).collect();
+    assert_eq!((ok, limited.len()), (5, 25));
+    for r in limited {
+        let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!(retry > 3000, "{retry}");
+    }
+    let made: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE name LIKE 'burst\\_%' ESCAPE '\\'")
+        .fetch_one(&s.db().await)
+        .await
+        .unwrap();
+    assert_eq!(made, 5);
+    assert_eq!(limit_rows(&s, "register_ip").await, 5);
+}
+
+#[tokio::test]
+async fn a_typo_in_a_registration_does_not_use_up_the_addresss_quota() {
+    let s = common::spawn_with(&[("JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR", "1")]).await;
+    assert_eq!(register(&s, "a b", GOOD_PASSWORD).await.status(), 400);
+    assert_eq!(register(&s, "typo_reader", "short").await.status(), 400);
+    assert_eq!(register(&s, "SAMMIE傻咪", GOOD_PASSWORD).await.status(), 400);
+    signed_up(&s, "typo_reader").await;
+}
+
+#[tokio::test]
+async fn thirty_concurrent_wrong_passwords_for_one_account_are_all_counted() {
+    let s = common::spawn().await; // 10 failures per account from one address
+    signed_up(&s, "under_attack").await;
+    let tries = (0..30).map(|i| {
+        let s = &s;
+        async move { validation(login(s, "under_attack", &format!("wrong guess {i}"), None).await).await }
+    });
+    let replies = futures::future::join_all(tries).await;
+    let wrong = replies.iter().filter(|(st, field, m)| *st == 400 && field == "password" && m == "用户名或密码不正确");
+    let limited = replies.iter().filter(|(st, _, _)| *st == 429);
+    assert_eq!((wrong.count(), limited.count()), (10, 20), "{replies:?}");
+    for scope in ["login_pair", "login_ip", "login_account"] {
+        assert_eq!(limit_rows(&s, scope).await, 10, "{scope}");
+    }
+    // A correct password from the same address is refused too until the window passes.
+    assert_eq!(login(&s, "under_attack", GOOD_PASSWORD, None).await.status(), 429);
+}
+
+#[tokio::test]
+async fn a_strangers_fifty_failures_from_five_other_addresses_do_not_stop_the_owner_signing_in() {
+    // A slowed attempt would take over 3 s; the ceiling (100) is not reached.
+    let s = common::spawn_with(&[("JINRI_AUTH_LOGIN_DELAY_MS", "3000")]).await;
+    signed_up(&s, "owner_here").await;
+    for a in 2..=6 {
+        let stranger = s.seen_from(&format!("127.0.0.{a}"));
+        for _ in 0..10 {
+            assert_eq!(login(&stranger, "owner_here", "guessing wrong", None).await.status(), 400);
+        }
+        assert_eq!(login(&stranger, "owner_here", "guessing wrong", None).await.status(), 429, "127.0.0.{a}");
+    }
+    assert_eq!(limit_rows(&s, "login_account").await, 50);
+    let owner = s.seen_from("127.0.0.7");
+    let started = std::time::Instant::now();
+    let resp = login(&owner, "owner_here", GOOD_PASSWORD, None).await;
+    assert_eq!(resp.status(), 200);
+    assert!(started.elapsed() < std::time::Duration::from_millis(2000), "not slowed: {:?}", started.elapsed());
+    // The owner's usual address is not locked either.
+    assert_eq!(login(&s, "owner_here", GOOD_PASSWORD, None).await.status(), 200);
+}
+
+#[tokio::test]
+async fn past_the_per_account_ceiling_every_attempt_is_slowed_but_not_refused() {
+    let s = common::spawn_with(&[
+        ("JINRI_AUTH_LOGIN_DELAY_AFTER_ACCOUNT_FAILURES", "3"),
+        ("JINRI_AUTH_LOGIN_DELAY_MS", "1500"),
+    ])
+    .await;
+    signed_up(&s, "popular_target").await;
+    for a in 2..=4 {
+        let started = std::time::Instant::now();
+        let stranger = s.seen_from(&format!("127.0.0.{a}"));
+        assert_eq!(login(&stranger, "popular_target", "guessing wrong", None).await.status(), 400);
+        assert!(started.elapsed() < std::time::Duration::from_millis(1500), "below the ceiling: no delay");
+    }
+    let started = std::time::Instant::now();
+    let stranger = s.seen_from("127.0.0.5");
+    assert_eq!(login(&stranger, "popular_target", "guessing wrong", None).await.status(), 400);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(1500), "{:?}", started.elapsed());
+    let started = std::time::Instant::now();
+    assert_eq!(login(&s, "popular_target", GOOD_PASSWORD, None).await.status(), 200, "slowed, not refused");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(1500), "{:?}", started.elapsed());
+    // Another account is not slowed.
+    signed_up(&s, "quiet_reader").await;
+    let started = std::time::Instant::now();
+    assert_eq!(login(&s, "quiet_reader", GOOD_PASSWORD, None).await.status(), 200);
+    assert!(started.elapsed() < std::time::Duration::from_millis(1500));
+}
+
+#[tokio::test]
+async fn weak_passwords_sent_without_end_are_cut_off_after_ten_tries_per_registration_allowed() {
+    let s = common::spawn_with(&[("JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR", "1")]).await;
+    for i in 0..10 {
+        let r = register(&s, &format!("weak_{i}"), "password123").await;
+        assert_eq!(r.status(), 400, "try {i}: refused as weak, and counted");
+    }
+    let r = register(&s, "weak_10", "password123").await;
+    assert_eq!(r.status(), 429, "the strength check is not run without end from one address");
+    assert!(r.headers().contains_key("retry-after"));
+}

@@ -372,3 +372,44 @@ fn posts_in_flight_when_sigterm_arrives_are_answered_and_every_acknowledged_one_
         assert!(stored.contains(body), "acknowledged before the stop but not kept: {body}");
     }
 }
+
+#[test]
+fn a_like_pending_at_sigterm_is_announced_before_the_server_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, base) = start(dir.path());
+    let (rt, client) = driver();
+    let comment = rt.block_on(async {
+        let cookie = register(&client, &base, "sigterm_liker").await;
+        let call = |endpoint: &str, form: &[(&str, &str)]| {
+            client
+                .post(format!("{base}{endpoint}"))
+                .header("accept", "application/json")
+                .header("cookie", &cookie)
+                .form(form)
+                .send()
+        };
+        let posted: serde_json::Value = call("/api/comments/post", &[("article_id", "2"), ("body", "停机前点赞")])
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = posted["id"].as_i64().unwrap();
+        let liked = call("/api/comments/like", &[("comment_id", &id.to_string())]).await.unwrap();
+        assert_eq!(liked.status(), 200);
+        id
+    });
+    // At once, well before the announcement's second has passed.
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(child.wait().unwrap().success(), "a clean exit after SIGTERM");
+    let kinds: Vec<String> = rt.block_on(async {
+        let pool =
+            sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.path().join("jinri.db").display())).await.unwrap();
+        sqlx::query_scalar("SELECT kind FROM comment_events WHERE comment_id = $1 ORDER BY id")
+            .bind(comment)
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(kinds, vec!["created", "liked"]);
+}

@@ -328,6 +328,8 @@ async fn a_subscriber_receives_new_comments_replies_likes_and_deletions() {
     let id = c["id"].as_i64().unwrap();
     posted(&s, &cookie, 1, Some(id), "实时回复").await;
     s.call("/api/comments/like", &[("comment_id", &id.to_string())], Some(&cookie)).await;
+    // A like is announced about a second later (`server::likes`); wait for it to keep the order.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     s.call("/api/comments/delete", &[("comment_id", &id.to_string())], Some(&cookie)).await;
     // A comment on another article does not reach this stream.
     posted(&s, &cookie, 2, None, "别的文章").await;
@@ -450,10 +452,9 @@ async fn guests_share_a_rendered_page_until_a_comment_changes_it_and_each_copy_h
     assert!(html.contains("缓存之后的新评论"));
     let id = c["id"].as_i64().unwrap().to_string();
     assert_eq!(s.call("/api/comments/like", &[("comment_id", &id)], Some(&cookie)).await.status(), 200);
-    let (_, html) = s.get("/article/1").await;
-    let at = html.find("缓存之后的新评论").unwrap();
-    let likes = &html[at..][html[at..].find("赞 ").unwrap()..];
-    assert!(likes.starts_with("赞 1"), "the like is counted: {}", &likes[..10]);
+    // A like reaches guests' pages when it is announced, about a second later.
+    let likes = guest_likes_within(&s, "/article/1", "缓存之后的新评论", Duration::from_secs(3), "赞 1").await;
+    assert!(likes.starts_with("赞 1"), "the like is counted: {likes}");
     assert_eq!(s.call("/api/comments/delete", &[("comment_id", &id)], Some(&cookie)).await.status(), 200);
     let (_, html) = s.get("/article/1").await;
     assert!(!html.contains("缓存之后的新评论"));
@@ -489,4 +490,125 @@ async fn server_function_errors_caused_by_the_request_answer_4xx_not_500() {
     }
     // A good request is untouched.
     assert_eq!(s.call("/api/articles/get", &[("id", "1")], None).await.status(), 200);
+}
+
+/// The like label (`赞 N`) of the comment with `body` on a guest's page, checked until it reads
+/// `want` or `within` has passed.
+async fn guest_likes_within(s: &TestServer, path: &str, body: &str, within: Duration, want: &str) -> String {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let (_, html) = s.get(path).await;
+        let at = html.find(body).expect("comment on the page");
+        let label = html[at..][html[at..].find("赞 ").unwrap()..].chars().take(6).collect::<String>();
+        if label.starts_with(want) || tokio::time::Instant::now() > deadline {
+            return label;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn like(s: &TestServer, cookie: &str, id: i64) -> reqwest::Response {
+    s.call("/api/comments/like", &[("comment_id", &id.to_string())], Some(cookie)).await
+}
+
+#[tokio::test]
+async fn a_like_taken_back_within_a_second_leaves_no_new_event() {
+    let s = common::spawn_with(&NO_WAIT).await;
+    let a = reader(&s, "反悔甲").await;
+    let b = reader(&s, "反悔乙").await;
+    let id = posted(&s, &a, 1, None, "点了又取消").await["id"].as_i64().unwrap();
+    let before = list(&s, 1, "new", 1).await["last_event_id"].as_i64().unwrap();
+    let v: Value = like(&s, &b, id).await.json().await.unwrap();
+    assert_eq!((v["likes"].as_i64(), v["liked"].as_bool()), (Some(1), Some(true)), "the reader's own answer at once");
+    let v: Value = like(&s, &b, id).await.json().await.unwrap();
+    assert_eq!((v["likes"].as_i64(), v["liked"].as_bool()), (Some(0), Some(false)));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(list(&s, 1, "new", 1).await["last_event_id"].as_i64().unwrap(), before);
+}
+
+#[tokio::test]
+async fn a_single_like_reaches_a_live_stream_within_two_seconds_with_its_count() {
+    let s = common::spawn_with(&NO_WAIT).await;
+    let a = reader(&s, "直播点赞甲").await;
+    let b = reader(&s, "直播点赞乙").await;
+    let id = posted(&s, &a, 1, None, "请点赞").await["id"].as_i64().unwrap();
+    let start = list(&s, 1, "new", 1).await["last_event_id"].as_i64().unwrap();
+    let stream = subscribe(&s, 1, Some(start), None).await;
+    assert_eq!(like(&s, &b, id).await.status(), 200);
+    let events = read_events(stream, 1, Duration::from_secs(2)).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["change"]["Liked"]["comment_id"], id);
+    assert_eq!(events[0]["change"]["Liked"]["likes"], 1);
+}
+
+#[tokio::test]
+async fn many_likes_within_a_second_are_announced_as_one_event_with_the_final_count() {
+    let s = common::spawn_with(&NO_WAIT).await;
+    let author = reader(&s, "热门作者").await;
+    let id = posted(&s, &author, 1, None, "很多人点赞").await["id"].as_i64().unwrap();
+    let mut fans = Vec::new();
+    for i in 0..5 {
+        fans.push(reader(&s, &format!("粉丝{i}")).await);
+    }
+    let start = list(&s, 1, "new", 1).await["last_event_id"].as_i64().unwrap();
+    let stream = subscribe(&s, 1, Some(start), None).await;
+    let replies = futures::future::join_all(fans.iter().map(|f| like(&s, f, id))).await;
+    assert!(replies.iter().all(|r| r.status() == 200));
+    let events = read_events(stream, 2, Duration::from_millis(2500)).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["change"]["Liked"]["likes"], 5);
+}
+
+#[tokio::test]
+async fn the_thirty_first_like_in_a_minute_answers_429() {
+    let s = common::spawn_with(&NO_WAIT).await;
+    let a = reader(&s, "手快读者").await;
+    let b = reader(&s, "别的读者").await;
+    let id = posted(&s, &a, 1, None, "反复点赞").await["id"].as_i64().unwrap();
+    for i in 0..30 {
+        assert_eq!(like(&s, &a, id).await.status(), 200, "like {}", i + 1);
+    }
+    let resp = like(&s, &a, id).await;
+    assert_eq!(resp.status(), 429);
+    let retry: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    let (_, e) = error_of(resp).await;
+    let message = serde_json::from_value::<jinri::model::AppError>(e).unwrap().to_string();
+    assert!(message.contains("操作太频繁"), "{message}");
+    // Nothing changed (30 toggles: not liked), and another reader is not limited.
+    let v: Value = like(&s, &b, id).await.json().await.unwrap();
+    assert_eq!(v["likes"], 1);
+}
+
+#[tokio::test]
+async fn a_like_on_a_deleted_comment_is_refused_and_changes_nothing() {
+    let s = common::spawn_with(&NO_WAIT).await;
+    let a = reader(&s, "已删作者").await;
+    let b = reader(&s, "迟到读者").await;
+    let id = posted(&s, &a, 1, None, "马上删除").await["id"].as_i64().unwrap();
+    assert_eq!(s.call("/api/comments/delete", &[("comment_id", &id.to_string())], Some(&a)).await.status(), 200);
+    let before = list(&s, 1, "new", 1).await["last_event_id"].as_i64().unwrap();
+    let (status, e) = error_of(like(&s, &b, id).await).await;
+    assert_eq!(status, 409);
+    assert!(e["Conflict"].as_str().unwrap().contains("已删除"), "{e}");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let page = list(&s, 1, "new", 1).await;
+    assert_eq!(page["last_event_id"].as_i64().unwrap(), before);
+    let c = page["comments"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap().clone();
+    assert_eq!(c["likes"], 0);
+}
+
+#[tokio::test]
+async fn a_guest_page_rendered_while_a_like_was_pending_is_not_served_after_it_is_taken_back() {
+    let s = common::spawn_with(&NO_WAIT).await;
+    let a = reader(&s, "缓存反悔甲").await;
+    let id = posted(&s, &a, 1, None, "缓存里的赞").await["id"].as_i64().unwrap();
+    assert_eq!(like(&s, &a, id).await.status(), 200);
+    // A guest page rendered now (not cached before) shows the like…
+    let shown = guest_likes_within(&s, "/article/1?sort=new", "缓存里的赞", Duration::ZERO, "赞 1").await;
+    assert!(shown.starts_with("赞 1"), "{shown}");
+    // …which is taken back before it is announced: the page must not keep showing it.
+    assert_eq!(like(&s, &a, id).await.status(), 200);
+    let later = guest_likes_within(&s, "/article/1?sort=new", "缓存里的赞", Duration::from_secs(3), "赞 0").await;
+    assert!(later.starts_with("赞 0"), "{later}");
 }

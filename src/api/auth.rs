@@ -13,17 +13,18 @@ pub async fn register(name: String, password: String, next: Option<String>) -> R
     let next = safe_next(next.as_deref().unwrap_or("/"));
     let form = |e: AppError| req.fail(e, "/register", &[("next", &next), ("name", &name)], "");
     let (state, now) = (&req.state, time::now_unix());
-    let limit = state.config.auth.registrations_per_ip_per_hour;
-    let ip = req.ip();
-    let (recent, oldest) =
-        db::limits::since(&state.pool, "register_ip", &ip, now - 3600).await.map_err(crate::api::internal)?;
-    if recent >= limit {
-        let retry = oldest.map_or(3600, |o| o + 3600 - now).max(1) as u64;
-        return Err(form(AppError::RateLimited { retry_after_secs: retry }));
-    }
     let username = Username::parse(&name).map_err(|m| form(AppError::validation("name", m)))?;
     names::check_reserved(&username).map_err(|m| form(AppError::validation("name", m)))?;
     check_password_length(&password).map_err(|m| form(AppError::validation("password", m)))?;
+    let client = req.client().to_string();
+    // The strength check costs up to ~50 ms of CPU: it is counted per address (and never
+    // given back), ten times the registration limit, so refused passwords cannot be sent
+    // without end while an honest reader has room for many tries.
+    let tries_per_hour = state.config.auth.registrations_per_ip_per_hour.saturating_mul(10);
+    let tries = [db::limits::Limit::new("register_try_ip", &client, 3600, tries_per_hour)];
+    if let Err(retry_after_secs) = db::limits::take(&state.pool, &tries, now).await.map_err(crate::api::internal)? {
+        return Err(form(AppError::RateLimited { retry_after_secs }));
+    }
     let strength = state.hasher.check_new_password(password.clone(), username.as_str().to_owned()).await?;
     strength.map_err(|m| form(AppError::validation("password", m)))?;
     let (key, skeleton) = (username.key(), names::stored_skeleton(username.as_str()));
@@ -31,12 +32,33 @@ pub async fn register(name: String, password: String, next: Option<String>) -> R
     if let Some(c) = db::users::conflict(&state.pool, &key, &skeleton).await.map_err(crate::api::internal)? {
         return Err(taken(c));
     }
-    let hash = state.hasher.hash(password).await?;
-    let user = db::users::create(&state.pool, username.as_str(), &key, &skeleton, &hash, now)
-        .await
-        .map_err(crate::api::internal)?
-        .map_err(taken)?;
-    db::limits::record(&state.pool, "register_ip", &ip, now).await.map_err(crate::api::internal)?;
+    // The slot is taken (counted and recorded in one step) before the slow hash, so a burst of
+    // registrations gets no more than the limit; typos above cost none.
+    let limit = [db::limits::Limit::new("register_ip", &client, 3600, state.config.auth.registrations_per_ip_per_hour)];
+    let slot = match db::limits::take(&state.pool, &limit, now).await.map_err(crate::api::internal)? {
+        Ok(slot) => slot,
+        Err(retry_after_secs) => return Err(form(AppError::RateLimited { retry_after_secs })),
+    };
+    let created = match state.hasher.hash(password).await {
+        Ok(hash) => db::users::create(&state.pool, username.as_str(), &key, &skeleton, &hash, now)
+            .await
+            .map_err(crate::api::internal),
+        Err(e) => Err(e),
+    };
+    let outcome = match created {
+        Ok(Ok(user)) => Ok(user),
+        Ok(Err(conflict)) => Err(taken(conflict)),
+        Err(e) => Err(e),
+    };
+    let user = match outcome {
+        Ok(user) => user,
+        // No account was made (the name was taken meanwhile, or the server failed): the
+        // attempt does not count.
+        Err(e) => {
+            db::limits::give_back(&state.pool, &slot.rows).await.map_err(crate::api::internal)?;
+            return Err(e);
+        }
+    };
     req.start_session(&user).await?;
     leptos_axum::redirect(&next);
     Ok(user)
@@ -53,26 +75,48 @@ pub async fn login(name: String, password: String, next: Option<String>) -> Resu
     let (state, now) = (&req.state, time::now_unix());
     let cfg = &state.config.auth;
     let key = Username::parse(&name).map(|u| u.key()).unwrap_or_else(|_| name.trim().to_lowercase());
-    let ip = req.ip();
-    let since = now - cfg.login_window_secs;
-    for (scope, k, max) in
-        [("login_account", &key, cfg.login_failures_per_account), ("login_ip", &ip, cfg.login_failures_per_ip)]
-    {
-        let (failures, oldest) = db::limits::since(&state.pool, scope, k, since).await.map_err(crate::api::internal)?;
-        if failures >= max {
-            let retry = oldest.map_or(cfg.login_window_secs, |o| o + cfg.login_window_secs - now).max(1) as u64;
-            return Err(form(AppError::RateLimited { retry_after_secs: retry }));
+    // Every attempt is counted as a failure before the hash (so a burst cannot outrun the
+    // limits) and given back if the password is right. Failures are limited per account *from
+    // one client* and per client: strangers elsewhere cannot lock the owner out. Per account
+    // from anywhere they only slow every attempt down past a much higher ceiling.
+    let client = req.client().to_string();
+    let pair = format!("{client}|{key}");
+    let window = cfg.login_window_secs;
+    let limits = [
+        db::limits::Limit::new("login_pair", &pair, window, cfg.login_failures_per_account),
+        db::limits::Limit::new("login_ip", &client, window, cfg.login_failures_per_ip),
+        db::limits::Limit::count_only("login_account", &key, window),
+    ];
+    let slot = match db::limits::take(&state.pool, &limits, now).await.map_err(crate::api::internal)? {
+        Ok(slot) => slot,
+        Err(retry_after_secs) => return Err(form(AppError::RateLimited { retry_after_secs })),
+    };
+    if slot.counts[2] >= cfg.login_delay_after_account_failures {
+        // Waits without a hash permit: the slowed attempts do not hold up anyone else's login.
+        tokio::time::sleep(std::time::Duration::from_millis(cfg.login_delay_ms)).await;
+    }
+    let checked = async {
+        let found = db::users::credentials(&state.pool, &key).await.map_err(crate::api::internal)?;
+        let hash = found.as_ref().and_then(|c| c.password_hash.clone());
+        Ok::<_, AppError>((state.hasher.verify(hash, password).await?, found))
+    }
+    .await;
+    let found = match checked {
+        Ok((false, _)) => return Err(form(AppError::validation("password", "用户名或密码不正确"))),
+        // Right, or not checked at all (a failure of the server): not a failed login.
+        Ok((true, found)) => {
+            db::limits::give_back(&state.pool, &slot.rows).await.map_err(crate::api::internal)?;
+            found
         }
-    }
-    let found = db::users::credentials(&state.pool, &key).await.map_err(crate::api::internal)?;
-    let hash = found.as_ref().and_then(|c| c.password_hash.clone());
-    if !state.hasher.verify(hash, password).await? {
-        db::limits::record(&state.pool, "login_account", &key, now).await.map_err(crate::api::internal)?;
-        db::limits::record(&state.pool, "login_ip", &ip, now).await.map_err(crate::api::internal)?;
-        return Err(form(AppError::validation("password", "用户名或密码不正确")));
-    }
+        Err(e) => {
+            db::limits::give_back(&state.pool, &slot.rows).await.map_err(crate::api::internal)?;
+            return Err(e);
+        }
+    };
     let creds = found.ok_or(AppError::Internal)?;
-    db::limits::clear(&state.pool, "login_account", &key).await.map_err(crate::api::internal)?;
+    // The owner's own earlier typos from this client are forgiven; the account's count from
+    // anywhere stays until its window passes (it measures how hard the account is attacked).
+    db::limits::clear(&state.pool, "login_pair", &pair).await.map_err(crate::api::internal)?;
     let user = PublicUser { id: UserId(creds.id), name: creds.name };
     req.start_session(&user).await?;
     leptos_axum::redirect(&next);

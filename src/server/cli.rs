@@ -123,6 +123,7 @@ pub async fn state(config: Arc<Config>) -> Result<AppState, BoxError> {
         hasher,
         hub: super::live::Hub::default(),
         write_order: Arc::default(),
+        likes: Arc::default(),
         page_cache: Arc::new(super::page_cache::PageCache::new(config.page_cache_entries)),
         form_key: super::form_echo::FormKey::new(secret.as_bytes()),
         config,
@@ -152,6 +153,9 @@ async fn serve(config: Arc<Config>) -> Result<(), BoxError> {
         Err(e) => tracing::warn!(error = %e, root = %site_root.display(), "static files not precompressed"),
     });
     tracing::info!(%addr, "listening");
+    if let Some(state) = &running {
+        tokio::spawn(prune_limits(state.clone()));
+    }
     let hub = running.as_ref().map(|s| s.hub.clone());
     let header_timeout = Duration::from_secs(config.client_timeout_secs);
     super::listen::serve(listener, router, header_timeout, async move {
@@ -162,8 +166,10 @@ async fn serve(config: Arc<Config>) -> Result<(), BoxError> {
         }
     })
     .await;
-    // Everything in flight has finished: fold the WAL into the database file and close.
+    // Everything in flight has finished: announce pending likes (`server::likes`), fold the WAL
+    // into the database file and close.
     if let Some(state) = running {
+        super::likes::flush_all(&state).await;
         if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&state.pool).await {
             tracing::warn!(error = %e, "checkpoint at shutdown failed");
         }
@@ -171,6 +177,34 @@ async fn serve(config: Arc<Config>) -> Result<(), BoxError> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Every few minutes, drops the abuse-limit events (`db::limits`) that are past their window,
+/// so the table holds only what the limits still count. Ends when the site shuts down.
+async fn prune_limits(state: AppState) {
+    let auth = &state.config.auth;
+    let windows = [
+        ("register_ip", 3600),
+        ("register_try_ip", 3600),
+        ("login_pair", auth.login_window_secs),
+        ("login_ip", auth.login_window_secs),
+        ("login_account", auth.login_window_secs),
+        ("like_user", 60),
+    ];
+    let closed = state.hub.closed();
+    tokio::pin!(closed);
+    loop {
+        tokio::select! {
+            _ = &mut closed => return,
+            _ = tokio::time::sleep(Duration::from_secs(300)) => {}
+        }
+        let now = time::now_unix();
+        for (scope, window) in windows {
+            if let Err(e) = db::limits::prune(&state.pool, scope, now - window).await {
+                tracing::warn!(error = %e, scope, "pruning old limit events failed");
+            }
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -11,6 +11,8 @@ pub struct Config {
     pub page_cache_entries: usize,
     pub client_timeout_secs: u64,
     pub handler_timeout_secs: u64,
+    /// IPv6 clients are counted by this many leading bits of their address (`request::client_key`).
+    pub ipv6_prefix: u8,
     pub database_url: String,
     pub max_connections: u32,
     pub busy_timeout_ms: u64,
@@ -25,6 +27,8 @@ pub struct Config {
 pub struct CommentsConfig {
     pub max_chars: usize,
     pub min_interval_secs: i64,
+    /// Likes (and likes taken back) per reader per minute.
+    pub likes_per_minute: i64,
 }
 
 #[derive(Clone, Debug)]
@@ -32,8 +36,13 @@ pub struct AuthConfig {
     pub session_idle_secs: i64,
     pub session_max_secs: i64,
     pub login_window_secs: i64,
+    /// Failed logins per account *from one client* per window before 429.
     pub login_failures_per_account: i64,
     pub login_failures_per_ip: i64,
+    /// Failed logins per account from anywhere per window after which every attempt on the
+    /// account waits `login_delay_ms` before its password is checked (slowed, never refused).
+    pub login_delay_after_account_failures: i64,
+    pub login_delay_ms: u64,
     pub registrations_per_ip_per_hour: i64,
     pub hash_concurrency: usize,
 }
@@ -213,11 +222,17 @@ impl Config {
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
             return Err(src.invalid("site.base_url", &base_url, "must start with http:// or https://"));
         }
+        let ipv6_prefix = src.whole("server.ipv6_prefix", 1, "must be a whole number of bits")?;
+        if ipv6_prefix > 128 {
+            return Err(src.invalid("server.ipv6_prefix", &ipv6_prefix.to_string(), "must be 1 to 128"));
+        }
+        let ipv6_prefix = ipv6_prefix as u8;
         Ok(Config {
             addr: src.parse("server.addr", "must be an address such as 127.0.0.1:3000")?,
             site_root: src.string("server.site_root")?,
             client_timeout_secs: src.positive("server.client_timeout_secs")? as u64,
             handler_timeout_secs: src.positive("server.handler_timeout_secs")? as u64,
+            ipv6_prefix,
             page_cache_entries: src
                 .parse("server.page_cache_entries", "must be a whole number (0 turns the cache off)")?,
             database_url,
@@ -230,12 +245,15 @@ impl Config {
                 login_window_secs: src.positive("auth.login_window_secs")?,
                 login_failures_per_account: src.positive("auth.login_failures_per_account")?,
                 login_failures_per_ip: src.positive("auth.login_failures_per_ip")?,
+                login_delay_after_account_failures: src.positive("auth.login_delay_after_account_failures")?,
+                login_delay_ms: src.whole("auth.login_delay_ms", 0, "must be a whole number of milliseconds")? as u64,
                 registrations_per_ip_per_hour: src.positive("auth.registrations_per_ip_per_hour")?,
                 hash_concurrency: src.positive("auth.hash_concurrency")? as usize,
             },
             comments: CommentsConfig {
                 max_chars: src.positive("comments.max_chars")? as usize,
                 min_interval_secs: src.whole("comments.min_interval_secs", 0, "must be a whole number of seconds")?,
+                likes_per_minute: src.positive("comments.likes_per_minute")?,
             },
             max_streams_per_ip: src.positive("live.max_streams_per_ip")? as usize,
             site: SiteConfig {
@@ -257,12 +275,13 @@ impl Config {
 const MAX_NUMBER: i64 = 1_000_000_000;
 
 /// Every key the site reads. An unknown key is an error: a typo must not be silently ignored.
-pub const KEYS: [&str; 28] = [
+pub const KEYS: [&str; 32] = [
     "server.addr",
     "server.site_root",
     "server.page_cache_entries",
     "server.client_timeout_secs",
     "server.handler_timeout_secs",
+    "server.ipv6_prefix",
     "database.url",
     "database.max_connections",
     "database.busy_timeout_ms",
@@ -272,10 +291,13 @@ pub const KEYS: [&str; 28] = [
     "auth.login_window_secs",
     "auth.login_failures_per_account",
     "auth.login_failures_per_ip",
+    "auth.login_delay_after_account_failures",
+    "auth.login_delay_ms",
     "auth.registrations_per_ip_per_hour",
     "auth.hash_concurrency",
     "comments.max_chars",
     "comments.min_interval_secs",
+    "comments.likes_per_minute",
     "live.max_streams_per_ip",
     "site.name",
     "site.slogan",
@@ -372,6 +394,18 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("auth.login_window_secs"), "{err}");
+    }
+
+    #[test]
+    fn the_ipv6_prefix_is_1_to_128_bits() {
+        let c = Config::from_parts("Leptos.toml", FILE, env(&[])).unwrap();
+        assert_eq!(c.ipv6_prefix, 64);
+        for bad in ["0", "129", "64.5"] {
+            let err = Config::from_parts("Leptos.toml", FILE, env(&[("JINRI_SERVER_IPV6_PREFIX", bad)])).unwrap_err();
+            assert!(err.to_string().contains("server.ipv6_prefix"), "{bad}: {err}");
+        }
+        let c = Config::from_parts("Leptos.toml", FILE, env(&[("JINRI_SERVER_IPV6_PREFIX", "128")])).unwrap();
+        assert_eq!(c.ipv6_prefix, 128);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod form_echo;
 pub mod headers;
+pub mod likes;
 pub mod listen;
 pub mod live;
 pub mod names;

@@ -6,7 +6,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{header, request::Parts, HeaderValue, StatusCode};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 pub struct Request {
     pub state: AppState,
@@ -22,13 +22,11 @@ impl Request {
         Ok(Request { state, parts, response })
     }
 
-    /// The client's address as this server sees it.
-    pub fn ip(&self) -> String {
-        self.parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".to_owned())
+    /// The client as every per-address limit counts it (`client_key` of the TCP peer).
+    pub fn client(&self) -> ClientKey {
+        let ip = self.parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        // Without a peer address (never so with our listeners) all such requests share one key.
+        client_key(ip.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED)), self.state.config.ipv6_prefix)
     }
 
     /// A plain HTML form post (no JavaScript) rather than a call from the browser bundle.
@@ -113,6 +111,42 @@ impl Request {
     }
 }
 
+/// A client as the per-address limits count it: an IPv4 address, or the IPv6 network of
+/// `prefix` bits around an IPv6 address (one subscriber is usually given a whole /64, and
+/// would otherwise have 2^64 addresses to spread an attack over).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ClientKey {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+/// The one place that decides which client a peer address belongs to; registrations, failed
+/// logins and live streams are all counted per `ClientKey`. An IPv4-mapped IPv6 address
+/// (`::ffff:a.b.c.d`, from a dual-stack listener) is that IPv4 address.
+pub fn client_key(ip: IpAddr, ipv6_prefix: u8) -> ClientKey {
+    match ip {
+        IpAddr::V4(v4) => ClientKey { addr: IpAddr::V4(v4), prefix: 32 },
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => ClientKey { addr: IpAddr::V4(v4), prefix: 32 },
+            None => {
+                let prefix = ipv6_prefix.clamp(1, 128);
+                let mask = u128::MAX << (128 - u32::from(prefix));
+                ClientKey { addr: IpAddr::V6(Ipv6Addr::from(u128::from(v6) & mask)), prefix }
+            }
+        },
+    }
+}
+
+impl std::fmt::Display for ClientKey {
+    /// `192.0.2.7`, `2001:db8:1:2::/64`, or a whole IPv6 address when the prefix is 128.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.addr {
+            IpAddr::V6(_) if self.prefix < 128 => write!(f, "{}/{}", self.addr, self.prefix),
+            addr => write!(f, "{addr}"),
+        }
+    }
+}
+
 /// The HTTP status that fits an error: 4xx for what the reader can change, 500 only for
 /// failures of the server itself.
 pub fn status_of(error: &AppError) -> StatusCode {
@@ -125,5 +159,41 @@ pub fn status_of(error: &AppError) -> StatusCode {
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal | AppError::Network(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(ip: &str, prefix: u8) -> ClientKey {
+        client_key(ip.parse().unwrap(), prefix)
+    }
+
+    #[test]
+    fn two_addresses_in_one_ipv6_64_are_one_client_and_other_64s_are_not() {
+        let a = key("2001:db8:1:2:aaaa::1", 64);
+        assert_eq!(a, key("2001:db8:1:2:ffff:ffff:ffff:ffff", 64));
+        assert_ne!(a, key("2001:db8:1:3::1", 64));
+        assert_ne!(a, key("2001:db8:2:2::1", 64));
+        assert_eq!(a.to_string(), "2001:db8:1:2::/64");
+    }
+
+    #[test]
+    fn the_configured_ipv6_prefix_decides_how_wide_a_client_is() {
+        assert_eq!(key("2001:db8:1:2::1", 48), key("2001:db8:1:ffff::1", 48));
+        assert_ne!(key("2001:db8:1:2::1", 48), key("2001:db8:2:2::1", 48));
+        assert_ne!(key("2001:db8:1:2::1", 128), key("2001:db8:1:2::2", 128));
+        assert_eq!(key("2001:db8:1:2::1", 128).to_string(), "2001:db8:1:2::1");
+        assert_eq!(key("2001:db8:1:2::1", 56).to_string(), "2001:db8:1::/56");
+        // Out-of-range prefixes (the configuration refuses them) still give a sane key.
+        assert_eq!(key("8000::1", 0), key("8fff::1", 1));
+    }
+
+    #[test]
+    fn an_ipv4_mapped_ipv6_address_counts_as_the_ipv4_address() {
+        assert_eq!(key("::ffff:192.0.2.7", 64), key("192.0.2.7", 64));
+        assert_eq!(key("::ffff:192.0.2.7", 64).to_string(), "192.0.2.7");
+        assert_ne!(key("192.0.2.7", 64), key("192.0.2.8", 64), "IPv4 addresses are counted one by one");
     }
 }

@@ -277,8 +277,8 @@ async fn comment_stream(
         .or(q.after)
         .unwrap_or(0)
         .max(0);
-    let ip = peer.ip();
-    let Some(slot) = state.hub.take_stream_slot(ip, state.config.max_streams_per_ip) else {
+    let client = super::request::client_key(peer.ip(), state.config.ipv6_prefix);
+    let Some(slot) = state.hub.take_stream_slot(client, state.config.max_streams_per_ip) else {
         return (
             StatusCode::TOO_MANY_REQUESTS,
             [(header::RETRY_AFTER, "30")],

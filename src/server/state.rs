@@ -16,6 +16,8 @@ pub struct AppState {
     /// Held from the start of a comment write until its change is published, so changes reach
     /// live streams in commit order (a stream skips ids it has passed).
     pub write_order: Arc<tokio::sync::Mutex<()>>,
+    /// Likes not yet announced to other readers (`server::likes`).
+    pub likes: Arc<super::likes::Likes>,
     /// Pages as guests see them, until the next comment change.
     pub page_cache: Arc<super::page_cache::PageCache>,
     /// Signs the query a failed plain form post is sent back with (`server::form_echo`).

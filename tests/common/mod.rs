@@ -70,6 +70,24 @@ pub async fn spawn_at_with(dir: &std::path::Path, overrides: &[(&str, &str)]) ->
 }
 
 impl TestServer {
+    /// The same server as seen by a client at another loopback address (`127.0.0.2`, …): the
+    /// server counts it as another client. Linux routes all of 127.0.0.0/8 to loopback.
+    pub fn seen_from(&self, ip: &str) -> TestServer {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(20))
+            .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+            .build()
+            .unwrap();
+        TestServer { base: self.base.clone(), client, dir: None }
+    }
+
+    /// The server's database, opened beside it (to check what was stored).
+    pub async fn db(&self) -> sqlx::SqlitePool {
+        let dir = self.dir.as_ref().expect("a server with its own temporary database");
+        sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.path().join("jinri.db").display())).await.unwrap()
+    }
+
     /// GET a path; returns the status and the body with Leptos' hydration markers removed,
     /// so assertions read like the text a reader sees in the source.
     pub async fn get(&self, path: &str) -> (u16, String) {

@@ -314,3 +314,8 @@ pub async fn events_since(
     }
     Ok(events)
 }
+
+/// A comment's like count as stored, inside the caller's transaction.
+pub async fn like_count(tx: &mut Transaction<'_, Sqlite>, id: CommentId) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT like_count FROM comments WHERE id = $1").bind(id.0).fetch_one(&mut **tx).await
+}
