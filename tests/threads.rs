@@ -211,6 +211,11 @@ async fn replies_are_read_only_for_a_top_level_comment_that_exists() {
     assert!(html.contains("楼主的话") && html.contains("沙发"));
     assert!(html.contains("<a href=\"/article/1#c") && html.contains("返回文章《"));
     assert!(html.contains(&format!("<link href=\"https://jinri.test/comment/{root_id}\" rel=\"canonical\">")));
+    // Signed in, the same buttons as on the article: plain forms that work without JavaScript.
+    let resp = s.client.get(format!("{}/comment/{root_id}", s.base)).header("cookie", &cookie).send().await.unwrap();
+    let html = common::strip_comments(&resp.text().await.unwrap());
+    assert!(html.contains("action=\"/api/comments/like\"") && html.contains(">删除</button>"));
+    assert!(html.contains(&format!("href=\"/article/1?sort=new&amp;reply={}#comment-form\"", reply["id"])));
 }
 
 #[tokio::test]
