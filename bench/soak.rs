@@ -13,11 +13,12 @@
 //!
 //! Every request has a 10 s client timeout; a timeout is a hang. A live stream that sends
 //! nothing for 45 s (the server sends a keep-alive every 20 s) is a hang too. At the end:
-//! every acknowledged comment must be listed by `/api/comments/list` (deleted ones marked
-//! deleted, the others with their text), and every live subscriber must have received every
-//! acknowledged comment of its article, and the last like count it saw of each comment
-//! (likes are announced about a second after they happen, once per comment and second) must
-//! be the count listed at the end. The last line starts with `RESULT` for scripts.
+//! every acknowledged comment must be listed by `/api/comments/list` or, past a thread's first
+//! replies, by `/api/comments/replies` (deleted ones marked deleted, the others with their
+//! text), and every live subscriber must have received every acknowledged comment of its
+//! article, and the last like count it saw of each comment (likes are announced about a
+//! second after they happen, once per comment and second) must be the count listed at the
+//! end. The last line starts with `RESULT` for scripts.
 //! Exit status 1 on any 5xx, hang, transport error, unexpected status, lost or mismatched
 //! comment, missed live event or like-state mismatch.
 
@@ -724,6 +725,7 @@ async fn main() -> std::process::ExitCode {
 
     // Every acknowledged comment must be listed, deleted ones as deleted.
     let mut listed: HashMap<i64, (bool, String, i64)> = HashMap::new();
+    let mut threads: Vec<i64> = Vec::new();
     let articles: Vec<i64> = expected.keys().copied().collect();
     let mut list_failed = false;
     for a in articles {
@@ -748,11 +750,40 @@ async fn main() -> std::process::ExitCode {
                     continue;
                 };
                 listed.insert(id, (deleted, body.unwrap_or("").to_owned(), likes));
+                if c["parent_id"].is_null() && c["replies"].as_i64().unwrap_or(0) > 0 {
+                    threads.push(id);
+                }
             }
             if v["has_more"].as_bool() != Some(true) {
                 break;
             }
             page += 1;
+        }
+    }
+    // A page lists the first replies of each thread; the rest come from comments/replies.
+    for root in threads {
+        let mut after: Option<i64> = None;
+        loop {
+            let mut form = vec![("root_id", root.to_string())];
+            form.extend(after.map(|a| ("after", a.to_string())));
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let r = ctx.call("check", "/api/comments/replies", &form, None, &[200]).await;
+            let Some(v) =
+                r.filter(|r| r.status == 200).and_then(|r| serde_json::from_slice::<serde_json::Value>(&r.body).ok())
+            else {
+                list_failed = true;
+                break;
+            };
+            for c in v["replies"].as_array().into_iter().flatten() {
+                let Some(id) = c["id"].as_i64() else { continue };
+                let body = c["body"].as_str().unwrap_or("").to_owned();
+                let likes = c["likes"].as_i64().unwrap_or(0);
+                listed.insert(id, (c["deleted"].as_bool().unwrap_or(false), body, likes));
+                after = Some(id);
+            }
+            if v["has_more"].as_bool() != Some(true) {
+                break;
+            }
         }
     }
     let (mut lost, mut mismatched, mut deleted) = (0, 0, 0);

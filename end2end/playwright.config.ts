@@ -5,6 +5,10 @@ import { defineConfig } from '@playwright/test';
 // browser download is not available here.
 const port = Number(process.env.JINRI_E2E_PORT ?? 3107);
 export const baseURL = `http://127.0.0.1:${port}`;
+// A second server over a database that `jinri generate` fills with abusive threads (a reply
+// chain 10,000 deep, 1,000 replies of 2,000 characters under one comment); abuse.spec.ts.
+const abusePort = Number(process.env.JINRI_E2E_ABUSE_PORT ?? 3108);
+export const abuseURL = `http://127.0.0.1:${abusePort}`;
 
 export default defineConfig({
   testDir: './tests',
@@ -32,21 +36,40 @@ export default defineConfig({
     },
   },
   projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
-  webServer: {
-    command: 'target/release/jinri',
-    cwd: '..',
-    url: `${baseURL}/`,
-    timeout: 60_000,
-    reuseExistingServer: false,
-    stdout: 'pipe',
-    env: {
-      LEPTOS_SITE_ROOT: 'target/site',
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      DATABASE_URL: 'sqlite://target/e2e-data/jinri.db',
-      JINRI_SITE_BASE_URL: baseURL,
-      // The suite registers several readers and posts in quick succession from one address.
-      JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR: '100',
-      JINRI_COMMENTS_MIN_INTERVAL_SECS: '1',
+  webServer: [
+    {
+      command: 'target/release/jinri',
+      cwd: '..',
+      url: `${baseURL}/`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: 'pipe',
+      env: {
+        LEPTOS_SITE_ROOT: 'target/site',
+        LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+        DATABASE_URL: 'sqlite://target/e2e-data/jinri.db',
+        JINRI_SITE_BASE_URL: baseURL,
+        // The suite registers several readers and posts in quick succession from one address.
+        JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR: '100',
+        JINRI_COMMENTS_MIN_INTERVAL_SECS: '1',
+      },
     },
-  },
+    {
+      // `generate` refuses an existing file, hence the fresh folder each run.
+      command:
+        "sh -c 'rm -rf target/e2e-abuse && target/release/jinri generate target/e2e-abuse/jinri.db " +
+        "--deep-chain 10000 --wide-thread 1000 --reply-chars 2000 && exec target/release/jinri'",
+      cwd: '..',
+      url: `${abuseURL}/healthz`,
+      timeout: 120_000,
+      reuseExistingServer: false,
+      stdout: 'pipe',
+      env: {
+        LEPTOS_SITE_ROOT: 'target/site',
+        LEPTOS_SITE_ADDR: `127.0.0.1:${abusePort}`,
+        DATABASE_URL: 'sqlite://target/e2e-abuse/jinri.db',
+        JINRI_SITE_BASE_URL: abuseURL,
+      },
+    },
+  ],
 });

@@ -6,7 +6,8 @@ use crate::components::{SiteFooter, SiteHeader};
 use crate::model::PublicUser;
 use crate::model::{AppError, SiteFacts};
 use crate::pages::{
-    AboutPage, AppPage, ArticlePage, ChannelPage, HomePage, LoginPage, NotFound, RegisterPage, SitemapPage,
+    AboutPage, AppPage, ArticlePage, ChannelPage, CommentThreadPage, HomePage, LoginPage, NotFound, RegisterPage,
+    SitemapPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, Link, MetaTags, Title};
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("/channel/:slug") view=ChannelPage ssr=SsrMode::Async />
                     <Route path=path!("/article/:id") view=ArticlePage ssr=SsrMode::Async />
+                    <Route path=path!("/comment/:id") view=CommentThreadPage ssr=SsrMode::Async />
                     <Route path=path!("/sitemap") view=SitemapPage ssr=SsrMode::Async />
                     <Route path=path!("/about/:page") view=AboutPage ssr=SsrMode::Async />
                     <Route path=path!("/app") view=AppPage ssr=SsrMode::Async />

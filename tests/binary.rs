@@ -85,6 +85,47 @@ fn the_facts_command_sets_what_the_top_bar_shows() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown fact"));
 }
 
+#[test]
+fn the_generate_command_makes_a_new_database_with_abusive_threads_and_never_touches_an_existing_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("abuse").join("jinri.db");
+    let file = file.to_str().unwrap();
+    let args = ["generate", file, "--deep-chain", "300", "--wide-thread", "20", "--reply-chars", "50"];
+    let out = jinri(dir.path()).args(args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let ids: Vec<i64> = printed.split(' ').map(|w| w.split('=').nth(1).unwrap().parse().unwrap()).collect();
+    assert!(printed.starts_with("deep=") && printed.contains(" wide="), "{printed}");
+    let (rt, _) = driver();
+    let counts = rt.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{file}")).await.unwrap();
+        let mut counts = Vec::new();
+        for id in &ids {
+            let n: (i64, i64) = sqlx::query_as(
+                "SELECT comment_count, (SELECT COUNT(*) FROM comments WHERE article_id = $1) FROM articles WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            counts.push(n);
+        }
+        let seeded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM articles").fetch_one(&pool).await.unwrap();
+        assert!(seeded >= 14, "the demo content is there too");
+        counts
+    });
+    assert_eq!(counts, vec![(300, 300), (21, 21)]);
+    // Never over an existing file, whatever it holds.
+    let before = std::fs::read(file).unwrap();
+    let again = jinri(dir.path()).args(args).output().unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("new database"));
+    assert_eq!(std::fs::read(file).unwrap(), before);
+    let unasked = dir.path().join("unasked.db");
+    let nothing = jinri(dir.path()).args(["generate", unasked.to_str().unwrap()]).output().unwrap();
+    assert!(!nothing.status.success() && !unasked.exists(), "nothing asked, nothing made");
+}
+
 /// Starts the binary over `dir` and returns it with its address.
 fn start(dir: &std::path::Path) -> (std::process::Child, String) {
     let mut child = jinri(dir).env("JINRI_COMMENTS_MIN_INTERVAL_SECS", "0").stdout(Stdio::piped()).spawn().unwrap();

@@ -73,14 +73,20 @@ async fn a_signed_in_reader_comments_and_replies_and_the_page_shows_both_in_plac
     assert_eq!(r["parent_id"], id);
     let rr = posted(&s, &cookie, 1, Some(r["id"].as_i64().unwrap()), "再回复").await;
 
+    assert_eq!((rr["parent_id"].clone(), rr["root_id"].as_i64()), (r["id"].clone(), Some(id)));
+    assert_eq!(rr["reply_to"], "评论者甲");
+
     let (_, html) = s.get("/article/1").await;
     assert!(html.contains(&format!("评论{}条", count_before + 3)), "count updated");
     let comment = html.find(&format!("id=\"c{id}\"")).unwrap();
     let reply = html.find(&format!("id=\"c{}\"", r["id"])).unwrap();
     let deeper = html.find(&format!("id=\"c{}\"", rr["id"])).unwrap();
     assert!(comment < reply && reply < deeper);
-    assert!(html[comment..reply].contains("<ol class=\"replies\">"), "the reply is nested under its comment");
-    assert!(html[reply..].contains("回复 @评论者甲"));
+    assert!(html[comment..reply].contains("<ol class=\"replies\">"), "the replies are listed under their comment");
+    // Two levels only: the answer to the reply is listed beside it, saying whom it answers.
+    assert!(!html[reply..deeper].contains("<ol"), "no list nested in a reply");
+    assert!(!html[reply..deeper].contains("回复 @"), "a reply to the top-level comment needs no 回复 @");
+    assert!(html[deeper..].contains("回复 @评论者甲"));
     assert!(html.contains("第一条评论\n第二行"), "line breaks kept");
 }
 

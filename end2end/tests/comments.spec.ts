@@ -1,4 +1,4 @@
-import { test, expect, Page, Browser } from '@playwright/test';
+import { test, expect, Page, Browser, APIRequestContext } from '@playwright/test';
 import { waitForHydration, watchConsole } from './helpers';
 
 const PASSWORD = '今日新闻真好看2021';
@@ -56,7 +56,8 @@ test('a comment and a reply from one reader appear live on another open page', a
   await a.page.getByRole('button', { name: '发表回复' }).click();
   const reply = b.page.locator(`#${commentId} .replies .comment-text`, { hasText: '这是一条实时回复' });
   await expect(reply).toHaveCount(1);
-  await expect(b.page.locator(`#${commentId} .replies .reply-to`).first()).toHaveText('回复 @直播读者A');
+  // It answers the top-level comment it is listed under, so it needs no "回复 @" line.
+  await expect(b.page.locator(`#${commentId} .replies .reply-to`)).toHaveCount(0);
   await expect(b.page.locator('.comments-count')).toHaveText(`最新评论(${before + 2})`);
   await expect(a.page.locator('.comment-text', { hasText: '这是一条实时回复' })).toHaveCount(1);
 
@@ -167,6 +168,51 @@ test('leaving an article page closes its live stream, so live comments keep comi
   await b.context.close();
 });
 
+/** Registers `name` through the API and posts a top-level comment on `article` with `replies`
+ * replies, each answering the one before it (one post per second, as the e2e server allows). */
+async function buildThread(request: APIRequestContext, name: string, article: string, replies: number) {
+  const registered = await request.post('/api/auth/register', { form: { name, password: PASSWORD } });
+  expect(registered.status()).toBe(200);
+  const post = async (parent: number | null, body: string): Promise<number> => {
+    const form = { article_id: article.split('/').pop()!, parent_id: parent === null ? '' : String(parent), body };
+    const resp = await request.post('/api/comments/post', { form });
+    expect(resp.status(), await resp.text()).toBe(200);
+    return (await resp.json()).id;
+  };
+  const root = await post(null, `${name}的评论`);
+  let parent = root;
+  for (let i = 1; i <= replies; i++) {
+    await new Promise((r) => setTimeout(r, 1100));
+    parent = await post(parent, `${name}的第${i}条回复`);
+  }
+  return root;
+}
+
+const THREAD_ARTICLE = '/article/3';
+
+test('a thread shows three replies and 展开更多回复 loads the rest in place without a reload', async ({ page, request }) => {
+  const problems = watchConsole(page);
+  const root = await buildThread(request, '展开回复的楼主', THREAD_ARTICLE, 5);
+  await page.goto(THREAD_ARTICLE);
+  await waitForHydration(page);
+  await page.evaluate(() => ((window as any).__sameDocument = true));
+  const replies = page.locator(`#c${root} .replies > li.comment`);
+  await expect(replies).toHaveCount(3);
+  const more = page.locator(`#c${root} .more-replies a`);
+  await expect(more).toHaveText('展开更多回复(还有2条)');
+  await expect(more).toHaveAttribute('href', `/comment/${root}`);
+  await more.click();
+  await expect(replies).toHaveCount(5);
+  await expect(more).toHaveCount(0);
+  // Two levels: every reply is listed flat, oldest first; an answer to a reply names whom.
+  await expect(replies.locator('.comment-text')).toHaveText([1, 2, 3, 4, 5].map((i) => `展开回复的楼主的第${i}条回复`));
+  await expect(replies.nth(0).locator('.reply-to')).toHaveCount(0);
+  await expect(replies.nth(4).locator('.reply-to')).toHaveText('回复 @展开回复的楼主');
+  await expect(page.locator(`#c${root} .replies .replies`)).toHaveCount(0);
+  expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+  expect(problems).toEqual([]);
+});
+
 test.describe('with JavaScript off', () => {
   test.use({ javaScriptEnabled: false });
 
@@ -192,5 +238,19 @@ test.describe('with JavaScript off', () => {
     await page.locator('#comment-body').fill('不用脚本也能回复');
     await page.getByRole('button', { name: '发表回复' }).click();
     await expect(page.locator(`#${id} .replies .comment-text`)).toHaveText('不用脚本也能回复');
+  });
+
+  test('展开更多回复 is a link to the thread page, which lists every reply', async ({ page, request }) => {
+    const root = await buildThread(request, '无脚本楼主', THREAD_ARTICLE, 4);
+    await page.goto(THREAD_ARTICLE);
+    await expect(page.locator(`#c${root} .replies > li.comment`)).toHaveCount(3);
+    await page.locator(`#c${root} .more-replies`).getByRole('link', { name: '展开更多回复(还有1条)' }).click();
+    await expect(page).toHaveURL(`/comment/${root}`);
+    await expect(page.locator('h1')).toHaveText('无脚本楼主的评论');
+    await expect(page.locator(`#c${root} .replies > li.comment .comment-text`)).toHaveText(
+      [1, 2, 3, 4].map((i) => `无脚本楼主的第${i}条回复`),
+    );
+    await page.getByRole('link', { name: /^返回文章《/ }).click();
+    await expect(page).toHaveURL(new RegExp(`${THREAD_ARTICLE}#c${root}$`));
   });
 });

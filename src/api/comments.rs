@@ -1,7 +1,7 @@
 //! Comments: list, post (comment or reply), like, delete. Each committed change is published
 //! to the article's live stream (`/api/comments/stream`, see `server::routes`).
 
-use crate::model::{AppError, ArticleId, Comment, CommentId, CommentPage};
+use crate::model::{AppError, ArticleId, Comment, CommentId, CommentPage, CommentThread, ReplyPage};
 use leptos::prelude::*;
 
 /// A page of an article's comments (`sort`: new, old or hot; `page` from 1).
@@ -29,6 +29,49 @@ pub async fn list_comments(
             .await
             .map_err(super::internal)?;
     Ok(CommentPage { comments, total, has_more, last_event_id })
+}
+
+/// The replies of a top-level comment after reply `after` (from the first without it), in id
+/// order, `REPLIES_PER_PAGE` at a time. Any other id is not found.
+#[server(endpoint = "comments/replies")]
+pub async fn list_replies(root_id: CommentId, after: Option<CommentId>) -> Result<ReplyPage, AppError> {
+    use crate::server::{db, request::Request};
+    let req = Request::current()?;
+    let state = &req.state;
+    if db::comments::is_top_level(&state.pool, root_id).await.map_err(super::internal)? != Some(true) {
+        return Err(AppError::NotFound);
+    }
+    let viewer = req.user().await?.map(|u| u.id);
+    let (replies, has_more) =
+        db::comments::replies_after(&state.pool, state.config.site.timezone, root_id, after, viewer)
+            .await
+            .map_err(super::internal)?;
+    Ok(ReplyPage { replies, has_more })
+}
+
+/// Page `page` (from 1) of a top-level comment's thread, for `/comment/{id}`. The id is taken
+/// as text so a malformed one is a 404; so are a reply's id and a page past the end.
+#[server(endpoint = "comments/thread")]
+pub async fn get_comment_thread(root_id: String, page: Option<u32>) -> Result<CommentThread, AppError> {
+    use crate::model::REPLIES_PER_PAGE;
+    use crate::server::{db, request::Request};
+    let req = Request::current()?;
+    let state = &req.state;
+    let tz = state.config.site.timezone;
+    let id = CommentId::parse(&root_id).ok_or(AppError::NotFound)?;
+    let viewer = req.user().await?.map(|u| u.id);
+    let root = db::comments::get(&state.pool, tz, id, viewer).await.map_err(super::internal)?;
+    let Some(root) = root.filter(|c| c.parent_id.is_none()) else { return Err(AppError::NotFound) };
+    let total_pages =
+        u32::try_from(((root.replies + REPLIES_PER_PAGE - 1) / REPLIES_PER_PAGE).max(1)).unwrap_or(u32::MAX);
+    let page = page.unwrap_or(1);
+    if page == 0 || page > total_pages {
+        return Err(AppError::NotFound);
+    }
+    let replies = db::comments::replies_page(&state.pool, tz, id, page, viewer).await.map_err(super::internal)?;
+    let article_title =
+        db::articles::title(&state.pool, root.article_id).await.map_err(super::internal)?.ok_or(AppError::NotFound)?;
+    Ok(CommentThread { article_id: root.article_id, article_title, root, replies, page, total_pages })
 }
 
 /// Posts a comment, or a reply when `parent_id` is given. Acknowledged only once committed.

@@ -5,13 +5,14 @@
 //! of the server-rendered page around them.
 
 use super::AvatarBadge;
-use crate::api::comments::{list_comments, DeleteComment, LikeComment, PostComment};
+use crate::api::comments::{list_comments, list_replies, DeleteComment, LikeComment, PostComment};
 use crate::model::{
-    build_thread, encode_query, linkify, upsert_comment, AppError, ArticleId, Comment, CommentId, CommentNode,
-    CommentPage, Segment, Sort, UserId,
+    build_thread, encode_query, linkify, merge_comment, upsert_comment, AppError, ArticleId, Comment, CommentId,
+    CommentNode, CommentPage, Packed, Segment, Sort, UserId,
 };
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// The id of the article meta line's live comment count, and its text.
 pub const ARTICLE_COUNT_ID: &str = "article-comment-count";
@@ -19,9 +20,6 @@ pub const ARTICLE_COUNT_ID: &str = "article-comment-count";
 pub fn article_count_text(total: i64) -> String {
     format!("评论{total}条")
 }
-
-/// Replies indent up to this depth; deeper ones line up with it so a phone stays readable.
-const MAX_INDENT: usize = 3;
 
 /// What every comment in the thread needs to draw its buttons.
 #[derive(Clone, Copy)]
@@ -39,6 +37,9 @@ struct ThreadCtx {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FormEcho {
     pub reply: Option<CommentId>,
+    /// The name of the author of `reply`, found by the server: that comment may be on another
+    /// page, or among replies not shown.
+    pub reply_name: Option<String>,
     pub error: Option<String>,
     pub body: String,
 }
@@ -48,11 +49,16 @@ pub struct FormEcho {
 #[island]
 pub fn CommentsSection(
     article_id: ArticleId,
-    initial: CommentPage,
+    initial: Packed<CommentPage>,
     sort: Sort,
     viewer: Option<UserId>,
     echo: FormEcho,
 ) -> impl IntoView {
+    let initial = initial.0;
+    // Per thread, the last reply read from the server in id order: more are read after it. Live
+    // replies and the reader's own are newer than any not read yet and come after them.
+    let read_to = RwSignal::new(HashMap::new());
+    read_to.update(|m| note_read(m, &initial.comments));
     let comments = RwSignal::new(initial.comments);
     let total = RwSignal::new(initial.total);
     let has_more = RwSignal::new(initial.has_more);
@@ -77,8 +83,13 @@ pub fn CommentsSection(
     let like = ServerAction::<LikeComment>::new();
     let delete = ServerAction::<DeleteComment>::new();
     // The reader's own changes show at once; the live stream brings the same ids again and
-    // they are merged, never shown twice.
-    for action_value in [post.value(), like.value(), delete.value()] {
+    // they are merged, never shown twice (and a reply counted once).
+    Effect::new(move |_| {
+        if let Some(Ok(c)) = post.value().get() {
+            comments.update(|list| merge_comment(list, c));
+        }
+    });
+    for action_value in [like.value(), delete.value()] {
         Effect::new(move |_| {
             if let Some(Ok(c)) = action_value.get() {
                 comments.update(|list| upsert_comment(list, c));
@@ -100,6 +111,7 @@ pub fn CommentsSection(
         let next = loaded_pages.get_untracked() + 1;
         leptos::task::spawn_local(async move {
             if let Ok(page) = list_comments(article_id, Some(sort.as_str().to_owned()), Some(next)).await {
+                read_to.update(|m| note_read(m, &page.comments));
                 comments.update(|list| page.comments.into_iter().for_each(|c| upsert_comment(list, c)));
                 has_more.set(page.has_more);
                 loaded_pages.set(next);
@@ -107,6 +119,26 @@ pub fn CommentsSection(
             }
         });
     };
+
+    // 展开更多回复: the thread's next replies, merged in place.
+    let more_replies = Callback::new(move |root: CommentId| {
+        let after = read_to.with_untracked(|m| m.get(&root).copied());
+        leptos::task::spawn_local(async move {
+            if let Ok(page) = list_replies(root, after).await {
+                read_to.update(|m| note_read(m, &page.replies));
+                comments.update(|list| {
+                    page.replies.into_iter().for_each(|c| upsert_comment(list, c));
+                    if !page.has_more {
+                        // Every reply is on hand now, so they are the thread's count.
+                        let n = list.iter().filter(|c| c.parent_id.is_some() && c.thread() == root).count();
+                        if let Some(r) = list.iter_mut().find(|c| c.id == root) {
+                            r.replies = n as i64;
+                        }
+                    }
+                });
+            }
+        });
+    });
 
     view! {
         <section id="comments" class="comments-section" aria-labelledby="comments-heading" node_ref=root>
@@ -147,7 +179,17 @@ pub fn CommentsSection(
                     if thread.is_empty() {
                         view! { <li class="no-comments">"还没有评论,来说两句吧。"</li> }.into_any()
                     } else {
-                        thread.into_iter().map(|n| comment_node(n, 0, ctx)).collect_view().into_any()
+                        read_to
+                            .with(|m| {
+                                thread
+                                    .into_iter()
+                                    .map(|n| {
+                                        let more = More { read_to: m.get(&n.comment.id).copied(), load: more_replies };
+                                        thread_view(n, ctx, Some(more))
+                                    })
+                                    .collect_view()
+                            })
+                            .into_any()
                     }
                 }}
             </ol>
@@ -167,9 +209,16 @@ fn CommentForm(
     reply_to: RwSignal<Option<CommentId>>,
     echo: FormEcho,
 ) -> impl IntoView {
+    let (echo_reply, echo_name) = (echo.reply, echo.reply_name);
     let replying = Memo::new(move |_| {
         let id = reply_to.get()?;
-        let name = comments.read().iter().find(|c| c.id == id).map(|c| c.author.name.clone()).unwrap_or_default();
+        let name = comments
+            .read()
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.author.name.clone())
+            .or_else(|| echo_name.clone().filter(|_| echo_reply == Some(id)))
+            .unwrap_or_default();
         Some((id, name))
     });
     // An error comes from the action (with JavaScript) or from the redirect a plain form post
@@ -262,17 +311,69 @@ pub fn comment_text(c: &Comment) -> AnyView {
     view! { <p class="comment-text" dir="auto">{parts}</p> }.into_any()
 }
 
-fn comment_node(node: CommentNode, depth: usize, ctx: ThreadCtx) -> AnyView {
-    let c = node.comment;
+/// The replies of a thread read so far: the highest id per thread among `comments`.
+fn note_read(read_to: &mut HashMap<CommentId, CommentId>, comments: &[Comment]) {
+    for c in comments.iter().filter(|c| c.parent_id.is_some()) {
+        let last = read_to.entry(c.thread()).or_insert(c.id);
+        *last = (*last).max(c.id);
+    }
+}
+
+/// The 展开更多回复 control of a thread in the island.
+#[derive(Clone, Copy)]
+struct More {
+    /// The last reply read from the server: the control sits after it.
+    read_to: Option<CommentId>,
+    load: Callback<CommentId>,
+}
+
+/// A top-level comment and, one level in, its replies as a flat list, whatever each answers.
+/// Without JavaScript the control is a link to the thread's own pages.
+fn thread_view(node: CommentNode, ctx: ThreadCtx, more: Option<More>) -> AnyView {
+    let root = node.comment.id;
+    let hidden = node.hidden();
+    let control = more.filter(|_| hidden > 0).map(|m| {
+        view! {
+            <li class="more-replies">
+                <a
+                    href=format!("/comment/{root}")
+                    on:click=move |ev| {
+                        ev.prevent_default();
+                        m.load.run(root);
+                    }
+                >
+                    {format!("展开更多回复(还有{hidden}条)")}
+                </a>
+            </li>
+        }
+    });
+    let cut = more.and_then(|m| m.read_to);
+    let (read, newer): (Vec<Comment>, Vec<Comment>) =
+        node.replies.into_iter().partition(|r| cut.is_some_and(|cut| r.id <= cut));
+    let list = (!read.is_empty() || !newer.is_empty() || control.is_some()).then(|| {
+        view! {
+            <ol class="replies">
+                {read.into_iter().map(|r| comment_item(r, ctx, None)).collect_view()}
+                {control}
+                {newer.into_iter().map(|r| comment_item(r, ctx, None)).collect_view()}
+            </ol>
+        }
+        .into_any()
+    });
+    comment_item(node.comment, ctx, list)
+}
+
+/// One comment with its buttons; `replies` is the list under a top-level comment.
+fn comment_item(c: Comment, ctx: ThreadCtx, replies: Option<AnyView>) -> AnyView {
     let id = c.id;
     let author = c.author.id;
     let text = comment_text(&c);
+    let answers = c.answers_reply().map(|to| format!("回复 @{to}"));
     let reply_href = format!("{}?sort={}&reply={id}#comment-form", ctx.path.get_value(), ctx.sort.as_str());
     let own = ctx.viewer == Some(author);
     let deleted = c.deleted;
-    let replies = node.replies;
     view! {
-        <li class=format!("comment depth-{}", depth.min(MAX_INDENT)) id=format!("c{id}")>
+        <li class="comment" id=format!("c{id}")>
             <article class="comment-body">
                 <AvatarBadge name=c.author.name.clone() />
                 <div class="comment-main">
@@ -280,7 +381,7 @@ fn comment_node(node: CommentNode, depth: usize, ctx: ThreadCtx) -> AnyView {
                         <span class="comment-author">{c.author.name}</span>
                         <time datetime=c.created_iso>{c.created}</time>
                     </header>
-                    {node.reply_to.map(|to| view! { <p class="reply-to">{format!("回复 @{to}")}</p> })}
+                    {answers.map(|to| view! { <p class="reply-to">{to}</p> })}
                     {text}
                     {(!deleted).then(|| view! {
                         <div class="comment-actions">
@@ -324,14 +425,26 @@ fn comment_node(node: CommentNode, depth: usize, ctx: ThreadCtx) -> AnyView {
                     })}
                 </div>
             </article>
-            {(!replies.is_empty()).then(|| view! {
-                <ol class="replies">
-                    {replies.into_iter().map(|r| comment_node(r, depth + 1, ctx)).collect_view()}
-                </ol>
-            })}
+            {replies}
         </li>
     }
     .into_any()
+}
+
+/// A top-level comment and one page of its replies outside the island (`/comment/{id}`): the
+/// same markup, whose links and plain forms work with or without JavaScript (回复 leads to the
+/// article's comment form).
+#[component]
+pub fn CommentThreadList(root: Comment, replies: Vec<Comment>, viewer: Option<UserId>) -> impl IntoView {
+    let ctx = ThreadCtx {
+        path: StoredValue::new(format!("/article/{}", root.article_id)),
+        sort: Sort::New,
+        viewer,
+        reply_to: RwSignal::new(None),
+        like: ServerAction::new(),
+        delete: ServerAction::new(),
+    };
+    view! { <ol class="comments">{thread_view(CommentNode { comment: root, replies }, ctx, None)}</ol> }
 }
 
 /// Shown when the comments could not be loaded.

@@ -11,7 +11,9 @@ mod page_meta;
 
 pub use article_list::{ArticleList, HotList, Pager};
 pub use avatar::AvatarBadge;
-pub use comments::{article_count_text, comment_text, comments_error, CommentsSection, FormEcho, ARTICLE_COUNT_ID};
+pub use comments::{
+    article_count_text, comment_text, comments_error, CommentThreadList, CommentsSection, FormEcho, ARTICLE_COUNT_ID,
+};
 pub use footer::SiteFooter;
 pub use header::SiteHeader;
 pub use page_meta::PageMeta;

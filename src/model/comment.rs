@@ -7,7 +7,16 @@ use std::collections::HashMap;
 pub struct Comment {
     pub id: CommentId,
     pub article_id: ArticleId,
+    /// The comment this one answers (any reply, at any depth); `None` for a top-level comment.
     pub parent_id: Option<CommentId>,
+    /// The top-level comment whose thread this reply belongs to; `None` for a top-level comment.
+    pub root_id: Option<CommentId>,
+    /// Name of the author of `parent_id`, for "回复 @name" (read with the reply, so it is known
+    /// when the parent is not on the page).
+    pub reply_to: Option<String>,
+    /// For a top-level comment: every reply in its thread, deleted ones included (they are
+    /// listed too, as 该评论已删除); 0 for a reply.
+    pub replies: i64,
     pub author: PublicUser,
     /// Empty once deleted.
     pub body: String,
@@ -22,6 +31,26 @@ pub struct Comment {
     pub deleted: bool,
     /// Liked by the reader who asked (always false for a visitor and in live events).
     pub liked: bool,
+}
+
+impl Comment {
+    /// The top-level comment this one is listed under (itself for a top-level comment).
+    pub fn thread(&self) -> CommentId {
+        match self.parent_id {
+            None => self.id,
+            Some(parent) => self.root_id.unwrap_or(parent),
+        }
+    }
+
+    /// "回复 @name" for a reply that answers another reply; a reply to the top-level comment
+    /// it is listed under needs no such line.
+    pub fn answers_reply(&self) -> Option<&str> {
+        if self.parent_id.is_some() && self.parent_id != self.root_id {
+            self.reply_to.as_deref()
+        } else {
+            None
+        }
+    }
 }
 
 /// Orders of the top-level comments: 最新 / 最早 / 最热.
@@ -72,7 +101,8 @@ impl Sort {
     }
 }
 
-/// One page of an article's comments: some top-level comments with all their replies.
+/// One page of an article's comments: some top-level comments, each with its first
+/// `REPLIES_SHOWN` replies (its `replies` says how many there are in all).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CommentPage {
     pub comments: Vec<Comment>,
@@ -87,57 +117,98 @@ pub struct CommentPage {
 /// Top-level comments per page.
 pub const COMMENTS_PER_PAGE: i64 = 20;
 
-/// A comment with the replies that answer it, oldest reply first.
+/// Replies an article page carries per top-level comment; the rest are loaded on demand
+/// (展开更多回复). With `COMMENTS_PER_PAGE` this bounds an article page whatever readers post:
+/// 20 × (1 + 3) comments of at most 2,000 characters. The costliest text is a web address of
+/// `&`s: twice in the HTML as `&amp;` (the link and its text), once more in the island's props
+/// (base64, see `Packed`), about 23 KB a comment. Measured: 1,922,711 bytes for a guest and
+/// 1,949,800 signed in, under the page cache's 2 MiB
+/// (`the_largest_possible_article_page_fits_the_page_cache`, tests/threads.rs).
+pub const REPLIES_SHOWN: i64 = 3;
+
+/// Replies per call of `comments/replies` and per page of `/comment/{id}` (no island there: at
+/// worst 51 comments of about 20 KB).
+pub const REPLIES_PER_PAGE: i64 = 50;
+
+/// A run of a thread's replies in id order, after the last one the reader has.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplyPage {
+    pub replies: Vec<Comment>,
+    /// Whether more replies follow the last of these.
+    pub has_more: bool,
+}
+
+/// One page of a thread on its own (`/comment/{id}?page=N`): the top-level comment, a page of
+/// its replies, and the article it belongs to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CommentThread {
+    pub article_id: ArticleId,
+    pub article_title: String,
+    pub root: Comment,
+    pub replies: Vec<Comment>,
+    pub page: u32,
+    pub total_pages: u32,
+}
+
+/// A top-level comment and the replies of its thread on hand, flat, oldest (lowest id) first.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CommentNode {
     pub comment: Comment,
-    /// Name of the author of the comment this one answers, for "回复 @name".
-    pub reply_to: Option<String>,
-    pub replies: Vec<CommentNode>,
+    pub replies: Vec<Comment>,
 }
 
-/// Builds the thread: top-level comments in `sort` order, replies under what they answer as a
-/// conversation, oldest first. A reply whose parent is unknown is shown at the top level
-/// rather than lost.
+impl CommentNode {
+    /// Replies of the thread that are not on hand.
+    pub fn hidden(&self) -> i64 {
+        (self.comment.replies - self.replies.len() as i64).max(0)
+    }
+}
+
+/// Builds the thread two levels deep, like Isso or Waline: top-level comments in `sort` order,
+/// each with every reply of its thread (whatever it answers) in id order. However deep readers
+/// reply, nothing here recurses. A reply whose top-level comment is not on hand belongs to a
+/// thread on another page and is left out.
 pub fn build_thread(comments: &[Comment], sort: Sort) -> Vec<CommentNode> {
-    let names: HashMap<CommentId, String> = comments.iter().map(|c| (c.id, c.author.name.clone())).collect();
-    let mut children: HashMap<CommentId, Vec<Comment>> = HashMap::new();
-    let mut roots = Vec::new();
-    for c in comments {
-        match c.parent_id {
-            Some(p) if names.contains_key(&p) => children.entry(p).or_default().push(c.clone()),
-            _ => roots.push(c.clone()),
+    let mut roots: Vec<Comment> = comments.iter().filter(|c| c.parent_id.is_none()).cloned().collect();
+    sort.sort(&mut roots);
+    let at: HashMap<CommentId, usize> = roots.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+    let mut nodes: Vec<CommentNode> =
+        roots.into_iter().map(|comment| CommentNode { comment, replies: Vec::new() }).collect();
+    for c in comments.iter().filter(|c| c.parent_id.is_some()) {
+        if let Some(&i) = at.get(&c.thread()) {
+            nodes[i].replies.push(c.clone());
         }
     }
-    sort.sort(&mut roots);
-    fn attach(
-        c: Comment,
-        children: &mut HashMap<CommentId, Vec<Comment>>,
-        names: &HashMap<CommentId, String>,
-    ) -> CommentNode {
-        let mut kids = children.remove(&c.id).unwrap_or_default();
-        Sort::Old.sort(&mut kids);
-        let replies = kids.into_iter().map(|k| attach(k, children, names)).collect();
-        let reply_to = c.parent_id.and_then(|p| names.get(&p).cloned());
-        CommentNode { comment: c, reply_to, replies }
+    for n in &mut nodes {
+        n.replies.sort_by_key(|c| c.id);
     }
-    roots.into_iter().map(|c| attach(c, &mut children, &names)).collect()
+    nodes
 }
 
-/// Adds a comment from a live event to a list, or updates the copy with the same id: the
-/// author's own comment and the event announcing it are one comment, shown once. Events are
-/// the same for every reader, so the reader's own `liked` is kept.
+/// Adds a comment that is new to the page (a live event, or the reader's own post), or updates
+/// the copy with the same id: the author's own comment and the event announcing it are one
+/// comment, shown once. A new reply counts into its thread's `replies`. Events are the same for
+/// every reader, so the reader's own `liked` is kept.
 pub fn merge_comment(list: &mut Vec<Comment>, c: Comment) {
     match list.iter_mut().find(|x| x.id == c.id) {
         Some(existing) => {
             let liked = existing.liked;
             *existing = Comment { liked, ..c };
         }
-        None => list.push(c),
+        None => {
+            if c.parent_id.is_some() {
+                let thread = c.thread();
+                if let Some(root) = list.iter_mut().find(|x| x.id == thread) {
+                    root.replies += 1;
+                }
+            }
+            list.push(c);
+        }
     }
 }
 
-/// Adds or replaces a comment as the server answered this reader (its `liked` is theirs).
+/// Adds or replaces a comment as the server answered this reader (its `liked` is theirs, and a
+/// top-level comment's `replies` is counted already).
 pub fn upsert_comment(list: &mut Vec<Comment>, c: Comment) {
     match list.iter_mut().find(|x| x.id == c.id) {
         Some(existing) => *existing = c,
@@ -150,11 +221,15 @@ mod tests {
     use super::*;
     use crate::model::UserId;
 
+    /// A comment; `parent` is what it answers and `root` its thread's top-level comment.
     fn c(id: i64, parent: Option<i64>, author: &str, at: i64, likes: i64) -> Comment {
         Comment {
             id: CommentId(id),
             article_id: ArticleId(1),
             parent_id: parent.map(CommentId),
+            root_id: parent.map(CommentId),
+            reply_to: None,
+            replies: 0,
             author: PublicUser { id: UserId(id), name: author.to_owned() },
             body: format!("body {id}"),
             created_at: at,
@@ -166,8 +241,17 @@ mod tests {
         }
     }
 
+    /// A reply to `parent` in the thread of `root`, answering `to`.
+    fn reply(id: i64, parent: i64, root: i64, to: &str) -> Comment {
+        Comment { root_id: Some(CommentId(root)), reply_to: Some(to.to_owned()), ..c(id, Some(parent), "r", id, 0) }
+    }
+
     fn ids(nodes: &[CommentNode]) -> Vec<i64> {
         nodes.iter().map(|n| n.comment.id.0).collect()
+    }
+
+    fn reply_ids(node: &CommentNode) -> Vec<i64> {
+        node.replies.iter().map(|c| c.id.0).collect()
     }
 
     fn sample() -> Vec<Comment> {
@@ -184,8 +268,7 @@ mod tests {
     fn newest_first_puts_top_level_comments_newest_first_and_replies_oldest_first() {
         let thread = build_thread(&sample(), Sort::New);
         assert_eq!(ids(&thread), vec![4, 2, 1]);
-        assert_eq!(ids(&thread[2].replies), vec![3, 5]);
-        assert_eq!(thread[2].replies[0].reply_to.as_deref(), Some("a"));
+        assert_eq!(reply_ids(&thread[2]), vec![3, 5]);
     }
 
     #[test]
@@ -193,24 +276,69 @@ mod tests {
         assert_eq!(ids(&build_thread(&sample(), Sort::Old)), vec![1, 2, 4]);
         let hot = build_thread(&sample(), Sort::Hot);
         assert_eq!(ids(&hot), vec![2, 1, 4]);
-        assert_eq!(ids(&hot[1].replies), vec![3, 5]);
+        assert_eq!(reply_ids(&hot[1]), vec![3, 5]);
     }
 
     #[test]
-    fn replies_to_replies_nest_under_the_reply_they_answer() {
-        let flat = vec![c(3, Some(2), "c", 3, 0), c(2, Some(1), "b", 2, 0), c(1, None, "a", 1, 0)];
+    fn replies_to_replies_are_listed_flat_under_their_top_level_comment_in_id_order_naming_whom_they_answer() {
+        let flat = vec![
+            reply(4, 2, 1, "b"),
+            reply(3, 2, 1, "b"),
+            Comment { reply_to: Some("a".into()), ..c(2, Some(1), "b", 2, 0) },
+            c(1, None, "a", 1, 0),
+        ];
         let thread = build_thread(&flat, Sort::New);
         assert_eq!(ids(&thread), vec![1]);
-        assert_eq!(ids(&thread[0].replies), vec![2]);
-        assert_eq!(ids(&thread[0].replies[0].replies), vec![3]);
-        assert_eq!(thread[0].replies[0].replies[0].reply_to.as_deref(), Some("b"));
+        assert_eq!(reply_ids(&thread[0]), vec![2, 3, 4], "two levels only, oldest first");
+        let says: Vec<Option<&str>> = thread[0].replies.iter().map(Comment::answers_reply).collect();
+        assert_eq!(says, vec![None, Some("b"), Some("b")], "only an answer to a reply says whom it answers");
     }
 
     #[test]
-    fn a_reply_whose_parent_is_missing_is_shown_rather_than_lost() {
-        let thread = build_thread(&[c(9, Some(77), "x", 9, 0), c(1, None, "a", 1, 0)], Sort::New);
-        assert_eq!(ids(&thread), vec![9, 1]);
-        assert_eq!(thread[0].reply_to, None);
+    fn a_reply_whose_top_level_comment_is_not_on_hand_is_left_to_the_page_that_has_it() {
+        let thread = build_thread(&[reply(9, 8, 77, "x"), c(1, None, "a", 1, 0)], Sort::New);
+        assert_eq!(ids(&thread), vec![1]);
+        assert!(thread[0].replies.is_empty());
+    }
+
+    #[test]
+    fn a_hundred_thousand_deep_chain_is_built_without_recursion() {
+        let mut chain = vec![c(1, None, "a", 1, 0)];
+        chain.extend((2..=100_000).map(|id| reply(id, id - 1, 1, "n")));
+        chain[0].replies = 99_999;
+        // Newest first, as a page of a live thread may hold them.
+        chain.reverse();
+        let thread = build_thread(&chain, Sort::New);
+        assert_eq!(thread.len(), 1);
+        assert_eq!(thread[0].replies.len(), 99_999);
+        assert!(thread[0].replies.windows(2).all(|w| w[0].id < w[1].id));
+        assert_eq!(thread[0].hidden(), 0);
+    }
+
+    #[test]
+    fn the_hidden_replies_of_a_thread_are_its_count_less_those_on_hand() {
+        let mut root = c(1, None, "a", 1, 0);
+        root.replies = 10;
+        let thread = build_thread(&[root, reply(2, 1, 1, "a"), reply(3, 2, 1, "r")], Sort::New);
+        assert_eq!(thread[0].hidden(), 8);
+    }
+
+    #[test]
+    fn a_new_reply_counts_into_its_thread_once_however_often_it_arrives() {
+        let mut list = vec![c(1, None, "a", 1, 0)];
+        merge_comment(&mut list, reply(2, 1, 1, "a"));
+        merge_comment(&mut list, reply(2, 1, 1, "a"));
+        merge_comment(&mut list, reply(3, 2, 1, "r"));
+        assert_eq!(list[0].replies, 2);
+        // A reply of a thread that is not on the page counts nowhere.
+        merge_comment(&mut list, reply(4, 99, 98, "z"));
+        assert_eq!(list[0].replies, 2);
+        // What the server answered replaces the copy as it is.
+        let mut fresh = c(1, None, "a", 1, 0);
+        fresh.replies = 5;
+        upsert_comment(&mut list, fresh);
+        upsert_comment(&mut list, reply(5, 1, 1, "a"));
+        assert_eq!(list[0].replies, 5);
     }
 
     #[test]

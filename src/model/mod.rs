@@ -6,6 +6,7 @@ mod comment;
 mod error;
 mod ids;
 mod live;
+mod packed;
 mod site;
 mod user;
 
@@ -15,11 +16,13 @@ pub use account::{
 };
 pub use article::{Article, ArticlePage, ArticleSummary, Block, Channel, SitemapEntry, CHANNELS};
 pub use comment::{
-    build_thread, merge_comment, upsert_comment, Comment, CommentNode, CommentPage, Sort, COMMENTS_PER_PAGE,
+    build_thread, merge_comment, upsert_comment, Comment, CommentNode, CommentPage, CommentThread, ReplyPage, Sort,
+    COMMENTS_PER_PAGE, REPLIES_PER_PAGE, REPLIES_SHOWN,
 };
 pub use error::{AppError, SignedQuery};
 pub use ids::{ArticleId, CommentId, UserId};
 pub use live::{linkify, Change, CommentBody, LiveEvent, Segment, BODY_MAX};
+pub use packed::Packed;
 pub use site::SiteFacts;
 pub use user::{Avatar, PublicUser};
 

@@ -3,7 +3,7 @@ use crate::api::articles::get_article;
 use crate::api::comments::list_comments;
 use crate::app::MeResource;
 use crate::components::{article_count_text, comments_error, CommentsSection, FormEcho, PageMeta, ARTICLE_COUNT_ID};
-use crate::model::{AppError, Article, ArticleId, Block, CommentId, CommentPage, Sort, UserId};
+use crate::model::{AppError, Article, ArticleId, Block, CommentId, CommentPage, Packed, Sort, UserId};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
@@ -19,9 +19,9 @@ pub fn ArticlePage() -> impl IntoView {
     let article = Resource::new(id, get_article);
     let comments_key = move || {
         let q = query.read();
-        (id(), q.get("sort"), q.get("page"))
+        (id(), q.get("sort"), q.get("page"), q.get("reply"))
     };
-    let comments = Resource::new(comments_key, |(id, sort, page)| async move {
+    let comments = Resource::new(comments_key, |(id, sort, page, reply)| async move {
         let article = ArticleId::parse(&id).ok_or(AppError::NotFound)?;
         let sort = match sort.as_deref() {
             None | Some("") => Sort::New,
@@ -33,7 +33,11 @@ pub fn ArticlePage() -> impl IntoView {
         if page > 1 && list.comments.is_empty() {
             return Err(AppError::NotFound);
         }
-        Ok::<_, AppError>((sort, list))
+        let reply_name = match reply.as_deref().and_then(CommentId::parse) {
+            Some(reply) => reply_name(article, reply).await,
+            None => None,
+        };
+        Ok::<_, AppError>((sort, list, reply_name))
     });
     view! {
         <Transition fallback=|| view! { <p class="loading">"加载中…"</p> }>
@@ -49,19 +53,39 @@ pub fn ArticlePage() -> impl IntoView {
                     other => other,
                 };
                 let viewer = me.await.ok().flatten().map(|u| u.id);
-                let echo = form_echo(&query.read_untracked());
+                let reply_name = comments.as_ref().ok().and_then(|(_, _, name)| name.clone());
+                let echo = form_echo(&query.read_untracked(), reply_name);
+                let comments = comments.map(|(sort, list, _)| (sort, list));
                 view! { <ArticleView article comments viewer echo /> }.into_any()
             })}
         </Transition>
     }
 }
 
-/// For the comment form: the reply target of a 回复 link, and what a plain form post that failed
-/// was sent back with (its error and text), taken only from a query this server signed.
-fn form_echo(q: &ParamsMap) -> FormEcho {
+/// The name of the author of comment `id` of the article, for "回复 @name" when that comment is
+/// not on the page. Pages render on the server only (islands mode).
+async fn reply_name(article: ArticleId, id: CommentId) -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        let state = crate::server::AppState::current().ok()?;
+        let c = crate::server::db::comments::get(&state.pool, state.config.site.timezone, id, None).await.ok()??;
+        (c.article_id == article).then_some(c.author.name)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = (article, id);
+        None
+    }
+}
+
+/// For the comment form: the reply target of a 回复 link (with its author's name), and what a
+/// plain form post that failed was sent back with (its error and text), taken only from a query
+/// this server signed.
+fn form_echo(q: &ParamsMap, reply_name: Option<String>) -> FormEcho {
     let signed = super::signed_query();
     FormEcho {
         reply: q.get("reply").and_then(|r| CommentId::parse(&r)),
+        reply_name,
         error: signed.as_ref().and_then(|s| s.get("error")),
         body: signed.and_then(|s| s.get("body")).unwrap_or_default(),
     }
@@ -122,7 +146,7 @@ fn ArticleView(
             </div>
         </article>
         {match comments {
-            Ok((sort, page)) => view! { <CommentsSection article_id initial=page sort viewer echo /> }.into_any(),
+            Ok((sort, page)) => view! { <CommentsSection article_id initial=Packed(page) sort viewer echo /> }.into_any(),
             Err(e) => comments_error(&e),
         }}
     }

@@ -6,6 +6,7 @@ mod auth;
 mod home;
 mod not_found;
 mod sitemap;
+mod thread;
 
 pub use about::{AboutPage, AppPage};
 pub use article::ArticlePage;
@@ -13,6 +14,7 @@ pub use auth::{LoginPage, RegisterPage};
 pub use home::{ChannelPage, HomePage};
 pub use not_found::{ErrorView, NotFound};
 pub use sitemap::SitemapPage;
+pub use thread::CommentThreadPage;
 
 use crate::model::{AppError, SignedQuery};
 use leptos::prelude::*;

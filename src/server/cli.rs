@@ -10,7 +10,11 @@ const USAGE: &str = "usage:
   jinri                        run the site (configuration: Leptos.toml and environment)
   jinri facts                  list the top bar's facts
   jinri facts set KEY VALUE    set a fact (weather, exchange_rate, city)
-  jinri backup FILE            write a consistent copy of the database to FILE (safe while the site runs)";
+  jinri backup FILE            write a consistent copy of the database to FILE (safe while the site runs)
+  jinri generate FILE [--deep-chain N] [--wide-thread N] [--reply-chars M]
+                               create a NEW database FILE (refused if it exists) with the demo content and
+                               abusive threads: a chain of N replies to replies, one comment with N replies
+                               of M `&` (default 2000); prints the articles' ids as deep=ID wide=ID";
 
 pub async fn main() -> ExitCode {
     // Logs go to stderr; stdout carries only what a command prints for its user.
@@ -21,6 +25,11 @@ pub async fn main() -> ExitCode {
         )
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    // Needs no configuration: it writes only the new file it is given.
+    if let ["generate", file, options @ ..] = args.as_slice() {
+        return finish(generate(file, options).await);
+    }
     let config = match Config::load() {
         Ok(c) => Arc::new(c),
         Err(e) => {
@@ -28,7 +37,7 @@ pub async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let result = match args.as_slice() {
         [] => serve(config).await,
         ["facts"] => facts(config, None).await,
         ["facts", "set", key, value] => facts(config, Some((key, value))).await,
@@ -38,6 +47,10 @@ pub async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    finish(result)
+}
+
+fn finish(result: Result<(), BoxError>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -233,6 +246,50 @@ async fn backup(config: Arc<Config>, file: &str) -> Result<(), BoxError> {
         .map_err(|e| format!("cannot open database {}: {e}", config.database_url))?;
     db::backup(&pool, file).await.map_err(|e| format!("backup failed: {e}"))?;
     println!("backup written to {file}");
+    Ok(())
+}
+
+/// `jinri generate`: a new database with the demo content and the threads an abuser could
+/// build, for tests and benchmarks. It never opens a file that exists, so it cannot touch a
+/// live site's database.
+async fn generate(file: &str, options: &[&str]) -> Result<(), BoxError> {
+    let (mut deep, mut wide, mut chars) = (None, None, crate::model::BODY_MAX);
+    for pair in options.chunks(2) {
+        let [flag, value] = pair else { return Err(format!("{flag} needs a number\n{USAGE}", flag = pair[0]).into()) };
+        let n: usize = value.parse().map_err(|_| format!("{flag} needs a number, not {value:?}"))?;
+        match *flag {
+            "--deep-chain" => deep = Some(n),
+            "--wide-thread" => wide = Some(n),
+            "--reply-chars" => chars = n,
+            _ => return Err(format!("unknown option {flag}\n{USAGE}").into()),
+        }
+    }
+    if deep.is_none() && wide.is_none() {
+        return Err(format!("nothing to generate: give --deep-chain N and/or --wide-thread N\n{USAGE}").into());
+    }
+    let path = std::path::Path::new(file);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    // Created here, atomically, or refused: never someone's existing database.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| format!("{file}: {e}; generate writes only a new database file"))?;
+    let pool = db::connect(&format!("sqlite://{file}"), 1, Duration::from_secs(5)).await?;
+    db::migrate(&pool).await?;
+    let now = time::now_unix();
+    db::seed::seed_if_empty(&pool, now).await?;
+    let mut made = Vec::new();
+    if let Some(n) = deep {
+        made.push(format!("deep={}", db::generate::deep_chain(&pool, n, now).await?));
+    }
+    if let Some(n) = wide {
+        made.push(format!("wide={}", db::generate::wide_thread(&pool, n, chars, now).await?));
+    }
+    pool.close().await;
+    println!("{}", made.join(" "));
     Ok(())
 }
 

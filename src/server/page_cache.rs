@@ -19,7 +19,8 @@ use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// Largest page kept (a page of 20 comment threads is well under this).
+/// Largest page kept; a larger one is served but not stored (an article page is bounded well
+/// under this, see `model::REPLIES_SHOWN`).
 const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
 
 /// Says whether a guest's page came from the cache (`hit`) or was rendered (`miss`); absent
@@ -105,6 +106,7 @@ fn cache_key(state: &AppState, req: &Request) -> Option<String> {
     let page_path = path == "/"
         || path == "/sitemap"
         || path.starts_with("/article/")
+        || path.starts_with("/comment/")
         || path.starts_with("/channel/")
         || path.starts_with("/about/");
     if !page_path || path.len() > 64 {
@@ -149,19 +151,28 @@ pub async fn cached_pages(State(state): State<AppState>, req: Request, next: Nex
     }
     let mut resp = next.run(req).await;
     resp.headers_mut().insert(X_CACHE, HeaderValue::from_static("miss"));
+    keep(&state.page_cache, key, version, resp).await
+}
+
+/// Stores a page that may be shared and is not too large, and answers with it either way.
+async fn keep(cache: &PageCache, key: String, version: u64, resp: Response) -> Response {
     if !storable(&resp) {
         return resp;
     }
     let (parts, body) = resp.into_parts();
-    let body = match axum::body::to_bytes(body, MAX_PAGE_BYTES).await {
+    // The rendered page is in memory already: reading it whole costs nothing more, and a page
+    // too large to keep is still the reader's page.
+    let body = match axum::body::to_bytes(body, usize::MAX).await {
         Ok(b) => b,
         Err(e) => {
             tracing::error!(error = %e, "page body could not be read");
             return (StatusCode::INTERNAL_SERVER_ERROR, "500").into_response();
         }
     };
-    if let Some(page) = Page::new(version, &parts.headers, body.clone()) {
-        state.page_cache.put(key, page);
+    if body.len() <= MAX_PAGE_BYTES {
+        if let Some(page) = Page::new(version, &parts.headers, body.clone()) {
+            cache.put(key, page);
+        }
     }
     Response::from_parts(parts, Body::from(body))
 }
@@ -245,6 +256,31 @@ mod tests {
         let nonce = csp_a.split("'nonce-").nth(1).unwrap().trim_end_matches('\'');
         assert_eq!(nonce.len(), NONCE_LEN);
         assert_eq!(text_a.matches(nonce).count(), 2, "the body carries the policy's nonce: {text_a}");
+    }
+
+    fn html(body: Vec<u8>) -> Response {
+        let mut resp = Response::new(Body::from(body));
+        let h = resp.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("script-src 'nonce-AAAAAAAAAAAAAAAAAAAAAA'"),
+        );
+        resp
+    }
+
+    #[tokio::test]
+    async fn a_page_over_the_size_limit_is_served_whole_and_not_stored() {
+        let cache = PageCache::new(4);
+        let big = vec![b'x'; MAX_PAGE_BYTES + 1];
+        let resp = keep(&cache, "/big".into(), 1, html(big)).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+        assert_eq!(body.len(), MAX_PAGE_BYTES + 1);
+        assert!(cache.is_empty(), "too large to keep");
+        let resp = keep(&cache, "/small".into(), 1, html(b"<p>x</p>".to_vec())).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert!(cache.get("/small", 1).is_some(), "a page within the limit is kept");
     }
 
     #[test]

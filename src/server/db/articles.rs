@@ -136,6 +136,11 @@ pub async fn get(pool: &SqlitePool, tz: Tz, id: ArticleId) -> Result<Option<Arti
     Ok(Some(Article { summary: summary.into_summary(tz), original_url, blocks }))
 }
 
+/// An article's title, or `None` if there is no such article.
+pub async fn title(pool: &SqlitePool, id: ArticleId) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT title FROM articles WHERE id = $1").bind(id.0).fetch_optional(pool).await
+}
+
 pub async fn exists(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, id: ArticleId) -> Result<bool, sqlx::Error> {
     let n: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM articles WHERE id = $1").bind(id.0).fetch_one(&mut **tx).await?;

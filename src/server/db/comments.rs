@@ -1,6 +1,9 @@
 //! Reading and writing comments, likes and the live event log.
 
-use crate::model::{ArticleId, Change, Comment, CommentId, LiveEvent, PublicUser, Sort, UserId, COMMENTS_PER_PAGE};
+use crate::model::{
+    ArticleId, Change, Comment, CommentId, LiveEvent, PublicUser, Sort, UserId, COMMENTS_PER_PAGE, REPLIES_PER_PAGE,
+    REPLIES_SHOWN,
+};
 use crate::server::time;
 use chrono_tz::Tz;
 use sqlx::{Sqlite, SqlitePool, Transaction};
@@ -10,6 +13,9 @@ struct CommentRow {
     id: i64,
     article_id: i64,
     parent_id: Option<i64>,
+    root_id: Option<i64>,
+    reply_to: Option<String>,
+    replies: i64,
     author_id: i64,
     author_name: String,
     body: String,
@@ -25,6 +31,9 @@ impl CommentRow {
             id: CommentId(self.id),
             article_id: ArticleId(self.article_id),
             parent_id: self.parent_id.map(CommentId),
+            root_id: self.root_id.map(CommentId),
+            reply_to: self.reply_to,
+            replies: self.replies,
             author: PublicUser { id: UserId(self.author_id), name: self.author_name },
             // A deleted comment's text never leaves the server.
             body: if self.deleted { String::new() } else { self.body },
@@ -38,33 +47,44 @@ impl CommentRow {
     }
 }
 
-/// Columns of a comment as `CommentRow` reads them; `$1` is the viewer (0 for a visitor).
+/// Columns of a comment as `CommentRow` reads them; `$1` is the viewer (0 for a visitor). The
+/// name a reply answers comes from its parent, whichever page that parent is on; a top-level
+/// comment's reply count is read from the `root_id` index.
 macro_rules! comment_select {
     ($($tail:literal)*) => {
         concat!(
-            "SELECT c.id, c.article_id, c.parent_id, c.author_id, u.name AS author_name, c.body, c.created_at, \
+            "SELECT c.id, c.article_id, c.parent_id, c.root_id, pu.name AS reply_to, \
+             CASE WHEN c.parent_id IS NULL THEN (SELECT COUNT(*) FROM comments r WHERE r.root_id = c.id) ELSE 0 END \
+             AS replies, c.author_id, u.name AS author_name, c.body, c.created_at, \
              c.deleted_at IS NOT NULL AS deleted, c.like_count, \
              EXISTS (SELECT 1 FROM comment_likes l WHERE l.comment_id = c.id AND l.user_id = $1) AS liked \
-             FROM comments c JOIN users u ON u.id = c.author_id ",
+             FROM comments c JOIN users u ON u.id = c.author_id \
+             LEFT JOIN comments p ON p.id = c.parent_id LEFT JOIN users pu ON pu.id = p.author_id ",
             $($tail),*
         )
     };
 }
 
-/// One page of top-level comments with all their replies: a top-level comment and its whole
-/// thread come in one query, whatever the article's size (the roots are found by index).
+/// One page of top-level comments, each with its first `$5` replies, in one query. The replies
+/// are taken per top-level comment by the `root_id` index (ids in order, `LIMIT`), so the cost
+/// grows with the page, not with how long its threads are (a window function numbering every
+/// reply of the page's threads would read all of them).
 macro_rules! page_query {
     ($order:literal) => {
         concat!(
             "WITH roots AS (SELECT id FROM comments WHERE article_id = $2 AND parent_id IS NULL ORDER BY ",
             $order,
-            " LIMIT $3 OFFSET $4) ",
-            comment_select!("WHERE c.id IN (SELECT id FROM roots) OR c.root_id IN (SELECT id FROM roots)")
+            " LIMIT $3 OFFSET $4), \
+             shown AS (SELECT id FROM roots UNION ALL \
+             SELECT s.id FROM roots r JOIN comments s ON s.id IN \
+             (SELECT x.id FROM comments x WHERE x.root_id = r.id ORDER BY x.id LIMIT $5)) ",
+            comment_select!("WHERE c.id IN (SELECT id FROM shown)")
         )
     };
 }
 
-/// A page (1-based) of an article's comments in `sort` order, and whether more follow.
+/// A page (1-based) of an article's comments in `sort` order, each top-level comment with its
+/// first `REPLIES_SHOWN` replies, and whether more top-level comments follow.
 pub async fn page(
     pool: &SqlitePool,
     tz: Tz,
@@ -84,35 +104,66 @@ pub async fn page(
         .bind(article.0)
         .bind(COMMENTS_PER_PAGE + 1)
         .bind(offset)
+        .bind(REPLIES_SHOWN)
         .fetch_all(pool)
         .await?;
     let mut comments: Vec<Comment> = rows.into_iter().map(|r| r.into_comment(tz)).collect();
-    // One root more than a page was read to learn whether more follow; drop it and its thread.
+    // One top-level comment more than a page was read to learn whether more follow; drop it
+    // and its replies.
     let mut roots: Vec<Comment> = comments.iter().filter(|c| c.parent_id.is_none()).cloned().collect();
     let has_more = roots.len() as i64 > COMMENTS_PER_PAGE;
     if has_more {
         sort.sort(&mut roots);
-        let extra = roots.last().map(|c| c.id);
-        let extra_thread: std::collections::HashSet<CommentId> = thread_ids(&comments, extra);
-        comments.retain(|c| !extra_thread.contains(&c.id));
+        if let Some(extra) = roots.last().map(|c| c.id) {
+            comments.retain(|c| c.thread() != extra);
+        }
     }
     Ok((comments, has_more))
 }
 
-/// The ids of a comment and everything under it.
-fn thread_ids(comments: &[Comment], root: Option<CommentId>) -> std::collections::HashSet<CommentId> {
-    let mut ids: std::collections::HashSet<CommentId> = root.into_iter().collect();
-    loop {
-        let before = ids.len();
-        for c in comments {
-            if c.parent_id.is_some_and(|p| ids.contains(&p)) {
-                ids.insert(c.id);
-            }
-        }
-        if ids.len() == before {
-            return ids;
-        }
-    }
+/// Whether `id` is a top-level comment (`None`: no such comment).
+pub async fn is_top_level(pool: &SqlitePool, id: CommentId) -> Result<Option<bool>, sqlx::Error> {
+    sqlx::query_scalar("SELECT parent_id IS NULL FROM comments WHERE id = $1").bind(id.0).fetch_optional(pool).await
+}
+
+/// Up to `REPLIES_PER_PAGE` replies of a thread with ids after `after`, in id order, and
+/// whether more follow.
+pub async fn replies_after(
+    pool: &SqlitePool,
+    tz: Tz,
+    root: CommentId,
+    after: Option<CommentId>,
+    viewer: Option<UserId>,
+) -> Result<(Vec<Comment>, bool), sqlx::Error> {
+    let rows: Vec<CommentRow> =
+        sqlx::query_as(comment_select!("WHERE c.root_id = $2 AND c.id > $3 ORDER BY c.id LIMIT $4"))
+            .bind(viewer.map_or(0, |v| v.0))
+            .bind(root.0)
+            .bind(after.map_or(0, |a| a.0))
+            .bind(REPLIES_PER_PAGE + 1)
+            .fetch_all(pool)
+            .await?;
+    let has_more = rows.len() as i64 > REPLIES_PER_PAGE;
+    Ok((rows.into_iter().take(REPLIES_PER_PAGE as usize).map(|r| r.into_comment(tz)).collect(), has_more))
+}
+
+/// Page `page` (1-based) of a thread's replies, `REPLIES_PER_PAGE` to a page, in id order.
+pub async fn replies_page(
+    pool: &SqlitePool,
+    tz: Tz,
+    root: CommentId,
+    page: u32,
+    viewer: Option<UserId>,
+) -> Result<Vec<Comment>, sqlx::Error> {
+    let rows: Vec<CommentRow> =
+        sqlx::query_as(comment_select!("WHERE c.root_id = $2 ORDER BY c.id LIMIT $3 OFFSET $4"))
+            .bind(viewer.map_or(0, |v| v.0))
+            .bind(root.0)
+            .bind(REPLIES_PER_PAGE)
+            .bind((i64::from(page.max(1)) - 1) * REPLIES_PER_PAGE)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows.into_iter().map(|r| r.into_comment(tz)).collect())
 }
 
 pub async fn get(

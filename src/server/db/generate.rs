@@ -1,7 +1,10 @@
 //! Generated content for load benchmarks (`bench/`): many articles and comments, with one
-//! article of a few comments and one of very many. Never used by the site itself.
+//! article of a few comments and one of very many; and the threads an abuser could build (a
+//! very deep reply chain, a thread of very many long replies) for tests and `jinri generate`.
+//! Never used by the site itself.
 
-use sqlx::SqlitePool;
+use crate::model::ArticleId;
+use sqlx::{Sqlite, SqlitePool, Transaction};
 
 /// What was generated: the ids benchmarks aim at.
 pub struct Generated {
@@ -39,41 +42,8 @@ pub async fn bulk(
     let mut ids = Vec::with_capacity(articles);
     for i in 0..articles {
         let title = format!("生成的新闻标题第{i}号:悉尼今日天气晴朗,交通顺畅");
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO articles (channel_id, title, summary, source, original_url, published_at, created_at) \
-             VALUES ($1, $2, $3, '今日澳洲编辑部', NULL, $4, $4) RETURNING id",
-        )
-        .bind(channels[i % channels.len()])
-        .bind(&title)
-        .bind("这是一篇用于性能测试的生成文章,内容与真实新闻的长度相近。")
-        .bind(now - 60 * (articles - i) as i64)
-        .fetch_one(&mut *tx)
-        .await?;
-        for (pos, (kind, body)) in [
-            (
-                "paragraph",
-                "悉尼今日天气晴朗,最高气温二十四度。州交通部表示,周末部分铁路线路将进行维修,乘客出行前请查看时刻表。",
-            ),
-            ("figure", "/images/articles/sydney-rain-1.svg"),
-            ("paragraph", "本地居民表示,近期物价有所上涨,但总体生活仍然平稳。专家建议家庭提前规划开支,关注利率变化。"),
-            ("paragraph", "更多消息,请继续关注今日的后续报道。"),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let caption = (kind == "figure").then(|| format!("{title} - 1"));
-            sqlx::query(
-                "INSERT INTO article_blocks (article_id, position, kind, body, caption) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(id)
-            .bind(pos as i64)
-            .bind(kind)
-            .bind(body)
-            .bind(caption)
-            .execute(&mut *tx)
-            .await?;
-        }
-        ids.push(id);
+        let published = now - 60 * (articles - i) as i64;
+        ids.push(insert_article(&mut tx, channels[i % channels.len()], &title, published).await?);
     }
     let (small_article, large_article) = (ids[0], ids[1]);
     let rest = comments.saturating_sub(small + large);
@@ -119,6 +89,162 @@ pub async fn bulk(
     Ok(Generated { small_article, large_article })
 }
 
+/// An article with a figure and three paragraphs, published at `published`.
+async fn insert_article(
+    tx: &mut Transaction<'_, Sqlite>,
+    channel: i64,
+    title: &str,
+    published: i64,
+) -> Result<i64, sqlx::Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO articles (channel_id, title, summary, source, original_url, published_at, created_at) \
+         VALUES ($1, $2, $3, '今日澳洲编辑部', NULL, $4, $4) RETURNING id",
+    )
+    .bind(channel)
+    .bind(title)
+    .bind("这是一篇用于性能测试的生成文章,内容与真实新闻的长度相近。")
+    .bind(published)
+    .fetch_one(&mut **tx)
+    .await?;
+    for (pos, (kind, body)) in [
+        (
+            "paragraph",
+            "悉尼今日天气晴朗,最高气温二十四度。州交通部表示,周末部分铁路线路将进行维修,乘客出行前请查看时刻表。",
+        ),
+        ("figure", "/images/articles/sydney-rain-1.svg"),
+        ("paragraph", "本地居民表示,近期物价有所上涨,但总体生活仍然平稳。专家建议家庭提前规划开支,关注利率变化。"),
+        ("paragraph", "更多消息,请继续关注今日的后续报道。"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let caption = (kind == "figure").then(|| format!("{title} - 1"));
+        sqlx::query(
+            "INSERT INTO article_blocks (article_id, position, kind, body, caption) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(pos as i64)
+        .bind(kind)
+        .bind(body)
+        .bind(caption)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(id)
+}
+
+/// Comments written per transaction by the thread generators.
+const BATCH: usize = 5_000;
+
+/// How the comments of a generated thread answer one another.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// Each answers the one before it.
+    Chain,
+    /// All answer the first.
+    Fan,
+}
+
+/// A new article whose first comment is a top-level comment and whose other `n - 1` comments
+/// are replies shaped by `shape`, with `body(i)` as the text of the `i`th. Everything is left as
+/// posting them one by one would: `root_id` set, the article's count raised and a `created`
+/// event logged for each, in the transaction that writes it.
+async fn thread(
+    pool: &SqlitePool,
+    title: &str,
+    n: usize,
+    shape: Shape,
+    body: impl Fn(usize) -> String,
+    now: i64,
+) -> Result<ArticleId, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let channel: i64 =
+        sqlx::query_scalar("SELECT id FROM channels ORDER BY position LIMIT 1").fetch_one(&mut *tx).await?;
+    let article = insert_article(&mut tx, channel, title, now).await?;
+    let mut authors = Vec::new();
+    for k in 0..7 {
+        let name = format!("楼层读者{k}");
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (name, name_key, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name_key) DO UPDATE SET name = excluded.name RETURNING id",
+        )
+        .bind(&name)
+        .bind(name.to_lowercase())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        authors.push(id);
+    }
+    let (mut first, mut previous) = (None, None);
+    let mut start = 0;
+    loop {
+        let end = (start + BATCH).min(n);
+        let batch_from = previous.map_or(0, |p| p + 1);
+        for i in start..end {
+            let parent = match shape {
+                Shape::Chain => previous,
+                Shape::Fan => first,
+            };
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO comments (article_id, parent_id, root_id, author_id, body, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(article)
+            .bind(parent)
+            .bind(first)
+            .bind(authors[i % authors.len()])
+            .bind(body(i))
+            // One second apart, oldest first, ending now.
+            .bind(now - (n - i) as i64)
+            .fetch_one(&mut *tx)
+            .await?;
+            first = first.or(Some(id));
+            previous = Some(id);
+        }
+        sqlx::query(
+            "INSERT INTO comment_events (article_id, kind, comment_id, at) \
+             SELECT article_id, 'created', id, created_at FROM comments WHERE article_id = $1 AND id >= $2 ORDER BY id",
+        )
+        .bind(article)
+        .bind(batch_from)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE articles SET comment_count = comment_count + $1 WHERE id = $2")
+            .bind((end - start) as i64)
+            .bind(article)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        if end == n {
+            break;
+        }
+        start = end;
+        tx = pool.begin().await?;
+    }
+    Ok(ArticleId(article))
+}
+
+/// A new article with a chain of `n` comments, each replying to the one before it (the first
+/// is a top-level comment): the thread that once overflowed the stack of whoever rendered it.
+pub async fn deep_chain(pool: &SqlitePool, n: usize, now: i64) -> Result<ArticleId, sqlx::Error> {
+    let body = |i: usize| {
+        if i == 0 {
+            "一条很深的回复链从这里开始".to_owned()
+        } else {
+            format!("第{i}层回复")
+        }
+    };
+    thread(pool, &format!("压力测试:{n}层的回复链"), n, Shape::Chain, body, now).await
+}
+
+/// A new article with one top-level comment and `n` replies to it of `chars` `&` each (the
+/// character that grows most when escaped for HTML).
+pub async fn wide_thread(pool: &SqlitePool, n: usize, chars: usize, now: i64) -> Result<ArticleId, sqlx::Error> {
+    let body = |i: usize| if i == 0 { "一条有很多长回复的评论".to_owned() } else { "&".repeat(chars) };
+    let title = format!("压力测试:一条评论下的{n}条长回复");
+    thread(pool, &title, n + 1, Shape::Fan, body, now).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +278,43 @@ mod tests {
                 .await
                 .unwrap();
         assert_eq!(orphans, 0);
+    }
+
+    #[tokio::test]
+    async fn generated_threads_are_left_as_live_posting_would_leave_them() {
+        let (pool, _dir) = test_db::fresh().await;
+        seed::seed_if_empty(&pool, 0).await.unwrap();
+        let deep = deep_chain(&pool, BATCH + 7, 1_000_000).await.unwrap();
+        let wide = wide_thread(&pool, 12, 30, 1_000_000).await.unwrap();
+        for (article, n) in [(deep, BATCH as i64 + 7), (wide, 13)] {
+            let (count, comments, events, roots, without_root): (i64, i64, i64, i64, i64) = sqlx::query_as(
+                "SELECT (SELECT comment_count FROM articles WHERE id = $1), \
+                 (SELECT COUNT(*) FROM comments WHERE article_id = $1), \
+                 (SELECT COUNT(*) FROM comment_events WHERE article_id = $1 AND kind = 'created'), \
+                 (SELECT COUNT(*) FROM comments WHERE article_id = $1 AND parent_id IS NULL), \
+                 (SELECT COUNT(*) FROM comments c WHERE article_id = $1 AND parent_id IS NOT NULL AND root_id IS NOT \
+                  (SELECT id FROM comments WHERE article_id = $1 AND parent_id IS NULL))",
+            )
+            .bind(article.0)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            assert_eq!((count, comments, events, roots, without_root), (n, n, n, 1, 0), "article {article}");
+        }
+        let deepest_parent: (i64, i64) = sqlx::query_as(
+            "SELECT c.parent_id, (SELECT MAX(id) FROM comments WHERE article_id = $1 AND id < c.id) \
+             FROM comments c WHERE c.article_id = $1 ORDER BY c.id DESC LIMIT 1",
+        )
+        .bind(deep.0)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(deepest_parent.0, deepest_parent.1, "each answers the one before it");
+        let body: String = sqlx::query_scalar("SELECT body FROM comments WHERE article_id = $1 ORDER BY id DESC")
+            .bind(wide.0)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(body, "&".repeat(30));
     }
 }
