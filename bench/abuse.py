@@ -296,7 +296,7 @@ def main():
         attacks_on_accounts(accounts)
         attacks_on_comments(accounts)
         t = time.perf_counter()
-        out = subprocess.run([args.bin, "generate", f"{tmp}/threads.db", "--deep-chain", "10000", "--wide-thread", "1000"],
+        out = subprocess.run([args.bin, "generate", f"{tmp}/threads.db", "--deep-chain", "10000", "--wide-thread", "1000", "--reply-chars", "2000"],
                              check=True, capture_output=True, text=True).stdout
         ids = dict(w.split("=") for w in out.split() if "=" in w)
         print(f"      generated the abusive threads in {time.perf_counter() - t:.1f} s: {out.strip()}")

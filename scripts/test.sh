@@ -58,12 +58,18 @@ step "soak (2 minutes of mixed load, bench/soak.sh)"
 # It exits non-zero on any 5xx, hang, lost comment, missed live event or unclean stop.
 SOAK_SECS="${SOAK_SECS:-120}" SOAK_THREADS="${SOAK_THREADS:-2}" bench/soak.sh
 
-# One closing line over both runners (each failure above has already stopped the script).
+step "abuse replay (bench/abuse.py)"
+# Every attack of the abuse review, replayed against the release build; exits non-zero if any
+# defence gives way. Also prints what the defences cost honest readers.
+python3 bench/abuse.py 2>&1 | tee "$logs/abuse.txt"
+
+# One closing line over the runners (each failure above has already stopped the script).
 rust=$(awk '/^test result:/ { n += $4 } END { print n + 0 }' "$logs/cargo.txt")
 e2e=$(awk '/^ +[0-9]+ passed/ { n += $1 } END { print n + 0 }' "$logs/playwright.txt")
-if [ "$rust" -eq 0 ] || [ "$e2e" -eq 0 ]; then
-  echo "no tests ran (rust: $rust, playwright: $e2e)" >&2
+abuse=$(awk '/^abuse: [0-9]+ passed/ { print $2 }' "$logs/abuse.txt")
+if [ "$rust" -eq 0 ] || [ "$e2e" -eq 0 ] || [ "${abuse:-0}" -eq 0 ]; then
+  echo "no tests ran (rust: $rust, playwright: $e2e, abuse: ${abuse:-0})" >&2
   exit 1
 fi
 echo
-echo "tests: $((rust + e2e)) passed, 0 failed"
+echo "tests: $((rust + e2e + abuse)) passed, 0 failed"
