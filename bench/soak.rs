@@ -247,7 +247,9 @@ async fn reader(ctx: Arc<Ctx>, mut rng: Rng) {
                 (s, 0) => path.push_str(&format!("?sort={s}")),
                 (s, p) => path.push_str(&format!("?sort={s}&page={p}")),
             }
-            ctx.get("page", &path, &[200]).await;
+            // A page of comments past the last one is the 404 page.
+            let ok: &[u16] = if page >= 2 { &[200, 404] } else { &[200] };
+            ctx.get("page", &path, ok).await;
         } else if roll < 95 {
             let article = rng.pick(&ctx.live).to_string();
             let sort = ["new", "old", "hot"][rng.below(3) as usize];
