@@ -254,3 +254,17 @@ test.describe('with JavaScript off', () => {
     await expect(page).toHaveURL(new RegExp(`${THREAD_ARTICLE}#c${root}$`));
   });
 });
+
+test('a refused live stream is retried later and later, not every two seconds', async ({ page }) => {
+  let attempts = 0;
+  await page.route('**/api/comments/stream**', (route) => {
+    attempts += 1;
+    return route.fulfill({ status: 429, headers: { 'retry-after': '30' }, body: 'too many live streams' });
+  });
+  await page.goto(ARTICLE);
+  await waitForHydration(page);
+  await page.waitForTimeout(12_000);
+  // Backing off from 1–2 s (doubling) gives at most 4 attempts in 12 s; a fixed 2 s pause gave 6.
+  expect(attempts).toBeGreaterThanOrEqual(2);
+  expect(attempts).toBeLessThanOrEqual(4);
+});

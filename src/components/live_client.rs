@@ -2,7 +2,7 @@
 //! the thread by id. The browser reconnects by itself with `Last-Event-ID`; if it gives up
 //! (the server answered with an error), this reconnects after a pause from the last id seen.
 
-use crate::model::{merge_comment, ArticleId, Change, Comment, LiveEvent};
+use crate::model::{merge_comment, reconnect_delay_ms, ArticleId, Change, Comment, LiveEvent};
 use futures::future::AbortHandle;
 use futures::StreamExt;
 use gloo_net::eventsource::{futures::EventSource, State};
@@ -20,6 +20,8 @@ pub fn follow(
 ) {
     let (task, stop) = futures::future::abortable(async move {
         let mut last = after;
+        // Refusals in a row (404, 429, 503: the browser does not retry an HTTP error itself).
+        let mut refused = 0u32;
         loop {
             let url = format!("/api/comments/stream?article_id={article}&after={last}");
             if let Ok(mut source) = EventSource::new(&url) {
@@ -31,6 +33,7 @@ pub fn follow(
                                 // `from_slice`, as server functions read JSON: one parser per type.
                                 let Ok(event) = serde_json::from_slice::<LiveEvent>(data.as_bytes()) else { continue };
                                 last = last.max(event.id);
+                                refused = 0;
                                 apply(event, comments, total);
                             }
                             Err(_) if source.state() == State::Closed => break,
@@ -40,7 +43,9 @@ pub fn follow(
                 }
                 source.close();
             }
-            gloo_timers_sleep(2000).await;
+            let delay = reconnect_delay_ms(refused, js_sys::Math::random());
+            refused = refused.saturating_add(1);
+            gloo_timers_sleep(delay as i32).await;
         }
     });
     leptos::task::spawn_local(async move {

@@ -135,6 +135,16 @@ fn find_url_start(s: &str) -> Option<usize> {
     }
 }
 
+/// How long a page waits before it opens its live stream again after the server refused one
+/// (404, 429 past `live.max_streams_per_ip`, 503) or it could not be opened: 1–2 s, doubling
+/// with each refusal in a row up to 30–60 s, spread by `jitter` (0 ≤ jitter < 1, random) so
+/// that pages refused together do not all come back at the same moment. A stream that drops
+/// after it was open is reopened by the browser itself (the server sends `retry: 1000`).
+pub fn reconnect_delay_ms(refused: u32, jitter: f64) -> u32 {
+    let ceiling = (2000u32 << refused.min(5)).min(60_000);
+    (f64::from(ceiling) * (0.5 + 0.5 * jitter.clamp(0.0, 1.0))) as u32
+}
+
 /// One change to an article's comments, as the live stream sends it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LiveEvent {
@@ -277,5 +287,17 @@ mod tests {
         );
         assert_eq!(linkify("https:// 空"), vec![Segment::Text("https://".into()), Segment::Text(" 空".into())]);
         assert_eq!(linkify(""), vec![]);
+    }
+
+    #[test]
+    fn a_refused_stream_is_retried_later_and_later_up_to_a_minute() {
+        let earliest: Vec<u32> = (0..10).map(|n| reconnect_delay_ms(n, 0.0)).collect();
+        let latest: Vec<u32> = (0..10).map(|n| reconnect_delay_ms(n, 0.999_999)).collect();
+        assert_eq!(earliest[..7], [1000, 2000, 4000, 8000, 16000, 30000, 30000]);
+        assert_eq!(latest[0], 1999);
+        assert!(earliest.windows(2).all(|w| w[0] <= w[1]), "{earliest:?}");
+        assert!(latest.iter().all(|&d| d < 60_000), "capped at a minute: {latest:?}");
+        assert_eq!(reconnect_delay_ms(u32::MAX, 0.5), 45_000, "no overflow after many refusals");
+        assert_eq!(reconnect_delay_ms(0, 7.0), 2000, "jitter is clamped");
     }
 }

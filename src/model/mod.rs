@@ -21,7 +21,7 @@ pub use comment::{
 };
 pub use error::{AppError, SignedQuery};
 pub use ids::{ArticleId, CommentId, UserId};
-pub use live::{linkify, Change, CommentBody, LiveEvent, Segment, BODY_MAX};
+pub use live::{linkify, reconnect_delay_ms, Change, CommentBody, LiveEvent, Segment, BODY_MAX};
 pub use packed::Packed;
 pub use site::SiteFacts;
 pub use user::{Avatar, PublicUser};
