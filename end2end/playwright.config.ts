@@ -10,8 +10,16 @@ export const baseURL = `http://127.0.0.1:${port}`;
 const abusePort = Number(process.env.JINRI_E2E_ABUSE_PORT ?? 3108);
 export const abuseURL = `http://127.0.0.1:${abusePort}`;
 
+// `cargo leptos end-to-end` runs this suite through Cargo.toml's end2end-cmd, which sets
+// JINRI_E2E_CARGO_LEPTOS: cargo-leptos has then built the site and started it at its site-addr
+// with the caller's environment, so cargo-leptos-server.ts checks that it serves. The tests
+// still use the two servers below: they need a fresh database and two relaxed limits, which
+// cargo-leptos cannot give the server it starts.
+const underCargoLeptos = Boolean(process.env.JINRI_E2E_CARGO_LEPTOS);
+
 export default defineConfig({
   testDir: './tests',
+  globalSetup: underCargoLeptos ? './cargo-leptos-server.ts' : undefined,
   timeout: 30_000,
   expect: { timeout: 5_000 },
   fullyParallel: false,
@@ -38,7 +46,8 @@ export default defineConfig({
   projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
   webServer: [
     {
-      command: 'target/release/jinri',
+      // A fresh database each run (scripts/test.sh removes it too).
+      command: "sh -c 'rm -rf target/e2e-data && exec target/release/jinri'",
       cwd: '..',
       url: `${baseURL}/`,
       timeout: 60_000,

@@ -3,7 +3,7 @@
 # tests, then the release build and the Playwright suite in Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/setup.sh
+. scripts/setup-test.sh
 
 # A test run builds once; incremental caches would only fill the disk (tens of GB here).
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"

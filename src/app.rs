@@ -26,7 +26,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#c8161d" />
                 <AutoReload options=options.clone() />
-                // `/pkg/jinri.<hash>.css` after a cargo-leptos build (see `server::cli::leptos_options`).
+                // `/pkg/jinri.<hash>.css` in a release build, `/pkg/jinri.css` in development
+                // (`server::assets::hashed_names`).
                 <HashedStylesheet options=options.clone() id="leptos" />
                 // Islands mode: the page is server HTML; the bundle, loaded once the browser is
                 // idle, hydrates only the islands (the live comment thread).

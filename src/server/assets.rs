@@ -1,4 +1,4 @@
-//! Compressed copies of the static files, made once after each build.
+//! How the bundle is named and cached per build kind, and compressed copies of the static files.
 //!
 //! The browser bundle (wasm, JS glue, CSS) and the SVG figures are the bulk of what a first
 //! visit downloads. At start-up the server writes `file.br` (brotli, best quality) and
@@ -7,6 +7,48 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+/// The bundle's base name (`output-name` in Cargo.toml): `/pkg/jinri.{js,wasm,css}`.
+pub const OUTPUT_NAME: &str = "jinri";
+
+/// The one rule for the bundle's names: content-hashed (`jinri.<hash>.css`, kept by browsers for
+/// a year, precompressed) only for a release binary that is not run by `cargo leptos watch`,
+/// whose `hash.txt` (`hashes`) names files present in `pkg`. Anything else is development and
+/// links the plain names, revalidated on every load: watch rebuilds them in place under those
+/// names and never rewrites hash.txt.
+pub fn hashed_names(release: bool, watching: bool, hashes: Option<&str>, pkg: &Path) -> bool {
+    let Some(hashes) = hashes.filter(|_| release && !watching) else {
+        return false;
+    };
+    let files = hashed_files(hashes, pkg);
+    files.len() == 3 && files.iter().all(|(hashed, _)| hashed.is_file())
+}
+
+/// The bundle files that `hash.txt` lists, as (hashed, plain) paths in `pkg`.
+fn hashed_files(hashes: &str, pkg: &Path) -> Vec<(PathBuf, PathBuf)> {
+    hashes
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .map(|(ext, hash)| (ext.trim(), hash.trim()))
+        .filter(|(ext, _)| ["js", "wasm", "css"].contains(ext))
+        .map(|(ext, hash)| (pkg.join(format!("{OUTPUT_NAME}.{hash}.{ext}")), pkg.join(format!("{OUTPUT_NAME}.{ext}"))))
+        .collect()
+}
+
+/// A development run links the plain names, but cargo-leptos's first build (also the one that
+/// starts `watch`) writes only hashed ones: copies each hashed file to its missing plain name.
+pub fn plain_copies(hashes: &str, pkg: &Path) -> std::io::Result<usize> {
+    let mut written = 0;
+    for (hashed, plain) in hashed_files(hashes, pkg) {
+        if hashed.is_file() && !plain.exists() {
+            let tmp = PathBuf::from(format!("{}.tmp{}", plain.display(), std::process::id()));
+            std::fs::copy(&hashed, &tmp)?;
+            std::fs::rename(&tmp, &plain)?;
+            written += 1;
+        }
+    }
+    Ok(written)
+}
 
 /// Files worth compressing, by extension.
 const COMPRESSIBLE: [&str; 7] = ["wasm", "js", "css", "svg", "json", "webmanifest", "txt"];
@@ -80,6 +122,49 @@ fn gzip_best(data: &[u8]) -> std::io::Result<Vec<u8>> {
 mod tests {
     use super::*;
     use std::io::Read;
+
+    #[test]
+    fn only_release_builds_outside_watch_link_hashed_names_kept_for_a_year() {
+        use crate::server::headers::cache_control;
+        let dir = tempfile::tempdir().unwrap();
+        let pkg = dir.path().join("pkg");
+        std::fs::create_dir(&pkg).unwrap();
+        let hashes = "js: AAAAAAAAAAAAAAAAAAAAAA\nwasm: BBBBBBBBBBBBBBBBBBBBBB\ncss: CCCCCCCCCCCCCCCCCCCCCC\n";
+        for (ext, hash) in [("js", 'A'), ("wasm", 'B'), ("css", 'C')] {
+            std::fs::write(pkg.join(format!("jinri.{}.{ext}", hash.to_string().repeat(22))), ext).unwrap();
+        }
+        let hashed_css = "/pkg/jinri.CCCCCCCCCCCCCCCCCCCCCC.css";
+        // (build kind, release binary, under watch, hash.txt) → hashed names?
+        for (kind, release, watching, hash_txt, hashed) in [
+            ("cargo leptos build --release", true, false, Some(hashes), true),
+            ("cargo leptos watch --release", true, true, Some(hashes), false),
+            ("cargo leptos watch", false, true, Some(hashes), false),
+            ("cargo leptos build", false, false, Some(hashes), false),
+            ("cargo build --release", true, false, None, false),
+        ] {
+            assert_eq!(hashed_names(release, watching, hash_txt, &pkg), hashed, "{kind}");
+            let (css, css_cache, image_cache) = if hashed {
+                (hashed_css, "public, max-age=31536000, immutable", "public, max-age=86400")
+            } else {
+                ("/pkg/jinri.css", "no-cache", "no-cache")
+            };
+            assert_eq!(cache_control(css, hashed), css_cache, "{kind}");
+            assert_eq!(cache_control("/pkg/jinri.wasm", hashed), "no-cache", "{kind}");
+            assert_eq!(cache_control("/images/articles/a.svg", hashed), image_cache, "{kind}");
+            assert_eq!(cache_control("/favicon.svg", hashed), image_cache, "{kind}");
+            assert_eq!(cache_control("/manifest.webmanifest", hashed), "no-cache", "{kind}");
+            assert_eq!(cache_control("/article/1", hashed), "no-store", "{kind}");
+        }
+        // Development serves the plain names: the hashed files are copied to them, once.
+        assert_eq!(plain_copies(hashes, &pkg).unwrap(), 3);
+        assert_eq!(std::fs::read_to_string(pkg.join("jinri.css")).unwrap(), "css");
+        std::fs::write(pkg.join("jinri.css"), "rebuilt by watch").unwrap();
+        assert_eq!(plain_copies(hashes, &pkg).unwrap(), 0);
+        assert_eq!(std::fs::read_to_string(pkg.join("jinri.css")).unwrap(), "rebuilt by watch");
+        // A hash.txt whose files are gone (a later build without hashes) is not followed.
+        std::fs::remove_file(pkg.join("jinri.CCCCCCCCCCCCCCCCCCCCCC.css")).unwrap();
+        assert!(!hashed_names(true, false, Some(hashes), &pkg));
+    }
 
     #[test]
     fn copies_are_written_once_and_decode_to_the_original() {

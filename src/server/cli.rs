@@ -94,21 +94,31 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         _ => leptos::config::Env::PROD,
     };
     LeptosOptions::builder()
-        .output_name("jinri")
+        .output_name(super::assets::OUTPUT_NAME)
         .site_root(config.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(config.addr)
         .env(env)
         .reload_port(std::env::var("LEPTOS_RELOAD_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3001))
-        .hash_files(hash_file_present())
+        .hash_files(hashed_names(config))
         .build()
 }
 
-/// cargo-leptos (`hash-files` in Cargo.toml) names the bundle `jinri.<hash>.wasm` and so on and
-/// writes the hashes to `hash.txt` beside the binary it built; Leptos reads them from there. A
-/// binary built without it (the test binaries, a plain `cargo build`) links the plain names.
-fn hash_file_present() -> bool {
-    std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").is_file())).unwrap_or(false)
+/// Whether pages link the bundle's hashed names (`assets::hashed_names`). cargo-leptos
+/// (`hash-files` in Cargo.toml) writes the hashes to `hash.txt` beside the binary it built, and
+/// sets `LEPTOS_WATCH` for the server it runs under `cargo leptos watch`.
+pub fn hashed_names(config: &Config) -> bool {
+    let watching = std::env::var_os("LEPTOS_WATCH").is_some();
+    super::assets::hashed_names(!cfg!(debug_assertions), watching, hash_txt().as_deref(), &pkg_dir(config))
+}
+
+fn hash_txt() -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    std::fs::read_to_string(exe.parent()?.join("hash.txt")).ok()
+}
+
+fn pkg_dir(config: &Config) -> std::path::PathBuf {
+    std::path::Path::new(&config.site_root).join("pkg")
 }
 
 /// Builds the whole application around a database, as the server and the tests use it.
@@ -152,19 +162,32 @@ async fn serve(config: Arc<Config>) -> Result<(), BoxError> {
         Err(e) => {
             tracing::error!(error = %e, "database unavailable: every page answers 503 until the site is restarted");
             eprintln!("jinri: {e}\njinri: serving 503 (网站维护中) until the problem is fixed and the site restarted");
-            (routes::unavailable_router(&config), None)
+            (routes::unavailable_router(&config, hashed_names(&config)), None)
         }
     };
+    // Development links the plain names; a cargo-leptos build may have written only hashed ones.
+    if !hashed_names(&config) {
+        if let Some(hashes) = hash_txt() {
+            match super::assets::plain_copies(&hashes, &pkg_dir(&config)) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(copied = n, "bundle files copied to their plain names"),
+                Err(e) => tracing::warn!(error = %e, "bundle files not copied to their plain names"),
+            }
+        }
+    }
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("cannot listen on {} (server.addr): {e}", config.addr))?;
     let addr = listener.local_addr()?;
     println!("今日 Jinri is running at http://{addr}/");
-    let site_root = std::path::PathBuf::from(&config.site_root);
-    tokio::task::spawn_blocking(move || match super::assets::precompress(&site_root) {
-        Ok(n) => tracing::info!(written = n, "compressed copies of static files are up to date"),
-        Err(e) => tracing::warn!(error = %e, root = %site_root.display(), "static files not precompressed"),
-    });
+    // Only release files stay as they are while the site runs; a copy would go stale under watch.
+    if hashed_names(&config) {
+        let site_root = std::path::PathBuf::from(&config.site_root);
+        tokio::task::spawn_blocking(move || match super::assets::precompress(&site_root) {
+            Ok(n) => tracing::info!(written = n, "compressed copies of static files are up to date"),
+            Err(e) => tracing::warn!(error = %e, root = %site_root.display(), "static files not precompressed"),
+        });
+    }
     tracing::info!(%addr, "listening");
     if let Some(state) = &running {
         tokio::spawn(prune_limits(state.clone()));

@@ -36,11 +36,10 @@ pub fn page_policy() {
     }
 }
 
-/// Adds the headers every response carries, and cache lifetimes: none for pages and API
-/// answers, a day for images, a year for bundle files whose names carry their content's hash,
-/// revalidation for any other bundle file and the manifest. A site
-/// served over https (`site.base_url`) also tells browsers to use nothing else for a year.
-pub async fn security_headers(State(https): State<bool>, req: Request, next: Next) -> Response {
+/// Adds the headers every response carries, and the cache lifetime of `cache_control`
+/// (`hashed`: the bundle's names, `assets::hashed_names`). A site served over https
+/// (`site.base_url`) also tells browsers to use nothing else for a year.
+pub async fn security_headers(State((https, hashed)): State<(bool, bool)>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
@@ -51,17 +50,27 @@ pub async fn security_headers(State(https): State<bool>, req: Request, next: Nex
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     }
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(NON_PAGE_CSP));
-    let cache = if path.starts_with("/pkg/") && has_content_hash(&path) {
-        "public, max-age=31536000, immutable"
-    } else if path.starts_with("/images/") || path == "/favicon.svg" {
-        "public, max-age=86400"
-    } else if path.starts_with("/pkg/") || path == "/manifest.webmanifest" {
-        "no-cache"
-    } else {
-        "no-store"
-    };
-    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static(cache));
+    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static(cache_control(&path, hashed)));
     resp
+}
+
+/// Pages and API answers are never stored. With hashed names (release) a bundle file named by
+/// its content's hash is kept a year, images a day, the rest revalidated; in development every
+/// static file is revalidated, so an edit shows on the next load.
+pub fn cache_control(path: &str, hashed: bool) -> &'static str {
+    let bundle = path.starts_with("/pkg/");
+    let image = path.starts_with("/images/") || path == "/favicon.svg";
+    if !(bundle || image || path == "/manifest.webmanifest") {
+        "no-store"
+    } else if !hashed {
+        "no-cache"
+    } else if bundle && has_content_hash(path) {
+        "public, max-age=31536000, immutable"
+    } else if image {
+        "public, max-age=86400"
+    } else {
+        "no-cache"
+    }
 }
 
 /// cargo-leptos names a hashed file `name.<hash>.ext`, the hash being 22 characters of

@@ -26,7 +26,7 @@ pub fn router(state: AppState) -> Router {
     let files = |dir: &str| static_files(&state.config.site_root, dir);
     let client_timeout = std::time::Duration::from_secs(state.config.client_timeout_secs);
     let handler_timeout = std::time::Duration::from_secs(state.config.handler_timeout_secs);
-    let https = state.config.https();
+    let header_state = (state.config.https(), state.leptos_options.hash_files);
     Router::new()
         .route("/sitemap.xml", get(sitemap_xml))
         .route("/robots.txt", get(robots_txt))
@@ -56,7 +56,7 @@ pub fn router(state: AppState) -> Router {
         )
         // A panicking handler answers 500 with a page in Chinese; the server keeps serving.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_page))
-        .layer(middleware::from_fn_with_state(https, super::headers::security_headers))
+        .layer(middleware::from_fn_with_state(header_state, super::headers::security_headers))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
@@ -71,7 +71,7 @@ fn static_files(site_root: &str, dir: &str) -> tower_http::services::ServeDir {
 
 /// The site while its database cannot be opened or migrated: static files load, every page and
 /// endpoint answers 503 with a message in Chinese, `/healthz` says what is wrong.
-pub fn unavailable_router(config: &super::Config) -> Router {
+pub fn unavailable_router(config: &super::Config, hashed: bool) -> Router {
     Router::new()
         .route("/healthz", get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "database unavailable") }))
         .nest_service("/pkg", static_files(&config.site_root, "pkg"))
@@ -88,7 +88,7 @@ pub fn unavailable_router(config: &super::Config) -> Router {
             )
         })
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_page))
-        .layer(middleware::from_fn_with_state(config.https(), super::headers::security_headers))
+        .layer(middleware::from_fn_with_state((config.https(), hashed), super::headers::security_headers))
         .layer(middleware::from_fn(log_request))
 }
 
