@@ -325,6 +325,11 @@ async fn an_overlong_address_is_refused_with_414() {
     let s = common::spawn().await;
     let (status, _) = s.get(&format!("/?q={}", "x".repeat(40_000))).await;
     assert_eq!(status, 414);
+    // 8 KiB is the limit: ordinary addresses are far shorter.
+    let (status, _) = s.get(&format!("/?q={}", "x".repeat(8 * 1024))).await;
+    assert_eq!(status, 414);
+    let (status, _) = s.get(&format!("/?q={}", "x".repeat(7 * 1024))).await;
+    assert_ne!(status, 414);
 }
 
 #[tokio::test]

@@ -24,6 +24,8 @@ test('with JavaScript: register, see the signed-in top bar, log out and log in a
   await fillAndSubmit(page, '读者甲', 'short', '注册');
   await expect(page.locator('#password-error')).toContainText('至少 8 个字符');
   await expect(page.locator('#name')).toHaveValue('读者甲');
+  // The message and the name came back in a flash cookie: the address holds only the return path.
+  await expect(page).toHaveURL(new RegExp(`/register\\?next=${article.replace(/\//g, '\\/')}$`));
   await fillAndSubmit(page, '读者甲', 'password1', '注册');
   await expect(page.locator('#password-error')).toContainText('常见');
 
@@ -57,6 +59,8 @@ test.describe('with JavaScript off', () => {
     await fillAndSubmit(page, 'Reader_乙', 'password1', '注册');
     await expect(page.locator('#password-error')).toContainText('常见');
     await expect(page.locator('#name')).toHaveValue('Reader_乙');
+    // The message and the name came back in a flash cookie: the address holds only the return path.
+    await expect(page).toHaveURL(new RegExp(`/register\\?next=${article.replace(/\//g, '\\/')}$`));
 
     await fillAndSubmit(page, 'Reader_乙', PASSWORD, '注册');
     await expect(page).toHaveURL(article);

@@ -4,6 +4,18 @@
 use crate::model::{AppError, PublicUser};
 use leptos::prelude::*;
 
+/// The address a refused plain form post returns to: the form's page with the return path
+/// (`next`, a same-site path the reader chose by following a link), which the page keeps in its
+/// form. What the reader typed goes in the flash (`Request::fail`), never here.
+#[cfg(feature = "ssr")]
+fn form_page(path: &str, next: &str) -> String {
+    if next == "/" {
+        path.to_owned()
+    } else {
+        format!("{path}?next={}", crate::model::encode_query(next))
+    }
+}
+
 /// Creates an account, signs the reader in and sends them back to `next` (a same-site path).
 #[server(endpoint = "auth/register")]
 pub async fn register(name: String, password: String, next: Option<String>) -> Result<PublicUser, AppError> {
@@ -11,7 +23,8 @@ pub async fn register(name: String, password: String, next: Option<String>) -> R
     use crate::server::{db, names, request::Request, time};
     let req = Request::current()?;
     let next = safe_next(next.as_deref().unwrap_or("/"));
-    let form = |e: AppError| req.fail(e, "/register", &[("next", &next), ("name", &name)], "");
+    let page = form_page("/register", &next);
+    let form = |e: AppError| req.fail(e, &page, &[("name", &name)], "");
     let (state, now) = (&req.state, time::now_unix());
     let username = Username::parse(&name).map_err(|m| form(AppError::validation("name", m)))?;
     names::check_reserved(&username).map_err(|m| form(AppError::validation("name", m)))?;
@@ -71,7 +84,8 @@ pub async fn login(name: String, password: String, next: Option<String>) -> Resu
     use crate::server::{db, request::Request, time};
     let req = Request::current()?;
     let next = safe_next(next.as_deref().unwrap_or("/"));
-    let form = |e: AppError| req.fail(e, "/login", &[("next", &next), ("name", &name)], "");
+    let page = form_page("/login", &next);
+    let form = |e: AppError| req.fail(e, &page, &[("name", &name)], "");
     let (state, now) = (&req.state, time::now_unix());
     let cfg = &state.config.auth;
     let key = Username::parse(&name).map(|u| u.key()).unwrap_or_else(|_| name.trim().to_lowercase());

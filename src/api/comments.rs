@@ -84,9 +84,13 @@ pub async fn post_comment(article_id: ArticleId, parent_id: Option<String>, body
         None | Some("") => None,
         Some(p) => Some(CommentId::parse(p).ok_or(AppError::NotFound)?),
     };
-    let back = format!("/article/{article_id}");
-    let reply = parent.map(|p| p.to_string()).unwrap_or_default();
-    let form = |e: AppError| req.fail(e, &back, &[("reply", &reply), ("body", &body)], "#comment-form");
+    // The reply target (an id, not typed text) stays in the address: the page reads it from there
+    // as it does for a 回复 link. The message and the text go in the flash.
+    let back = match parent {
+        Some(p) => format!("/article/{article_id}?reply={p}"),
+        None => format!("/article/{article_id}"),
+    };
+    let form = |e: AppError| req.fail(e, &back, &[("body", &body)], "#comment-form");
     let Some(user) = req.user().await? else { return Err(form(AppError::Unauthorized)) };
     let state = &req.state;
     let cfg = &state.config.comments;

@@ -32,8 +32,9 @@ struct ThreadCtx {
     delete: ServerAction<DeleteComment>,
 }
 
-/// What the redirect after a failed plain form post carries back to the comment form
-/// (`?reply=`, `?error=`, `?body=`), and the reply target a 回复 link sets without JavaScript.
+/// What the redirect after a failed plain form post carries back to the comment form (the
+/// reply target in `?reply=`, the error and text in the form flash), and the reply target a 回复
+/// link sets without JavaScript.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FormEcho {
     pub reply: Option<CommentId>,

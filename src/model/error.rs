@@ -28,17 +28,21 @@ pub enum AppError {
     Network(String),
 }
 
-/// The query of a form's page that the reply to a failed plain form post was sent back with
-/// (the error, its field, what the reader typed), once the server has checked its signature
-/// (`server::form_echo`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SignedQuery {
-    pub values: Vec<(String, String)>,
+/// What a failed plain form post (no JavaScript) was sent back to its form with: the field at
+/// fault (`form` for the whole form), the message, and what the reader typed (never a
+/// password). It travels in a short-lived server-side flash keyed by an HttpOnly cookie, never
+/// in the address (`server::flash`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormFlash {
+    pub field: String,
+    pub message: String,
+    pub kept: Vec<(String, String)>,
 }
 
-impl SignedQuery {
+impl FormFlash {
+    /// A value the reader typed, by form field name.
     pub fn get(&self, key: &str) -> Option<String> {
-        self.values.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+        self.kept.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
     }
 }
 

@@ -19,7 +19,7 @@ pub use comment::{
     build_thread, merge_comment, upsert_comment, Comment, CommentNode, CommentPage, CommentThread, ReplyPage, Sort,
     COMMENTS_PER_PAGE, REPLIES_PER_PAGE, REPLIES_SHOWN,
 };
-pub use error::{AppError, SignedQuery};
+pub use error::{AppError, FormFlash};
 pub use ids::{ArticleId, CommentId, UserId};
 pub use live::{linkify, reconnect_delay_ms, Change, CommentBody, LiveEvent, Segment, BODY_MAX};
 pub use packed::Packed;

@@ -79,15 +79,15 @@ async fn reply_name(article: ArticleId, id: CommentId) -> Option<String> {
 }
 
 /// For the comment form: the reply target of a 回复 link (with its author's name), and what a
-/// plain form post that failed was sent back with (its error and text), taken only from a query
-/// this server signed.
+/// plain form post that failed was sent back with (its error and text), taken only from this
+/// server's flash.
 fn form_echo(q: &ParamsMap, reply_name: Option<String>) -> FormEcho {
-    let signed = super::signed_query();
+    let flash = super::flash();
     FormEcho {
         reply: q.get("reply").and_then(|r| CommentId::parse(&r)),
         reply_name,
-        error: signed.as_ref().and_then(|s| s.get("error")),
-        body: signed.and_then(|s| s.get("body")).unwrap_or_default(),
+        error: flash.as_ref().map(|f| f.message.clone()),
+        body: flash.and_then(|f| f.get("body")).unwrap_or_default(),
     }
 }
 

@@ -29,19 +29,16 @@ enum Kind {
 }
 
 /// The form posts to its server function, which redirects to `next` or, refused, back here
-/// with the error and the name typed in a signed query (see `Request::fail`); with JavaScript the
+/// with the error and the name typed in a flash (see `Request::fail`); with JavaScript the
 /// page's navigation script does the same post and shows the page it is sent to.
 #[component]
 fn AuthForm(kind: Kind) -> impl IntoView {
     let query = use_query_map();
     let next = Memo::new(move |_| safe_next(&query.read().get("next").unwrap_or_else(|| "/".to_owned())));
-    // Only from a query this server signed: a link made elsewhere cannot put text on the form.
-    let signed = super::signed_query();
-    let typed = signed.as_ref().and_then(|s| s.get("name")).unwrap_or_default();
-    let error = Memo::new(move |_| {
-        let s = signed.as_ref()?;
-        Some((s.get("field").unwrap_or_else(|| "form".to_owned()), s.get("error")?))
-    });
+    // Only from this server's flash: a link made elsewhere cannot put text on the form.
+    let flash = super::flash();
+    let typed = flash.as_ref().and_then(|f| f.get("name")).unwrap_or_default();
+    let error = Memo::new(move |_| flash.as_ref().map(|f| (f.field.clone(), f.message.clone())));
     let field_error = move |f: &'static str| error.get().filter(|(field, _)| field == f).map(|(_, m)| m);
     let form_error = move || error.get().filter(|(field, _)| field != "name" && field != "password").map(|(_, m)| m);
     let (title, button, other, other_href, other_text) = match kind {

@@ -204,7 +204,11 @@ pub fn clear_cookie(state: &AppState) -> String {
 
 /// The session token sent with a request, if any.
 pub fn session_token(state: &AppState, headers: &HeaderMap) -> Option<String> {
-    let name = cookie_name(state);
+    cookie_value(headers, cookie_name(state)).filter(|v| v.len() <= 64)
+}
+
+/// The value of the first cookie `name` a request carries, if it is not empty.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
@@ -213,7 +217,7 @@ pub fn session_token(state: &AppState, headers: &HeaderMap) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_owned())
-        .filter(|v| !v.is_empty() && v.len() <= 64)
+        .filter(|v| !v.is_empty())
 }
 
 /// The signed-in reader of a request, if the session is valid (idle and absolute limits).

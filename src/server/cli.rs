@@ -130,13 +130,13 @@ pub async fn app(config: Arc<Config>) -> Result<axum::Router, BoxError> {
 pub async fn state(config: Arc<Config>) -> Result<AppState, BoxError> {
     let pool = open_database(&config).await?;
     let hasher = super::auth::Hasher::new(config.auth.hash_concurrency);
-    let fresh = super::form_echo::FormKey::fresh_secret()?;
+    let fresh = super::flash::FormKey::fresh_secret()?;
     let secret = match super::db::secrets::get_or_create(&pool, "form_echo", &fresh).await {
         Ok(secret) => secret,
-        // A database this process cannot write to still serves pages; form replies are then
+        // A database this process cannot write to still serves pages; flash cookies are then
         // signed with a key of this process only.
         Err(e) => {
-            tracing::warn!(error = %e, "form reply key not stored; using one for this process only");
+            tracing::warn!(error = %e, "form flash key not stored; using one for this process only");
             fresh
         }
     };
@@ -148,7 +148,7 @@ pub async fn state(config: Arc<Config>) -> Result<AppState, BoxError> {
         write_order: Arc::default(),
         likes: Arc::default(),
         page_cache: Arc::new(super::page_cache::PageCache::new(config.page_cache_entries)),
-        form_key: super::form_echo::FormKey::new(secret.as_bytes()),
+        form_key: super::flash::FormKey::new(secret.as_bytes()),
         config,
     };
     Ok(state)
@@ -216,7 +216,8 @@ async fn serve(config: Arc<Config>) -> Result<(), BoxError> {
 }
 
 /// Every few minutes, drops the abuse-limit events (`db::limits`) that are past their window,
-/// so the table holds only what the limits still count. Ends when the site shuts down.
+/// so the table holds only what the limits still count, and the expired form flashes
+/// (`server::flash`), so what a reader typed is not kept. Ends when the site shuts down.
 async fn prune_limits(state: AppState) {
     let auth = &state.config.auth;
     let windows = [
@@ -239,6 +240,9 @@ async fn prune_limits(state: AppState) {
             if let Err(e) = db::limits::prune(&state.pool, scope, now - window).await {
                 tracing::warn!(error = %e, scope, "pruning old limit events failed");
             }
+        }
+        if let Err(e) = db::flash::prune(&state.pool, now).await {
+            tracing::warn!(error = %e, "pruning expired form flashes failed");
         }
     }
 }

@@ -5,7 +5,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
-pub mod form_echo;
+pub mod flash;
 pub mod headers;
 pub mod likes;
 pub mod listen;

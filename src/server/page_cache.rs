@@ -4,8 +4,8 @@
 //! run time only through comment changes, and every one of them is published to the live hub,
 //! which counts them. A page is stored with the count it was rendered under (read *before*
 //! rendering, so a change committed meanwhile makes it stale at once) and served while the count
-//! is unchanged. Signed-in readers, form replies (`?error=…`) and anything but a 200 HTML page
-//! are always rendered.
+//! is unchanged. Signed-in readers, requests with a form flash cookie (`server::flash`), queries
+//! other than paging and sorting, and anything but a 200 HTML page are always rendered.
 //!
 //! Each response still gets its own CSP nonce: the stored page remembers where its nonce
 //! appears, and every copy sent gets a fresh one in those places (nonces all have one length).
@@ -112,15 +112,18 @@ fn cache_key(state: &AppState, req: &Request) -> Option<String> {
     if !page_path || path.len() > 64 {
         return None;
     }
-    if super::auth::session_token(state, req.headers()).is_some() {
+    // A signed-in reader's page, or one that may show a form's flash (and clears its cookie),
+    // is that reader's own: it is neither served from the cache nor stored.
+    if super::auth::session_token(state, req.headers()).is_some() || super::flash::carries_cookie(state, req.headers())
+    {
         return None;
     }
     canonical_query(uri.query().unwrap_or(""))
         .map(|q| if q.is_empty() { path.to_owned() } else { format!("{path}?{q}") })
 }
 
-/// Only the paging and sorting parameters are shared; anything else (a form's error and what
-/// was typed) is particular to one reader. The key is rebuilt from their parsed values, so
+/// Only the paging and sorting parameters are shared; anything else (a reply target, a return
+/// path) is particular to one reader. The key is rebuilt from their parsed values, so
 /// `?page=2&&&`, `?&page=2` and `?page=2` share one entry and padding cannot fill the cache;
 /// a repeated or malformed parameter is not cached (such a page is a 404 anyway).
 fn canonical_query(query: &str) -> Option<String> {

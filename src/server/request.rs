@@ -1,7 +1,7 @@
 //! What a server function knows about the request it serves.
 
 use super::{auth, db, time, AppState};
-use crate::model::{AppError, PublicUser};
+use crate::model::{AppError, FormFlash, PublicUser};
 use axum::extract::ConnectInfo;
 use axum::http::{header, request::Parts, HeaderValue, StatusCode};
 use leptos::prelude::use_context;
@@ -48,26 +48,27 @@ impl Request {
     }
 
     /// Prepares an error reply. Calls from the bundle get the status that fits the error; a
-    /// plain form post is sent back to the page of its form (`path`, then `#anchor`) with the
-    /// message and what the reader typed (`keep`, never a password), since a browser without
-    /// JavaScript shows only pages.
-    pub fn fail(&self, error: AppError, path: &str, keep: &[(&str, &str)], anchor: &str) -> AppError {
+    /// plain form post is sent back to the page of its form (`page`: its path, with only the
+    /// query that page needs — a return path, a reply target — then `#anchor`), since a browser
+    /// without JavaScript shows only pages. The message and what the reader typed (`keep`,
+    /// never a password) go in a flash the page reads once (`server::flash`), never in the
+    /// address.
+    pub fn fail(&self, error: AppError, page: &str, keep: &[(&str, &str)], anchor: &str) -> AppError {
         if self.is_plain_form() {
             let field = match &error {
                 AppError::Validation { field, .. } => field.as_str(),
                 _ => "form",
             };
-            let q = crate::model::encode_query;
-            let mut query = format!("field={}&error={}", q(field), q(&error.to_string()));
-            for (k, v) in keep {
-                let pair = format!("&{k}={}", q(v));
-                // A text too long for an address is not kept: the reply must stay a page
-                // this server accepts (`routes::MAX_URI`), with the error on it.
-                if path.len() + query.len() + pair.len() + 64 <= super::routes::MAX_URI {
-                    query.push_str(&pair);
-                }
+            let flash = FormFlash {
+                field: field.to_owned(),
+                message: error.to_string(),
+                kept: keep.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            };
+            let path = page.split(['?', '#']).next().unwrap_or(page);
+            if let Some(pending) = self.parts.extensions.get::<super::flash::Pending>() {
+                pending.leave(path, flash);
             }
-            leptos_axum::redirect(&format!("{}{anchor}", self.state.form_key.sign(path, &query)));
+            leptos_axum::redirect(&format!("{page}{anchor}"));
         } else {
             if let AppError::RateLimited { retry_after_secs } = &error {
                 if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {

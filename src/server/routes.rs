@@ -23,6 +23,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let fallback_state = state.clone();
     let cache_state = state.clone();
+    let flash_state = state.clone();
     let files = |dir: &str| static_files(&state.config.site_root, dir);
     let client_timeout = std::time::Duration::from_secs(state.config.client_timeout_secs);
     let handler_timeout = std::time::Duration::from_secs(state.config.handler_timeout_secs);
@@ -39,6 +40,9 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(fallback_state.clone()),
             shell,
         ))
+        // Innermost: a failed plain form post's flash is stored, and a page's taken, around the
+        // handler (`server::flash`).
+        .layer(middleware::from_fn_with_state(flash_state, super::flash::layer))
         .layer(middleware::from_fn_with_state(cache_state, super::page_cache::cached_pages))
         .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn(same_origin_only))
@@ -144,9 +148,10 @@ async fn read_body_in_time(State(timeout): State<std::time::Duration>, req: Requ
     }
 }
 
-/// Longest request target (path and query) accepted, in bytes: room for a failed comment of
-/// 2,000 Chinese characters sent back to its form (about 18 KB percent-encoded).
-pub const MAX_URI: usize = 32 * 1024;
+/// Longest request target (path and query) accepted, in bytes. The site's own addresses are
+/// short (a path, a page number, a sort, a reply id, a return path); what a reader typed never
+/// travels in an address (`server::flash`).
+pub const MAX_URI: usize = 8 * 1024;
 
 async fn limit_uri_length(req: Request, next: Next) -> Response {
     if req.uri().to_string().len() > MAX_URI {

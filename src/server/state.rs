@@ -20,8 +20,8 @@ pub struct AppState {
     pub likes: Arc<super::likes::Likes>,
     /// Pages as guests see them, until the next comment change.
     pub page_cache: Arc<super::page_cache::PageCache>,
-    /// Signs the query a failed plain form post is sent back with (`server::form_echo`).
-    pub form_key: super::form_echo::FormKey,
+    /// Signs the flash cookie a failed plain form post is sent back with (`server::flash`).
+    pub form_key: super::flash::FormKey,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -3,6 +3,7 @@
 pub mod articles;
 pub mod comments;
 pub mod facts;
+pub mod flash;
 pub mod generate;
 pub mod limits;
 pub mod secrets;
@@ -93,6 +94,7 @@ mod tests {
             "comment_events",
             "comment_likes",
             "comments",
+            "form_flash",
             "limit_events",
             "sessions",
             "site_facts",

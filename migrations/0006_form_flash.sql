@@ -1,0 +1,13 @@
+-- What a failed plain form post (no JavaScript) is sent back to its form with: the error and
+-- what the reader typed (never a password), read once by the next request for `path` that
+-- carries the cookie whose token hashes to `token_hash` (`server::flash`). `payload` is JSON.
+-- Rows live `server::flash::FLASH_SECS` seconds; expired ones are never read and are pruned.
+CREATE TABLE form_flash (
+    token_hash TEXT PRIMARY KEY,
+    path TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+
+CREATE INDEX form_flash_expires ON form_flash (expires_at);
