@@ -294,3 +294,27 @@ async fn a_failed_call_from_the_bundle_sets_no_flash() {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM form_flash").fetch_one(&s.db().await).await.unwrap();
     assert_eq!(n, 0);
 }
+
+#[tokio::test]
+async fn one_address_holds_a_bounded_number_of_flashes_and_its_posts_still_come_back() {
+    let s = common::spawn_with(&NO_WAIT).await;
+    let name = "x".repeat(40_000);
+    for i in 0..30 {
+        let resp = form_post(&s, "/api/auth/login", &[("name", &name), ("password", "wrong-password-1")], None).await;
+        assert_eq!(resp.status(), 302, "try {i}");
+        assert!(flash_set_cookie(&resp).is_some(), "try {i} keeps its flash");
+    }
+    let resp = form_post(&s, "/api/auth/login", &[("name", &name), ("password", "wrong-password-1")], None).await;
+    assert_eq!(resp.status(), 302, "still sent back to its form");
+    assert!(flash_set_cookie(&resp).is_none(), "but this address holds enough flashes");
+    let (rows, bytes): (i64, i64) =
+        sqlx::query_as("SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM form_flash")
+            .fetch_one(&s.db().await)
+            .await
+            .unwrap();
+    assert_eq!(rows, 30);
+    assert!(bytes < 30 * 9 * 1024, "each kept value is cut: {bytes} bytes");
+    let other = s.seen_from("127.0.0.9");
+    let resp = form_post(&other, "/api/auth/login", &[("name", "别人"), ("password", "wrong-password-1")], None).await;
+    assert!(flash_set_cookie(&resp).is_some(), "another address is not affected");
+}

@@ -42,7 +42,12 @@ const TAG_BYTES: usize = 16;
 
 /// Longest kept value, in bytes (cut at a character boundary). A 2,000-character comment is at
 /// most 8,000 bytes.
-const KEPT_MAX_BYTES: usize = 16 * 1024;
+const KEPT_MAX_BYTES: usize = 8 * 1024;
+
+/// Live flashes one client address may hold (`request::client_key`): a reader needs one at a
+/// time; past this a refused post comes back with its message only, never an error. With the
+/// size cap above, what one address can make the server keep is bounded (~1 MB a minute).
+pub const FLASH_PER_CLIENT: i64 = 30;
 
 /// Separates the purpose from the token in what is signed, so a tag made for a flash cookie is
 /// good for nothing else the key might sign.
@@ -151,12 +156,19 @@ pub fn current() -> Option<FormFlash> {
 pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     match *req.method() {
         Method::POST => {
+            let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+            let client = super::request::client_key(
+                peer.unwrap_or(std::net::IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)),
+                state.config.ipv6_prefix,
+            )
+            .to_string();
             let pending = Pending::default();
             req.extensions_mut().insert(pending.clone());
             let mut resp = next.run(req).await;
             if let Some((path, flash)) = pending.take() {
-                match store(&state, &path, &flash).await {
-                    Ok(value) => append_cookie(&mut resp, &cookie(&state, &value, FLASH_SECS)),
+                match store(&state, &client, &path, &flash).await {
+                    Ok(Some(value)) => append_cookie(&mut resp, &cookie(&state, &value, FLASH_SECS)),
+                    Ok(None) => tracing::warn!(path, "form flash not stored: this address holds too many"),
                     Err(e) => tracing::warn!(error = %e, path, "form flash not stored"),
                 }
             }
@@ -195,15 +207,18 @@ fn append_cookie(resp: &mut Response, cookie: &str) {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Stores `flash` for `path` under a fresh token; returns the cookie value.
-async fn store(state: &AppState, path: &str, flash: &FormFlash) -> Result<String, BoxError> {
+/// Stores `flash` for `path` under a fresh token; returns the cookie value, or `None` when
+/// `client` holds `FLASH_PER_CLIENT` live flashes already.
+async fn store(state: &AppState, client: &str, path: &str, flash: &FormFlash) -> Result<Option<String>, BoxError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes)?;
     let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
     let payload = serde_json::to_string(flash)?;
     let now = time::now_unix();
-    db::flash::insert(&state.pool, &auth::token_hash(&token), path, &payload, now, now + FLASH_SECS).await?;
-    Ok(state.form_key.seal(&token))
+    let hash = auth::token_hash(&token);
+    let stored =
+        db::flash::insert(&state.pool, &hash, client, path, &payload, now, now + FLASH_SECS, FLASH_PER_CLIENT).await?;
+    Ok(stored.then(|| state.form_key.seal(&token)))
 }
 
 /// The live flash of `token` made for `path`, deleted as it is read.

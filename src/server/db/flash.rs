@@ -4,27 +4,36 @@
 use sqlx::SqlitePool;
 
 /// Stores a flash for `path` until `expires_at`, first dropping every expired one, so the table
-/// holds no more than the last minute's flashes even when the periodic prune has not run.
+/// holds no more than the last minute's flashes even when the periodic prune has not run. A
+/// client already holding `per_client` live flashes gets none (`false`): the count and the
+/// insert are one statement, so a burst cannot slip past it.
+#[allow(clippy::too_many_arguments)]
 pub async fn insert(
     pool: &SqlitePool,
     token_hash: &str,
+    client: &str,
     path: &str,
     payload: &str,
     now: i64,
     expires_at: i64,
-) -> Result<(), sqlx::Error> {
+    per_client: i64,
+) -> Result<bool, sqlx::Error> {
     prune(pool, now).await?;
-    sqlx::query(
-        "INSERT INTO form_flash (token_hash, path, payload, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    let done = sqlx::query(
+        "INSERT INTO form_flash (token_hash, client, path, payload, created_at, expires_at) \
+         SELECT $1, $2, $3, $4, $5, $6 \
+         WHERE (SELECT COUNT(*) FROM form_flash WHERE client = $2 AND expires_at > $5) < $7",
     )
     .bind(token_hash)
+    .bind(client)
     .bind(path)
     .bind(payload)
     .bind(now)
     .bind(expires_at)
+    .bind(per_client)
     .execute(pool)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// The payload of the live flash `token_hash` made for `path`, deleted as it is read: of two
@@ -64,15 +73,35 @@ mod tests {
     async fn a_flash_is_read_once_only_for_its_page_and_only_while_live() {
         let (pool, _dir) = super::super::test_db::fresh().await;
         let pool = &pool;
-        insert(pool, "h", "/login", "{}", 100, 160).await.unwrap();
+        assert!(insert(pool, "h", "c", "/login", "{}", 100, 160, 5).await.unwrap());
         assert_eq!(take(pool, "h", "/register", 110).await.unwrap(), None, "another page");
         assert_eq!(take(pool, "h", "/login", 160).await.unwrap(), None, "expired");
         assert_eq!(take(pool, "h", "/login", 110).await.unwrap().as_deref(), Some("{}"));
         assert_eq!(take(pool, "h", "/login", 111).await.unwrap(), None, "read once");
-        insert(pool, "old", "/login", "{}", 100, 160).await.unwrap();
-        insert(pool, "new", "/login", "{}", 170, 230).await.unwrap();
+        assert!(insert(pool, "old", "c", "/login", "{}", 100, 160, 5).await.unwrap());
+        assert!(insert(pool, "new", "c", "/login", "{}", 170, 230, 5).await.unwrap());
         assert_eq!(take(pool, "new", "/login", 171).await.unwrap().as_deref(), Some("{}"));
         let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM form_flash").fetch_one(pool).await.unwrap();
         assert_eq!(left, 0, "the expired flash was pruned when the new one was written");
+    }
+
+    #[tokio::test]
+    async fn a_client_holds_at_most_its_share_of_live_flashes() {
+        let (pool, _dir) = super::super::test_db::fresh().await;
+        let pool = &pool;
+        for i in 0..3 {
+            assert!(insert(pool, &format!("a{i}"), "203.0.113.9/32", "/login", "{}", 100, 160, 3).await.unwrap());
+        }
+        assert!(!insert(pool, "a3", "203.0.113.9/32", "/login", "{}", 101, 161, 3).await.unwrap(), "full");
+        assert!(insert(pool, "b0", "198.51.100.7/32", "/login", "{}", 101, 161, 3).await.unwrap(), "others unaffected");
+        assert!(take(pool, "a0", "/login", 102).await.unwrap().is_some());
+        assert!(
+            insert(pool, "a4", "203.0.113.9/32", "/login", "{}", 102, 162, 3).await.unwrap(),
+            "a read one frees a place"
+        );
+        assert!(
+            insert(pool, "a5", "203.0.113.9/32", "/login", "{}", 170, 230, 3).await.unwrap(),
+            "and so do expired ones"
+        );
     }
 }
