@@ -390,3 +390,21 @@ async fn padded_queries_share_the_cached_page_of_their_plain_form() {
     let odd = get("/?page=2&x=1").await.unwrap();
     assert_eq!(cache_of(&odd), None, "a page with other parameters is never cached");
 }
+
+#[tokio::test]
+async fn signing_in_from_a_page_with_a_query_returns_to_that_page_and_query() {
+    let s = common::spawn().await;
+    let article = s.seed_article_path().await;
+    for (page, next) in [
+        ("/?page=2".to_owned(), "/%3Fpage%3D2".to_owned()),
+        (format!("{article}?sort=hot"), format!("{article}%3Fsort%3Dhot")),
+    ] {
+        let (status, html) = s.get(&page).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(html.contains(&format!("href=\"/login?next={next}\"")), "{page}: the 登录 link keeps the query");
+        assert!(html.contains(&format!("href=\"/register?next={next}\"")), "{page}: the 注册 link keeps the query");
+        let (status, login) = s.get(&format!("/login?next={next}")).await;
+        assert_eq!(status, 200);
+        assert!(login.contains(&format!("value=\"{page}\"")), "{page}: the form returns to it");
+    }
+}

@@ -62,7 +62,13 @@ fn UserArea() -> impl IntoView {
         if path == "/login" || path == "/register" {
             safe_next(&query.read().get("next").unwrap_or_default())
         } else {
-            format!("{path}{}", location.search.get())
+            // The router's `search` comes without its `?`: put it back, or `/?page=2` would
+            // come back as `/page=2` (a 404).
+            let search = location.search.get();
+            match search.trim_start_matches('?') {
+                "" => path,
+                q => format!("{path}?{q}"),
+            }
         }
     });
     view! {
