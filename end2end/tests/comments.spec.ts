@@ -268,3 +268,33 @@ test('a refused live stream is retried later and later, not every two seconds', 
   expect(attempts).toBeGreaterThanOrEqual(2);
   expect(attempts).toBeLessThanOrEqual(4);
 });
+
+test('the comment form checks the text in the browser first, with the server rule and its message', async ({
+  browser,
+}) => {
+  const r = await openReader(browser);
+  await register(r.page, '先查读者', ARTICLE);
+  await waitForHydration(r.page);
+  let posts = 0;
+  r.page.on('request', (req) => {
+    if (req.method() === 'POST' && req.url().includes('/api/comments/post')) posts += 1;
+  });
+  const box = r.page.locator('#comment-body');
+  const error = r.page.locator('#comment-error');
+  await box.fill('长'.repeat(2001));
+  await r.page.getByRole('button', { name: '发表评论' }).click();
+  await expect(error).toHaveText('评论最多 2000 个字,现在是 2001 个');
+  await expect(box).toHaveAttribute('aria-invalid', 'true');
+  await expect(box).toHaveValue('长'.repeat(2001));
+  await box.fill(' \u200b \n ');
+  await r.page.getByRole('button', { name: '发表评论' }).click();
+  await expect(error).toHaveText('评论不能为空');
+  await box.fill('先在浏览器里检查,再交给服务器');
+  await expect(error).toHaveText('');
+  expect(posts).toBe(0);
+  await r.page.getByRole('button', { name: '发表评论' }).click();
+  await expect(r.page.locator('.comment-text', { hasText: '先在浏览器里检查,再交给服务器' })).toHaveCount(1);
+  expect(posts).toBe(1);
+  expect(r.problems).toEqual([]);
+  await r.context.close();
+});

@@ -28,7 +28,8 @@ pub async fn list_comments(
         db::comments::page(&state.pool, state.config.site.timezone, article_id, sort, page.unwrap_or(1), viewer)
             .await
             .map_err(super::internal)?;
-    Ok(CommentPage { comments, total, has_more, last_event_id })
+    let max_chars = state.config.comments.max_chars;
+    Ok(CommentPage { comments, total, has_more, last_event_id, max_chars })
 }
 
 /// The replies of a top-level comment after reply `after` (from the first without it), in id

@@ -7,8 +7,8 @@
 use super::AvatarBadge;
 use crate::api::comments::{list_comments, list_replies, DeleteComment, LikeComment, PostComment};
 use crate::model::{
-    build_thread, encode_query, linkify, merge_comment, upsert_comment, AppError, ArticleId, Comment, CommentId,
-    CommentNode, CommentPage, Packed, Segment, Sort, UserId,
+    build_thread, encode_query, linkify, merge_comment, upsert_comment, AppError, ArticleId, Comment, CommentBody,
+    CommentId, CommentNode, CommentPage, Packed, Segment, Sort, UserId,
 };
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -56,6 +56,7 @@ pub fn CommentsSection(
     echo: FormEcho,
 ) -> impl IntoView {
     let initial = initial.0;
+    let max_chars = initial.max_chars;
     // Per thread, the last reply read from the server in id order: more are read after it. Live
     // replies and the reader's own are newer than any not read yet and come after them.
     let read_to = RwSignal::new(HashMap::new());
@@ -148,7 +149,7 @@ pub fn CommentsSection(
                 <p class="disclaimer">"网友评论仅供其表达个人看法,并不表明网站立场。"</p>
             </div>
             {if viewer.is_some() {
-                    view! { <CommentForm article_id post comments reply_to echo /> }.into_any()
+                    view! { <CommentForm article_id post comments reply_to echo max_chars /> }.into_any()
                 } else {
                     let next = encode_query(&format!("{}#comment-form", path.get_value()));
                     view! {
@@ -209,6 +210,7 @@ fn CommentForm(
     comments: RwSignal<Vec<Comment>>,
     reply_to: RwSignal<Option<CommentId>>,
     echo: FormEcho,
+    max_chars: usize,
 ) -> impl IntoView {
     let (echo_reply, echo_name) = (echo.reply, echo.reply_name);
     let replying = Memo::new(move |_| {
@@ -224,11 +226,17 @@ fn CommentForm(
     });
     // An error comes from the action (with JavaScript) or from the redirect a plain form post
     // gets back, which also carries the text so nothing typed is lost.
+    // The browser checks the text first with the server's own rule (`CommentBody::parse`), so
+    // an empty or overlong comment is refused next to the box without a request; typing again
+    // clears the message. The server checks again.
+    let checked = RwSignal::new(None::<String>);
     let echoed_error = echo.error;
-    let error = Memo::new(move |_| match post.value().get() {
-        Some(Err(e)) => Some(e.to_string()),
-        Some(Ok(_)) => None,
-        None => echoed_error.clone(),
+    let error = Memo::new(move |_| {
+        checked.get().or_else(|| match post.value().get() {
+            Some(Err(e)) => Some(e.to_string()),
+            Some(Ok(_)) => None,
+            None => echoed_error.clone(),
+        })
     });
     let typed = echo.body;
     let textarea = NodeRef::<leptos::html::Textarea>::new();
@@ -240,7 +248,18 @@ fn CommentForm(
     });
     let cancel_href = format!("/article/{article_id}#comment-form");
     view! {
-        <ActionForm action=post attr:id="comment-form" attr:class="comment-form">
+        <ActionForm
+            action=post
+            attr:id="comment-form"
+            attr:class="comment-form"
+            on:submit:capture=move |ev: leptos::ev::SubmitEvent| {
+                let text = textarea.get_untracked().map(|t| t.value()).unwrap_or_default();
+                if let Err(message) = CommentBody::parse(&text, max_chars) {
+                    checked.set(Some(message));
+                    ev.prevent_default();
+                }
+            }
+        >
             <input type="hidden" name="article_id" value=article_id.to_string() />
             <input type="hidden" name="parent_id" value=move || reply_to.get().map(|id| id.to_string()).unwrap_or_default() />
             {move || replying.get().map(|(_, name)| view! {
@@ -268,6 +287,7 @@ fn CommentForm(
                 node_ref=textarea
                 aria-invalid=move || error.read().is_some().to_string()
                 aria-describedby="comment-error"
+                on:input=move |_| checked.set(None)
             >
                 {typed}
             </textarea>

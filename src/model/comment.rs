@@ -112,6 +112,8 @@ pub struct CommentPage {
     pub has_more: bool,
     /// The newest live event of the article when this page was read: the stream resumes after it.
     pub last_event_id: i64,
+    /// The longest comment the server accepts (`comments.max_chars`), for the form's own check.
+    pub max_chars: usize,
 }
 
 /// Top-level comments per page.
