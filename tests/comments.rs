@@ -8,22 +8,8 @@ use futures::StreamExt;
 use serde_json::Value;
 use std::time::Duration;
 
-const PASSWORD: &str = "今日新闻真好看2021";
 const NO_WAIT: [(&str, &str); 2] =
     [("JINRI_COMMENTS_MIN_INTERVAL_SECS", "0"), ("JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR", "1000")];
-
-async fn reader(s: &TestServer, name: &str) -> String {
-    let resp = s.call("/api/auth/register", &[("name", name), ("password", PASSWORD)], None).await;
-    assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
-    let c = resp
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.contains("jinri_session"))
-        .unwrap();
-    c.split(';').next().unwrap().to_owned()
-}
 
 async fn post(s: &TestServer, cookie: &str, article: i64, parent: Option<i64>, body: &str) -> reqwest::Response {
     let article = article.to_string();
@@ -34,12 +20,7 @@ async fn post(s: &TestServer, cookie: &str, article: i64, parent: Option<i64>, b
 
 /// The `name=value` of the flash cookie a response sets, if any.
 fn flash_cookie(resp: &reqwest::Response) -> Option<String> {
-    resp.headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.contains("jinri_flash="))
-        .map(|c| c.split(';').next().unwrap().to_owned())
+    common::set_cookie_pair(resp, "jinri_flash=")
 }
 
 async fn posted(s: &TestServer, cookie: &str, article: i64, parent: Option<i64>, body: &str) -> Value {
@@ -72,7 +53,7 @@ async fn a_visitor_cannot_post_and_is_told_to_sign_in() {
 #[tokio::test]
 async fn a_signed_in_reader_comments_and_replies_and_the_page_shows_both_in_place() {
     let s = common::spawn_with(&NO_WAIT).await;
-    let cookie = reader(&s, "评论者甲").await;
+    let cookie = s.reader("评论者甲").await;
     let (_, before) = s.get("/article/1").await;
     let count_before: i64 = before.split("评论").nth(1).unwrap().split('条').next().unwrap().parse().unwrap_or(-1);
     let c = posted(&s, &cookie, 1, None, "第一条评论\n第二行").await;
@@ -103,7 +84,7 @@ async fn a_signed_in_reader_comments_and_replies_and_the_page_shows_both_in_plac
 #[tokio::test]
 async fn empty_too_long_and_repeated_comments_are_refused() {
     let s = common::spawn_with(&NO_WAIT).await;
-    let cookie = reader(&s, "规则读者").await;
+    let cookie = s.reader("规则读者").await;
     for body in ["", "   \n  "] {
         let (status, e) = error_of(post(&s, &cookie, 1, None, body).await).await;
         assert_eq!((status, e["Validation"]["field"].as_str()), (400, Some("body")));
@@ -124,7 +105,7 @@ async fn empty_too_long_and_repeated_comments_are_refused() {
 #[tokio::test]
 async fn a_reader_may_post_once_per_interval() {
     let s = common::spawn_with(&[("JINRI_COMMENTS_MIN_INTERVAL_SECS", "2")]).await;
-    let cookie = reader(&s, "急性子").await;
+    let cookie = s.reader("急性子").await;
     posted(&s, &cookie, 1, None, "第一条").await;
     let resp = post(&s, &cookie, 1, None, "第二条").await;
     assert_eq!(resp.status(), 429);
@@ -138,7 +119,7 @@ async fn a_reader_may_post_once_per_interval() {
 #[tokio::test]
 async fn a_reply_must_answer_a_comment_of_the_same_article() {
     let s = common::spawn_with(&NO_WAIT).await;
-    let cookie = reader(&s, "跨文回复").await;
+    let cookie = s.reader("跨文回复").await;
     let c = posted(&s, &cookie, 1, None, "文章一的评论").await;
     let (status, _) = error_of(post(&s, &cookie, 2, c["id"].as_i64(), "回复到别的文章").await).await;
     assert_eq!(status, 400);
@@ -149,7 +130,7 @@ async fn a_reply_must_answer_a_comment_of_the_same_article() {
 #[tokio::test]
 async fn hostile_text_is_shown_as_text_and_only_web_addresses_become_links() {
     let s = common::spawn_with(&NO_WAIT).await;
-    let cookie = reader(&s, "捣乱者").await;
+    let cookie = s.reader("捣乱者").await;
     let nasty = "<script>alert(1)</script><img src=x onerror=alert(2)> javascript:alert(3) \u{202e}evil https://example.com/x?a=1&b=2";
     posted(&s, &cookie, 1, None, nasty).await;
     let resp = s.client.get(format!("{}/article/1", s.base)).send().await.unwrap();
@@ -166,8 +147,8 @@ async fn hostile_text_is_shown_as_text_and_only_web_addresses_become_links() {
 #[tokio::test]
 async fn a_like_is_one_per_reader_and_toggles() {
     let s = common::spawn_with(&NO_WAIT).await;
-    let a = reader(&s, "点赞甲").await;
-    let b = reader(&s, "点赞乙").await;
+    let a = s.reader("点赞甲").await;
+    let b = s.reader("点赞乙").await;
     let c = posted(&s, &a, 1, None, "值得一赞").await;
     let id = c["id"].as_i64().unwrap().to_string();
     let like = |cookie: String| {
@@ -198,8 +179,8 @@ async fn a_like_is_one_per_reader_and_toggles() {
 #[tokio::test]
 async fn an_author_deletes_their_comment_and_its_replies_stay() {
     let s = common::spawn_with(&NO_WAIT).await;
-    let a = reader(&s, "删除者").await;
-    let b = reader(&s, "回复者").await;
+    let a = s.reader("删除者").await;
+    let b = s.reader("回复者").await;
     let c = posted(&s, &a, 1, None, "说错了的话").await;
     let id = c["id"].as_i64().unwrap();
     posted(&s, &b, 1, Some(id), "我回复了这条").await;
@@ -219,7 +200,7 @@ async fn an_author_deletes_their_comment_and_its_replies_stay() {
 #[tokio::test]
 async fn without_javascript_a_post_returns_to_the_article_at_the_new_comment() {
     let s = common::spawn_with(&NO_WAIT).await;
-    let cookie = reader(&s, "无脚本").await;
+    let cookie = s.reader("无脚本").await;
     let form = |body: &'static str| {
         s.client
             .post(format!("{}/api/comments/post", s.base))
@@ -246,7 +227,7 @@ async fn without_javascript_a_post_returns_to_the_article_at_the_new_comment() {
 #[tokio::test]
 async fn without_javascript_an_overlong_comment_comes_back_whole_with_its_error_and_forged_ones_show_nothing() {
     let s = common::spawn_with(&NO_WAIT).await;
-    let cookie = reader(&s, "长文读者").await;
+    let cookie = s.reader("长文读者").await;
     let body = "长".repeat(2001);
     let resp = s
         .client
@@ -282,7 +263,7 @@ async fn without_javascript_an_overlong_comment_comes_back_whole_with_its_error_
 #[tokio::test]
 async fn long_threads_are_paged_twenty_top_level_comments_at_a_time() {
     let s = common::spawn_with(&NO_WAIT).await;
-    let cookie = reader(&s, "话痨").await;
+    let cookie = s.reader("话痨").await;
     for i in 0..45 {
         posted(&s, &cookie, 3, None, &format!("第{i}条")).await;
     }
@@ -339,7 +320,7 @@ async fn subscribe(s: &TestServer, article: i64, after: Option<i64>, last_event_
 #[tokio::test]
 async fn a_subscriber_receives_new_comments_replies_likes_and_deletions() {
     let s = common::spawn_with(&NO_WAIT).await;
-    let cookie = reader(&s, "直播甲").await;
+    let cookie = s.reader("直播甲").await;
     let start = list(&s, 1, "new", 1).await["last_event_id"].as_i64().unwrap();
     let stream = subscribe(&s, 1, Some(start), None).await;
     let c = posted(&s, &cookie, 1, None, "实时评论").await;
@@ -366,7 +347,7 @@ async fn a_subscriber_receives_new_comments_replies_likes_and_deletions() {
 async fn a_reader_resumes_after_a_restart_from_the_last_event_it_saw() {
     let dir = tempfile::tempdir().unwrap();
     let s = common::spawn_at_with(dir.path(), &NO_WAIT).await;
-    let cookie = reader(&s, "断线重连").await;
+    let cookie = s.reader("断线重连").await;
     let stream = subscribe(&s, 1, Some(0), None).await;
     posted(&s, &cookie, 1, None, "断线前").await;
     let seen = read_events(stream, 1, Duration::from_secs(10)).await;
@@ -392,7 +373,7 @@ async fn fifty_concurrent_posters_leave_a_thousand_comments_and_every_subscriber
     let subscribers: Vec<_> = futures::future::join_all((0..3).map(|_| subscribe(&s, 4, Some(start_id), None))).await;
     let mut cookies = Vec::new();
     for i in 0..50 {
-        cookies.push(reader(&s, &format!("poster{i}")).await);
+        cookies.push(s.reader(&format!("poster{i}")).await);
     }
     let readers = subscribers.into_iter().map(|r| tokio::spawn(read_events(r, 1000, Duration::from_secs(120))));
     let readers: Vec<_> = readers.collect();
@@ -464,7 +445,7 @@ async fn guests_share_a_rendered_page_until_a_comment_changes_it_and_each_copy_h
         nonces.push(nonce);
     }
     // A comment, a like and a deletion each show on the next guest page at once.
-    let cookie = reader(&s, "缓存读者").await;
+    let cookie = s.reader("缓存读者").await;
     let c = posted(&s, &cookie, 1, None, "缓存之后的新评论").await;
     let (_, html) = s.get("/article/1").await;
     assert!(html.contains("缓存之后的新评论"));
@@ -532,8 +513,8 @@ async fn like(s: &TestServer, cookie: &str, id: i64) -> reqwest::Response {
 #[tokio::test]
 async fn a_like_taken_back_within_a_second_leaves_no_new_event() {
     let s = common::spawn_with(&NO_WAIT).await;
-    let a = reader(&s, "反悔甲").await;
-    let b = reader(&s, "反悔乙").await;
+    let a = s.reader("反悔甲").await;
+    let b = s.reader("反悔乙").await;
     let id = posted(&s, &a, 1, None, "点了又取消").await["id"].as_i64().unwrap();
     let before = list(&s, 1, "new", 1).await["last_event_id"].as_i64().unwrap();
     let v: Value = like(&s, &b, id).await.json().await.unwrap();
@@ -547,8 +528,8 @@ async fn a_like_taken_back_within_a_second_leaves_no_new_event() {
 #[tokio::test]
 async fn a_single_like_reaches_a_live_stream_within_two_seconds_with_its_count() {
     let s = common::spawn_with(&NO_WAIT).await;
-    let a = reader(&s, "直播点赞甲").await;
-    let b = reader(&s, "直播点赞乙").await;
+    let a = s.reader("直播点赞甲").await;
+    let b = s.reader("直播点赞乙").await;
     let id = posted(&s, &a, 1, None, "请点赞").await["id"].as_i64().unwrap();
     let start = list(&s, 1, "new", 1).await["last_event_id"].as_i64().unwrap();
     let stream = subscribe(&s, 1, Some(start), None).await;
@@ -562,11 +543,11 @@ async fn a_single_like_reaches_a_live_stream_within_two_seconds_with_its_count()
 #[tokio::test]
 async fn many_likes_within_a_second_are_announced_as_one_event_with_the_final_count() {
     let s = common::spawn_with(&NO_WAIT).await;
-    let author = reader(&s, "热门作者").await;
+    let author = s.reader("热门作者").await;
     let id = posted(&s, &author, 1, None, "很多人点赞").await["id"].as_i64().unwrap();
     let mut fans = Vec::new();
     for i in 0..5 {
-        fans.push(reader(&s, &format!("粉丝{i}")).await);
+        fans.push(s.reader(&format!("粉丝{i}")).await);
     }
     let start = list(&s, 1, "new", 1).await["last_event_id"].as_i64().unwrap();
     let stream = subscribe(&s, 1, Some(start), None).await;
@@ -580,8 +561,8 @@ async fn many_likes_within_a_second_are_announced_as_one_event_with_the_final_co
 #[tokio::test]
 async fn the_thirty_first_like_in_a_minute_answers_429() {
     let s = common::spawn_with(&NO_WAIT).await;
-    let a = reader(&s, "手快读者").await;
-    let b = reader(&s, "别的读者").await;
+    let a = s.reader("手快读者").await;
+    let b = s.reader("别的读者").await;
     let id = posted(&s, &a, 1, None, "反复点赞").await["id"].as_i64().unwrap();
     for i in 0..30 {
         assert_eq!(like(&s, &a, id).await.status(), 200, "like {}", i + 1);
@@ -601,8 +582,8 @@ async fn the_thirty_first_like_in_a_minute_answers_429() {
 #[tokio::test]
 async fn a_like_on_a_deleted_comment_is_refused_and_changes_nothing() {
     let s = common::spawn_with(&NO_WAIT).await;
-    let a = reader(&s, "已删作者").await;
-    let b = reader(&s, "迟到读者").await;
+    let a = s.reader("已删作者").await;
+    let b = s.reader("迟到读者").await;
     let id = posted(&s, &a, 1, None, "马上删除").await["id"].as_i64().unwrap();
     assert_eq!(s.call("/api/comments/delete", &[("comment_id", &id.to_string())], Some(&a)).await.status(), 200);
     let before = list(&s, 1, "new", 1).await["last_event_id"].as_i64().unwrap();
@@ -619,7 +600,7 @@ async fn a_like_on_a_deleted_comment_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn a_guest_page_rendered_while_a_like_was_pending_is_not_served_after_it_is_taken_back() {
     let s = common::spawn_with(&NO_WAIT).await;
-    let a = reader(&s, "缓存反悔甲").await;
+    let a = s.reader("缓存反悔甲").await;
     let id = posted(&s, &a, 1, None, "缓存里的赞").await["id"].as_i64().unwrap();
     assert_eq!(like(&s, &a, id).await.status(), 200);
     // A guest page rendered now (not cached before) shows the like…

@@ -6,7 +6,6 @@ mod common;
 
 use common::TestServer;
 
-const PASSWORD: &str = "今日新闻真好看2021";
 const WEAK: &str = "12345678";
 const NO_WAIT: [(&str, &str); 2] =
     [("JINRI_COMMENTS_MIN_INTERVAL_SECS", "0"), ("JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR", "1000")];
@@ -40,13 +39,6 @@ async fn visit(s: &TestServer, path: &str, cookie: &str) -> (u16, Vec<String>, O
     let cookies = set_cookies(&resp);
     let cache = resp.headers().get("x-cache").map(|v| v.to_str().unwrap().to_owned());
     (status, cookies, cache, common::strip_comments(&resp.text().await.unwrap()))
-}
-
-async fn reader(s: &TestServer, name: &str) -> String {
-    let resp = s.call("/api/auth/register", &[("name", name), ("password", PASSWORD)], None).await;
-    assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
-    let c = set_cookies(&resp).into_iter().find(|c| c.contains("jinri_session")).unwrap();
-    pair(&c)
 }
 
 /// The message of the one stored flash (read straight from the database, not consumed).
@@ -201,7 +193,7 @@ async fn a_flash_is_shown_only_on_the_page_it_was_made_for() {
     assert!(html.contains(&message) && html.contains("value=\"别处读者\""));
 
     // A comment's flash is for its own article only.
-    let session = reader(&s, "两篇读者").await;
+    let session = s.reader("两篇读者").await;
     let resp =
         form_post(&s, "/api/comments/post", &[("article_id", "1"), ("parent_id", ""), ("body", " ")], Some(&session))
             .await;
@@ -236,7 +228,7 @@ async fn a_failed_plain_login_keeps_the_name_and_never_the_password() {
 #[tokio::test]
 async fn a_refused_reply_comes_back_whole_with_its_target_in_the_address_and_its_text_in_the_flash() {
     let s = common::spawn_with(&NO_WAIT).await;
-    let session = reader(&s, "回复读者").await;
+    let session = s.reader("回复读者").await;
     // A comment to reply to.
     let resp = s
         .call("/api/comments/post", &[("article_id", "1"), ("parent_id", ""), ("body", "被回复的评论")], Some(&session))

@@ -14,7 +14,6 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-const PASSWORD: &str = "今日新闻真好看2021";
 const NO_WAIT: [(&str, &str); 2] =
     [("JINRI_COMMENTS_MIN_INTERVAL_SECS", "0"), ("JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR", "1000")];
 
@@ -33,19 +32,6 @@ where
     println!("generated in {:?}", started.elapsed());
     pool.close().await;
     article
-}
-
-async fn reader(s: &TestServer, name: &str) -> String {
-    let resp = s.call("/api/auth/register", &[("name", name), ("password", PASSWORD)], None).await;
-    assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
-    let c = resp
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.contains("jinri_session"))
-        .unwrap();
-    c.split(';').next().unwrap().to_owned()
 }
 
 async fn json(resp: reqwest::Response) -> Value {
@@ -147,7 +133,7 @@ async fn a_reply_chain_ten_thousand_deep_is_served_on_the_page_the_list_the_repl
     assert_eq!(s.get(&format!("/comment/{root_id}?page=201")).await.0, 404);
 
     // A reply to the deepest comment arrives live, naming whom it answers.
-    let cookie = reader(&s, "深楼来客").await;
+    let cookie = s.reader("深楼来客").await;
     let after = list(&s, article).await["last_event_id"].as_i64().unwrap();
     let stream = reqwest::Client::new()
         .get(format!("{}/api/comments/stream?article_id={article}&after={after}", s.base))
@@ -187,7 +173,7 @@ async fn a_reply_chain_ten_thousand_deep_is_served_on_the_page_the_list_the_repl
 #[tokio::test]
 async fn replies_are_read_only_for_a_top_level_comment_that_exists() {
     let s = common::spawn_with(&NO_WAIT).await;
-    let cookie = reader(&s, "楼主").await;
+    let cookie = s.reader("楼主").await;
     let form = [("article_id", "1"), ("parent_id", ""), ("body", "楼主的话")];
     let root = json(s.call("/api/comments/post", &form, Some(&cookie)).await).await;
     let root_id = root["id"].to_string();
@@ -266,7 +252,7 @@ async fn the_largest_possible_article_page_fits_the_page_cache() {
     // The longest name and the texts that grow most in HTML and JSON: ampersands, in a web
     // address (written twice in the HTML: as the link and as its text).
     let name = "长名字读者".repeat(4);
-    let cookie = reader(&s, &name).await;
+    let cookie = s.reader(&name).await;
     let bodies = [format!("https://e.au/{}", "&".repeat(1987)), format!("http://e.au/{}", "&".repeat(1988))];
     assert!(bodies.iter().all(|b| b.chars().count() == 2000));
     let article = "5";

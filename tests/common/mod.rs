@@ -118,6 +118,28 @@ impl TestServer {
     }
 }
 
+/// The password the test readers register with (it passes the strength check).
+pub const PASSWORD: &str = "今日新闻真好看2021";
+
+/// The `name=value` of the first cookie a response sets whose text holds `needle`.
+pub fn set_cookie_pair(resp: &reqwest::Response, needle: &str) -> Option<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.contains(needle))
+        .map(|c| c.split(';').next().unwrap().to_owned())
+}
+
+impl TestServer {
+    /// Registers a reader (with `PASSWORD`) and returns their session cookie.
+    pub async fn reader(&self, name: &str) -> String {
+        let resp = self.call("/api/auth/register", &[("name", name), ("password", PASSWORD)], None).await;
+        assert_eq!(resp.status(), 200, "{:?}", resp.headers());
+        set_cookie_pair(&resp, "jinri_session").expect("a session cookie")
+    }
+}
+
 /// Removes `<!-- … -->` and `<!>` markers.
 pub fn strip_comments(html: &str) -> String {
     let mut out = String::with_capacity(html.len());

@@ -27,17 +27,7 @@ pub async fn bulk(
         sqlx::query_scalar("SELECT id FROM channels ORDER BY position").fetch_all(&mut *tx).await?;
     let mut users = Vec::with_capacity(200);
     for i in 0..200 {
-        let name = format!("读者{i:03}");
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (name, name_key, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (name_key) DO UPDATE SET name = excluded.name RETURNING id",
-        )
-        .bind(&name)
-        .bind(name.to_lowercase())
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        users.push(id);
+        users.push(commenter(&mut tx, &format!("读者{i:03}"), now).await?);
     }
     let mut ids = Vec::with_capacity(articles);
     for i in 0..articles {
@@ -163,17 +153,7 @@ async fn thread(
     let article = insert_article(&mut tx, channel, title, now).await?;
     let mut authors = Vec::new();
     for k in 0..7 {
-        let name = format!("楼层读者{k}");
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (name, name_key, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (name_key) DO UPDATE SET name = excluded.name RETURNING id",
-        )
-        .bind(&name)
-        .bind(name.to_lowercase())
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        authors.push(id);
+        authors.push(commenter(&mut tx, &format!("楼层读者{k}"), now).await?);
     }
     let (mut first, mut previous) = (None, None);
     let mut start = 0;
@@ -243,6 +223,19 @@ pub async fn wide_thread(pool: &SqlitePool, n: usize, chars: usize, now: i64) ->
     let body = |i: usize| if i == 0 { "一条有很多长回复的评论".to_owned() } else { "&".repeat(chars) };
     let title = format!("压力测试:一条评论下的{n}条长回复");
     thread(pool, &title, n + 1, Shape::Fan, body, now).await
+}
+
+/// A commenter who cannot sign in (no password), made once by name: its id.
+async fn commenter(tx: &mut sqlx::SqliteConnection, name: &str, now: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO users (name, name_key, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (name_key) DO UPDATE SET name = excluded.name RETURNING id",
+    )
+    .bind(name)
+    .bind(name.to_lowercase())
+    .bind(now)
+    .fetch_one(tx)
+    .await
 }
 
 #[cfg(test)]
