@@ -63,17 +63,12 @@ async fn registering_signs_the_reader_in_with_a_safe_cookie() {
     let who = me(&s, &cookie_pair(&cookie)).await;
     assert_eq!(who["name"], "Sammie傻咪2");
     // Only the hash of the token is stored.
-    let pool =
-        sqlx::SqlitePool::connect(&format!("sqlite://{}", s.dir.as_ref().unwrap().path().join("jinri.db").display()))
-            .await
-            .unwrap();
-    let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM sessions").fetch_all(&pool).await.unwrap();
+    let pool = s.db().await;
+    let stored = common::texts(&pool, "SELECT token_hash FROM sessions").await;
     assert_eq!(stored.len(), 1);
-    assert_ne!(stored[0], token);
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE name = 'Sammie傻咪2'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    assert_ne!(stored[0].as_deref(), Some(token.as_str()));
+    let hash = common::texts(&pool, "SELECT password_hash FROM users WHERE name = 'Sammie傻咪2'").await;
+    let hash = hash[0].as_deref().unwrap();
     assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
 }
 
@@ -483,24 +478,19 @@ async fn weak_passwords_are_refused_with_a_reason_and_strong_ones_accepted() {
 #[tokio::test]
 async fn readers_get_their_name_skeletons_at_start_up() {
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("jinri.db").display());
+    let db = common::database_url(dir.path()).await;
     drop(common::spawn_at(dir.path()).await);
-    let pool = sqlx::SqlitePool::connect(&db).await.unwrap();
-    let missing: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE skeleton IS NULL").fetch_one(&pool).await.unwrap();
+    let pool = common::open(&db).await;
+    let missing = common::scalar(&pool, "SELECT COUNT(*) FROM users WHERE skeleton IS NULL").await;
     assert_eq!(missing, 0, "the seeded commenters have their skeletons");
     // A reader from before migration 0005 (or written by an older server) has none …
-    sqlx::query("INSERT INTO users (name, name_key, created_at) VALUES ('OldReader', 'oldreader', 0)")
-        .execute(&pool)
-        .await
-        .unwrap();
+    common::execute(&pool, "INSERT INTO users (name, name_key, created_at) VALUES ('OldReader', 'oldreader', 0)").await;
     pool.close().await;
     // … until the next start.
     let s = common::spawn_at_with(dir.path(), &[("JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR", "1000")]).await;
-    let pool = sqlx::SqlitePool::connect(&db).await.unwrap();
-    let stored: Option<String> =
-        sqlx::query_scalar("SELECT skeleton FROM users WHERE name = 'OldReader'").fetch_one(&pool).await.unwrap();
-    assert_eq!(stored, Some(jinri::server::names::stored_skeleton("OldReader")), "skeleton filled at start-up");
+    let pool = common::open(&db).await;
+    let stored = common::texts(&pool, "SELECT skeleton FROM users WHERE name = 'OldReader'").await;
+    assert_eq!(stored, [Some(jinri::server::names::stored_skeleton("OldReader"))], "skeleton filled at start-up");
     let (_, field, message) = validation(register(&s, "01dReader", GOOD_PASSWORD).await).await;
     assert_eq!(field, "name");
     assert!(message.contains("太像"), "{message}");
@@ -508,11 +498,11 @@ async fn readers_get_their_name_skeletons_at_start_up() {
 
 /// Counts of `limit_events` rows by scope.
 async fn limit_rows(s: &TestServer, scope: &str) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM limit_events WHERE scope = $1")
+    on_db!(&s.db().await, p => sqlx::query_scalar("SELECT COUNT(*) FROM limit_events WHERE scope = $1")
         .bind(scope)
-        .fetch_one(&s.db().await)
+        .fetch_one(p)
         .await
-        .unwrap()
+        .unwrap())
 }
 
 #[tokio::test]
@@ -527,10 +517,8 @@ async fn thirty_concurrent_registrations_from_one_address_create_exactly_the_con
         let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
         assert!(retry > 3000, "{retry}");
     }
-    let made: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE name LIKE 'burst\\_%' ESCAPE '\\'")
-        .fetch_one(&s.db().await)
-        .await
-        .unwrap();
+    let made =
+        common::scalar(&s.db().await, "SELECT COUNT(*) FROM users WHERE name LIKE 'burst\\_%' ESCAPE '\\'").await;
     assert_eq!(made, 5);
     assert_eq!(limit_rows(&s, "register_ip").await, 5);
 }

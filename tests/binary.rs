@@ -1,5 +1,9 @@
 //! The server binary as an operator runs it: configuration errors, start-up, the facts command.
+//! These run on SQLite files whatever the tests' backend: they are about the binary and its
+//! files (generate, backup, restarts).
 #![cfg(feature = "ssr")]
+
+mod common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -98,19 +102,19 @@ fn the_generate_command_makes_a_new_database_with_abusive_threads_and_never_touc
     assert!(printed.starts_with("deep=") && printed.contains(" wide="), "{printed}");
     let (rt, _) = driver();
     let counts = rt.block_on(async {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{file}")).await.unwrap();
+        let pool = common::open(&format!("sqlite://{file}")).await;
         let mut counts = Vec::new();
         for id in &ids {
-            let n: (i64, i64) = sqlx::query_as(
+            let n: (i64, i64) = on_db!(&pool, p => sqlx::query_as(
                 "SELECT comment_count, (SELECT COUNT(*) FROM comments WHERE article_id = $1) FROM articles WHERE id = $1",
             )
             .bind(id)
-            .fetch_one(&pool)
+            .fetch_one(p)
             .await
-            .unwrap();
+            .unwrap());
             counts.push(n);
         }
-        let seeded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM articles").fetch_one(&pool).await.unwrap();
+        let seeded = common::scalar(&pool, "SELECT COUNT(*) FROM articles").await;
         assert!(seeded >= 14, "the demo content is there too");
         counts
     });
@@ -219,13 +223,11 @@ fn a_backup_taken_while_the_site_runs_is_a_complete_database() {
     // Restore = start the site on the copy: it has every article and comment.
     let count = |db: std::path::PathBuf| {
         rt.block_on(async move {
-            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.unwrap();
-            let n: (i64, i64) =
-                sqlx::query_as("SELECT (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM comments)")
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap();
-            n
+            let pool = common::open(&format!("sqlite://{}", db.display())).await;
+            (
+                common::scalar(&pool, "SELECT COUNT(*) FROM articles").await,
+                common::scalar(&pool, "SELECT COUNT(*) FROM comments").await,
+            )
         })
     };
     let (articles, comments) = count(file.clone());
@@ -444,13 +446,12 @@ fn a_like_pending_at_sigterm_is_announced_before_the_server_stops() {
     Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(child.wait().unwrap().success(), "a clean exit after SIGTERM");
     let kinds: Vec<String> = rt.block_on(async {
-        let pool =
-            sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.path().join("jinri.db").display())).await.unwrap();
-        sqlx::query_scalar("SELECT kind FROM comment_events WHERE comment_id = $1 ORDER BY id")
+        let pool = common::open(&format!("sqlite://{}", dir.path().join("jinri.db").display())).await;
+        on_db!(&pool, p => sqlx::query_scalar("SELECT kind FROM comment_events WHERE comment_id = $1 ORDER BY id")
             .bind(comment)
-            .fetch_all(&pool)
+            .fetch_all(p)
             .await
-            .unwrap()
+            .unwrap())
     });
     assert_eq!(kinds, vec!["created", "liked"]);
 }

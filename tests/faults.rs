@@ -1,5 +1,6 @@
 //! Faults of the database and its disk: the reader gets a clear 503 in Chinese, what can still
-//! be served is served, and nothing already saved is lost.
+//! be served is served, and nothing already saved is lost. These are SQLite's faults: they run
+//! on a SQLite file whatever the tests' backend.
 #![cfg(feature = "ssr")]
 
 mod common;
@@ -47,7 +48,7 @@ async fn stored_bodies(s: &TestServer) -> Vec<String> {
 #[tokio::test]
 async fn while_another_process_holds_the_write_lock_posts_get_503_and_pages_are_still_served() {
     let dir = tempfile::tempdir().unwrap();
-    let s = common::spawn_at_with(
+    let s = common::spawn_sqlite_at_with(
         dir.path(),
         &[("JINRI_DATABASE_BUSY_TIMEOUT_MS", "200"), ("JINRI_COMMENTS_MIN_INTERVAL_SECS", "0")],
     )
@@ -76,11 +77,11 @@ async fn while_another_process_holds_the_write_lock_posts_get_503_and_pages_are_
 async fn on_a_read_only_database_pages_are_served_and_writes_get_503() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let s = common::spawn_at(dir.path()).await;
+        let s = common::spawn_sqlite_at_with(dir.path(), &[]).await;
         assert_eq!(s.get("/article/1").await.0, 200);
     }
     let ro = format!("sqlite://{}?mode=ro", dir.path().join("jinri.db").display());
-    let s = common::spawn_at_with(dir.path(), &[("DATABASE_URL", &ro)]).await;
+    let s = common::spawn_sqlite_at_with(dir.path(), &[("DATABASE_URL", &ro)]).await;
     let (status, html) = s.get("/article/1").await;
     assert_eq!(status, 200);
     assert!(html.contains("评论"));
@@ -118,7 +119,7 @@ async fn when_the_disk_is_full_posts_get_503_and_nothing_saved_is_lost() {
         eprintln!("SKIPPED: cannot mount a tmpfs here (needs root)");
         return;
     };
-    let s = common::spawn_at_with(&disk.0, &[("JINRI_COMMENTS_MIN_INTERVAL_SECS", "0")]).await;
+    let s = common::spawn_sqlite_at_with(&disk.0, &[("JINRI_COMMENTS_MIN_INTERVAL_SECS", "0")]).await;
     let resp = register(&s, "满盘的读者").await;
     assert_eq!(resp.status(), 200);
     let cookie = cookie_of(&resp);

@@ -43,7 +43,7 @@ async fn visit(s: &TestServer, path: &str, cookie: &str) -> (u16, Vec<String>, O
 
 /// The message of the one stored flash (read straight from the database, not consumed).
 async fn stored_message(s: &TestServer) -> String {
-    let payload: String = sqlx::query_scalar("SELECT payload FROM form_flash").fetch_one(&s.db().await).await.unwrap();
+    let payload = common::texts(&s.db().await, "SELECT payload FROM form_flash").await.remove(0).unwrap();
     let v: serde_json::Value = serde_json::from_str(&payload).unwrap();
     v["message"].as_str().unwrap().to_owned()
 }
@@ -71,11 +71,10 @@ async fn a_failed_plain_registration_keeps_typed_text_out_of_the_address_and_set
     let (token, tag) = value.split_once('.').unwrap();
     assert_eq!((token.len(), tag.len()), (22, 22), "{value}");
     // The database holds the path, the message and the name, never the password or the token.
-    let rows: Vec<(String, String, String, i64, i64)> =
-        sqlx::query_as("SELECT token_hash, path, payload, created_at, expires_at FROM form_flash")
-            .fetch_all(&s.db().await)
+    let rows: Vec<(String, String, String, i64, i64)> = on_db!(&s.db().await, p => sqlx::query_as("SELECT token_hash, path, payload, created_at, expires_at FROM form_flash")
+            .fetch_all(p)
             .await
-            .unwrap();
+            .unwrap());
     assert_eq!(rows.len(), 1);
     let (hash, path, payload, created, expires) = &rows[0];
     assert_eq!(path, "/register");
@@ -99,7 +98,7 @@ async fn the_flash_is_shown_once_on_its_page_and_its_cookie_cleared() {
     assert!(!html.contains(WEAK), "the password is not");
     let clear = cookies.iter().find(|c| c.starts_with("__Host-jinri_flash=;")).expect("the cookie is cleared");
     assert!(clear.contains("Max-Age=0") && clear.contains("Path=/") && clear.contains("HttpOnly"), "{clear}");
-    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM form_flash").fetch_one(&s.db().await).await.unwrap();
+    let left = common::scalar(&s.db().await, "SELECT COUNT(*) FROM form_flash").await;
     assert_eq!(left, 0, "the row is gone");
     // The same cookie again (a browser that kept it, or a replay) shows nothing.
     let (status, cookies, _, html) = visit(&s, &location, &cookie).await;
@@ -161,10 +160,7 @@ async fn an_expired_flash_shows_nothing_and_is_pruned() {
     let cookie = pair(&flash_set_cookie(&resp).unwrap());
     let db = s.db().await;
     // As if the minute had passed (the browser would have dropped the cookie; a replay keeps it).
-    sqlx::query("UPDATE form_flash SET created_at = created_at - 61, expires_at = expires_at - 61")
-        .execute(&db)
-        .await
-        .unwrap();
+    common::execute(&db, "UPDATE form_flash SET created_at = created_at - 61, expires_at = expires_at - 61").await;
     let (status, cookies, _, html) = visit(&s, "/register", &cookie).await;
     assert_eq!(status, 200);
     assert!(!html.contains("过期读者"), "expired");
@@ -172,7 +168,7 @@ async fn an_expired_flash_shows_nothing_and_is_pruned() {
     // The next flash written prunes it: what was typed is not kept past its minute.
     let resp = failed_registration(&s, "新的读者").await;
     assert!(flash_set_cookie(&resp).is_some());
-    let paths: Vec<String> = sqlx::query_scalar("SELECT payload FROM form_flash").fetch_all(&db).await.unwrap();
+    let paths: Vec<String> = common::texts(&db, "SELECT payload FROM form_flash").await.into_iter().flatten().collect();
     assert_eq!(paths.len(), 1);
     assert!(paths[0].contains("新的读者") && !paths[0].contains("过期读者"), "{paths:?}");
 }
@@ -217,7 +213,7 @@ async fn a_failed_plain_login_keeps_the_name_and_never_the_password() {
     assert_eq!(resp.headers()["location"], "/login");
     let cookie = pair(&flash_set_cookie(&resp).unwrap());
     let payloads: Vec<String> =
-        sqlx::query_scalar("SELECT payload FROM form_flash").fetch_all(&s.db().await).await.unwrap();
+        common::texts(&s.db().await, "SELECT payload FROM form_flash").await.into_iter().flatten().collect();
     assert_eq!(payloads.len(), 1);
     assert!(!payloads[0].contains(secret) && !payloads[0].contains("xyz"), "{}", payloads[0]);
     let (_, _, _, html) = visit(&s, "/login", &cookie).await;
@@ -283,7 +279,7 @@ async fn a_failed_call_from_the_bundle_sets_no_flash() {
     let resp = s.call("/api/auth/register", &[("name", "脚本读者"), ("password", WEAK)], None).await;
     assert_eq!(resp.status(), 400);
     assert!(flash_set_cookie(&resp).is_none());
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM form_flash").fetch_one(&s.db().await).await.unwrap();
+    let n = common::scalar(&s.db().await, "SELECT COUNT(*) FROM form_flash").await;
     assert_eq!(n, 0);
 }
 
@@ -299,11 +295,10 @@ async fn one_address_holds_a_bounded_number_of_flashes_and_its_posts_still_come_
     let resp = form_post(&s, "/api/auth/login", &[("name", &name), ("password", "wrong-password-1")], None).await;
     assert_eq!(resp.status(), 302, "still sent back to its form");
     assert!(flash_set_cookie(&resp).is_none(), "but this address holds enough flashes");
-    let (rows, bytes): (i64, i64) =
-        sqlx::query_as("SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM form_flash")
-            .fetch_one(&s.db().await)
+    let (rows, bytes): (i64, i64) = on_db!(&s.db().await, p => sqlx::query_as("SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM form_flash")
+            .fetch_one(p)
             .await
-            .unwrap();
+            .unwrap());
     assert_eq!(rows, 30);
     assert!(bytes < 30 * 9 * 1024, "each kept value is cut: {bytes} bytes");
     let other = s.seen_from("127.0.0.9");

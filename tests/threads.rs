@@ -20,10 +20,10 @@ const NO_WAIT: [(&str, &str); 2] =
 /// A database in `dir` with the demo content and what `build` adds, before any server opens it.
 async fn prepare<F, Fut>(dir: &std::path::Path, build: F) -> ArticleId
 where
-    F: FnOnce(sqlx::SqlitePool) -> Fut,
+    F: FnOnce(db::Db) -> Fut,
     Fut: std::future::Future<Output = ArticleId>,
 {
-    let url = format!("sqlite://{}", dir.join("jinri.db").display());
+    let url = common::database_url(dir).await;
     let pool = db::connect(&url, 1, Duration::from_secs(5)).await.unwrap();
     db::migrate(&pool).await.unwrap();
     db::seed::seed_if_empty(&pool, 1_700_000_000).await.unwrap();

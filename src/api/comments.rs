@@ -98,7 +98,7 @@ pub async fn post_comment(article_id: ArticleId, parent_id: Option<String>, body
     let text = CommentBody::parse(&body, cfg.max_chars).map_err(|m| form(AppError::validation("body", m)))?;
 
     let _order = state.write_order.lock().await;
-    let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await.map_err(super::internal)?;
+    let mut tx = state.pool.begin_write().await.map_err(super::internal)?;
     let now = time::now_unix();
     if let Some(last) = db::comments::last_post_at(&mut tx, user.id).await.map_err(super::internal)? {
         let wait = last + cfg.min_interval_secs - now;
@@ -144,7 +144,7 @@ pub async fn like_comment(comment_id: CommentId) -> Result<Comment, AppError> {
     let state = &req.state;
     let Some(user) = req.user().await? else { return Err(req.fail(AppError::Unauthorized, "/login", &[], "")) };
     // No `write_order`: this publishes nothing itself; the announcement takes it.
-    let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await.map_err(super::internal)?;
+    let mut tx = state.pool.begin_write().await.map_err(super::internal)?;
     let Some((article, _, deleted)) = db::comments::article_of(&mut tx, comment_id).await.map_err(super::internal)?
     else {
         return Err(req.fail(AppError::NotFound, "/", &[], ""));
@@ -178,7 +178,7 @@ pub async fn delete_comment(comment_id: CommentId) -> Result<Comment, AppError> 
     let state = &req.state;
     let Some(user) = req.user().await? else { return Err(req.fail(AppError::Unauthorized, "/login", &[], "")) };
     let _order = state.write_order.lock().await;
-    let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await.map_err(super::internal)?;
+    let mut tx = state.pool.begin_write().await.map_err(super::internal)?;
     let Some((article, author, deleted)) =
         db::comments::article_of(&mut tx, comment_id).await.map_err(super::internal)?
     else {
@@ -190,14 +190,15 @@ pub async fn delete_comment(comment_id: CommentId) -> Result<Comment, AppError> 
     }
     if !deleted {
         let now = time::now_unix();
-        db::comments::soft_delete(&mut tx, comment_id, article, now).await.map_err(super::internal)?;
-        let (event_id, count) = commit_event(state, tx, article, "deleted", comment_id, now).await?;
-        state.hub.publish(LiveEvent {
-            id: event_id,
-            article_id: article,
-            comment_count: count,
-            change: Change::Deleted(comment_id),
-        });
+        if db::comments::soft_delete(&mut tx, comment_id, article, now).await.map_err(super::internal)? {
+            let (event_id, count) = commit_event(state, tx, article, "deleted", comment_id, now).await?;
+            state.hub.publish(LiveEvent {
+                id: event_id,
+                article_id: article,
+                comment_count: count,
+                change: Change::Deleted(comment_id),
+            });
+        }
     }
     let comment = as_seen_by(state, comment_id, user.id).await?;
     req.redirect_plain_form(&format!("{back}#c{comment_id}"));
@@ -209,7 +210,7 @@ pub async fn delete_comment(comment_id: CommentId) -> Result<Comment, AppError> 
 #[cfg(feature = "ssr")]
 async fn commit_event(
     state: &crate::server::AppState,
-    mut tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    mut tx: crate::server::db::WriteTx,
     article: ArticleId,
     kind: &str,
     comment: CommentId,

@@ -12,7 +12,8 @@ pub mod site;
 #[cfg(feature = "ssr")]
 pub(crate) fn internal<E: std::fmt::Display + 'static>(e: E) -> crate::model::AppError {
     use crate::model::AppError;
-    let unavailable = (&e as &dyn std::any::Any).downcast_ref::<sqlx::Error>().is_some_and(is_unavailable);
+    let unavailable =
+        (&e as &dyn std::any::Any).downcast_ref::<sqlx::Error>().is_some_and(crate::server::db::is_unavailable);
     let status = if unavailable {
         tracing::error!(error = %e, "database unavailable");
         axum::http::StatusCode::SERVICE_UNAVAILABLE
@@ -30,20 +31,5 @@ pub(crate) fn internal<E: std::fmt::Display + 'static>(e: E) -> crate::model::Ap
         AppError::Unavailable
     } else {
         AppError::Internal
-    }
-}
-
-/// Faults of the database or its disk, rather than of the request or the code.
-#[cfg(feature = "ssr")]
-pub(crate) fn is_unavailable(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
-        sqlx::Error::Database(db) => {
-            // SQLite's primary result codes: BUSY 5, LOCKED 6, READONLY 8, IOERR 10, FULL 13,
-            // CANTOPEN 14 (extended codes carry the primary one in the low byte).
-            let code = db.code().and_then(|c| c.parse::<i64>().ok()).unwrap_or(0) & 0xff;
-            matches!(code, 5 | 6 | 8 | 10 | 13 | 14)
-        }
-        _ => false,
     }
 }

@@ -63,10 +63,10 @@ fn finish(result: Result<(), BoxError>) -> ExitCode {
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Opens, migrates and (if empty and allowed) seeds the database.
-pub async fn open_database(config: &Config) -> Result<sqlx::SqlitePool, BoxError> {
+pub async fn open_database(config: &Config) -> Result<db::Db, BoxError> {
     let pool = db::connect(&config.database_url, config.max_connections, Duration::from_millis(config.busy_timeout_ms))
         .await
-        .map_err(|e| format!("cannot open database {}: {e}", config.database_url))?;
+        .map_err(|e| format!("cannot open database {}: {e}", db::redacted(&config.database_url)))?;
     db::migrate(&pool).await.map_err(|e| format!("database migration failed: {e}"))?;
     if config.seed_demo {
         match db::seed::seed_if_empty(&pool, time::now_unix()).await? {
@@ -202,11 +202,11 @@ async fn serve(config: Arc<Config>) -> Result<(), BoxError> {
         }
     })
     .await;
-    // Everything in flight has finished: announce pending likes (`server::likes`), fold the WAL
-    // into the database file and close.
+    // Everything in flight has finished: announce pending likes (`server::likes`), fold
+    // SQLite's WAL into the database file and close.
     if let Some(state) = running {
         super::likes::flush_all(&state).await;
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&state.pool).await {
+        if let Err(e) = state.pool.checkpoint().await {
             tracing::warn!(error = %e, "checkpoint at shutdown failed");
         }
         state.pool.close().await;
@@ -270,7 +270,7 @@ async fn backup(config: Arc<Config>, file: &str) -> Result<(), BoxError> {
     }
     let pool = db::connect(&config.database_url, 1, Duration::from_millis(config.busy_timeout_ms))
         .await
-        .map_err(|e| format!("cannot open database {}: {e}", config.database_url))?;
+        .map_err(|e| format!("cannot open database {}: {e}", db::redacted(&config.database_url)))?;
     db::backup(&pool, file).await.map_err(|e| format!("backup failed: {e}"))?;
     println!("backup written to {file}");
     Ok(())

@@ -211,8 +211,13 @@ impl Config {
         let src = Source { values, origin };
 
         let database_url = src.string("database.url")?;
-        if !database_url.starts_with("sqlite:") || database_url.contains(":memory:") {
-            return Err(src.invalid("database.url", &database_url, "must be a sqlite:// file URL"));
+        let postgres = database_url.starts_with("postgres://") || database_url.starts_with("postgresql://");
+        if !postgres && (!database_url.starts_with("sqlite:") || database_url.contains(":memory:")) {
+            return Err(src.invalid(
+                "database.url",
+                &database_url,
+                "must be a sqlite:// file URL or a postgres:// URL",
+            ));
         }
         let max_connections: u32 = src.parse("database.max_connections", "must be a whole number")?;
         if !(1..=256).contains(&max_connections) {
@@ -431,10 +436,14 @@ mod tests {
     }
 
     #[test]
-    fn only_sqlite_files_are_accepted_as_database() {
-        for url in ["postgres://x", "sqlite::memory:"] {
+    fn only_sqlite_files_and_postgres_urls_are_accepted_as_database() {
+        for url in ["mysql://x", "sqlite::memory:", "data/jinri.db"] {
             let err = Config::from_parts("Leptos.toml", FILE, env(&[("DATABASE_URL", url)])).unwrap_err().to_string();
             assert!(err.contains("database.url"), "{err}");
+        }
+        for url in ["postgres://jinri@db.example/jinri", "postgresql://jinri@127.0.0.1:5433/jinri"] {
+            let c = Config::from_parts("Leptos.toml", FILE, env(&[("DATABASE_URL", url)])).unwrap();
+            assert_eq!(c.database_url, url);
         }
     }
 }

@@ -144,7 +144,7 @@ async fn announce(state: &AppState, comment: CommentId) -> Step {
 async fn write(state: &AppState, comment: CommentId, article: ArticleId, announced: i64) -> Result<i64, sqlx::Error> {
     let _order = state.write_order.lock().await;
     // The write lock waits for any like transaction that registered before this round began.
-    let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = state.pool.begin_write().await?;
     let likes = db::comments::like_count(&mut tx, comment).await?;
     if likes == announced {
         drop(tx);

@@ -183,7 +183,7 @@ fn panic_page(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
 
 /// `/healthz`: 200 when the database answers, 503 otherwise.
 async fn healthz(State(state): State<AppState>) -> Response {
-    match sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&state.pool).await {
+    match state.pool.health_check().await {
         Ok(_) => (StatusCode::OK, "ok").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unavailable");

@@ -1,14 +1,14 @@
 use super::Config;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
-use sqlx::SqlitePool;
 use std::sync::Arc;
 
 /// What every handler and server function reaches through context. No globals: each test
 /// builds its own state around its own database.
 #[derive(Clone)]
 pub struct AppState {
-    pub pool: SqlitePool,
+    /// The database (`server::db::Db`: SQLite or PostgreSQL).
+    pub pool: super::db::Db,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
     pub hasher: super::auth::Hasher,

@@ -1,8 +1,91 @@
-//! Starts the real application on a loopback port with its own temporary database.
+//! Starts the real application on a loopback port with its own temporary database: a SQLite
+//! file, or, when `JINRI_TEST_PG_URL` names a PostgreSQL server (scripts/test.sh starts a
+//! throwaway one), a new database there. The same tests run on both.
 #![allow(dead_code)]
 
+use jinri::server::db::{self, Db};
 use jinri::server::{cli, Config};
 use std::sync::Arc;
+
+/// Runs `$body` with `$p` bound to the pool of a `Db`, whichever database it is.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db {
+            jinri::server::db::Db::Sqlite($p) => $body,
+            jinri::server::db::Db::Pg($p) => $body,
+        }
+    };
+}
+
+/// The PostgreSQL server the tests run against, if any: a URL of a database on it (usually
+/// `postgres`) as whose user new databases may be created.
+pub fn pg_admin_url() -> Option<String> {
+    std::env::var("JINRI_TEST_PG_URL").ok().filter(|u| !u.is_empty())
+}
+
+/// Which database the tests run against, for messages.
+pub fn backend() -> &'static str {
+    if pg_admin_url().is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+/// The database of a test server whose data lives in `dir`: the SQLite file `jinri.db` there,
+/// or a PostgreSQL database made for the folder (its name kept in `dir/pg-database`, so a
+/// server started again over the same folder finds the same data).
+pub async fn database_url(dir: &std::path::Path) -> String {
+    let Some(admin) = pg_admin_url() else { return format!("sqlite://{}", dir.join("jinri.db").display()) };
+    let (base, _) = admin.rsplit_once('/').expect("JINRI_TEST_PG_URL ends with /database");
+    let marker = dir.join("pg-database");
+    if let Ok(name) = std::fs::read_to_string(&marker) {
+        return format!("{base}/{}", name.trim());
+    }
+    let name = new_pg_database(&admin).await;
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(&marker, &name).unwrap();
+    format!("{base}/{name}")
+}
+
+/// Creates an empty database with a random name on the PostgreSQL server `admin` points at.
+pub async fn new_pg_database(admin: &str) -> String {
+    use sqlx::{Connection, Executor};
+    let name = format!("jinri_test_{:016x}", random_u64());
+    let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
+    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
+    conn.close().await.unwrap();
+    name
+}
+
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    h.write_u32(std::process::id());
+    h.finish()
+}
+
+/// Opens the database at `url` beside a server (to check or change what was stored).
+pub async fn open(url: &str) -> Db {
+    db::connect(url, 2, std::time::Duration::from_secs(5)).await.unwrap()
+}
+
+/// A number the statement reads (a count, an id).
+pub async fn scalar(db: &Db, sql: &'static str) -> i64 {
+    on_db!(db, p => sqlx::query_scalar(sql).fetch_one(p).await.unwrap())
+}
+
+/// The texts the statement reads (a NULL reads as `None`).
+pub async fn texts(db: &Db, sql: &'static str) -> Vec<Option<String>> {
+    on_db!(db, p => sqlx::query_scalar(sql).fetch_all(p).await.unwrap())
+}
+
+/// Runs a statement; how many rows it changed.
+pub async fn execute(db: &Db, sql: &'static str) -> u64 {
+    on_db!(db, p => sqlx::query(sql).execute(p).await.unwrap().rows_affected())
+}
 
 pub struct TestServer {
     pub base: String,
@@ -45,7 +128,16 @@ pub async fn spawn_at(dir: &std::path::Path) -> TestServer {
 }
 
 pub async fn spawn_at_with(dir: &std::path::Path, overrides: &[(&str, &str)]) -> TestServer {
-    let db = format!("sqlite://{}", dir.join("jinri.db").display());
+    spawn_on(database_url(dir).await, overrides).await
+}
+
+/// A server over the SQLite file `jinri.db` in `dir`, whatever the tests' backend (for tests of
+/// SQLite's own faults: its write lock, a read-only file, a full disk).
+pub async fn spawn_sqlite_at_with(dir: &std::path::Path, overrides: &[(&str, &str)]) -> TestServer {
+    spawn_on(format!("sqlite://{}", dir.join("jinri.db").display()), overrides).await
+}
+
+async fn spawn_on(db: String, overrides: &[(&str, &str)]) -> TestServer {
     let mut env = vec![
         ("DATABASE_URL".to_owned(), db),
         ("JINRI_SERVER_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
@@ -83,9 +175,9 @@ impl TestServer {
     }
 
     /// The server's database, opened beside it (to check what was stored).
-    pub async fn db(&self) -> sqlx::SqlitePool {
+    pub async fn db(&self) -> Db {
         let dir = self.dir.as_ref().expect("a server with its own temporary database");
-        sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.path().join("jinri.db").display())).await.unwrap()
+        open(&database_url(dir.path()).await).await
     }
 
     /// GET a path; returns the status and the body with Leptos' hydration markers removed,

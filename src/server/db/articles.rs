@@ -1,9 +1,9 @@
 //! Reading articles.
 
+use super::{Db, WriteTx};
 use crate::model::{Article, ArticleId, ArticleSummary, Block, SitemapEntry};
 use crate::server::time;
 use chrono_tz::Tz;
-use sqlx::SqlitePool;
 
 /// Articles on one page of a list.
 pub const PER_PAGE: i64 = 10;
@@ -53,13 +53,13 @@ macro_rules! summary_select {
 
 /// One page (1-based) of the newest articles, optionally of one channel, and the page count.
 pub async fn list(
-    pool: &SqlitePool,
+    db: &Db,
     tz: Tz,
     channel: Option<&str>,
     page: u32,
 ) -> Result<(Vec<ArticleSummary>, u32), sqlx::Error> {
     let offset = (i64::from(page.max(1)) - 1) * PER_PAGE;
-    let (rows, total): (Vec<SummaryRow>, i64) = match channel {
+    let (rows, total): (Vec<SummaryRow>, i64) = on!(db, pool => match channel {
         None => (
             sqlx::query_as(summary_select!("ORDER BY a.published_at DESC, a.id DESC LIMIT $1 OFFSET $2"))
                 .bind(PER_PAGE)
@@ -84,18 +84,17 @@ pub async fn list(
             .fetch_one(pool)
             .await?,
         ),
-    };
+    });
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     Ok((rows.into_iter().map(|r| r.into_summary(tz)).collect(), pages as u32))
 }
 
 /// The most commented articles (热门), newest first among equals.
-pub async fn hot(pool: &SqlitePool, tz: Tz, limit: i64) -> Result<Vec<ArticleSummary>, sqlx::Error> {
-    let rows: Vec<SummaryRow> =
-        sqlx::query_as(summary_select!("ORDER BY a.comment_count DESC, a.published_at DESC LIMIT $1"))
+pub async fn hot(db: &Db, tz: Tz, limit: i64) -> Result<Vec<ArticleSummary>, sqlx::Error> {
+    let rows: Vec<SummaryRow> = on!(db, p => sqlx::query_as(summary_select!("ORDER BY a.comment_count DESC, a.published_at DESC LIMIT $1"))
             .bind(limit)
-            .fetch_all(pool)
-            .await?;
+            .fetch_all(p)
+            .await?);
     Ok(rows.into_iter().map(|r| r.into_summary(tz)).collect())
 }
 
@@ -114,18 +113,19 @@ struct BlockRow {
 }
 
 /// One whole article, or `None` if there is no such article.
-pub async fn get(pool: &SqlitePool, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx::Error> {
+pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx::Error> {
     // One read of the article row: its summary and original link together.
     let row: Option<ArticleRow> =
-        sqlx::query_as(summary_select!("WHERE a.id = $1")).bind(id.0).fetch_optional(pool).await?;
+        on!(db, p => sqlx::query_as(summary_select!("WHERE a.id = $1")).bind(id.0).fetch_optional(p).await?);
     let Some(ArticleRow { summary, original_url }) = row else {
         return Ok(None);
     };
-    let blocks: Vec<BlockRow> =
-        sqlx::query_as("SELECT kind, body, caption FROM article_blocks WHERE article_id = $1 ORDER BY position")
-            .bind(id.0)
-            .fetch_all(pool)
-            .await?;
+    let blocks: Vec<BlockRow> = on!(db, p => sqlx::query_as(
+        "SELECT kind, body, caption FROM article_blocks WHERE article_id = $1 ORDER BY position",
+    )
+    .bind(id.0)
+    .fetch_all(p)
+    .await?);
     let blocks = blocks
         .into_iter()
         .map(|b| match b.kind.as_str() {
@@ -137,24 +137,26 @@ pub async fn get(pool: &SqlitePool, tz: Tz, id: ArticleId) -> Result<Option<Arti
 }
 
 /// An article's title, or `None` if there is no such article.
-pub async fn title(pool: &SqlitePool, id: ArticleId) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT title FROM articles WHERE id = $1").bind(id.0).fetch_optional(pool).await
+pub async fn title(db: &Db, id: ArticleId) -> Result<Option<String>, sqlx::Error> {
+    on!(db, p => sqlx::query_scalar("SELECT title FROM articles WHERE id = $1").bind(id.0).fetch_optional(p).await)
 }
 
-pub async fn exists(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, id: ArticleId) -> Result<bool, sqlx::Error> {
-    let n: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM articles WHERE id = $1").bind(id.0).fetch_one(&mut **tx).await?;
+pub async fn exists(tx: &mut WriteTx, id: ArticleId) -> Result<bool, sqlx::Error> {
+    let n: i64 = on_tx!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM articles WHERE id = $1")
+        .bind(id.0)
+        .fetch_one(&mut *c)
+        .await?);
     Ok(n > 0)
 }
 
 /// Every article, newest first, for the sitemaps.
-pub async fn sitemap(pool: &SqlitePool, tz: Tz) -> Result<Vec<SitemapEntry>, sqlx::Error> {
-    let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
+pub async fn sitemap(db: &Db, tz: Tz) -> Result<Vec<SitemapEntry>, sqlx::Error> {
+    let rows: Vec<(i64, String, String, i64)> = on!(db, p => sqlx::query_as(
         "SELECT a.id, a.title, c.slug, a.published_at FROM articles a JOIN channels c ON c.id = a.channel_id \
          ORDER BY a.published_at DESC, a.id DESC",
     )
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(p)
+    .await?);
     Ok(rows
         .into_iter()
         .map(|(id, title, channel_slug, at)| SitemapEntry {

@@ -1,12 +1,12 @@
 //! Reading and writing comments, likes and the live event log.
 
+use super::{Db, WriteTx};
 use crate::model::{
     ArticleId, Change, Comment, CommentId, LiveEvent, PublicUser, Sort, UserId, COMMENTS_PER_PAGE, REPLIES_PER_PAGE,
     REPLIES_SHOWN,
 };
 use crate::server::time;
 use chrono_tz::Tz;
-use sqlx::{Sqlite, SqlitePool, Transaction};
 
 #[derive(sqlx::FromRow)]
 struct CommentRow {
@@ -86,7 +86,7 @@ macro_rules! page_query {
 /// A page (1-based) of an article's comments in `sort` order, each top-level comment with its
 /// first `REPLIES_SHOWN` replies, and whether more top-level comments follow.
 pub async fn page(
-    pool: &SqlitePool,
+    db: &Db,
     tz: Tz,
     article: ArticleId,
     sort: Sort,
@@ -99,14 +99,14 @@ pub async fn page(
         Sort::Hot => page_query!("like_count DESC, id DESC"),
     };
     let offset = (i64::from(page.max(1)) - 1) * COMMENTS_PER_PAGE;
-    let rows: Vec<CommentRow> = sqlx::query_as(sql)
+    let rows: Vec<CommentRow> = on!(db, p => sqlx::query_as(sql)
         .bind(viewer.map_or(0, |v| v.0))
         .bind(article.0)
         .bind(COMMENTS_PER_PAGE + 1)
         .bind(offset)
         .bind(REPLIES_SHOWN)
-        .fetch_all(pool)
-        .await?;
+        .fetch_all(p)
+        .await?);
     let mut comments: Vec<Comment> = rows.into_iter().map(|r| r.into_comment(tz)).collect();
     // One top-level comment more than a page was read to learn whether more follow; drop it
     // and its replies.
@@ -122,242 +122,242 @@ pub async fn page(
 }
 
 /// Whether `id` is a top-level comment (`None`: no such comment).
-pub async fn is_top_level(pool: &SqlitePool, id: CommentId) -> Result<Option<bool>, sqlx::Error> {
-    sqlx::query_scalar("SELECT parent_id IS NULL FROM comments WHERE id = $1").bind(id.0).fetch_optional(pool).await
+pub async fn is_top_level(db: &Db, id: CommentId) -> Result<Option<bool>, sqlx::Error> {
+    on!(db, p => sqlx::query_scalar("SELECT parent_id IS NULL FROM comments WHERE id = $1").bind(id.0).fetch_optional(p).await)
 }
 
 /// Up to `REPLIES_PER_PAGE` replies of a thread with ids after `after`, in id order, and
 /// whether more follow.
 pub async fn replies_after(
-    pool: &SqlitePool,
+    db: &Db,
     tz: Tz,
     root: CommentId,
     after: Option<CommentId>,
     viewer: Option<UserId>,
 ) -> Result<(Vec<Comment>, bool), sqlx::Error> {
-    let rows: Vec<CommentRow> =
-        sqlx::query_as(comment_select!("WHERE c.root_id = $2 AND c.id > $3 ORDER BY c.id LIMIT $4"))
-            .bind(viewer.map_or(0, |v| v.0))
-            .bind(root.0)
-            .bind(after.map_or(0, |a| a.0))
-            .bind(REPLIES_PER_PAGE + 1)
-            .fetch_all(pool)
-            .await?;
+    let rows: Vec<CommentRow> = on!(db, p => sqlx::query_as(comment_select!(
+        "WHERE c.root_id = $2 AND c.id > $3 ORDER BY c.id LIMIT $4"
+    ))
+    .bind(viewer.map_or(0, |v| v.0))
+    .bind(root.0)
+    .bind(after.map_or(0, |a| a.0))
+    .bind(REPLIES_PER_PAGE + 1)
+    .fetch_all(p)
+    .await?);
     let has_more = rows.len() as i64 > REPLIES_PER_PAGE;
     Ok((rows.into_iter().take(REPLIES_PER_PAGE as usize).map(|r| r.into_comment(tz)).collect(), has_more))
 }
 
 /// Page `page` (1-based) of a thread's replies, `REPLIES_PER_PAGE` to a page, in id order.
 pub async fn replies_page(
-    pool: &SqlitePool,
+    db: &Db,
     tz: Tz,
     root: CommentId,
     page: u32,
     viewer: Option<UserId>,
 ) -> Result<Vec<Comment>, sqlx::Error> {
-    let rows: Vec<CommentRow> =
-        sqlx::query_as(comment_select!("WHERE c.root_id = $2 ORDER BY c.id LIMIT $3 OFFSET $4"))
+    let rows: Vec<CommentRow> = on!(db, p => sqlx::query_as(comment_select!("WHERE c.root_id = $2 ORDER BY c.id LIMIT $3 OFFSET $4"))
             .bind(viewer.map_or(0, |v| v.0))
             .bind(root.0)
             .bind(REPLIES_PER_PAGE)
             .bind((i64::from(page.max(1)) - 1) * REPLIES_PER_PAGE)
-            .fetch_all(pool)
-            .await?;
+            .fetch_all(p)
+            .await?);
     Ok(rows.into_iter().map(|r| r.into_comment(tz)).collect())
 }
 
-pub async fn get(
-    pool: &SqlitePool,
-    tz: Tz,
-    id: CommentId,
-    viewer: Option<UserId>,
-) -> Result<Option<Comment>, sqlx::Error> {
-    let row: Option<CommentRow> = sqlx::query_as(comment_select!("WHERE c.id = $2"))
+pub async fn get(db: &Db, tz: Tz, id: CommentId, viewer: Option<UserId>) -> Result<Option<Comment>, sqlx::Error> {
+    let row: Option<CommentRow> = on!(db, p => sqlx::query_as(comment_select!("WHERE c.id = $2"))
         .bind(viewer.map_or(0, |v| v.0))
         .bind(id.0)
-        .fetch_optional(pool)
-        .await?;
+        .fetch_optional(p)
+        .await?);
     Ok(row.map(|r| r.into_comment(tz)))
 }
 
 /// Visible comments of an article (评论N条).
-pub async fn count(pool: &SqlitePool, article: ArticleId) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT comment_count FROM articles WHERE id = $1").bind(article.0).fetch_one(pool).await
+pub async fn count(db: &Db, article: ArticleId) -> Result<i64, sqlx::Error> {
+    on!(db, p => sqlx::query_scalar("SELECT comment_count FROM articles WHERE id = $1").bind(article.0).fetch_one(p).await)
 }
 
 /// The text and time of the author's latest comment on an article, for the repeat check.
 pub async fn latest_by(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut WriteTx,
     author: UserId,
     article: ArticleId,
 ) -> Result<Option<(String, i64)>, sqlx::Error> {
-    sqlx::query_as(
+    on_tx!(tx, c => sqlx::query_as(
         "SELECT body, created_at FROM comments WHERE author_id = $1 AND article_id = $2 AND deleted_at IS NULL \
          ORDER BY created_at DESC, id DESC LIMIT 1",
     )
     .bind(author.0)
     .bind(article.0)
-    .fetch_optional(&mut **tx)
-    .await
+    .fetch_optional(&mut *c)
+    .await)
 }
 
-/// When the author last posted anywhere, for the posting interval.
-pub async fn last_post_at(tx: &mut Transaction<'_, Sqlite>, author: UserId) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT MAX(created_at) FROM comments WHERE author_id = $1")
+/// When the author last posted anywhere, for the posting interval. From here to the commit the
+/// author posts nothing else: SQLite's write lock is held already; PostgreSQL locks the
+/// author's row, so two posts through two processes cannot both pass the interval.
+pub async fn last_post_at(tx: &mut WriteTx, author: UserId) -> Result<Option<i64>, sqlx::Error> {
+    if let WriteTx::Pg(t) = tx {
+        sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE").bind(author.0).execute(&mut **t).await?;
+    }
+    on_tx!(tx, c => sqlx::query_scalar("SELECT MAX(created_at) FROM comments WHERE author_id = $1")
         .bind(author.0)
-        .fetch_one(&mut **tx)
-        .await
+        .fetch_one(&mut *c)
+        .await)
 }
 
 /// The article a comment belongs to, if the comment exists.
-pub async fn article_of(
-    tx: &mut Transaction<'_, Sqlite>,
-    id: CommentId,
-) -> Result<Option<(ArticleId, i64, bool)>, sqlx::Error> {
-    let row: Option<(i64, i64, bool)> =
-        sqlx::query_as("SELECT article_id, author_id, deleted_at IS NOT NULL FROM comments WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(&mut **tx)
-            .await?;
+pub async fn article_of(tx: &mut WriteTx, id: CommentId) -> Result<Option<(ArticleId, i64, bool)>, sqlx::Error> {
+    let row: Option<(i64, i64, bool)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT article_id, author_id, deleted_at IS NOT NULL FROM comments WHERE id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(&mut *c)
+    .await?);
     Ok(row.map(|(a, author, deleted)| (ArticleId(a), author, deleted)))
 }
 
 /// Stores a comment and keeps the article's count in step, inside the caller's transaction.
 pub async fn insert(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut WriteTx,
     article: ArticleId,
     parent: Option<CommentId>,
     author: UserId,
     body: &str,
     created_at: i64,
 ) -> Result<CommentId, sqlx::Error> {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO comments (article_id, parent_id, root_id, author_id, body, created_at) \
-         VALUES ($1, $2, (SELECT COALESCE(p.root_id, p.id) FROM comments p WHERE p.id = $2), $3, $4, $5) RETURNING id",
-    )
-    .bind(article.0)
-    .bind(parent.map(|p| p.0))
-    .bind(author.0)
-    .bind(body)
-    .bind(created_at)
-    .fetch_one(&mut **tx)
-    .await?;
-    sqlx::query("UPDATE articles SET comment_count = comment_count + 1 WHERE id = $1")
+    let id: i64 = on_tx!(tx, c => {
+        let id = sqlx::query_scalar(
+            "INSERT INTO comments (article_id, parent_id, root_id, author_id, body, created_at) \
+             VALUES ($1, $2, (SELECT COALESCE(p.root_id, p.id) FROM comments p WHERE p.id = $2), $3, $4, $5) \
+             RETURNING id",
+        )
         .bind(article.0)
-        .execute(&mut **tx)
+        .bind(parent.map(|p| p.0))
+        .bind(author.0)
+        .bind(body)
+        .bind(created_at)
+        .fetch_one(&mut *c)
         .await?;
+        sqlx::query("UPDATE articles SET comment_count = comment_count + 1 WHERE id = $1")
+            .bind(article.0)
+            .execute(&mut *c)
+            .await?;
+        id
+    });
     Ok(CommentId(id))
 }
 
-/// Marks a comment deleted (its replies stay) and lowers the article's count.
-pub async fn soft_delete(
-    tx: &mut Transaction<'_, Sqlite>,
-    id: CommentId,
-    article: ArticleId,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE comments SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
-        .bind(now)
-        .bind(id.0)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("UPDATE articles SET comment_count = comment_count - 1 WHERE id = $1")
-        .bind(article.0)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+/// Marks a comment deleted (its replies stay) and lowers the article's count. Returns whether
+/// this call deleted it (`false`: it was deleted already, by a concurrent request).
+pub async fn soft_delete(tx: &mut WriteTx, id: CommentId, article: ArticleId, now: i64) -> Result<bool, sqlx::Error> {
+    on_tx!(tx, c => {
+        let done = sqlx::query("UPDATE comments SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
+            .bind(now)
+            .bind(id.0)
+            .execute(&mut *c)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE articles SET comment_count = comment_count - 1 WHERE id = $1")
+            .bind(article.0)
+            .execute(&mut *c)
+            .await?;
+    });
+    Ok(true)
 }
 
 /// Likes a comment, or takes the like back if the reader had liked it. Returns whether the
 /// reader now likes it and the new count.
-pub async fn toggle_like(
-    tx: &mut Transaction<'_, Sqlite>,
-    id: CommentId,
-    user: UserId,
-    now: i64,
-) -> Result<(bool, i64), sqlx::Error> {
-    let removed = sqlx::query("DELETE FROM comment_likes WHERE comment_id = $1 AND user_id = $2")
-        .bind(id.0)
-        .bind(user.0)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-    let liked = removed == 0;
-    if liked {
-        sqlx::query("INSERT INTO comment_likes (comment_id, user_id, created_at) VALUES ($1, $2, $3)")
+pub async fn toggle_like(tx: &mut WriteTx, id: CommentId, user: UserId, now: i64) -> Result<(bool, i64), sqlx::Error> {
+    on_tx!(tx, c => {
+        let removed = sqlx::query("DELETE FROM comment_likes WHERE comment_id = $1 AND user_id = $2")
             .bind(id.0)
             .bind(user.0)
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
-    }
-    let likes: i64 = sqlx::query_scalar(
-        "UPDATE comments SET like_count = (SELECT COUNT(*) FROM comment_likes WHERE comment_id = $1) WHERE id = $1 \
-         RETURNING like_count",
-    )
-    .bind(id.0)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok((liked, likes))
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+        let liked = removed == 0;
+        if liked {
+            sqlx::query("INSERT INTO comment_likes (comment_id, user_id, created_at) VALUES ($1, $2, $3)")
+                .bind(id.0)
+                .bind(user.0)
+                .bind(now)
+                .execute(&mut *c)
+                .await?;
+        }
+        let likes: i64 = sqlx::query_scalar(
+            "UPDATE comments SET like_count = (SELECT COUNT(*) FROM comment_likes WHERE comment_id = $1) \
+             WHERE id = $1 RETURNING like_count",
+        )
+        .bind(id.0)
+        .fetch_one(&mut *c)
+        .await?;
+        Ok((liked, likes))
+    })
 }
 
 /// Appends a change to the event log, in the same transaction as the change itself.
 pub async fn record_event(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut WriteTx,
     article: ArticleId,
     kind: &str,
     comment: CommentId,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+    on_tx!(tx, c => sqlx::query_scalar(
         "INSERT INTO comment_events (article_id, kind, comment_id, at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(article.0)
     .bind(kind)
     .bind(comment.0)
     .bind(now)
-    .fetch_one(&mut **tx)
-    .await
+    .fetch_one(&mut *c)
+    .await)
 }
 
-pub async fn last_event_id(pool: &SqlitePool, article: ArticleId) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM comment_events WHERE article_id = $1")
+pub async fn last_event_id(db: &Db, article: ArticleId) -> Result<i64, sqlx::Error> {
+    on!(db, p => sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM comment_events WHERE article_id = $1")
         .bind(article.0)
-        .fetch_one(pool)
-        .await
+        .fetch_one(p)
+        .await)
 }
 
 /// The article's changes after event `after`, rebuilt from the log (at most `limit`).
 pub async fn events_since(
-    pool: &SqlitePool,
+    db: &Db,
     tz: Tz,
     article: ArticleId,
     after: i64,
     limit: i64,
 ) -> Result<Vec<LiveEvent>, sqlx::Error> {
-    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+    let rows: Vec<(i64, String, i64)> = on!(db, p => sqlx::query_as(
         "SELECT id, kind, comment_id FROM comment_events WHERE article_id = $1 AND id > $2 ORDER BY id LIMIT $3",
     )
     .bind(article.0)
     .bind(after)
     .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    let count = count(pool, article).await?;
+    .fetch_all(p)
+    .await?);
+    let count = count(db, article).await?;
     let mut events = Vec::with_capacity(rows.len());
     for (id, kind, comment_id) in rows {
         let comment_id = CommentId(comment_id);
         let change = match kind.as_str() {
-            "created" => match get(pool, tz, comment_id, None).await? {
+            "created" => match get(db, tz, comment_id, None).await? {
                 Some(c) => Change::Created(c),
                 None => continue,
             },
             "deleted" => Change::Deleted(comment_id),
             _ => {
-                let likes: i64 = sqlx::query_scalar("SELECT like_count FROM comments WHERE id = $1")
+                let likes: i64 = on!(db, p => sqlx::query_scalar("SELECT like_count FROM comments WHERE id = $1")
                     .bind(comment_id.0)
-                    .fetch_one(pool)
-                    .await?;
+                    .fetch_one(p)
+                    .await?);
                 Change::Liked { comment_id, likes }
             }
         };
@@ -366,7 +366,19 @@ pub async fn events_since(
     Ok(events)
 }
 
-/// A comment's like count as stored, inside the caller's transaction.
-pub async fn like_count(tx: &mut Transaction<'_, Sqlite>, id: CommentId) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT like_count FROM comments WHERE id = $1").bind(id.0).fetch_one(&mut **tx).await
+/// A comment's like count as stored, inside the caller's transaction. On PostgreSQL the row is
+/// locked until the commit: a like still being written is waited for and counted (SQLite's
+/// write lock gives the same).
+pub async fn like_count(tx: &mut WriteTx, id: CommentId) -> Result<i64, sqlx::Error> {
+    match tx {
+        WriteTx::Sqlite(t) => {
+            sqlx::query_scalar("SELECT like_count FROM comments WHERE id = $1").bind(id.0).fetch_one(&mut **t).await
+        }
+        WriteTx::Pg(t) => {
+            sqlx::query_scalar("SELECT like_count FROM comments WHERE id = $1 FOR UPDATE")
+                .bind(id.0)
+                .fetch_one(&mut **t)
+                .await
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! Stored site facts: the weather range, exchange rate and city shown in the top bar.
 
-use sqlx::SqlitePool;
+use super::Db;
 use std::collections::HashMap;
 
 /// The facts an editor may set, with what each means (for `jinri facts`).
@@ -10,21 +10,23 @@ pub const FACTS: [(&str, &str); 3] = [
     ("city", "城市名, 例如 悉尼"),
 ];
 
-pub async fn all(pool: &SqlitePool) -> Result<HashMap<String, String>, sqlx::Error> {
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM site_facts").fetch_all(pool).await?;
+pub async fn all(db: &Db) -> Result<HashMap<String, String>, sqlx::Error> {
+    let rows: Vec<(String, String)> =
+        on!(db, p => sqlx::query_as("SELECT key, value FROM site_facts").fetch_all(p).await?);
     Ok(rows.into_iter().collect())
 }
 
-pub async fn set(pool: &SqlitePool, key: &str, value: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
+pub async fn set(db: &Db, key: &str, value: &str, now: i64) -> Result<(), sqlx::Error> {
+    on!(db, p => sqlx::query(
         "INSERT INTO site_facts (key, value, updated_at) VALUES ($1, $2, $3) \
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
     )
     .bind(key)
     .bind(value)
     .bind(now)
-    .execute(pool)
-    .await?;
+    .execute(p)
+    .await?
+    .rows_affected());
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! Form flashes (`server::flash`): what a failed plain form post is sent back to its form with,
 //! kept for a minute under the hash of a cookie's token and read at most once.
 
-use sqlx::SqlitePool;
+use super::Db;
 
 /// Stores a flash for `path` until `expires_at`, first dropping every expired one, so the table
 /// holds no more than the last minute's flashes even when the periodic prune has not run. A
@@ -9,7 +9,7 @@ use sqlx::SqlitePool;
 /// insert are one statement, so a burst cannot slip past it.
 #[allow(clippy::too_many_arguments)]
 pub async fn insert(
-    pool: &SqlitePool,
+    db: &Db,
     token_hash: &str,
     client: &str,
     path: &str,
@@ -18,8 +18,8 @@ pub async fn insert(
     expires_at: i64,
     per_client: i64,
 ) -> Result<bool, sqlx::Error> {
-    prune(pool, now).await?;
-    let done = sqlx::query(
+    prune(db, now).await?;
+    let done = on!(db, p => sqlx::query(
         "INSERT INTO form_flash (token_hash, client, path, payload, created_at, expires_at) \
          SELECT $1, $2, $3, $4, $5, $6 \
          WHERE (SELECT COUNT(*) FROM form_flash WHERE client = $2 AND expires_at > $5) < $7",
@@ -31,38 +31,38 @@ pub async fn insert(
     .bind(now)
     .bind(expires_at)
     .bind(per_client)
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .execute(p)
+    .await?
+    .rows_affected());
+    Ok(done == 1)
 }
 
 /// The payload of the live flash `token_hash` made for `path`, deleted as it is read: of two
 /// requests with one cookie, only one gets it. A flash for another page is left alone (read
 /// first, so a request for another page writes nothing) and an expired one is never returned.
-pub async fn take(pool: &SqlitePool, token_hash: &str, path: &str, now: i64) -> Result<Option<String>, sqlx::Error> {
-    let made_for: Option<String> =
-        sqlx::query_scalar("SELECT path FROM form_flash WHERE token_hash = $1 AND expires_at > $2")
+pub async fn take(db: &Db, token_hash: &str, path: &str, now: i64) -> Result<Option<String>, sqlx::Error> {
+    let made_for: Option<String> = on!(db, p => sqlx::query_scalar("SELECT path FROM form_flash WHERE token_hash = $1 AND expires_at > $2")
             .bind(token_hash)
             .bind(now)
-            .fetch_optional(pool)
-            .await?;
+            .fetch_optional(p)
+            .await?);
     if made_for.as_deref() != Some(path) {
         return Ok(None);
     }
-    sqlx::query_scalar(
+    on!(db, p => sqlx::query_scalar(
         "DELETE FROM form_flash WHERE token_hash = $1 AND path = $2 AND expires_at > $3 RETURNING payload",
     )
     .bind(token_hash)
     .bind(path)
     .bind(now)
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(p)
+    .await)
 }
 
 /// Deletes the flashes that expired by `now`; returns how many.
-pub async fn prune(pool: &SqlitePool, now: i64) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM form_flash WHERE expires_at <= $1").bind(now).execute(pool).await?;
-    Ok(done.rows_affected())
+pub async fn prune(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
+    let done = on!(db, p => sqlx::query("DELETE FROM form_flash WHERE expires_at <= $1").bind(now).execute(p).await?.rows_affected());
+    Ok(done)
 }
 
 #[cfg(test)]
@@ -81,7 +81,7 @@ mod tests {
         assert!(insert(pool, "old", "c", "/login", "{}", 100, 160, 5).await.unwrap());
         assert!(insert(pool, "new", "c", "/login", "{}", 170, 230, 5).await.unwrap());
         assert_eq!(take(pool, "new", "/login", 171).await.unwrap().as_deref(), Some("{}"));
-        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM form_flash").fetch_one(pool).await.unwrap();
+        let left = super::super::test_db::scalar(pool, "SELECT COUNT(*) FROM form_flash").await;
         assert_eq!(left, 0, "the expired flash was pruned when the new one was written");
     }
 

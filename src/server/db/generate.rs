@@ -3,8 +3,8 @@
 //! very deep reply chain, a thread of very many long replies) for tests and `jinri generate`.
 //! Never used by the site itself.
 
+use super::{Db, WriteTx};
 use crate::model::ArticleId;
-use sqlx::{Sqlite, SqlitePool, Transaction};
 
 /// What was generated: the ids benchmarks aim at.
 pub struct Generated {
@@ -15,16 +15,16 @@ pub struct Generated {
 /// Adds `articles` articles and `comments` comments (a fifth of them replies) to a migrated
 /// database, `small` comments on one article and `large` on another.
 pub async fn bulk(
-    pool: &SqlitePool,
+    db: &Db,
     articles: usize,
     comments: usize,
     small: usize,
     large: usize,
     now: i64,
 ) -> Result<Generated, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let channels: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM channels ORDER BY position").fetch_all(&mut *tx).await?;
+        on_tx!(&mut tx, c => sqlx::query_scalar("SELECT id FROM channels ORDER BY position").fetch_all(&mut *c).await?);
     let mut users = Vec::with_capacity(200);
     for i in 0..200 {
         users.push(commenter(&mut tx, &format!("读者{i:03}"), now).await?);
@@ -54,7 +54,7 @@ pub async fn bulk(
                 Some((pid, root)) => (Some(pid), Some(root)),
                 None => (None, None),
             };
-            let id: i64 = sqlx::query_scalar(
+            let id: i64 = on_tx!(&mut tx, c => sqlx::query_scalar(
                 "INSERT INTO comments (article_id, parent_id, root_id, author_id, body, created_at, like_count) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             )
@@ -65,28 +65,24 @@ pub async fn bulk(
             .bind(format!("生成的评论{n}:说得很有道理,希望后续还有更多报道。"))
             .bind(now - (count - j) as i64)
             .bind((n % 13) as i64)
-            .fetch_one(&mut *tx)
-            .await?;
+            .fetch_one(&mut *c)
+            .await?);
             thread.push((id, root_id.unwrap_or(id)));
         }
-        sqlx::query("UPDATE articles SET comment_count = comment_count + $1 WHERE id = $2")
+        on_tx!(&mut tx, c => sqlx::query("UPDATE articles SET comment_count = comment_count + $1 WHERE id = $2")
             .bind(count as i64)
             .bind(article)
-            .execute(&mut *tx)
-            .await?;
+            .execute(&mut *c)
+            .await?
+            .rows_affected());
     }
     tx.commit().await?;
     Ok(Generated { small_article, large_article })
 }
 
 /// An article with a figure and three paragraphs, published at `published`.
-async fn insert_article(
-    tx: &mut Transaction<'_, Sqlite>,
-    channel: i64,
-    title: &str,
-    published: i64,
-) -> Result<i64, sqlx::Error> {
-    let id: i64 = sqlx::query_scalar(
+async fn insert_article(tx: &mut WriteTx, channel: i64, title: &str, published: i64) -> Result<i64, sqlx::Error> {
+    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(
         "INSERT INTO articles (channel_id, title, summary, source, original_url, published_at, created_at) \
          VALUES ($1, $2, $3, '今日澳洲编辑部', NULL, $4, $4) RETURNING id",
     )
@@ -94,8 +90,8 @@ async fn insert_article(
     .bind(title)
     .bind("这是一篇用于性能测试的生成文章,内容与真实新闻的长度相近。")
     .bind(published)
-    .fetch_one(&mut **tx)
-    .await?;
+    .fetch_one(&mut *c)
+    .await?);
     for (pos, (kind, body)) in [
         (
             "paragraph",
@@ -109,16 +105,17 @@ async fn insert_article(
     .enumerate()
     {
         let caption = (kind == "figure").then(|| format!("{title} - 1"));
-        sqlx::query(
+        on_tx!(tx, c => sqlx::query(
             "INSERT INTO article_blocks (article_id, position, kind, body, caption) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id)
         .bind(pos as i64)
         .bind(kind)
         .bind(body)
-        .bind(caption)
-        .execute(&mut **tx)
-        .await?;
+        .bind(&caption)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
     }
     Ok(id)
 }
@@ -140,16 +137,17 @@ enum Shape {
 /// posting them one by one would: `root_id` set, the article's count raised and a `created`
 /// event logged for each, in the transaction that writes it.
 async fn thread(
-    pool: &SqlitePool,
+    db: &Db,
     title: &str,
     n: usize,
     shape: Shape,
     body: impl Fn(usize) -> String,
     now: i64,
 ) -> Result<ArticleId, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let channel: i64 =
-        sqlx::query_scalar("SELECT id FROM channels ORDER BY position LIMIT 1").fetch_one(&mut *tx).await?;
+    let mut tx = db.begin_write().await?;
+    let channel: i64 = on_tx!(&mut tx, c => sqlx::query_scalar("SELECT id FROM channels ORDER BY position LIMIT 1")
+        .fetch_one(&mut *c)
+        .await?);
     let article = insert_article(&mut tx, channel, title, now).await?;
     let mut authors = Vec::new();
     for k in 0..7 {
@@ -165,7 +163,7 @@ async fn thread(
                 Shape::Chain => previous,
                 Shape::Fan => first,
             };
-            let id: i64 = sqlx::query_scalar(
+            let id: i64 = on_tx!(&mut tx, c => sqlx::query_scalar(
                 "INSERT INTO comments (article_id, parent_id, root_id, author_id, body, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )
@@ -176,37 +174,40 @@ async fn thread(
             .bind(body(i))
             // One second apart, oldest first, ending now.
             .bind(now - (n - i) as i64)
-            .fetch_one(&mut *tx)
-            .await?;
+            .fetch_one(&mut *c)
+            .await?);
             first = first.or(Some(id));
             previous = Some(id);
         }
-        sqlx::query(
-            "INSERT INTO comment_events (article_id, kind, comment_id, at) \
-             SELECT article_id, 'created', id, created_at FROM comments WHERE article_id = $1 AND id >= $2 ORDER BY id",
-        )
-        .bind(article)
-        .bind(batch_from)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE articles SET comment_count = comment_count + $1 WHERE id = $2")
-            .bind((end - start) as i64)
+        on_tx!(&mut tx, c => {
+            sqlx::query(
+                "INSERT INTO comment_events (article_id, kind, comment_id, at) \
+                 SELECT article_id, 'created', id, created_at FROM comments WHERE article_id = $1 AND id >= $2 \
+                 ORDER BY id",
+            )
             .bind(article)
-            .execute(&mut *tx)
+            .bind(batch_from)
+            .execute(&mut *c)
             .await?;
+            sqlx::query("UPDATE articles SET comment_count = comment_count + $1 WHERE id = $2")
+                .bind((end - start) as i64)
+                .bind(article)
+                .execute(&mut *c)
+                .await?;
+        });
         tx.commit().await?;
         if end == n {
             break;
         }
         start = end;
-        tx = pool.begin().await?;
+        tx = db.begin_write().await?;
     }
     Ok(ArticleId(article))
 }
 
 /// A new article with a chain of `n` comments, each replying to the one before it (the first
 /// is a top-level comment): the thread that once overflowed the stack of whoever rendered it.
-pub async fn deep_chain(pool: &SqlitePool, n: usize, now: i64) -> Result<ArticleId, sqlx::Error> {
+pub async fn deep_chain(db: &Db, n: usize, now: i64) -> Result<ArticleId, sqlx::Error> {
     let body = |i: usize| {
         if i == 0 {
             "一条很深的回复链从这里开始".to_owned()
@@ -214,28 +215,28 @@ pub async fn deep_chain(pool: &SqlitePool, n: usize, now: i64) -> Result<Article
             format!("第{i}层回复")
         }
     };
-    thread(pool, &format!("压力测试:{n}层的回复链"), n, Shape::Chain, body, now).await
+    thread(db, &format!("压力测试:{n}层的回复链"), n, Shape::Chain, body, now).await
 }
 
 /// A new article with one top-level comment and `n` replies to it of `chars` `&` each (the
 /// character that grows most when escaped for HTML).
-pub async fn wide_thread(pool: &SqlitePool, n: usize, chars: usize, now: i64) -> Result<ArticleId, sqlx::Error> {
+pub async fn wide_thread(db: &Db, n: usize, chars: usize, now: i64) -> Result<ArticleId, sqlx::Error> {
     let body = |i: usize| if i == 0 { "一条有很多长回复的评论".to_owned() } else { "&".repeat(chars) };
     let title = format!("压力测试:一条评论下的{n}条长回复");
-    thread(pool, &title, n + 1, Shape::Fan, body, now).await
+    thread(db, &title, n + 1, Shape::Fan, body, now).await
 }
 
 /// A commenter who cannot sign in (no password), made once by name: its id.
-async fn commenter(tx: &mut sqlx::SqliteConnection, name: &str, now: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+async fn commenter(tx: &mut WriteTx, name: &str, now: i64) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, c => sqlx::query_scalar(
         "INSERT INTO users (name, name_key, created_at) VALUES ($1, $2, $3) \
          ON CONFLICT (name_key) DO UPDATE SET name = excluded.name RETURNING id",
     )
     .bind(name)
     .bind(name.to_lowercase())
     .bind(now)
-    .fetch_one(tx)
-    .await
+    .fetch_one(&mut *c)
+    .await)
 }
 
 #[cfg(test)]
@@ -251,25 +252,20 @@ mod tests {
         let count = |id: i64| {
             let pool = pool.clone();
             async move {
-                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM comments WHERE article_id = $1")
+                on!(&pool, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM comments WHERE article_id = $1")
                     .bind(id)
-                    .fetch_one(&pool)
+                    .fetch_one(p)
                     .await
-                    .unwrap()
+                    .unwrap())
             }
         };
         assert_eq!(count(g.small_article).await, 7);
         assert_eq!(count(g.large_article).await, 100);
-        let generated: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM comments WHERE body LIKE '生成的评论%'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let generated = test_db::scalar(&pool, "SELECT COUNT(*) FROM comments WHERE body LIKE '生成的评论%'").await;
         assert_eq!(generated, 500);
-        let orphans: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM comments WHERE parent_id IS NOT NULL AND root_id IS NULL")
-                .fetch_one(&pool)
-                .await
-                .unwrap();
+        let orphans =
+            test_db::scalar(&pool, "SELECT COUNT(*) FROM comments WHERE parent_id IS NOT NULL AND root_id IS NULL")
+                .await;
         assert_eq!(orphans, 0);
     }
 
@@ -280,34 +276,34 @@ mod tests {
         let deep = deep_chain(&pool, BATCH + 7, 1_000_000).await.unwrap();
         let wide = wide_thread(&pool, 12, 30, 1_000_000).await.unwrap();
         for (article, n) in [(deep, BATCH as i64 + 7), (wide, 13)] {
-            let (count, comments, events, roots, without_root): (i64, i64, i64, i64, i64) = sqlx::query_as(
+            let (count, comments, events, roots, without_root): (i64, i64, i64, i64, i64) = on!(&pool, p => sqlx::query_as(
                 "SELECT (SELECT comment_count FROM articles WHERE id = $1), \
                  (SELECT COUNT(*) FROM comments WHERE article_id = $1), \
                  (SELECT COUNT(*) FROM comment_events WHERE article_id = $1 AND kind = 'created'), \
                  (SELECT COUNT(*) FROM comments WHERE article_id = $1 AND parent_id IS NULL), \
-                 (SELECT COUNT(*) FROM comments c WHERE article_id = $1 AND parent_id IS NOT NULL AND root_id IS NOT \
+                 (SELECT COUNT(*) FROM comments c WHERE article_id = $1 AND parent_id IS NOT NULL AND root_id IS DISTINCT FROM \
                   (SELECT id FROM comments WHERE article_id = $1 AND parent_id IS NULL))",
             )
             .bind(article.0)
-            .fetch_one(&pool)
+            .fetch_one(p)
             .await
-            .unwrap();
+            .unwrap());
             assert_eq!((count, comments, events, roots, without_root), (n, n, n, 1, 0), "article {article}");
         }
-        let deepest_parent: (i64, i64) = sqlx::query_as(
+        let deepest_parent: (i64, i64) = on!(&pool, p => sqlx::query_as(
             "SELECT c.parent_id, (SELECT MAX(id) FROM comments WHERE article_id = $1 AND id < c.id) \
              FROM comments c WHERE c.article_id = $1 ORDER BY c.id DESC LIMIT 1",
         )
         .bind(deep.0)
-        .fetch_one(&pool)
+        .fetch_one(p)
         .await
-        .unwrap();
+        .unwrap());
         assert_eq!(deepest_parent.0, deepest_parent.1, "each answers the one before it");
-        let body: String = sqlx::query_scalar("SELECT body FROM comments WHERE article_id = $1 ORDER BY id DESC")
-            .bind(wide.0)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let body: String = on!(&pool, p => sqlx::query_scalar("SELECT body FROM comments WHERE article_id = $1 ORDER BY id DESC")
+                .bind(wide.0)
+                .fetch_one(p)
+                .await
+                .unwrap());
         assert_eq!(body, "&".repeat(30));
     }
 }

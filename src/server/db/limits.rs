@@ -2,12 +2,13 @@
 //! every server process sees the same counts and they survive a restart.
 //!
 //! A limited attempt first *takes* a slot: in one write transaction its rows are counted and,
-//! if every limit has room, one row per limit is added. Concurrent attempts are serialised by
-//! SQLite's write lock, so a burst gets exactly as many slots as the limit allows, however
-//! slow the work after it (a password hash) is. An attempt that must not count gives its rows
-//! back afterwards.
+//! if every limit has room, one row per limit is added. Concurrent attempts are serialised (by
+//! SQLite's write lock; on PostgreSQL by a transaction lock on each limit's key, which holds
+//! across server processes), so a burst gets exactly as many slots as the limit allows,
+//! however slow the work after it (a password hash) is. An attempt that must not count gives
+//! its rows back afterwards.
 
-use sqlx::{SqliteConnection, SqlitePool};
+use super::{Db, WriteTx};
 
 /// One counter an attempt is checked against: rows of `scope`/`key` in the last `window_secs`.
 #[derive(Clone, Copy, Debug)]
@@ -41,8 +42,8 @@ pub struct Taken {
 
 /// Takes a slot of every limit in one write transaction: `Ok(Ok(taken))` when each had room
 /// (one row added per limit), `Ok(Err(retry_after_secs))` when one was full (nothing added).
-pub async fn take(pool: &SqlitePool, limits: &[Limit<'_>], now: i64) -> Result<Result<Taken, u64>, sqlx::Error> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+pub async fn take(db: &Db, limits: &[Limit<'_>], now: i64) -> Result<Result<Taken, u64>, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
     let taken = take_in(&mut tx, limits, now).await?;
     if taken.is_ok() {
         tx.commit().await?;
@@ -50,17 +51,22 @@ pub async fn take(pool: &SqlitePool, limits: &[Limit<'_>], now: i64) -> Result<R
     Ok(taken)
 }
 
-/// `take` inside the caller's write transaction (begun with `BEGIN IMMEDIATE`, so the count
-/// and the insert are one step): the slot counts only if the caller commits.
-pub async fn take_in(
-    conn: &mut SqliteConnection,
-    limits: &[Limit<'_>],
-    now: i64,
-) -> Result<Result<Taken, u64>, sqlx::Error> {
+/// `take` inside the caller's write transaction (`Db::begin_write`, so the count and the
+/// insert are one step): the slot counts only if the caller commits.
+pub async fn take_in(tx: &mut WriteTx, limits: &[Limit<'_>], now: i64) -> Result<Result<Taken, u64>, sqlx::Error> {
+    if let WriteTx::Pg(t) = tx {
+        // In one order, so two attempts that share limits cannot wait for each other.
+        let mut keys: Vec<String> = limits.iter().map(|l| format!("{}\u{1f}{}", l.scope, l.key)).collect();
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").bind(key).execute(&mut **t).await?;
+        }
+    }
     let mut counts = Vec::with_capacity(limits.len());
     let mut retry: Option<u64> = None;
     for l in limits {
-        let (n, oldest) = since(&mut *conn, l.scope, l.key, now - l.window_secs).await?;
+        let (n, oldest) = since(&mut *tx, l.scope, l.key, now - l.window_secs).await?;
         if l.max.is_some_and(|max| n >= max) {
             let wait = oldest.map_or(l.window_secs, |o| o + l.window_secs - now).max(1) as u64;
             retry = Some(retry.map_or(wait, |r| r.max(wait)));
@@ -72,13 +78,25 @@ pub async fn take_in(
     }
     let mut rows = Vec::with_capacity(limits.len());
     for l in limits {
-        let row: i64 =
-            sqlx::query_scalar("INSERT INTO limit_events (scope, key, at) VALUES ($1, $2, $3) RETURNING rowid")
-                .bind(l.scope)
-                .bind(l.key)
-                .bind(now)
-                .fetch_one(&mut *conn)
-                .await?;
+        // A SQLite row's own number is its rowid; PostgreSQL's table has an `id` column.
+        let row: i64 = match &mut *tx {
+            WriteTx::Sqlite(t) => {
+                sqlx::query_scalar("INSERT INTO limit_events (scope, key, at) VALUES ($1, $2, $3) RETURNING rowid")
+                    .bind(l.scope)
+                    .bind(l.key)
+                    .bind(now)
+                    .fetch_one(&mut **t)
+                    .await?
+            }
+            WriteTx::Pg(t) => {
+                sqlx::query_scalar("INSERT INTO limit_events (scope, key, at) VALUES ($1, $2, $3) RETURNING id")
+                    .bind(l.scope)
+                    .bind(l.key)
+                    .bind(now)
+                    .fetch_one(&mut **t)
+                    .await?
+            }
+        };
         rows.push(row);
     }
     Ok(Ok(Taken { rows, counts }))
@@ -86,41 +104,50 @@ pub async fn take_in(
 
 /// Removes slots taken by an attempt that must not count (a correct password, a name taken
 /// by a concurrent registration, a failure of the server).
-pub async fn give_back(pool: &SqlitePool, rows: &[i64]) -> Result<(), sqlx::Error> {
+pub async fn give_back(db: &Db, rows: &[i64]) -> Result<(), sqlx::Error> {
     for row in rows {
-        sqlx::query("DELETE FROM limit_events WHERE rowid = $1").bind(row).execute(pool).await?;
+        match db {
+            Db::Sqlite(p) => {
+                sqlx::query("DELETE FROM limit_events WHERE rowid = $1").bind(row).execute(p).await?.rows_affected()
+            }
+            Db::Pg(p) => {
+                sqlx::query("DELETE FROM limit_events WHERE id = $1").bind(row).execute(p).await?.rows_affected()
+            }
+        };
     }
     Ok(())
 }
 
 /// How many events of `scope`/`key` happened after `since`, and when the oldest of them did.
-pub async fn since(
-    conn: &mut SqliteConnection,
-    scope: &str,
-    key: &str,
-    since: i64,
-) -> Result<(i64, Option<i64>), sqlx::Error> {
-    sqlx::query_as("SELECT COUNT(*), MIN(at) FROM limit_events WHERE scope = $1 AND key = $2 AND at > $3")
-        .bind(scope)
-        .bind(key)
-        .bind(since)
-        .fetch_one(conn)
-        .await
+pub async fn since(tx: &mut WriteTx, scope: &str, key: &str, since: i64) -> Result<(i64, Option<i64>), sqlx::Error> {
+    on_tx!(tx, c => sqlx::query_as(
+        "SELECT COUNT(*), MIN(at) FROM limit_events WHERE scope = $1 AND key = $2 AND at > $3",
+    )
+    .bind(scope)
+    .bind(key)
+    .bind(since)
+    .fetch_one(&mut *c)
+    .await)
 }
 
-pub async fn clear(pool: &SqlitePool, scope: &str, key: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM limit_events WHERE scope = $1 AND key = $2").bind(scope).bind(key).execute(pool).await?;
+pub async fn clear(db: &Db, scope: &str, key: &str) -> Result<(), sqlx::Error> {
+    on!(db, p => sqlx::query("DELETE FROM limit_events WHERE scope = $1 AND key = $2")
+        .bind(scope)
+        .bind(key)
+        .execute(p)
+        .await?
+        .rows_affected());
     Ok(())
 }
 
 /// Drops the events of `scope` older than `before` (past its window), so the table stays small.
-pub async fn prune(pool: &SqlitePool, scope: &str, before: i64) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM limit_events WHERE scope = $1 AND at < $2")
+pub async fn prune(db: &Db, scope: &str, before: i64) -> Result<u64, sqlx::Error> {
+    on!(db, p => Ok(sqlx::query("DELETE FROM limit_events WHERE scope = $1 AND at < $2")
         .bind(scope)
         .bind(before)
-        .execute(pool)
-        .await?;
-    Ok(done.rows_affected())
+        .execute(p)
+        .await?
+        .rows_affected()))
 }
 
 #[cfg(test)]
@@ -128,12 +155,12 @@ mod tests {
     use super::*;
     use crate::server::db::test_db;
 
-    async fn rows(pool: &SqlitePool, scope: &str) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM limit_events WHERE scope = $1")
+    async fn rows(db: &Db, scope: &str) -> i64 {
+        on!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM limit_events WHERE scope = $1")
             .bind(scope)
-            .fetch_one(pool)
+            .fetch_one(p)
             .await
-            .unwrap()
+            .unwrap())
     }
 
     #[tokio::test]

@@ -1,4 +1,36 @@
-//! All SQL lives under this module. Statements are plain SQL that PostgreSQL accepts too.
+//! All SQL lives under this module, and only this module knows which database is underneath:
+//! SQLite (one process, the embedded default) or PostgreSQL (several processes on one
+//! database). Statements are plain SQL that both accept; each function's body is written once
+//! and expanded by `on!`/`on_tx!` into one arm per driver, so the compiler checks it against
+//! both. Only what differs (how a write transaction begins, locks SQLite does not need, the
+//! backup, the health check) is written per database.
+
+/// Runs `$body` with `$p` bound to the pool of whichever database `$db` (a `&Db`) is.
+macro_rules! on {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db {
+            $crate::server::db::Db::Sqlite($p) => $body,
+            $crate::server::db::Db::Pg($p) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$c` bound to the connection of the write transaction `$tx` (a
+/// `&mut WriteTx`); use it as `&mut *$c`.
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::server::db::WriteTx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::server::db::WriteTx::Pg(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
 
 pub mod articles;
 pub mod comments;
@@ -11,16 +43,55 @@ pub mod seed;
 pub mod sessions;
 pub mod users;
 
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
-/// Opens the database (creating the file and its folder if needed) with the settings the
-/// site relies on: WAL so readers never wait for the writer, synchronous=NORMAL (durable
-/// across a crash of the process; a power cut can lose the last transactions), foreign keys,
-/// and a busy timeout so writers queue instead of failing.
-pub async fn connect(url: &str, max_connections: u32, busy_timeout: Duration) -> Result<SqlitePool, sqlx::Error> {
+/// The site's database: chosen by the URL's scheme (`sqlite://…` or `postgres://…`).
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Pg(PgPool),
+}
+
+/// A write transaction (`Db::begin_write`): commit it, or drop it to roll back.
+pub enum WriteTx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Pg(Transaction<'static, Postgres>),
+}
+
+/// Whether `url` names a PostgreSQL database rather than a SQLite file.
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// `url` without its password, for messages and logs.
+pub fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => match rest[..at].split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***{}", &rest[at..]),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// Opens the database named by `url`. SQLite: creates the file and its folder if needed, with
+/// the settings the site relies on: WAL so readers never wait for the writer,
+/// synchronous=NORMAL (durable across a crash of the process; a power cut can lose the last
+/// transactions), foreign keys, and a busy timeout so writers queue instead of failing.
+/// PostgreSQL: the database must exist; a statement waits at most `busy_timeout` for a lock.
+pub async fn connect(url: &str, max_connections: u32, busy_timeout: Duration) -> Result<Db, sqlx::Error> {
+    if is_postgres_url(url) {
+        let options = PgConnectOptions::from_str(url)?
+            .options([("lock_timeout", format!("{}ms", busy_timeout.as_millis()).as_str())]);
+        let pool = PgPoolOptions::new().max_connections(max_connections).connect_with(options).await?;
+        return Ok(Db::Pg(pool));
+    }
     let options = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -32,12 +103,13 @@ pub async fn connect(url: &str, max_connections: u32, busy_timeout: Duration) ->
             std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
         }
     }
-    SqlitePoolOptions::new()
+    let pool = SqlitePoolOptions::new()
         .max_connections(max_connections)
         .min_connections(1)
         .before_acquire(|conn, _| Box::pin(async move { usable(conn).await }))
         .connect_with(options)
-        .await
+        .await?;
+    Ok(Db::Sqlite(pool))
 }
 
 /// A connection whose transaction SQLite rolled back by itself (it does on a full disk or an
@@ -53,22 +125,105 @@ async fn usable(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> 
     Ok(!conn.is_in_transaction())
 }
 
-/// Writes a consistent copy of the database to a new file.
-pub async fn backup(pool: &SqlitePool, file: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("VACUUM INTO $1").bind(file).execute(pool).await?;
-    Ok(())
+impl Db {
+    /// Begins a transaction that will write. SQLite takes its write lock at once (`BEGIN
+    /// IMMEDIATE`), so what the transaction reads stays true until it commits. PostgreSQL
+    /// begins at READ COMMITTED; the functions that need it lock the rows they depend on.
+    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(p) => WriteTx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Pg(p) => WriteTx::Pg(p.begin().await?),
+        })
+    }
+
+    /// Begins a transaction without taking SQLite's write lock up front (a plain `BEGIN`): for
+    /// work that may end up only reading, on a database that may be read-only.
+    pub async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(p) => WriteTx::Sqlite(p.begin().await?),
+            Db::Pg(p) => WriteTx::Pg(p.begin().await?),
+        })
+    }
+
+    /// Whether the database answers.
+    pub async fn health_check(&self) -> Result<(), sqlx::Error> {
+        on!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))
+    }
+
+    /// Before the process ends: SQLite folds its write-ahead log into the database file.
+    pub async fn checkpoint(&self) -> Result<(), sqlx::Error> {
+        match self {
+            Db::Sqlite(p) => sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(p).await.map(|_| ()),
+            Db::Pg(_) => Ok(()),
+        }
+    }
+
+    pub async fn close(&self) {
+        on!(self, p => p.close().await)
+    }
 }
 
-/// Applies the migrations in `migrations/` that the database has not seen yet.
-pub async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
-    sqlx::migrate!("./migrations").run(pool).await
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            WriteTx::Sqlite(t) => t.commit().await,
+            WriteTx::Pg(t) => t.commit().await,
+        }
+    }
+}
+
+/// Writes a consistent copy of the database to a new file (SQLite). A PostgreSQL database is
+/// backed up with PostgreSQL's own tools.
+pub async fn backup(db: &Db, file: &str) -> Result<(), sqlx::Error> {
+    match db {
+        Db::Sqlite(p) => sqlx::query("VACUUM INTO $1").bind(file).execute(p).await.map(|_| ()),
+        Db::Pg(_) => Err(sqlx::Error::Configuration(
+            "jinri backup writes SQLite files; back a PostgreSQL database up with pg_dump".into(),
+        )),
+    }
+}
+
+/// Applies the migrations (`migrations/sqlite/` or `migrations/postgres/`) that the database
+/// has not seen yet.
+pub async fn migrate(db: &Db) -> Result<(), sqlx::migrate::MigrateError> {
+    match db {
+        Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await,
+        Db::Pg(p) => sqlx::migrate!("./migrations/postgres").run(p).await,
+    }
+}
+
+/// Faults of the database or its disk, rather than of the request or the code: the database is
+/// busy, read-only, full or unreachable, and the request may succeed if tried again shortly.
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(db) => {
+            if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                // SQLSTATE classes: 08 connection exception, 53 insufficient resources (disk
+                // full, too many connections), 57 operator intervention (shutdown), and
+                // 55P03 lock not available, 25006 read-only transaction.
+                let code = pg.code();
+                return ["08", "53", "57"].iter().any(|class| code.starts_with(class))
+                    || code == "55P03"
+                    || code == "25006";
+            }
+            // SQLite's primary result codes: BUSY 5, LOCKED 6, READONLY 8, IOERR 10, FULL 13,
+            // CANTOPEN 14 (extended codes carry the primary one in the low byte).
+            let code = db.code().and_then(|c| c.parse::<i64>().ok()).unwrap_or(0) & 0xff;
+            matches!(code, 5 | 6 | 8 | 10 | 13 | 14)
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::Db;
+
     #[tokio::test]
-    async fn connections_use_wal_normal_sync_foreign_keys_and_a_busy_timeout() {
-        let (pool, _dir) = super::test_db::fresh().await;
+    async fn sqlite_connections_use_wal_normal_sync_foreign_keys_and_a_busy_timeout() {
+        let (db, _dir) = super::test_db::fresh().await;
+        let Db::Sqlite(pool) = db else { return };
         let mut conn = pool.acquire().await.unwrap();
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *conn).await.unwrap();
         let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut *conn).await.unwrap();
@@ -79,14 +234,22 @@ mod tests {
 
     #[tokio::test]
     async fn migrations_apply_to_a_fresh_database_and_again_without_change() {
-        let (pool, _dir) = super::test_db::fresh().await;
-        super::migrate(&pool).await.unwrap();
-        let tables: Vec<String> = sqlx::query_scalar(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY name",
-        )
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+        let (db, _dir) = super::test_db::fresh().await;
+        super::migrate(&db).await.unwrap();
+        let tables: Vec<String> = match &db {
+            Db::Sqlite(p) => sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY name",
+            )
+            .fetch_all(p)
+            .await
+            .unwrap(),
+            Db::Pg(p) => sqlx::query_scalar(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+            )
+            .fetch_all(p)
+            .await
+            .unwrap(),
+        };
         for t in [
             "article_blocks",
             "articles",
@@ -103,18 +266,69 @@ mod tests {
             assert!(tables.iter().any(|x| x == t), "{t} missing from {tables:?}");
         }
     }
+
+    #[test]
+    fn a_database_url_is_shown_without_its_password() {
+        assert_eq!(super::redacted("postgres://jinri:s3cret@db:5432/jinri"), "postgres://jinri:***@db:5432/jinri");
+        assert_eq!(super::redacted("postgres://jinri@db/jinri"), "postgres://jinri@db/jinri");
+        assert_eq!(super::redacted("sqlite://data/jinri.db"), "sqlite://data/jinri.db");
+    }
+
+    #[tokio::test]
+    async fn the_health_check_answers() {
+        let (db, _dir) = super::test_db::fresh().await;
+        db.health_check().await.unwrap();
+    }
 }
 
 #[cfg(test)]
 pub(crate) mod test_db {
-    use sqlx::SqlitePool;
+    use super::Db;
 
-    /// A fresh, migrated database in a temporary folder that lives as long as the guard.
-    pub async fn fresh() -> (SqlitePool, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("test.db").display());
-        let pool = super::connect(&url, 4, std::time::Duration::from_secs(5)).await.unwrap();
-        super::migrate(&pool).await.unwrap();
-        (pool, dir)
+    /// Keeps a test's database alive: the SQLite file's folder (a PostgreSQL test database
+    /// lives until the throwaway cluster of scripts/test.sh is removed).
+    pub struct Guard(#[allow(dead_code)] Option<tempfile::TempDir>);
+
+    /// A fresh, migrated database: SQLite in a temporary folder, or, when `JINRI_TEST_PG_URL`
+    /// names a PostgreSQL server (scripts/test.sh), a new database there.
+    pub async fn fresh() -> (Db, Guard) {
+        let (url, guard) = match std::env::var("JINRI_TEST_PG_URL") {
+            Ok(admin) if !admin.is_empty() => (new_pg_database(&admin).await, Guard(None)),
+            _ => {
+                let dir = tempfile::tempdir().unwrap();
+                (format!("sqlite://{}", dir.path().join("test.db").display()), Guard(Some(dir)))
+            }
+        };
+        let db = super::connect(&url, 4, std::time::Duration::from_secs(5)).await.unwrap();
+        super::migrate(&db).await.unwrap();
+        (db, guard)
+    }
+
+    /// A number the statement reads (a count, an id).
+    pub async fn scalar(db: &Db, sql: &'static str) -> i64 {
+        on!(db, p => sqlx::query_scalar(sql).fetch_one(p).await.unwrap())
+    }
+
+    /// The texts the statement reads.
+    pub async fn texts(db: &Db, sql: &'static str) -> Vec<String> {
+        on!(db, p => sqlx::query_scalar(sql).fetch_all(p).await.unwrap())
+    }
+
+    /// Runs a statement; how many rows it changed.
+    pub async fn execute(db: &Db, sql: &'static str) -> u64 {
+        on!(db, p => sqlx::query(sql).execute(p).await.unwrap().rows_affected())
+    }
+
+    /// Creates an empty database with a random name on the server `admin` points at; its URL.
+    async fn new_pg_database(admin: &str) -> String {
+        use sqlx::{Connection, Executor};
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes).unwrap();
+        let name = format!("jinri_unit_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
+        let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
+        conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
+        conn.close().await.unwrap();
+        let (base, _) = admin.rsplit_once('/').unwrap();
+        format!("{base}/{name}")
     }
 }

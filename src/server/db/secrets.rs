@@ -1,10 +1,11 @@
 //! Site-wide keys, made on first use and kept in the database.
 
-use sqlx::SqlitePool;
+use super::Db;
 
 /// The key named `name`: the one already stored, or else `fresh`, stored now. When two
 /// processes start at once, both read back the one that was stored first.
-pub async fn get_or_create(pool: &SqlitePool, name: &str, fresh: &str) -> Result<String, sqlx::Error> {
+pub async fn get_or_create(db: &Db, name: &str, fresh: &str) -> Result<String, sqlx::Error> {
+    on!(db, pool => {
     // Read first: a read-only database that has its key already still serves with it.
     let stored: Option<String> =
         sqlx::query_scalar("SELECT secret FROM site_secrets WHERE name = $1").bind(name).fetch_optional(pool).await?;
@@ -17,4 +18,5 @@ pub async fn get_or_create(pool: &SqlitePool, name: &str, fresh: &str) -> Result
         .execute(pool)
         .await?;
     sqlx::query_scalar("SELECT secret FROM site_secrets WHERE name = $1").bind(name).fetch_one(pool).await
+    })
 }

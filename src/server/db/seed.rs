@@ -2,10 +2,10 @@
 //! so the front page is a real front page. Runs only on a database with no content at all.
 
 use super::comments;
+use super::{Db, WriteTx};
 use crate::model::{ArticleId, CommentId, UserId, CHANNELS};
 use chrono::DateTime;
 use serde::Deserialize;
-use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::collections::HashMap;
 
 const DEMO: &str = include_str!("../demo/articles.json");
@@ -65,34 +65,41 @@ pub enum Seeded {
 }
 
 /// Fills an empty database with the demo content, in one transaction.
-pub async fn seed_if_empty(pool: &SqlitePool, now: i64) -> Result<Seeded, SeedError> {
+pub async fn seed_if_empty(db: &Db, now: i64) -> Result<Seeded, SeedError> {
     let articles: Vec<DemoArticle> = serde_json::from_str(DEMO).map_err(|e| SeedError::Demo(e.to_string()))?;
-    let mut tx = pool.begin().await?;
-    let content: i64 = sqlx::query_scalar(
+    // Not a write transaction from the start: a read-only database with content is left as it is.
+    let mut tx = db.begin().await?;
+    if let WriteTx::Pg(t) = &mut tx {
+        // Processes starting together on an empty database seed it once.
+        sqlx::query("SELECT pg_advisory_xact_lock(7138330901)").execute(&mut **t).await?;
+    }
+    let content: i64 = on_tx!(&mut tx, c => sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM articles) + (SELECT COUNT(*) FROM users) \
          + (SELECT COUNT(*) FROM channels) + (SELECT COUNT(*) FROM site_facts)",
     )
-    .fetch_one(&mut *tx)
-    .await?;
+    .fetch_one(&mut *c)
+    .await?);
     if content > 0 {
         return Ok(Seeded::Skipped);
     }
-    for (position, channel) in CHANNELS.iter().enumerate() {
-        sqlx::query("INSERT INTO channels (slug, name, position) VALUES ($1, $2, $3)")
-            .bind(channel.slug)
-            .bind(channel.name)
-            .bind(position as i64)
-            .execute(&mut *tx)
-            .await?;
-    }
-    for (key, value) in [("weather", "20.1°C-21.3°C"), ("exchange_rate", "4.73"), ("city", "悉尼")] {
-        sqlx::query("INSERT INTO site_facts (key, value, updated_at) VALUES ($1, $2, $3)")
-            .bind(key)
-            .bind(value)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-    }
+    on_tx!(&mut tx, c => {
+        for (position, channel) in CHANNELS.iter().enumerate() {
+            sqlx::query("INSERT INTO channels (slug, name, position) VALUES ($1, $2, $3)")
+                .bind(channel.slug)
+                .bind(channel.name)
+                .bind(position as i64)
+                .execute(&mut *c)
+                .await?;
+        }
+        for (key, value) in [("weather", "20.1°C-21.3°C"), ("exchange_rate", "4.73"), ("city", "悉尼")] {
+            sqlx::query("INSERT INTO site_facts (key, value, updated_at) VALUES ($1, $2, $3)")
+                .bind(key)
+                .bind(value)
+                .bind(now)
+                .execute(&mut *c)
+                .await?;
+        }
+    });
     let mut users = HashMap::new();
     let mut comment_total = 0;
     for a in &articles {
@@ -105,13 +112,14 @@ pub async fn seed_if_empty(pool: &SqlitePool, now: i64) -> Result<Seeded, SeedEr
     Ok(Seeded::Inserted { articles: articles.len(), comments: comment_total })
 }
 
-async fn insert_article(tx: &mut Transaction<'_, Sqlite>, a: &DemoArticle, now: i64) -> Result<ArticleId, SeedError> {
-    let channel_id: Option<i64> = sqlx::query_scalar("SELECT id FROM channels WHERE slug = $1")
+async fn insert_article(tx: &mut WriteTx, a: &DemoArticle, now: i64) -> Result<ArticleId, SeedError> {
+    let channel_id: Option<i64> = on_tx!(tx, c => sqlx::query_scalar("SELECT id FROM channels WHERE slug = $1")
         .bind(&a.channel)
-        .fetch_optional(&mut **tx)
-        .await?;
+        .fetch_optional(&mut *c)
+        .await?);
     let channel_id = channel_id.ok_or_else(|| SeedError::Demo(format!("unknown channel {:?}", a.channel)))?;
-    let id: i64 = sqlx::query_scalar(
+    let published = unix(&a.published)?;
+    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(
         "INSERT INTO articles (channel_id, title, summary, source, original_url, published_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
@@ -120,10 +128,10 @@ async fn insert_article(tx: &mut Transaction<'_, Sqlite>, a: &DemoArticle, now: 
     .bind(&a.summary)
     .bind(&a.source)
     .bind(&a.original_url)
-    .bind(unix(&a.published)?)
+    .bind(published)
     .bind(now)
-    .fetch_one(&mut **tx)
-    .await?;
+    .fetch_one(&mut *c)
+    .await?);
     let mut figures = 0;
     for (position, block) in a.blocks.iter().enumerate() {
         let (kind, body, caption) = match block {
@@ -134,22 +142,23 @@ async fn insert_article(tx: &mut Transaction<'_, Sqlite>, a: &DemoArticle, now: 
                 ("figure", src.as_str(), Some(format!("{} - {figures}", a.title)))
             }
         };
-        sqlx::query(
+        on_tx!(tx, c => sqlx::query(
             "INSERT INTO article_blocks (article_id, position, kind, body, caption) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id)
         .bind(position as i64)
         .bind(kind)
         .bind(body)
-        .bind(caption)
-        .execute(&mut **tx)
-        .await?;
+        .bind(&caption)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
     }
     Ok(ArticleId(id))
 }
 
 async fn user_id(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut WriteTx,
     users: &mut HashMap<String, UserId>,
     name: &str,
     now: i64,
@@ -158,19 +167,21 @@ async fn user_id(
         return Ok(*id);
     }
     // Demo commenters have no password: nobody can sign in as them.
-    let id: i64 = sqlx::query_scalar("INSERT INTO users (name, name_key, created_at) VALUES ($1, $2, $3) RETURNING id")
-        .bind(name)
-        .bind(name.to_lowercase())
-        .bind(now)
-        .fetch_one(&mut **tx)
-        .await?;
+    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(
+        "INSERT INTO users (name, name_key, created_at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(name)
+    .bind(name.to_lowercase())
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await?);
     users.insert(name.to_owned(), UserId(id));
     Ok(UserId(id))
 }
 
 /// Inserts a comment and its replies; returns how many were stored.
 async fn insert_comment(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut WriteTx,
     users: &mut HashMap<String, UserId>,
     article: ArticleId,
     parent: Option<CommentId>,
@@ -202,11 +213,11 @@ mod tests {
             panic!("an empty database must be seeded");
         };
         assert!(n >= 12, "the seed article and at least 11 more, got {n}");
-        let id: i64 = sqlx::query_scalar("SELECT id FROM articles WHERE title = $1")
+        let id: i64 = on!(&pool, p => sqlx::query_scalar("SELECT id FROM articles WHERE title = $1")
             .bind(SEED_TITLE)
-            .fetch_one(&pool)
+            .fetch_one(p)
             .await
-            .unwrap();
+            .unwrap());
         let a = articles::get(&pool, Sydney, ArticleId(id)).await.unwrap().unwrap();
         assert_eq!(a.summary.published_date, "2021-04-14");
         assert_eq!(a.summary.source, "纵相新闻");
@@ -247,16 +258,14 @@ mod tests {
     async fn demo_articles_cover_at_least_three_channels_each_with_a_figure() {
         let (pool, _dir) = test_db::fresh().await;
         seed_if_empty(&pool, 0).await.unwrap();
-        let channels: i64 =
-            sqlx::query_scalar("SELECT COUNT(DISTINCT channel_id) FROM articles").fetch_one(&pool).await.unwrap();
+        let channels = test_db::scalar(&pool, "SELECT COUNT(DISTINCT channel_id) FROM articles").await;
         assert!(channels >= 3);
-        let without_figure: i64 = sqlx::query_scalar(
+        let without_figure = test_db::scalar(
+            &pool,
             "SELECT COUNT(*) FROM articles a WHERE NOT EXISTS \
              (SELECT 1 FROM article_blocks b WHERE b.article_id = a.id AND b.kind = 'figure')",
         )
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+        .await;
         assert_eq!(without_figure, 0);
     }
 
@@ -264,8 +273,7 @@ mod tests {
     async fn every_demo_figure_is_a_local_file_under_public() {
         let (pool, _dir) = test_db::fresh().await;
         seed_if_empty(&pool, 0).await.unwrap();
-        let srcs: Vec<String> =
-            sqlx::query_scalar("SELECT body FROM article_blocks WHERE kind = 'figure'").fetch_all(&pool).await.unwrap();
+        let srcs = test_db::texts(&pool, "SELECT body FROM article_blocks WHERE kind = 'figure'").await;
         for src in srcs {
             assert!(src.starts_with('/') && !src.starts_with("//"), "{src} must be a local path");
             let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("public").join(&src[1..]);
@@ -277,21 +285,18 @@ mod tests {
     async fn seeding_never_runs_twice() {
         let (pool, _dir) = test_db::fresh().await;
         seed_if_empty(&pool, 0).await.unwrap();
-        let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM comments").fetch_one(&pool).await.unwrap();
+        let before = test_db::scalar(&pool, "SELECT COUNT(*) FROM comments").await;
         assert_eq!(seed_if_empty(&pool, 0).await.unwrap(), Seeded::Skipped);
-        let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM comments").fetch_one(&pool).await.unwrap();
+        let after = test_db::scalar(&pool, "SELECT COUNT(*) FROM comments").await;
         assert_eq!(before, after);
     }
 
     #[tokio::test]
     async fn a_database_with_any_content_is_left_alone() {
         let (pool, _dir) = test_db::fresh().await;
-        sqlx::query("INSERT INTO users (name, name_key, created_at) VALUES ('a', 'a', 0)")
-            .execute(&pool)
-            .await
-            .unwrap();
+        test_db::execute(&pool, "INSERT INTO users (name, name_key, created_at) VALUES ('a', 'a', 0)").await;
         assert_eq!(seed_if_empty(&pool, 0).await.unwrap(), Seeded::Skipped);
-        let articles: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM articles").fetch_one(&pool).await.unwrap();
+        let articles = test_db::scalar(&pool, "SELECT COUNT(*) FROM articles").await;
         assert_eq!(articles, 0);
     }
 }

@@ -1,54 +1,56 @@
 //! Sign-in sessions. Only a hash of each token is stored.
 
+use super::Db;
 use crate::model::{PublicUser, UserId};
-use sqlx::SqlitePool;
 
-pub async fn create(pool: &SqlitePool, token_hash: &str, user: UserId, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)")
+pub async fn create(db: &Db, token_hash: &str, user: UserId, now: i64) -> Result<(), sqlx::Error> {
+    on!(db, p => sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)")
         .bind(token_hash)
         .bind(user.0)
         .bind(now)
-        .execute(pool)
-        .await?;
+        .execute(p)
+        .await?
+        .rows_affected());
     Ok(())
 }
 
 /// The reader of a live session. A session idle for `idle_secs` or older than `max_secs` is
 /// deleted instead. `last_seen_at` is written at most once a minute per session.
 pub async fn find(
-    pool: &SqlitePool,
+    db: &Db,
     token_hash: &str,
     now: i64,
     idle_secs: i64,
     max_secs: i64,
 ) -> Result<Option<PublicUser>, sqlx::Error> {
-    let row: Option<(i64, String, i64, i64)> = sqlx::query_as(
+    let row: Option<(i64, String, i64, i64)> = on!(db, p => sqlx::query_as(
         "SELECT u.id, u.name, s.created_at, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = $1",
     )
     .bind(token_hash)
-    .fetch_optional(pool)
-    .await?;
+    .fetch_optional(p)
+    .await?);
     let Some((id, name, created, last_seen)) = row else { return Ok(None) };
     if now - last_seen > idle_secs || now - created > max_secs {
-        delete(pool, token_hash).await?;
+        delete(db, token_hash).await?;
         return Ok(None);
     }
     if now - last_seen >= 60 {
-        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+        on!(db, p => sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
             .bind(now)
             .bind(token_hash)
-            .execute(pool)
-            .await?;
+            .execute(p)
+            .await?
+            .rows_affected());
     }
     Ok(Some(PublicUser { id: UserId(id), name }))
 }
 
-pub async fn delete(pool: &SqlitePool, token_hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(pool).await?;
+pub async fn delete(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
+    on!(db, p => sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(p).await?.rows_affected());
     Ok(())
 }
 
-pub async fn count_for_user(pool: &SqlitePool, user: UserId) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1").bind(user.0).fetch_one(pool).await
+pub async fn count_for_user(db: &Db, user: UserId) -> Result<i64, sqlx::Error> {
+    on!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1").bind(user.0).fetch_one(p).await)
 }

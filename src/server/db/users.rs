@@ -1,8 +1,8 @@
 //! Reader accounts.
 
+use super::{Db, WriteTx};
 use crate::model::{PublicUser, UserId};
 use crate::server::names;
-use sqlx::{SqliteConnection, SqlitePool};
 
 /// A reader as sign-in needs it. The hash never leaves the server: this type is not `Serialize`.
 #[derive(sqlx::FromRow)]
@@ -30,46 +30,49 @@ impl NameConflict {
     }
 }
 
+/// Finds the reader whose name a new name with this key and stored skeleton would conflict
+/// with: whether it is the same name (rather than a lookalike).
+const CONFLICT: &str =
+    "SELECT name_key = $1 FROM users WHERE name_key = $1 OR skeleton = $2 ORDER BY name_key = $1 DESC LIMIT 1";
+
+fn conflict_of(row: Option<bool>) -> Option<NameConflict> {
+    row.map(|same| if same { NameConflict::Taken } else { NameConflict::LooksLike })
+}
+
 /// The conflict a new name with this key and stored skeleton would have, if any.
-async fn conflict_on(
-    conn: &mut SqliteConnection,
-    key: &str,
-    skeleton: &str,
-) -> Result<Option<NameConflict>, sqlx::Error> {
-    let row: Option<(bool,)> = sqlx::query_as(
-        "SELECT name_key = $1 FROM users WHERE name_key = $1 OR skeleton = $2 ORDER BY name_key = $1 DESC LIMIT 1",
-    )
-    .bind(key)
-    .bind(skeleton)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(row.map(|(same,)| if same { NameConflict::Taken } else { NameConflict::LooksLike }))
+async fn conflict_on(tx: &mut WriteTx, key: &str, skeleton: &str) -> Result<Option<NameConflict>, sqlx::Error> {
+    let row = on_tx!(tx, c => sqlx::query_scalar(CONFLICT).bind(key).bind(skeleton).fetch_optional(&mut *c).await?);
+    Ok(conflict_of(row))
 }
 
 /// A quick check before the password is hashed; `create` checks again in its transaction.
-pub async fn conflict(pool: &SqlitePool, key: &str, skeleton: &str) -> Result<Option<NameConflict>, sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    conflict_on(&mut conn, key, skeleton).await
+pub async fn conflict(db: &Db, key: &str, skeleton: &str) -> Result<Option<NameConflict>, sqlx::Error> {
+    let row = on!(db, p => sqlx::query_scalar(CONFLICT).bind(key).bind(skeleton).fetch_optional(p).await?);
+    Ok(conflict_of(row))
 }
 
 /// Creates an account, unless the name (ignoring case) is taken or looks like a reader's name.
 /// `skeleton` is `names::stored_skeleton` of the name. The check and the insert are one write
-/// transaction (`BEGIN IMMEDIATE`), so two lookalike names registered at the same moment
+/// transaction that registrations take one at a time (SQLite's write lock; on PostgreSQL a
+/// transaction lock, across processes), so two lookalike names registered at the same moment
 /// cannot both pass. Rows without a skeleton yet get theirs first.
 pub async fn create(
-    pool: &SqlitePool,
+    db: &Db,
     name: &str,
     key: &str,
     skeleton: &str,
     hash: &str,
     now: i64,
 ) -> Result<Result<PublicUser, NameConflict>, sqlx::Error> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = db.begin_write().await?;
+    if let WriteTx::Pg(t) = &mut tx {
+        sqlx::query("SELECT pg_advisory_xact_lock(7138330902)").execute(&mut **t).await?;
+    }
     fill_skeletons_on(&mut tx, false).await?;
     if let Some(c) = conflict_on(&mut tx, key, skeleton).await? {
         return Ok(Err(c));
     }
-    let id: Option<i64> = sqlx::query_scalar(
+    let id: Option<i64> = on_tx!(&mut tx, c => sqlx::query_scalar(
         "INSERT INTO users (name, name_key, skeleton, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (name_key) DO NOTHING RETURNING id",
     )
@@ -78,8 +81,8 @@ pub async fn create(
     .bind(skeleton)
     .bind(hash)
     .bind(now)
-    .fetch_optional(&mut *tx)
-    .await?;
+    .fetch_optional(&mut *c)
+    .await?);
     let Some(id) = id else { return Ok(Err(NameConflict::Taken)) };
     tx.commit().await?;
     Ok(Ok(PublicUser { id: UserId(id), name: name.to_owned() }))
@@ -87,50 +90,56 @@ pub async fn create(
 
 /// Computes the skeletons (SQL cannot: see `server::names`) of the rows without one, and with
 /// `stale` also of those of another version of the folding.
-async fn fill_skeletons_on(conn: &mut SqliteConnection, stale: bool) -> Result<u64, sqlx::Error> {
+async fn fill_skeletons_on(tx: &mut WriteTx, stale: bool) -> Result<u64, sqlx::Error> {
     let prefix = format!("{}:", names::SKELETON_VERSION);
-    let rows: Vec<(i64, String)> = if stale {
-        sqlx::query_as("SELECT id, name FROM users WHERE skeleton IS NULL OR substr(skeleton, 1, $1) <> $2")
-            .bind(prefix.chars().count() as i64)
-            .bind(&prefix)
-            .fetch_all(&mut *conn)
-            .await?
-    } else {
-        sqlx::query_as("SELECT id, name FROM users WHERE skeleton IS NULL").fetch_all(&mut *conn).await?
-    };
-    for (id, name) in &rows {
-        sqlx::query("UPDATE users SET skeleton = $1 WHERE id = $2")
-            .bind(names::stored_skeleton(name))
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(rows.len() as u64)
+    on_tx!(tx, c => {
+        let rows: Vec<(i64, String)> = if stale {
+            sqlx::query_as("SELECT id, name FROM users WHERE skeleton IS NULL OR substr(skeleton, 1, $1) <> $2")
+                .bind(prefix.chars().count() as i32)
+                .bind(&prefix)
+                .fetch_all(&mut *c)
+                .await?
+        } else {
+            sqlx::query_as("SELECT id, name FROM users WHERE skeleton IS NULL").fetch_all(&mut *c).await?
+        };
+        for (id, name) in &rows {
+            sqlx::query("UPDATE users SET skeleton = $1 WHERE id = $2")
+                .bind(names::stored_skeleton(name))
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
+        }
+        Ok(rows.len() as u64)
+    })
 }
 
 /// At start-up: gives every reader without a skeleton of the current version (new rows of the
 /// seed or of `generate`, rows from before migration 0005, or from an older version of the
 /// folding) its skeleton, in one transaction. Returns how many rows changed. Writes nothing
 /// when every row is up to date (a read-only database starts as before).
-pub async fn fill_skeletons(pool: &SqlitePool) -> Result<u64, sqlx::Error> {
+pub async fn fill_skeletons(db: &Db) -> Result<u64, sqlx::Error> {
     let prefix = format!("{}:", names::SKELETON_VERSION);
-    let stale: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE skeleton IS NULL OR substr(skeleton, 1, $1) <> $2")
-            .bind(prefix.chars().count() as i64)
-            .bind(&prefix)
-            .fetch_one(pool)
-            .await?;
+    let stale: i64 = on!(db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE skeleton IS NULL OR substr(skeleton, 1, $1) <> $2",
+    )
+    .bind(prefix.chars().count() as i32)
+    .bind(&prefix)
+    .fetch_one(p)
+    .await?);
     if stale == 0 {
         return Ok(0);
     }
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = db.begin_write().await?;
     let n = fill_skeletons_on(&mut tx, true).await?;
     tx.commit().await?;
     Ok(n)
 }
 
-pub async fn credentials(pool: &SqlitePool, key: &str) -> Result<Option<Credentials>, sqlx::Error> {
-    sqlx::query_as("SELECT id, name, password_hash FROM users WHERE name_key = $1").bind(key).fetch_optional(pool).await
+pub async fn credentials(db: &Db, key: &str) -> Result<Option<Credentials>, sqlx::Error> {
+    on!(db, p => sqlx::query_as("SELECT id, name, password_hash FROM users WHERE name_key = $1")
+        .bind(key)
+        .fetch_optional(p)
+        .await)
 }
 
 #[cfg(test)]
@@ -138,7 +147,7 @@ mod tests {
     use super::*;
     use crate::server::db::test_db;
 
-    async fn add(pool: &SqlitePool, name: &str) -> Result<PublicUser, NameConflict> {
+    async fn add(pool: &Db, name: &str) -> Result<PublicUser, NameConflict> {
         create(pool, name, &name.to_lowercase(), &names::stored_skeleton(name), "x", 0).await.unwrap()
     }
 
@@ -151,7 +160,7 @@ mod tests {
         add(&pool, "善結仁義").await.unwrap();
         assert_eq!(add(&pool, "善结仁义").await.unwrap_err(), NameConflict::LooksLike);
         add(&pool, "Nolan").await.unwrap();
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&pool).await.unwrap();
+        let n = test_db::scalar(&pool, "SELECT COUNT(*) FROM users").await;
         assert_eq!(n, 3);
     }
 
@@ -163,7 +172,7 @@ mod tests {
             let (ra, rb) = tokio::join!(add(&pool, &a), add(&pool, &b));
             assert!(ra.is_ok() != rb.is_ok(), "round {round}: {ra:?} / {rb:?}");
         }
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&pool).await.unwrap();
+        let n = test_db::scalar(&pool, "SELECT COUNT(*) FROM users").await;
         assert_eq!(n, 10);
     }
 
@@ -171,25 +180,23 @@ mod tests {
     async fn rows_without_a_skeleton_get_one_at_start_up_and_before_a_registration() {
         let (pool, _dir) = test_db::fresh().await;
         for (name, skeleton) in [("Melan", None), ("Sammie", Some("0:old")), ("June", Some("stale"))] {
-            sqlx::query("INSERT INTO users (name, name_key, skeleton, created_at) VALUES ($1, $2, $3, 0)")
+            on!(&pool, p => sqlx::query("INSERT INTO users (name, name_key, skeleton, created_at) VALUES ($1, $2, $3, 0)")
                 .bind(name)
                 .bind(name.to_lowercase())
                 .bind(skeleton)
-                .execute(&pool)
+                .execute(p)
                 .await
-                .unwrap();
+                .unwrap()
+                .rows_affected());
         }
         assert_eq!(fill_skeletons(&pool).await.unwrap(), 3);
         assert_eq!(fill_skeletons(&pool).await.unwrap(), 0);
-        let stored: Vec<String> =
-            sqlx::query_scalar("SELECT skeleton FROM users ORDER BY id").fetch_all(&pool).await.unwrap();
+        let stored = test_db::texts(&pool, "SELECT skeleton FROM users ORDER BY id").await;
         assert_eq!(stored, ["Melan", "Sammie", "June"].map(names::stored_skeleton));
         // A row written without one after start-up (an older server process) is filled before
         // the next registration is compared with it.
-        sqlx::query("INSERT INTO users (name, name_key, created_at) VALUES ('Kiwi_2021', 'kiwi_2021', 0)")
-            .execute(&pool)
-            .await
-            .unwrap();
+        test_db::execute(&pool, "INSERT INTO users (name, name_key, created_at) VALUES ('Kiwi_2021', 'kiwi_2021', 0)")
+            .await;
         assert_eq!(add(&pool, "KIWI_2O2l").await.unwrap_err(), NameConflict::LooksLike);
     }
 }
