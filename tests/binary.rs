@@ -447,7 +447,7 @@ fn a_like_pending_at_sigterm_is_announced_before_the_server_stops() {
     assert!(child.wait().unwrap().success(), "a clean exit after SIGTERM");
     let kinds: Vec<String> = rt.block_on(async {
         let pool = common::open(&format!("sqlite://{}", dir.path().join("jinri.db").display())).await;
-        on_db!(&pool, p => sqlx::query_scalar("SELECT kind FROM comment_events WHERE comment_id = $1 ORDER BY id")
+        on_db!(&pool, p => sqlx::query_scalar("SELECT kind FROM comment_events WHERE comment_id = $1 ORDER BY seq")
             .bind(comment)
             .fetch_all(p)
             .await

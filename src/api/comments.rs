@@ -97,7 +97,6 @@ pub async fn post_comment(article_id: ArticleId, parent_id: Option<String>, body
     let cfg = &state.config.comments;
     let text = CommentBody::parse(&body, cfg.max_chars).map_err(|m| form(AppError::validation("body", m)))?;
 
-    let _order = state.write_order.lock().await;
     let mut tx = state.pool.begin_write().await.map_err(super::internal)?;
     let now = time::now_unix();
     if let Some(last) = db::comments::last_post_at(&mut tx, user.id).await.map_err(super::internal)? {
@@ -143,7 +142,7 @@ pub async fn like_comment(comment_id: CommentId) -> Result<Comment, AppError> {
     let req = Request::current()?;
     let state = &req.state;
     let Some(user) = req.user().await? else { return Err(req.fail(AppError::Unauthorized, "/login", &[], "")) };
-    // No `write_order`: this publishes nothing itself; the announcement takes it.
+    // This publishes nothing itself: the announcement does (`server::likes`).
     let mut tx = state.pool.begin_write().await.map_err(super::internal)?;
     let Some((article, _, deleted)) = db::comments::article_of(&mut tx, comment_id).await.map_err(super::internal)?
     else {
@@ -177,7 +176,6 @@ pub async fn delete_comment(comment_id: CommentId) -> Result<Comment, AppError> 
     let req = Request::current()?;
     let state = &req.state;
     let Some(user) = req.user().await? else { return Err(req.fail(AppError::Unauthorized, "/login", &[], "")) };
-    let _order = state.write_order.lock().await;
     let mut tx = state.pool.begin_write().await.map_err(super::internal)?;
     let Some((article, author, deleted)) =
         db::comments::article_of(&mut tx, comment_id).await.map_err(super::internal)?
@@ -206,7 +204,8 @@ pub async fn delete_comment(comment_id: CommentId) -> Result<Comment, AppError> 
 }
 
 /// Appends the change to the event log, commits, and returns the event id with the article's
-/// visible comment count after it. The caller holds `write_order` until it has published.
+/// visible comment count after it. The event is the transaction's last write (its number is
+/// taken under the article's row lock, `db::comments::record_event`).
 #[cfg(feature = "ssr")]
 async fn commit_event(
     state: &crate::server::AppState,

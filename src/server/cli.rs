@@ -145,7 +145,6 @@ pub async fn state(config: Arc<Config>) -> Result<AppState, BoxError> {
         leptos_options: leptos_options(&config),
         hasher,
         hub: super::live::Hub::default(),
-        write_order: Arc::default(),
         likes: Arc::default(),
         page_cache: Arc::new(super::page_cache::PageCache::new(config.page_cache_entries)),
         form_key: super::flash::FormKey::new(secret.as_bytes()),

@@ -8,10 +8,11 @@
 //! likes taken back in between cost one event at most, and a like taken back within the second
 //! costs none.
 //!
-//! Ordering is kept as for every other change (`server::live`): the announcement holds
-//! `write_order` from `BEGIN IMMEDIATE` until it has published. The count it announces is read
-//! in that write transaction, so it includes every like whose transaction registered here
-//! before: likes register while their transaction still holds the database's write lock.
+//! The announcement is a write transaction like every other change, numbered in the article's
+//! log (`db::comments::record_event`). The count it announces is read in that transaction
+//! with the comment's row locked (`db::comments::like_count`), so it includes every like whose
+//! transaction registered here before: likes register while their transaction still holds
+//! that row (SQLite: the database's write lock), and the read waits for them to commit.
 //!
 //! At shutdown `flush_all` announces what is pending once requests have finished (see
 //! `server::cli`). If the process dies instead, a pending announcement is lost; the likes
@@ -142,8 +143,7 @@ async fn announce(state: &AppState, comment: CommentId) -> Step {
 
 /// Writes and publishes a `liked` event if the count is not `announced`; returns the count.
 async fn write(state: &AppState, comment: CommentId, article: ArticleId, announced: i64) -> Result<i64, sqlx::Error> {
-    let _order = state.write_order.lock().await;
-    // The write lock waits for any like transaction that registered before this round began.
+    // The count's read waits for any like transaction that registered before this round began.
     let mut tx = state.pool.begin_write().await?;
     let likes = db::comments::like_count(&mut tx, comment).await?;
     if likes == announced {

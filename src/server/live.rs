@@ -1,10 +1,12 @@
 //! Fan-out of comment changes to the readers who have an article open.
 //!
-//! A change is written to `comment_events` in the transaction that makes it; after the commit
-//! it is published here. A stream first subscribes, then replays the log after the reader's
-//! last event id, then follows the broadcast, skipping what the replay already sent: nothing is
-//! missed between the two and nothing is sent twice. A stream that falls behind the broadcast
-//! buffer catches up from the log.
+//! A change is written to `comment_events` in the transaction that makes it, numbered in its
+//! article's log in commit order; after the commit it is published here. A stream first
+//! subscribes, then replays the log after the reader's last event number, then follows the
+//! broadcast, skipping what the replay already sent: nothing is missed between the two and
+//! nothing is sent twice. A stream that falls behind the broadcast buffer, or is handed a
+//! number past the next one (changes may be published out of commit order), catches up from
+//! the log (`routes::live_events`).
 
 use super::request::ClientKey;
 use crate::model::{ArticleId, LiveEvent};

@@ -304,23 +304,30 @@ async fn comment_stream(
 struct Follow {
     state: AppState,
     article: ArticleId,
+    /// The number of the last event sent (or skipped in the log).
     last: i64,
     rx: broadcast::Receiver<Arc<LiveEvent>>,
     backlog: VecDeque<LiveEvent>,
+    /// The last number the backlog's replay read: `last` once the backlog is sent.
+    replayed_to: i64,
     replay: bool,
 }
 
 /// How many logged events one replay query reads.
 const REPLAY_BATCH: i64 = 500;
 
-/// The log after `after`, then the broadcast; back to the log whenever the broadcast overran.
+/// The log after `after`, then the broadcast; back to the log whenever the broadcast overran
+/// or skipped a number. An article's events are numbered in commit order without gaps
+/// (`db::comments::record_event`), but they may be published out of that order (two requests
+/// commit one after the other and publish the other way round, or one was made through
+/// another process): number N + 2 arriving after N means N + 1 is committed and in the log.
 fn live_events(
     state: AppState,
     article: ArticleId,
     after: i64,
     rx: broadcast::Receiver<Arc<LiveEvent>>,
 ) -> impl futures::Stream<Item = Result<Event, std::convert::Infallible>> {
-    let start = Follow { state, article, last: after, rx, backlog: VecDeque::new(), replay: true };
+    let start = Follow { state, article, last: after, rx, backlog: VecDeque::new(), replayed_to: after, replay: true };
     let first = futures::stream::once(async {
         Ok(Event::default().retry(std::time::Duration::from_millis(1000)).comment("jinri"))
     });
@@ -329,9 +336,10 @@ fn live_events(
             if f.replay && f.backlog.is_empty() {
                 let tz = f.state.config.site.timezone;
                 match db::comments::events_since(&f.state.pool, tz, f.article, f.last, REPLAY_BATCH).await {
-                    Ok(events) => {
-                        f.replay = events.len() as i64 == REPLAY_BATCH;
-                        f.backlog.extend(events);
+                    Ok(replay) => {
+                        f.replay = replay.read == REPLAY_BATCH;
+                        f.replayed_to = replay.last;
+                        f.backlog.extend(replay.events);
                     }
                     Err(e) => {
                         // End the stream: the browser reconnects and resumes from its last id.
@@ -342,14 +350,24 @@ fn live_events(
             }
             if let Some(ev) = f.backlog.pop_front() {
                 f.last = ev.id;
+                if f.backlog.is_empty() {
+                    f.last = f.last.max(f.replayed_to);
+                }
                 return Some((Ok(sse_event(&ev)), f));
             }
+            // The replay read only entries it does not send (their comments are gone).
+            f.last = f.last.max(f.replayed_to);
+            if f.replay {
+                continue;
+            }
             match f.rx.recv().await {
-                Ok(ev) if ev.id > f.last => {
+                Ok(ev) if ev.id == f.last + 1 => {
                     f.last = ev.id;
                     return Some((Ok(sse_event(&ev)), f));
                 }
-                Ok(_) => continue,
+                Ok(ev) if ev.id <= f.last => continue,
+                // A number was skipped: it is committed, so the log has it.
+                Ok(_) => f.replay = true,
                 Err(broadcast::error::RecvError::Lagged(_)) => f.replay = true,
                 Err(broadcast::error::RecvError::Closed) => return None,
             }

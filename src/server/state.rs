@@ -13,9 +13,6 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub hasher: super::auth::Hasher,
     pub hub: super::live::Hub,
-    /// Held from the start of a comment write until its change is published, so changes reach
-    /// live streams in commit order (a stream skips ids it has passed).
-    pub write_order: Arc<tokio::sync::Mutex<()>>,
     /// Likes not yet announced to other readers (`server::likes`).
     pub likes: Arc<super::likes::Likes>,
     /// Pages as guests see them, until the next comment change.

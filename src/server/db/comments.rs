@@ -301,7 +301,12 @@ pub async fn toggle_like(tx: &mut WriteTx, id: CommentId, user: UserId, now: i64
     })
 }
 
-/// Appends a change to the event log, in the same transaction as the change itself.
+/// Appends a change to the event log, in the same transaction as the change itself, and
+/// returns its number in the article's log. Call it as the transaction's last write: the
+/// number comes from the article's counter, whose row stays locked until the commit, so a
+/// concurrent writer on the same article waits and gets the next number. Numbers therefore
+/// follow the order of commits with no gaps, and a reader who has seen number N has seen every
+/// number below it (on SQLite the write lock alone gives the same).
 pub async fn record_event(
     tx: &mut WriteTx,
     article: ArticleId,
@@ -309,40 +314,55 @@ pub async fn record_event(
     comment: CommentId,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query_scalar(
-        "INSERT INTO comment_events (article_id, kind, comment_id, at) VALUES ($1, $2, $3, $4) RETURNING id",
-    )
-    .bind(article.0)
-    .bind(kind)
-    .bind(comment.0)
-    .bind(now)
-    .fetch_one(&mut *c)
-    .await)
+    let seq: i64 = on_tx!(tx, c => {
+        let seq: i64 =
+            sqlx::query_scalar("UPDATE articles SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq")
+                .bind(article.0)
+                .fetch_one(&mut *c)
+                .await?;
+        sqlx::query("INSERT INTO comment_events (article_id, seq, kind, comment_id, at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(article.0)
+            .bind(seq)
+            .bind(kind)
+            .bind(comment.0)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
+        seq
+    });
+    Ok(seq)
 }
 
+/// The number of the article's last committed event (0: none, or no such article).
 pub async fn last_event_id(db: &Db, article: ArticleId) -> Result<i64, sqlx::Error> {
-    on!(db, p => sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM comment_events WHERE article_id = $1")
+    on!(db, p => sqlx::query_scalar("SELECT COALESCE((SELECT event_seq FROM articles WHERE id = $1), 0)")
         .bind(article.0)
         .fetch_one(p)
         .await)
 }
 
-/// The article's changes after event `after`, rebuilt from the log (at most `limit`).
-pub async fn events_since(
-    db: &Db,
-    tz: Tz,
-    article: ArticleId,
-    after: i64,
-    limit: i64,
-) -> Result<Vec<LiveEvent>, sqlx::Error> {
+/// What one read of an article's log found.
+pub struct Replay {
+    /// The changes, rebuilt from the log, in order.
+    pub events: Vec<LiveEvent>,
+    /// How many log entries were read (an event whose comment is gone is read but not sent).
+    pub read: i64,
+    /// The number of the last entry read (`after` if none).
+    pub last: i64,
+}
+
+/// The article's changes after event `after`, rebuilt from the log (at most `limit` entries).
+pub async fn events_since(db: &Db, tz: Tz, article: ArticleId, after: i64, limit: i64) -> Result<Replay, sqlx::Error> {
     let rows: Vec<(i64, String, i64)> = on!(db, p => sqlx::query_as(
-        "SELECT id, kind, comment_id FROM comment_events WHERE article_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        "SELECT seq, kind, comment_id FROM comment_events WHERE article_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
     )
     .bind(article.0)
     .bind(after)
     .bind(limit)
     .fetch_all(p)
     .await?);
+    let read = rows.len() as i64;
+    let last = rows.last().map_or(after, |r| r.0);
     let count = count(db, article).await?;
     let mut events = Vec::with_capacity(rows.len());
     for (id, kind, comment_id) in rows {
@@ -363,7 +383,7 @@ pub async fn events_since(
         };
         events.push(LiveEvent { id, article_id: article, comment_count: count, change });
     }
-    Ok(events)
+    Ok(Replay { events, read, last })
 }
 
 /// A comment's like count as stored, inside the caller's transaction. On PostgreSQL the row is
@@ -380,5 +400,37 @@ pub async fn like_count(tx: &mut WriteTx, id: CommentId) -> Result<i64, sqlx::Er
                 .fetch_one(&mut **t)
                 .await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::db::{seed, test_db};
+
+    async fn event(db: &Db, article: i64, comment: i64) -> i64 {
+        let mut tx = db.begin_write().await.unwrap();
+        let seq = record_event(&mut tx, ArticleId(article), "liked", CommentId(comment), 0).await.unwrap();
+        tx.commit().await.unwrap();
+        seq
+    }
+
+    #[tokio::test]
+    async fn each_article_numbers_its_events_from_one_and_a_rolled_back_number_is_taken_again() {
+        let (db, _dir) = test_db::fresh().await;
+        seed::seed_if_empty(&db, 0).await.unwrap();
+        let comment = test_db::scalar(&db, "SELECT MIN(id) FROM comments").await;
+        assert_eq!(
+            [event(&db, 1, comment).await, event(&db, 2, comment).await, event(&db, 1, comment).await],
+            [1, 1, 2]
+        );
+        let mut tx = db.begin_write().await.unwrap();
+        assert_eq!(record_event(&mut tx, ArticleId(1), "liked", CommentId(comment), 0).await.unwrap(), 3);
+        drop(tx);
+        assert_eq!(event(&db, 1, comment).await, 3, "the rolled-back number is not lost");
+        assert_eq!(last_event_id(&db, ArticleId(1)).await.unwrap(), 3);
+        assert_eq!(last_event_id(&db, ArticleId(999)).await.unwrap(), 0, "no such article");
+        let replay = events_since(&db, chrono_tz::UTC, ArticleId(1), 1, 1).await.unwrap();
+        assert_eq!((replay.read, replay.last, replay.events.len()), (1, 2, 1));
     }
 }

@@ -180,16 +180,19 @@ async fn thread(
             previous = Some(id);
         }
         on_tx!(&mut tx, c => {
+            // Numbered on from the article's counter, in id order, as posting would number them.
             sqlx::query(
-                "INSERT INTO comment_events (article_id, kind, comment_id, at) \
-                 SELECT article_id, 'created', id, created_at FROM comments WHERE article_id = $1 AND id >= $2 \
-                 ORDER BY id",
+                "INSERT INTO comment_events (article_id, seq, kind, comment_id, at) \
+                 SELECT article_id, (SELECT event_seq FROM articles WHERE id = $1) + ROW_NUMBER() OVER (ORDER BY id), \
+                 'created', id, created_at FROM comments WHERE article_id = $1 AND id >= $2",
             )
             .bind(article)
             .bind(batch_from)
             .execute(&mut *c)
             .await?;
-            sqlx::query("UPDATE articles SET comment_count = comment_count + $1 WHERE id = $2")
+            sqlx::query(
+                "UPDATE articles SET comment_count = comment_count + $1, event_seq = event_seq + $1 WHERE id = $2",
+            )
                 .bind((end - start) as i64)
                 .bind(article)
                 .execute(&mut *c)
@@ -289,6 +292,15 @@ mod tests {
             .await
             .unwrap());
             assert_eq!((count, comments, events, roots, without_root), (n, n, n, 1, 0), "article {article}");
+            let numbers: (i64, i64, i64) = on!(&pool, p => sqlx::query_as(
+                "SELECT event_seq, (SELECT MIN(seq) FROM comment_events WHERE article_id = $1), \
+                 (SELECT MAX(seq) FROM comment_events WHERE article_id = $1) FROM articles WHERE id = $1",
+            )
+            .bind(article.0)
+            .fetch_one(p)
+            .await
+            .unwrap());
+            assert_eq!(numbers, (n, 1, n), "events numbered 1..=n, and the counter goes on from n");
         }
         let deepest_parent: (i64, i64) = on!(&pool, p => sqlx::query_as(
             "SELECT c.parent_id, (SELECT MAX(id) FROM comments WHERE article_id = $1 AND id < c.id) \

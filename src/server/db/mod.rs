@@ -274,6 +274,53 @@ mod tests {
         assert_eq!(super::redacted("sqlite://data/jinri.db"), "sqlite://data/jinri.db");
     }
 
+    /// A database from before per-article event numbers: events of two articles took turns
+    /// in one global sequence of ids.
+    #[tokio::test]
+    async fn old_events_keep_their_ids_as_numbers_and_each_article_counts_on_from_its_largest() {
+        use crate::model::{ArticleId, CommentId};
+        use crate::server::db::{comments, seed, test_db};
+        let (db, _dir) = test_db::empty().await;
+        match &db {
+            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run_to(6, p).await.unwrap(),
+            Db::Pg(p) => sqlx::migrate!("./migrations/postgres").run_to(1, p).await.unwrap(),
+        }
+        seed::seed_if_empty(&db, 0).await.unwrap();
+        let (a, b) = (1, 2);
+        let comment = test_db::scalar(&db, "SELECT MIN(id) FROM comments").await;
+        for article in [a, b, a, a, b] {
+            on!(&db, p => sqlx::query(
+                "INSERT INTO comment_events (article_id, kind, comment_id, at) VALUES ($1, 'created', $2, 0)",
+            )
+            .bind(article)
+            .bind(comment)
+            .execute(p)
+            .await
+            .unwrap()
+            .rows_affected());
+        }
+        super::migrate(&db).await.unwrap();
+        let numbers = |article: i64| {
+            let db = db.clone();
+            async move {
+                let r = comments::events_since(&db, chrono_tz::UTC, ArticleId(article), 0, 100).await.unwrap();
+                r.events.iter().map(|e| e.id).collect::<Vec<_>>()
+            }
+        };
+        assert_eq!((numbers(a).await, numbers(b).await), (vec![1, 3, 4], vec![2, 5]));
+        assert_eq!(comments::last_event_id(&db, ArticleId(a)).await.unwrap(), 4);
+        assert_eq!(comments::last_event_id(&db, ArticleId(b)).await.unwrap(), 5);
+        for (article, next) in [(a, 5), (b, 6), (a, 6)] {
+            let mut tx = db.begin_write().await.unwrap();
+            let seq =
+                comments::record_event(&mut tx, ArticleId(article), "liked", CommentId(comment), 0).await.unwrap();
+            tx.commit().await.unwrap();
+            assert_eq!(seq, next, "article {article}");
+        }
+        let after_three = comments::events_since(&db, chrono_tz::UTC, ArticleId(a), 3, 100).await.unwrap();
+        assert_eq!(after_three.events.iter().map(|e| e.id).collect::<Vec<_>>(), vec![4, 5, 6]);
+    }
+
     #[tokio::test]
     async fn the_health_check_answers() {
         let (db, _dir) = super::test_db::fresh().await;
@@ -292,6 +339,13 @@ pub(crate) mod test_db {
     /// A fresh, migrated database: SQLite in a temporary folder, or, when `JINRI_TEST_PG_URL`
     /// names a PostgreSQL server (scripts/test.sh), a new database there.
     pub async fn fresh() -> (Db, Guard) {
+        let (db, guard) = empty().await;
+        super::migrate(&db).await.unwrap();
+        (db, guard)
+    }
+
+    /// A fresh database without any migration applied.
+    pub async fn empty() -> (Db, Guard) {
         let (url, guard) = match std::env::var("JINRI_TEST_PG_URL") {
             Ok(admin) if !admin.is_empty() => (new_pg_database(&admin).await, Guard(None)),
             _ => {
@@ -300,7 +354,6 @@ pub(crate) mod test_db {
             }
         };
         let db = super::connect(&url, 4, std::time::Duration::from_secs(5)).await.unwrap();
-        super::migrate(&db).await.unwrap();
         (db, guard)
     }
 
