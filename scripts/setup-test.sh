@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what only the tests need, after what scripts/setup.sh installs, and skips what is
-# already there: cargo-audit, Chromium with a CJK font (Debian packages) and the end2end npm
+# already there: cargo-audit, Chromium with a CJK font and PostgreSQL (Debian packages; the
+# tests run a throwaway cluster of their own, scripts/pg-cluster.sh) and the end2end npm
 # packages (Playwright, axe). Source it (`. scripts/setup-test.sh`), as scripts/test.sh does.
 . "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
@@ -14,6 +15,9 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 # No `grep -q` on a pipe here: it exits early, fc-list gets SIGPIPE and pipefail reports failure.
 fc-list 2>/dev/null | grep -i 'CJK' >/dev/null || missing+=(fonts-noto-cjk)
+if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  missing+=(postgresql)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]} from Debian"
   as_root apt-get update

@@ -26,11 +26,28 @@ cargo clippy --features ssr --all-targets -- -D warnings
 cargo clippy --features hydrate --lib --target wasm32-unknown-unknown -- -D warnings
 
 logs="$(mktemp -d)"
-trap 'rm -rf "$logs"' EXIT
+pg_cluster=""
+cleanup() {
+  if [ -n "$pg_cluster" ]; then scripts/pg-cluster.sh stop "$pg_cluster" || true; fi
+  rm -rf "$logs"
+}
+trap cleanup EXIT
 
-step "Rust unit and integration tests"
+step "Rust unit and integration tests (SQLite)"
 # One test at a time inside each binary: see tests/common/mod.rs.
-cargo test --features ssr -- --test-threads=1 2>&1 | tee "$logs/cargo.txt"
+env -u JINRI_TEST_PG_URL cargo test --features ssr -- --test-threads=1 2>&1 | tee "$logs/cargo.txt"
+
+step "Rust unit and integration tests (PostgreSQL, a throwaway cluster)"
+# The same tests against PostgreSQL: each makes its own database in a cluster that lives as
+# long as this script (scripts/pg-cluster.sh). The binary's own tests (files, backups) and
+# SQLite's fault tests run on SQLite only, above.
+eval "$(scripts/pg-cluster.sh start)"
+pg_cluster="$JINRI_PG_CLUSTER"
+cargo test --features ssr --lib --test comments --test accounts --test flash --test pages --test threads \
+  --test event_order -- --test-threads=1 2>&1 | tee "$logs/cargo-pg.txt"
+scripts/pg-cluster.sh stop "$pg_cluster"
+pg_cluster=""
+unset JINRI_TEST_PG_URL JINRI_PG_CLUSTER
 
 step "release build"
 cargo leptos build --release
@@ -64,7 +81,7 @@ step "abuse replay (bench/abuse.py)"
 python3 bench/abuse.py 2>&1 | tee "$logs/abuse.txt"
 
 # One closing line over the runners (each failure above has already stopped the script).
-rust=$(awk '/^test result:/ { n += $4 } END { print n + 0 }' "$logs/cargo.txt")
+rust=$(awk '/^test result:/ { n += $4 } END { print n + 0 }' "$logs/cargo.txt" "$logs/cargo-pg.txt")
 e2e=$(awk '/^ +[0-9]+ passed/ { n += $1 } END { print n + 0 }' "$logs/playwright.txt")
 abuse=$(awk '/^abuse: [0-9]+ passed/ { print $2 }' "$logs/abuse.txt")
 if [ "$rust" -eq 0 ] || [ "$e2e" -eq 0 ] || [ "${abuse:-0}" -eq 0 ]; then
