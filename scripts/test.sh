@@ -44,7 +44,7 @@ step "Rust unit and integration tests (PostgreSQL, a throwaway cluster)"
 eval "$(scripts/pg-cluster.sh start)"
 pg_cluster="$JINRI_PG_CLUSTER"
 cargo test --features ssr --lib --test comments --test accounts --test flash --test pages --test threads \
-  --test event_order -- --test-threads=1 2>&1 | tee "$logs/cargo-pg.txt"
+  --test event_order --test processes -- --test-threads=1 2>&1 | tee "$logs/cargo-pg.txt"
 scripts/pg-cluster.sh stop "$pg_cluster"
 pg_cluster=""
 unset JINRI_TEST_PG_URL JINRI_PG_CLUSTER

@@ -150,6 +150,11 @@ pub async fn state(config: Arc<Config>) -> Result<AppState, BoxError> {
         form_key: super::flash::FormKey::new(secret.as_bytes()),
         config,
     };
+    // Several processes share a PostgreSQL database: the changes of the others reach this
+    // one's live streams (`live::relay`).
+    if let Some(notices) = state.pool.notices() {
+        tokio::spawn(super::live::relay(state.clone(), notices));
+    }
     Ok(state)
 }
 

@@ -7,8 +7,14 @@
 //! nothing is sent twice. A stream that falls behind the broadcast buffer, or is handed a
 //! number past the next one (changes may be published out of commit order), catches up from
 //! the log (`routes::live_events`).
+//!
+//! On PostgreSQL several processes write: `relay` hears of every committed event through the
+//! database's notifications and publishes, from the log, those this process has not (a
+//! notification lost while the listener reconnects is made up from the log, and a sweep every
+//! few seconds is the backstop).
 
 use super::request::ClientKey;
+use super::{db, AppState};
 use crate::model::{ArticleId, LiveEvent};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,9 +24,16 @@ use tokio::sync::{broadcast, watch};
 /// Changes buffered per article for slow readers before they fall back to the log.
 const BUFFER: usize = 256;
 
+/// The broadcast of one watched article.
+struct Channel {
+    tx: broadcast::Sender<Arc<LiveEvent>>,
+    /// The highest event number published to it (0: none since it was made).
+    last: i64,
+}
+
 #[derive(Clone)]
 pub struct Hub {
-    channels: Arc<Mutex<HashMap<ArticleId, broadcast::Sender<Arc<LiveEvent>>>>>,
+    channels: Arc<Mutex<HashMap<ArticleId, Channel>>>,
     streams_by_ip: Arc<Mutex<HashMap<ClientKey, usize>>>,
     closing: watch::Sender<bool>,
     /// Changes published so far: a page rendered before the last one may be out of date.
@@ -72,17 +85,30 @@ impl Hub {
     pub fn subscribe(&self, article: ArticleId) -> broadcast::Receiver<Arc<LiveEvent>> {
         let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
         // Forget channels nobody listens to any more.
-        channels.retain(|_, tx| tx.receiver_count() > 0);
-        channels.entry(article).or_insert_with(|| broadcast::channel(BUFFER).0).subscribe()
+        channels.retain(|_, ch| ch.tx.receiver_count() > 0);
+        channels.entry(article).or_insert_with(|| Channel { tx: broadcast::channel(BUFFER).0, last: 0 }).tx.subscribe()
     }
 
     /// Sends a committed change to everyone watching its article.
     pub fn publish(&self, event: LiveEvent) {
         self.published.fetch_add(1, Ordering::AcqRel);
-        let channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(tx) = channels.get(&event.article_id) {
-            let _ = tx.send(Arc::new(event));
+        let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(ch) = channels.get_mut(&event.article_id) {
+            ch.last = ch.last.max(event.id);
+            let _ = ch.tx.send(Arc::new(event));
         }
+    }
+
+    /// The articles someone watches, each with the highest event number published to it.
+    fn watched(&self) -> Vec<(ArticleId, i64)> {
+        let channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        channels.iter().filter(|(_, ch)| ch.tx.receiver_count() > 0).map(|(a, ch)| (*a, ch.last)).collect()
+    }
+
+    /// The highest event number published to a watched article (`None`: nobody watches it).
+    fn published_to(&self, article: ArticleId) -> Option<i64> {
+        let channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        channels.get(&article).filter(|ch| ch.tx.receiver_count() > 0).map(|ch| ch.last)
     }
 
     /// Makes every rendered page stale without sending a change: for a state that was visible
@@ -100,7 +126,7 @@ impl Hub {
     /// Readers watching an article now.
     pub fn watchers(&self, article: ArticleId) -> usize {
         let channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
-        channels.get(&article).map_or(0, |tx| tx.receiver_count())
+        channels.get(&article).map_or(0, |ch| ch.tx.receiver_count())
     }
 
     /// Ends every stream (at shutdown), so clients reconnect to the next server.
@@ -113,6 +139,97 @@ impl Hub {
         let mut rx = self.closing.subscribe();
         async move {
             let _ = rx.wait_for(|closing| *closing).await;
+        }
+    }
+}
+
+/// How often `relay` compares every watched article's log with what it has published.
+const SWEEP: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Events one catch-up reads per article; a stream further behind reads the rest itself.
+const CATCH_UP: i64 = 500;
+
+/// Publishes the events other processes commit (PostgreSQL, `db::Notices`), until the hub
+/// closes. A notice for an article nobody here watches only makes guest pages stale; for a
+/// watched one, the events after the last one published here are read from the log and
+/// published. After a lost notification, and every `SWEEP`, every watched article catches up.
+pub async fn relay(state: AppState, mut notices: db::Notices) {
+    let closed = state.hub.closed();
+    tokio::pin!(closed);
+    let mut sweep = tokio::time::interval(SWEEP);
+    sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        // Per article, the lowest event number heard in this round.
+        let mut heard: HashMap<ArticleId, i64> = HashMap::new();
+        // Notifications may have been missed: any page may be stale.
+        let mut lost = false;
+        let mut note = |n: db::Notice| match n {
+            db::Notice::Event(article, seq) => {
+                let low = heard.entry(article).or_insert(seq);
+                *low = (*low).min(seq);
+            }
+            db::Notice::Lost => lost = true,
+        };
+        let swept = tokio::select! {
+            _ = &mut closed => return,
+            n = notices.recv() => match n {
+                Some(n) => {
+                    note(n);
+                    false
+                }
+                None => return,
+            },
+            _ = sweep.tick() => true,
+        };
+        // Whatever else has arrived is handled in the same round.
+        while let Ok(n) = notices.try_recv() {
+            note(n);
+        }
+        let everything = swept || lost;
+        let mut stale = false;
+        for (article, low) in &heard {
+            match state.hub.published_to(*article) {
+                Some(last) if last >= *low => {}
+                Some(last) => stale |= catch_up(&state, *article, if last > 0 { last } else { low - 1 }).await,
+                // Nobody watches it here; a page of it may be cached.
+                None => stale = true,
+            }
+        }
+        if everything {
+            for (article, last) in state.hub.watched() {
+                match db::comments::last_event_id(&state.pool, article).await {
+                    Ok(newest) if newest > last => {
+                        // Since nothing was published here, streams have read the log up to
+                        // their start: the newest event is enough to send those behind back to it.
+                        let from = if last > 0 { last.max(newest - CATCH_UP) } else { newest - 1 };
+                        stale |= catch_up(&state, article, from).await;
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, article = article.0, "live catch-up failed"),
+                }
+            }
+        }
+        if stale || lost {
+            state.hub.invalidate_pages();
+        }
+    }
+}
+
+/// Publishes the article's logged events after `after`; whether there were any.
+async fn catch_up(state: &AppState, article: ArticleId, after: i64) -> bool {
+    let tz = state.config.site.timezone;
+    match db::comments::events_since(&state.pool, tz, article, after, CATCH_UP).await {
+        Ok(replay) => {
+            let any = replay.read > 0;
+            for ev in replay.events {
+                state.hub.publish(ev);
+            }
+            any
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, article = article.0, "live catch-up failed");
+            // Streams that see the next event catch up from the log themselves.
+            true
         }
     }
 }

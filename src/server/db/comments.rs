@@ -307,6 +307,9 @@ pub async fn toggle_like(tx: &mut WriteTx, id: CommentId, user: UserId, now: i64
 /// concurrent writer on the same article waits and gets the next number. Numbers therefore
 /// follow the order of commits with no gaps, and a reader who has seen number N has seen every
 /// number below it (on SQLite the write lock alone gives the same).
+///
+/// On PostgreSQL the transaction also notifies every server process (`db::Notices`) that the
+/// article's log has grown; the notification is delivered only if the transaction commits.
 pub async fn record_event(
     tx: &mut WriteTx,
     article: ArticleId,
@@ -330,6 +333,13 @@ pub async fn record_event(
             .await?;
         seq
     });
+    if let WriteTx::Pg(t) = tx {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(super::NOTIFY_CHANNEL)
+            .bind(format!("{}:{seq}", article.0))
+            .execute(&mut **t)
+            .await?;
+    }
     Ok(seq)
 }
 

@@ -38,6 +38,7 @@ pub mod facts;
 pub mod flash;
 pub mod generate;
 pub mod limits;
+pub mod notices;
 pub mod secrets;
 pub mod seed;
 pub mod sessions;
@@ -48,6 +49,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
+
+pub use notices::{Notice, Notices};
+
+/// The PostgreSQL channel on which a committed event is announced (`notices`).
+const NOTIFY_CHANNEL: &str = "jinri_events";
 
 /// The site's database: chosen by the URL's scheme (`sqlite://…` or `postgres://…`).
 #[derive(Clone, Debug)]
