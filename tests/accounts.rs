@@ -612,3 +612,29 @@ async fn weak_passwords_sent_without_end_are_cut_off_after_ten_tries_per_registr
     assert_eq!(r.status(), 429, "the strength check is not run without end from one address");
     assert!(r.headers().contains_key("retry-after"));
 }
+
+/// Registers through a proxy that says it got the request from `client`.
+async fn register_via_proxy(s: &TestServer, name: &str, client: &str) -> u16 {
+    let form = [("name", name), ("password", GOOD_PASSWORD), ("next", "/")];
+    let req = s.client.post(format!("{}/api/auth/register", s.base)).form(&form).header("accept", "application/json");
+    req.header("x-forwarded-for", client).send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_registrations_are_counted_per_forwarded_address_and_never_otherwise() {
+    let limit = ("JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR", "2");
+    let proxied = common::spawn_with(&[limit, ("JINRI_SERVER_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    assert_eq!(register_via_proxy(&proxied, "代理甲一", "203.0.113.9").await, 200);
+    assert_eq!(register_via_proxy(&proxied, "代理甲二", "203.0.113.9").await, 200);
+    assert_eq!(register_via_proxy(&proxied, "代理甲三", "203.0.113.9").await, 429, "that client's limit");
+    assert_eq!(register_via_proxy(&proxied, "代理乙一", "198.51.100.7").await, 200, "another client behind it");
+    // A client that writes the header itself is still counted by what the proxy saw.
+    assert_eq!(register_via_proxy(&proxied, "代理甲四", "198.51.100.77, 203.0.113.9").await, 429);
+    // Not a trusted peer (or none configured): the header is ignored, the peer is the client.
+    for trusted in ["10.0.0.1", ""] {
+        let direct = common::spawn_with(&[limit, ("JINRI_SERVER_TRUSTED_PROXIES", trusted)]).await;
+        assert_eq!(register_via_proxy(&direct, "直连一", "203.0.113.1").await, 200);
+        assert_eq!(register_via_proxy(&direct, "直连二", "203.0.113.2").await, 200);
+        assert_eq!(register_via_proxy(&direct, "直连三", "203.0.113.3").await, 429, "trusted = {trusted:?}");
+    }
+}

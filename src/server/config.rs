@@ -13,6 +13,8 @@ pub struct Config {
     pub handler_timeout_secs: u64,
     /// IPv6 clients are counted by this many leading bits of their address (`request::client_key`).
     pub ipv6_prefix: u8,
+    /// Proxies whose forwarded client address is believed (`proxies`); empty: none.
+    pub trusted_proxies: Vec<super::proxies::Network>,
     pub database_url: String,
     pub max_connections: u32,
     pub busy_timeout_ms: u64,
@@ -232,12 +234,16 @@ impl Config {
             return Err(src.invalid("server.ipv6_prefix", &ipv6_prefix.to_string(), "must be 1 to 128"));
         }
         let ipv6_prefix = ipv6_prefix as u8;
+        let proxies = src.raw("server.trusted_proxies")?;
+        let trusted_proxies =
+            super::proxies::parse_list(proxies).map_err(|e| src.invalid("server.trusted_proxies", proxies, &e))?;
         Ok(Config {
             addr: src.parse("server.addr", "must be an address such as 127.0.0.1:3000")?,
             site_root: src.string("server.site_root")?,
             client_timeout_secs: src.positive("server.client_timeout_secs")? as u64,
             handler_timeout_secs: src.positive("server.handler_timeout_secs")? as u64,
             ipv6_prefix,
+            trusted_proxies,
             page_cache_entries: src
                 .parse("server.page_cache_entries", "must be a whole number (0 turns the cache off)")?,
             database_url,
@@ -280,13 +286,14 @@ impl Config {
 const MAX_NUMBER: i64 = 1_000_000_000;
 
 /// Every key the site reads. An unknown key is an error: a typo must not be silently ignored.
-pub const KEYS: [&str; 32] = [
+pub const KEYS: [&str; 33] = [
     "server.addr",
     "server.site_root",
     "server.page_cache_entries",
     "server.client_timeout_secs",
     "server.handler_timeout_secs",
     "server.ipv6_prefix",
+    "server.trusted_proxies",
     "database.url",
     "database.max_connections",
     "database.busy_timeout_ms",
@@ -411,6 +418,19 @@ mod tests {
         }
         let c = Config::from_parts("Leptos.toml", FILE, env(&[("JINRI_SERVER_IPV6_PREFIX", "128")])).unwrap();
         assert_eq!(c.ipv6_prefix, 128);
+    }
+
+    #[test]
+    fn trusted_proxies_are_a_list_of_addresses_and_networks_none_by_default() {
+        let c = Config::from_parts("Leptos.toml", FILE, env(&[])).unwrap();
+        assert!(c.trusted_proxies.is_empty());
+        let c =
+            Config::from_parts("Leptos.toml", FILE, env(&[("JINRI_SERVER_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")]))
+                .unwrap();
+        assert_eq!(c.trusted_proxies.len(), 2);
+        let err = Config::from_parts("Leptos.toml", FILE, env(&[("JINRI_SERVER_TRUSTED_PROXIES", "proxy.example")]))
+            .unwrap_err();
+        assert!(err.to_string().contains("server.trusted_proxies"), "{err}");
     }
 
     #[test]

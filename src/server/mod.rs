@@ -12,6 +12,7 @@ pub mod listen;
 pub mod live;
 pub mod names;
 pub mod page_cache;
+pub mod proxies;
 pub mod request;
 pub mod routes;
 pub mod state;

@@ -22,7 +22,8 @@ impl Request {
         Ok(Request { state, parts, response })
     }
 
-    /// The client as every per-address limit counts it (`client_key` of the TCP peer).
+    /// The client as every per-address limit counts it (`client_key` of the TCP peer, or of the
+    /// address a trusted proxy forwarded: `server::proxies`).
     pub fn client(&self) -> ClientKey {
         let ip = self.parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
         // Without a peer address (never so with our listeners) all such requests share one key.

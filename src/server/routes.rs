@@ -28,6 +28,7 @@ pub fn router(state: AppState) -> Router {
     let client_timeout = std::time::Duration::from_secs(state.config.client_timeout_secs);
     let handler_timeout = std::time::Duration::from_secs(state.config.handler_timeout_secs);
     let header_state = (state.config.https(), state.leptos_options.hash_files);
+    let trusted_proxies: Arc<[super::proxies::Network]> = state.config.trusted_proxies.clone().into();
     Router::new()
         .route("/sitemap.xml", get(sitemap_xml))
         .route("/robots.txt", get(robots_txt))
@@ -61,6 +62,8 @@ pub fn router(state: AppState) -> Router {
         // A panicking handler answers 500 with a page in Chinese; the server keeps serving.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_page))
         .layer(middleware::from_fn_with_state(header_state, super::headers::security_headers))
+        // Before anything counts a client: behind a trusted proxy, the address it forwarded.
+        .layer(middleware::from_fn_with_state(trusted_proxies, super::proxies::client_address))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
