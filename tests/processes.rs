@@ -239,3 +239,50 @@ async fn a_reader_cannot_post_twice_within_the_interval_by_alternating_processes
         assert_eq!(post(&b, &cookie, 1, None, "再试一次").await.status(), 429);
     }
 }
+
+#[tokio::test]
+async fn copy_to_moves_a_running_sqlite_site_to_postgresql_where_readers_stay_signed_in_and_streams_resume() {
+    let Some(admin) = common::pg_admin_url() else {
+        eprintln!("SKIPPED: copy-to needs a PostgreSQL server (set JINRI_TEST_PG_URL)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}", dir.path().join("jinri.db").display());
+    let old = common::spawn_sqlite_at_with(dir.path(), &NO_WAIT).await;
+    let cookie = old.reader("搬家读者").await;
+    posted(&old, &cookie, 1, None, "搬家前的评论").await;
+    let last = last_event_id(&old, 1).await;
+    // While the old site runs.
+    let name = common::new_pg_database(&admin).await;
+    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_jinri"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["copy-to", &url])
+        .env("DATABASE_URL", &sqlite)
+        .env("RUST_LOG", "warn")
+        .env_remove("JINRI_CONFIG")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.contains("sessions\t1") && printed.contains("copied to postgres://"), "{printed}");
+    // The same binary refuses to copy into it again.
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_jinri"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["copy-to", &url])
+        .env("DATABASE_URL", &sqlite)
+        .env_remove("JINRI_CONFIG")
+        .output()
+        .unwrap();
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("not empty"));
+    let new = common::spawn_on(url, &NO_WAIT).await;
+    let me: Value = new.call("/api/auth/me", &[], Some(&cookie)).await.json().await.unwrap();
+    assert_eq!(me["name"], "搬家读者", "signed in as before: {me}");
+    assert!(new.get("/article/1").await.1.contains("搬家前的评论"));
+    // A page open on the old site reconnects to the new one with the last id it saw.
+    let stream = subscribe(&new, 1, 0, Some(last)).await;
+    posted(&new, &cookie, 1, None, "搬家后的评论").await;
+    let events = read_events(stream, 1, Duration::from_secs(10)).await;
+    assert_eq!(ids(&events), vec![last + 1]);
+    assert_eq!(events[0]["change"]["Created"]["body"], "搬家后的评论");
+}

@@ -11,6 +11,8 @@ const USAGE: &str = "usage:
   jinri facts                  list the top bar's facts
   jinri facts set KEY VALUE    set a fact (weather, exchange_rate, city)
   jinri backup FILE            write a consistent copy of the database to FILE (safe while the site runs)
+  jinri copy-to URL            copy the database (safe while the site runs) into the empty PostgreSQL
+                               database at URL (postgres://user:password@host/database) and check the counts
   jinri generate FILE [--deep-chain N] [--wide-thread N] [--reply-chars M]
                                create a NEW database FILE (refused if it exists) with the demo content and
                                abusive threads: a chain of N replies to replies, one comment with N replies
@@ -42,6 +44,7 @@ pub async fn main() -> ExitCode {
         ["facts"] => facts(config, None).await,
         ["facts", "set", key, value] => facts(config, Some((key, value))).await,
         ["backup", file] => backup(config, file).await,
+        ["copy-to", url] => copy_to(config, url).await,
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -277,6 +280,27 @@ async fn backup(config: Arc<Config>, file: &str) -> Result<(), BoxError> {
         .map_err(|e| format!("cannot open database {}: {e}", db::redacted(&config.database_url)))?;
     db::backup(&pool, file).await.map_err(|e| format!("backup failed: {e}"))?;
     println!("backup written to {file}");
+    Ok(())
+}
+
+/// `jinri copy-to`: the site's database, as it is at one moment, copied into an empty
+/// PostgreSQL database (`db::copy`); prints each table's rows.
+async fn copy_to(config: Arc<Config>, url: &str) -> Result<(), BoxError> {
+    if !db::is_postgres_url(url) {
+        return Err("copy-to copies into a PostgreSQL database: give a postgres:// URL".into());
+    }
+    let busy = Duration::from_millis(config.busy_timeout_ms);
+    let source = db::connect(&config.database_url, 2, busy)
+        .await
+        .map_err(|e| format!("cannot open database {}: {e}", db::redacted(&config.database_url)))?;
+    db::migrate(&source).await.map_err(|e| format!("database migration failed: {e}"))?;
+    let target =
+        db::connect(url, 2, busy).await.map_err(|e| format!("cannot open database {}: {e}", db::redacted(url)))?;
+    let counts = db::copy::copy_to(&source, &target).await.map_err(|e| format!("copy-to failed: {e}"))?;
+    for (table, rows) in counts {
+        println!("{table}\t{rows}");
+    }
+    println!("copied to {}", db::redacted(url));
     Ok(())
 }
 

@@ -137,7 +137,8 @@ pub async fn spawn_sqlite_at_with(dir: &std::path::Path, overrides: &[(&str, &st
     spawn_on(format!("sqlite://{}", dir.join("jinri.db").display()), overrides).await
 }
 
-async fn spawn_on(db: String, overrides: &[(&str, &str)]) -> TestServer {
+/// A server over the database at URL `db`.
+pub async fn spawn_on(db: String, overrides: &[(&str, &str)]) -> TestServer {
     let mut env = vec![
         ("DATABASE_URL".to_owned(), db),
         ("JINRI_SERVER_ADDR".to_owned(), "127.0.0.1:0".to_owned()),

@@ -34,6 +34,7 @@ macro_rules! on_tx {
 
 pub mod articles;
 pub mod comments;
+pub mod copy;
 pub mod facts;
 pub mod flash;
 pub mod generate;
