@@ -39,12 +39,12 @@ env -u JINRI_TEST_PG_URL cargo test --features ssr -- --test-threads=1 2>&1 | te
 
 step "Rust unit and integration tests (PostgreSQL, a throwaway cluster)"
 # The same tests against PostgreSQL: each makes its own database in a cluster that lives as
-# long as this script (scripts/pg-cluster.sh). The binary's own tests (files, backups) and
-# SQLite's fault tests run on SQLite only, above.
+# long as this script (scripts/pg-cluster.sh). SQLite's fault tests, and the binary's tests of
+# SQLite files (generate, backup), run on SQLite only, above.
 eval "$(scripts/pg-cluster.sh start)"
 pg_cluster="$JINRI_PG_CLUSTER"
 cargo test --features ssr --lib --test comments --test accounts --test flash --test pages --test threads \
-  --test event_order --test processes -- --test-threads=1 2>&1 | tee "$logs/cargo-pg.txt"
+  --test event_order --test processes --test binary -- --test-threads=1 2>&1 | tee "$logs/cargo-pg.txt"
 scripts/pg-cluster.sh stop "$pg_cluster"
 pg_cluster=""
 unset JINRI_TEST_PG_URL JINRI_PG_CLUSTER

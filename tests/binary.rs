@@ -1,6 +1,6 @@
 //! The server binary as an operator runs it: configuration errors, start-up, the facts command.
-//! These run on SQLite files whatever the tests' backend: they are about the binary and its
-//! files (generate, backup, restarts).
+//! The binary runs on the tests' backend (`common::database_url`), except where it is about
+//! SQLite files (generate, backup, a database that cannot be migrated).
 #![cfg(feature = "ssr")]
 
 mod common;
@@ -9,10 +9,21 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+/// The binary over the database of the tests' backend for folder `dir`.
 fn jinri(dir: &std::path::Path) -> Command {
+    let url = tokio::runtime::Runtime::new().unwrap().block_on(common::database_url(dir));
+    jinri_on(&url)
+}
+
+/// The binary over the SQLite file `jinri.db` in `dir`, whatever the tests' backend.
+fn jinri_sqlite(dir: &std::path::Path) -> Command {
+    jinri_on(&format!("sqlite://{}", dir.join("jinri.db").display()))
+}
+
+fn jinri_on(database_url: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_jinri"));
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("DATABASE_URL", format!("sqlite://{}", dir.join("jinri.db").display()))
+        .env("DATABASE_URL", database_url)
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
         .env("RUST_LOG", "warn")
         .env_remove("JINRI_CONFIG");
@@ -95,7 +106,7 @@ fn the_generate_command_makes_a_new_database_with_abusive_threads_and_never_touc
     let file = dir.path().join("abuse").join("jinri.db");
     let file = file.to_str().unwrap();
     let args = ["generate", file, "--deep-chain", "300", "--wide-thread", "20", "--reply-chars", "50"];
-    let out = jinri(dir.path()).args(args).output().unwrap();
+    let out = jinri_sqlite(dir.path()).args(args).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let printed = String::from_utf8_lossy(&out.stdout).trim().to_owned();
     let ids: Vec<i64> = printed.split(' ').map(|w| w.split('=').nth(1).unwrap().parse().unwrap()).collect();
@@ -121,18 +132,22 @@ fn the_generate_command_makes_a_new_database_with_abusive_threads_and_never_touc
     assert_eq!(counts, vec![(300, 300), (21, 21)]);
     // Never over an existing file, whatever it holds.
     let before = std::fs::read(file).unwrap();
-    let again = jinri(dir.path()).args(args).output().unwrap();
+    let again = jinri_sqlite(dir.path()).args(args).output().unwrap();
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("new database"));
     assert_eq!(std::fs::read(file).unwrap(), before);
     let unasked = dir.path().join("unasked.db");
-    let nothing = jinri(dir.path()).args(["generate", unasked.to_str().unwrap()]).output().unwrap();
+    let nothing = jinri_sqlite(dir.path()).args(["generate", unasked.to_str().unwrap()]).output().unwrap();
     assert!(!nothing.status.success() && !unasked.exists(), "nothing asked, nothing made");
 }
 
 /// Starts the binary over `dir` and returns it with its address.
 fn start(dir: &std::path::Path) -> (std::process::Child, String) {
-    let mut child = jinri(dir).env("JINRI_COMMENTS_MIN_INTERVAL_SECS", "0").stdout(Stdio::piped()).spawn().unwrap();
+    start_cmd(jinri(dir))
+}
+
+fn start_cmd(mut cmd: Command) -> (std::process::Child, String) {
+    let mut child = cmd.env("JINRI_COMMENTS_MIN_INTERVAL_SECS", "0").stdout(Stdio::piped()).spawn().unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect("address printed").to_owned();
@@ -206,17 +221,17 @@ fn acknowledged_comments_survive_a_sigkill() {
 #[test]
 fn a_backup_taken_while_the_site_runs_is_a_complete_database() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, base) = start(dir.path());
+    let (mut child, base) = start_cmd(jinri_sqlite(dir.path()));
     let (rt, client) = driver();
     rt.block_on(async {
         let resp = client.get(format!("{base}/")).send().await.unwrap();
         assert_eq!(resp.status(), 200);
     });
     let file = dir.path().join("backup.db");
-    let out = jinri(dir.path()).args(["backup", file.to_str().unwrap()]).output().unwrap();
+    let out = jinri_sqlite(dir.path()).args(["backup", file.to_str().unwrap()]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     // A second backup to the same file is refused rather than overwriting it.
-    let again = jinri(dir.path()).args(["backup", file.to_str().unwrap()]).output().unwrap();
+    let again = jinri_sqlite(dir.path()).args(["backup", file.to_str().unwrap()]).output().unwrap();
     assert!(!again.status.success());
     child.kill().unwrap();
     child.wait().unwrap();
@@ -235,7 +250,7 @@ fn a_backup_taken_while_the_site_runs_is_a_complete_database() {
     assert_eq!(count(dir.path().join("jinri.db")), (articles, comments));
     let restored = tempfile::tempdir().unwrap();
     std::fs::copy(&file, restored.path().join("jinri.db")).unwrap();
-    let (mut child, base) = start(restored.path());
+    let (mut child, base) = start_cmd(jinri_sqlite(restored.path()));
     let status = rt.block_on(async { client.get(format!("{base}/article/1")).send().await.unwrap().status().as_u16() });
     child.kill().unwrap();
     child.wait().unwrap();
@@ -303,7 +318,7 @@ fn a_database_that_cannot_be_migrated_leaves_the_site_answering_503_in_chinese()
             url.parse::<sqlx::sqlite::SqliteConnectOptions>().unwrap().create_if_missing(true).connect().await.unwrap();
         sqlx::query("CREATE TABLE users (something_else TEXT)").execute(&mut conn).await.unwrap();
     });
-    let mut child = jinri(dir.path()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = jinri_sqlite(dir.path()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect("address printed").to_owned();
@@ -446,7 +461,7 @@ fn a_like_pending_at_sigterm_is_announced_before_the_server_stops() {
     Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(child.wait().unwrap().success(), "a clean exit after SIGTERM");
     let kinds: Vec<String> = rt.block_on(async {
-        let pool = common::open(&format!("sqlite://{}", dir.path().join("jinri.db").display())).await;
+        let pool = common::open(&common::database_url(dir.path()).await).await;
         on_db!(&pool, p => sqlx::query_scalar("SELECT kind FROM comment_events WHERE comment_id = $1 ORDER BY seq")
             .bind(comment)
             .fetch_all(p)
