@@ -159,14 +159,14 @@ pub async fn relay(state: AppState, mut notices: db::Notices) {
     let mut sweep = tokio::time::interval(SWEEP);
     sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        // Per article, the lowest event number heard in this round.
-        let mut heard: HashMap<ArticleId, i64> = HashMap::new();
+        // Per article, the lowest and the highest event number heard in this round.
+        let mut heard: HashMap<ArticleId, (i64, i64)> = HashMap::new();
         // Notifications may have been missed: any page may be stale.
         let mut lost = false;
         let mut note = |n: db::Notice| match n {
             db::Notice::Event(article, seq) => {
-                let low = heard.entry(article).or_insert(seq);
-                *low = (*low).min(seq);
+                let (low, high) = heard.entry(article).or_insert((seq, seq));
+                (*low, *high) = ((*low).min(seq), (*high).max(seq));
             }
             db::Notice::Lost => lost = true,
         };
@@ -187,10 +187,13 @@ pub async fn relay(state: AppState, mut notices: db::Notices) {
         }
         let everything = swept || lost;
         let mut stale = false;
-        for (article, low) in &heard {
-            match state.hub.published_to(*article) {
-                Some(last) if last >= *low => {}
-                Some(last) => stale |= catch_up(&state, *article, if last > 0 { last } else { low - 1 }).await,
+        for (&article, &(low, high)) in &heard {
+            match state.hub.published_to(article) {
+                Some(last) => {
+                    if let Some(after) = read_after(last, low, high) {
+                        stale |= catch_up(&state, article, after).await;
+                    }
+                }
                 // Nobody watches it here; a page of it may be cached.
                 None => stale = true,
             }
@@ -212,6 +215,19 @@ pub async fn relay(state: AppState, mut notices: db::Notices) {
         if stale || lost {
             state.hub.invalidate_pages();
         }
+    }
+}
+
+/// Where to read a watched article's log from, when events `low..=high` were heard of and
+/// `last` is the highest published here (0: none since the article was first watched):
+/// `None` when all of them were published already (this process made them, or heard of them
+/// before); else after `last`, or, with nothing published yet, from the first one heard (its
+/// streams read the log up to their start themselves).
+fn read_after(last: i64, low: i64, high: i64) -> Option<i64> {
+    match last {
+        _ if last >= high => None,
+        0 => Some(low - 1),
+        _ => Some(last),
     }
 }
 
@@ -238,6 +254,14 @@ async fn catch_up(state: &AppState, article: ArticleId, after: i64) -> bool {
 mod tests {
     use super::*;
     use crate::server::request::client_key;
+
+    #[test]
+    fn a_relay_reads_only_what_was_not_published_here() {
+        assert_eq!(read_after(7, 5, 7), None, "made here");
+        assert_eq!(read_after(5, 5, 6), Some(5), "one made here, the next one elsewhere");
+        assert_eq!(read_after(3, 6, 9), Some(3), "whatever came between is read too");
+        assert_eq!(read_after(0, 6, 9), Some(5), "nothing published yet: from the first heard");
+    }
 
     #[test]
     fn live_streams_from_one_ipv6_64_count_against_one_limit() {
