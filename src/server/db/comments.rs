@@ -198,10 +198,11 @@ pub async fn latest_by(
 
 /// When the author last posted anywhere, for the posting interval. From here to the commit the
 /// author posts nothing else: SQLite's write lock is held already; PostgreSQL locks the
-/// author's row, so two posts through two processes cannot both pass the interval.
+/// author's row, so two posts through two processes cannot both pass the interval. (`NO KEY`:
+/// rows that only refer to the reader, such as their likes, need not wait for it.)
 pub async fn last_post_at(tx: &mut WriteTx, author: UserId) -> Result<Option<i64>, sqlx::Error> {
     if let WriteTx::Pg(t) = tx {
-        sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE").bind(author.0).execute(&mut **t).await?;
+        sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE").bind(author.0).execute(&mut **t).await?;
     }
     on_tx!(tx, c => sqlx::query_scalar("SELECT MAX(created_at) FROM comments WHERE author_id = $1")
         .bind(author.0)
@@ -398,14 +399,14 @@ pub async fn events_since(db: &Db, tz: Tz, article: ArticleId, after: i64, limit
 
 /// A comment's like count as stored, inside the caller's transaction. On PostgreSQL the row is
 /// locked until the commit: a like still being written is waited for and counted (SQLite's
-/// write lock gives the same).
+/// write lock gives the same). Replies to the comment, which only refer to it, need not wait.
 pub async fn like_count(tx: &mut WriteTx, id: CommentId) -> Result<i64, sqlx::Error> {
     match tx {
         WriteTx::Sqlite(t) => {
             sqlx::query_scalar("SELECT like_count FROM comments WHERE id = $1").bind(id.0).fetch_one(&mut **t).await
         }
         WriteTx::Pg(t) => {
-            sqlx::query_scalar("SELECT like_count FROM comments WHERE id = $1 FOR UPDATE")
+            sqlx::query_scalar("SELECT like_count FROM comments WHERE id = $1 FOR NO KEY UPDATE")
                 .bind(id.0)
                 .fetch_one(&mut **t)
                 .await
