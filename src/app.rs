@@ -10,7 +10,7 @@ use crate::pages::{
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, Link, MetaTags, Title};
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{FlatRoutes, Route, Router};
 use leptos_router::hooks::use_location;
 use leptos_router::{path, SsrMode};
 
@@ -45,17 +45,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub const DEFAULT_TITLE: &str = "今日 - 最好看的新闻,最实用的信息";
 
 /// The site facts (top bar, footer, canonical base): read once per visit and shared.
-pub type FactsResource = Resource<Result<SiteFacts, AppError>>;
+pub type FactsResource = crate::api::codec::JsonResource<Result<SiteFacts, AppError>>;
 
 /// The signed-in reader (or `None`), read again on every page change and after each sign-in,
 /// registration or sign-out: a session that ended in another tab shows on the next page.
-pub type MeResource = Resource<Result<Option<PublicUser>, AppError>>;
+pub type MeResource = crate::api::codec::JsonResource<Result<Option<PublicUser>, AppError>>;
 
 /// What a failed plain form post was sent back with (`api::site::page_flash`), for the first
 /// page of a visit only: see `Flash::get`.
 #[derive(Clone, Copy)]
 pub struct Flash {
-    data: Resource<Result<Option<FormFlash>, AppError>>,
+    data: crate::api::codec::JsonResource<Result<Option<FormFlash>, AppError>>,
     /// Set by the first page change in the browser: a flash belongs to the page it came with.
     pub(crate) moved: RwSignal<bool>,
 }
@@ -96,12 +96,13 @@ pub fn App() -> impl IntoView {
 /// Everything inside the router: the shared resources, header, routes and footer.
 #[component]
 fn Site(is_routing: RwSignal<bool>) -> impl IntoView {
-    let facts: FactsResource = Resource::new(|| (), |_| get_site_facts());
+    let facts: FactsResource = crate::api::codec::resource(|| (), |_| get_site_facts());
     provide_context(facts);
-    let actions = AccountActions { login: ServerAction::new(), register: ServerAction::new(), logout: ServerAction::new() };
+    let actions =
+        AccountActions { login: ServerAction::new(), register: ServerAction::new(), logout: ServerAction::new() };
     provide_context(actions);
     let location = use_location();
-    let me: MeResource = Resource::new(
+    let me: MeResource = crate::api::codec::resource(
         move || {
             (
                 location.pathname.get(),
@@ -113,13 +114,13 @@ fn Site(is_routing: RwSignal<bool>) -> impl IntoView {
         |_| me(),
     );
     provide_context(me);
-    provide_context(Flash { data: Resource::new(|| (), |_| page_flash()), moved: RwSignal::new(false) });
+    provide_context(Flash { data: crate::api::codec::resource(|| (), |_| page_flash()), moved: RwSignal::new(false) });
 
     view! {
         <a class="skip-link" href="#main">"跳到正文"</a>
         <SiteHeader />
         <main id="main" class="wrap" tabindex="-1">
-            <Routes fallback=|| view! { <NotFound /> }>
+            <FlatRoutes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                 <Route path=path!("/channel/:slug") view=ChannelPage ssr=SsrMode::Async />
                 <Route path=path!("/article/:id") view=ArticlePage ssr=SsrMode::Async />
@@ -129,7 +130,7 @@ fn Site(is_routing: RwSignal<bool>) -> impl IntoView {
                 <Route path=path!("/app") view=AppPage ssr=SsrMode::Async />
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
-            </Routes>
+            </FlatRoutes>
         </main>
         <SiteFooter />
         <NavEffects is_routing />

@@ -242,6 +242,7 @@ async fn as_seen_by(
 pub async fn reply_author(article_id: ArticleId, comment_id: CommentId) -> Result<Option<String>, AppError> {
     use crate::server::{db, AppState};
     let state = AppState::current()?;
-    let c = db::comments::get(&state.pool, state.config.site.timezone, comment_id, None).await.map_err(super::internal)?;
+    let c =
+        db::comments::get(&state.pool, state.config.site.timezone, comment_id, None).await.map_err(super::internal)?;
     Ok(c.filter(|c| c.article_id == article_id).map(|c| c.author.name))
 }

@@ -12,8 +12,7 @@ mod page_meta;
 
 pub use article_list::{ArticleList, HotList, Pager};
 pub use avatar::AvatarBadge;
-pub use comments::{
-    article_count_text, comment_text, comments_error, CommentThreadList, CommentsSection, FormEcho};
+pub use comments::{article_count_text, comment_text, comments_error, CommentThreadList, CommentsSection, FormEcho};
 pub use footer::SiteFooter;
 pub use header::SiteHeader;
 pub use navigation::NavEffects;

@@ -66,7 +66,8 @@ mod browser {
                 let y = key.and_then(|k| positions.borrow().get(&k).copied()).or_else(|| state_number(&state, "y"));
                 popped.set(Some(y.unwrap_or(0.0)));
             });
-            let _ = window().add_event_listener_with_callback_and_bool("popstate", on_pop.as_ref().unchecked_ref(), true);
+            let _ =
+                window().add_event_listener_with_callback_and_bool("popstate", on_pop.as_ref().unchecked_ref(), true);
             // The app lives as long as the page: so does this listener.
             on_pop.forget();
         }
@@ -87,7 +88,14 @@ mod browser {
                     let new_page = prev.0 != now.0;
                     generation.set(generation.get().wrapping_add(1));
                     let popped = Rc::clone(&popped);
-                    let job = Job { generation: Rc::clone(&generation), id: generation.get(), new_page, popped, y: None, is_routing };
+                    let job = Job {
+                        generation: Rc::clone(&generation),
+                        id: generation.get(),
+                        new_page,
+                        popped,
+                        y: None,
+                        is_routing,
+                    };
                     settle(job, 0);
                 }
             }

@@ -17,12 +17,12 @@ pub fn ArticlePage() -> impl IntoView {
     let me = expect_context::<MeResource>();
     let flash = expect_context::<Flash>();
     let id = move || params.read().get("id").unwrap_or_default();
-    let article = Resource::new(id, get_article);
+    let article = crate::api::codec::resource(id, get_article);
     let comments_key = move || {
         let q = query.read();
         (id(), q.get("sort"), q.get("page"), q.get("reply"))
     };
-    let comments = Resource::new(comments_key, |(id, sort, page, reply)| async move {
+    let comments = crate::api::codec::resource(comments_key, |(id, sort, page, reply)| async move {
         let article = ArticleId::parse(&id).ok_or(AppError::NotFound)?;
         let sort = match sort.as_deref() {
             None | Some("") => Sort::New,

@@ -1,8 +1,7 @@
 use crate::app::{AccountActions, Flash};
 use crate::components::PageMeta;
 use crate::model::{
-    check_password_length, safe_next, AppError, FormFlash, Username, NAME_MAX, NAME_MIN, PASSWORD_MAX,
-    PASSWORD_MIN,
+    check_password_length, safe_next, AppError, FormFlash, Username, NAME_MAX, NAME_MIN, PASSWORD_MAX, PASSWORD_MIN,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
