@@ -29,9 +29,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // `/pkg/jinri.<hash>.css` in a release build, `/pkg/jinri.css` in development
                 // (`server::assets::hashed_names`).
                 <HashedStylesheet options=options.clone() id="leptos" />
-                // The bundle loads without blocking the page, which works as plain HTML (links,
-                // forms) until it has hydrated.
-                <HydrationScripts options />
+                // Content first: the bundle is fetched at low priority and the page hydrates once
+                // the browser is idle (at most 2 s later); until then it works as plain HTML
+                // (links, forms), so a slow phone shows text and figures without waiting for it.
+                <HydrationScripts options defer=true />
                 <MetaTags />
             </head>
             <body>

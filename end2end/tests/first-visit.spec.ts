@@ -62,3 +62,35 @@ test('the bytes each route fetches on a first visit stay under the ceiling', asy
     expect(r.brotli, `${r.route}: ${r.brotli} bytes brotli on a first visit (ceiling ${budget})`).toBeLessThanOrEqual(budget);
   }
 });
+
+test('a click on an article link at phone size: time until the new article is on screen and live', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  const page = await context.newPage();
+  await page.goto('/');
+  await waitForHydration(page);
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const link = page.locator('.article-list .item-title a').nth(i);
+    const title = await link.innerText();
+    // From the tap to the article's title and its comment form or sign-in prompt on screen
+    // (the thread's buttons work from then on; its live stream opens with it).
+    const ms = await page.evaluate(async (n) => {
+      const a = document.querySelectorAll<HTMLAnchorElement>('.article-list .item-title a')[n];
+      const t0 = performance.now();
+      a.click();
+      for (;;) {
+        await new Promise((r) => requestAnimationFrame(r));
+        const h1 = document.querySelector('h1.article-title');
+        if (h1 && h1.textContent === a.textContent && document.querySelector('#comment-form')) return performance.now() - t0;
+      }
+    }, i);
+    await expect(page.locator('h1.article-title')).toHaveText(title);
+    times.push(ms);
+    await page.goBack();
+    await expect(page.locator('.article-list')).toBeVisible();
+  }
+  times.sort((a, b) => a - b);
+  console.log(`\nclick on an article link → new article interactive (phone size): median ${times[2].toFixed(0)} ms, all ${times.map((t) => t.toFixed(0)).join(' / ')} ms`);
+  expect(times.length).toBe(5);
+  await context.close();
+});

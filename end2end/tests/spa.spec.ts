@@ -22,6 +22,9 @@ test('the router changes pages without loading a document: titles, descriptions 
   const documents = countDocuments(page);
   await page.goto('/');
   await waitForHydration(page);
+  // The whole page is Leptos' app: no islands, no page-swapping script of our own.
+  expect(await page.locator('leptos-island').count()).toBe(0);
+  expect(await page.evaluate(() => typeof (window as any).__hydrateIsland)).toBe('undefined');
   await markSameDocument(page);
   const description = () => page.locator('meta[name="description"]').getAttribute('content');
   const canonical = () => page.locator('link[rel="canonical"]').getAttribute('href');

@@ -128,7 +128,7 @@ pub const COMMENTS_PER_PAGE: i64 = 20;
 /// (`the_largest_possible_article_page_fits_the_page_cache`, tests/threads.rs).
 pub const REPLIES_SHOWN: i64 = 3;
 
-/// Replies per call of `comments/replies` and per page of `/comment/{id}` (no island there: at
+/// Replies per call of `comments/replies` and per page of `/comment/{id}` (at
 /// worst 51 comments of about 20 KB).
 pub const REPLIES_PER_PAGE: i64 = 50;
 
