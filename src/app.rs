@@ -1,20 +1,20 @@
 //! The HTML shell, the application and its route table.
 
-use crate::api::auth::me;
-use crate::api::site::get_site_facts;
-use crate::components::{SiteFooter, SiteHeader};
-use crate::model::PublicUser;
-use crate::model::{AppError, SiteFacts};
+use crate::api::auth::{me, Login, Logout, Register};
+use crate::api::site::{get_site_facts, page_flash};
+use crate::components::{NavEffects, SiteFooter, SiteHeader};
+use crate::model::{AppError, FormFlash, PublicUser, SiteFacts};
 use crate::pages::{
     AboutPage, AppPage, ArticlePage, ChannelPage, CommentThreadPage, HomePage, LoginPage, NotFound, RegisterPage,
     SitemapPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, Link, MetaTags, Title};
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{FlatRoutes, Route, Router};
+use leptos_router::hooks::use_location;
 use leptos_router::{path, SsrMode};
 
-/// The whole document the server sends; the browser hydrates only the islands inside `<App/>`.
+/// The whole document the server sends; the browser hydrates all of `<App/>`.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     crate::server::headers::page_policy();
@@ -29,10 +29,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // `/pkg/jinri.<hash>.css` in a release build, `/pkg/jinri.css` in development
                 // (`server::assets::hashed_names`).
                 <HashedStylesheet options=options.clone() id="leptos" />
-                // Islands mode: the page is server HTML; the bundle, loaded once the browser is
-                // idle, hydrates only the islands (the live comment thread).
-                <HydrationScripts options islands=true />
-                <script nonce=use_nonce()>{include_str!("navigation.js")}</script>
+                // Content first: the bundle is fetched at low priority and the page hydrates once
+                // the browser is idle (at most 2 s later); until then it works as plain HTML
+                // (links, forms), so a slow phone shows text and figures without waiting for it.
+                <HydrationScripts options defer=true />
                 <MetaTags />
             </head>
             <body>
@@ -45,46 +45,95 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// Title of the front page, and of any page that sets none.
 pub const DEFAULT_TITLE: &str = "今日 - 最好看的新闻,最实用的信息";
 
-/// The site facts (top bar, footer, canonical base) are loaded once per page view and shared.
-pub type FactsResource = Resource<Result<SiteFacts, AppError>>;
+/// The site facts (top bar, footer, canonical base): read once per visit and shared.
+pub type FactsResource = crate::api::codec::JsonResource<Result<SiteFacts, AppError>>;
 
-/// The signed-in reader (or `None`). Signing in or out ends in a redirect, so every page
-/// view reads it afresh.
-pub type MeResource = Resource<Result<Option<PublicUser>, AppError>>;
+/// The signed-in reader (or `None`), read again on every page change and after each sign-in,
+/// registration or sign-out: a session that ended in another tab shows on the next page.
+pub type MeResource = crate::api::codec::JsonResource<Result<Option<PublicUser>, AppError>>;
 
-/// Rendered on the server only (islands mode): no part of it runs in the browser except the
-/// islands inside it.
+/// What a failed plain form post was sent back with (`api::site::page_flash`), for the first
+/// page of a visit only: see `Flash::get`.
+#[derive(Clone, Copy)]
+pub struct Flash {
+    data: crate::api::codec::JsonResource<Result<Option<FormFlash>, AppError>>,
+    /// Set by the first page change in the browser: a flash belongs to the page it came with.
+    pub(crate) moved: RwSignal<bool>,
+}
+
+impl Flash {
+    /// The flash of this page, if the reader has not left the page it came with. Read inside a
+    /// `Suspend`, so the server render and the hydration see the same value.
+    pub async fn get(self) -> Option<FormFlash> {
+        let flash = self.data.await.ok().flatten();
+        flash.filter(|_| !self.moved.get_untracked())
+    }
+}
+
+/// The account actions, shared by the header, the sign-in pages and `MeResource`.
+#[derive(Clone, Copy)]
+pub struct AccountActions {
+    pub login: ServerAction<Login>,
+    pub register: ServerAction<Register>,
+    pub logout: ServerAction<Logout>,
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let facts: FactsResource = Resource::new(|| (), |_| get_site_facts());
-    provide_context(facts);
-    let me: MeResource = Resource::new(|| (), |_| me());
-    provide_context(me);
-
+    let is_routing = RwSignal::new(false);
     view! {
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
         <Link rel="manifest" href="/manifest.webmanifest" />
         <Title formatter=|text: String| {
             if text.is_empty() { DEFAULT_TITLE.to_owned() } else { format!("{text} - 今日") }
         } />
-        <Router>
-            <a class="skip-link" href="#main">"跳到正文"</a>
-            <SiteHeader />
-            <main id="main" class="wrap">
-                <Routes fallback=|| view! { <NotFound /> }>
-                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/channel/:slug") view=ChannelPage ssr=SsrMode::Async />
-                    <Route path=path!("/article/:id") view=ArticlePage ssr=SsrMode::Async />
-                    <Route path=path!("/comment/:id") view=CommentThreadPage ssr=SsrMode::Async />
-                    <Route path=path!("/sitemap") view=SitemapPage ssr=SsrMode::Async />
-                    <Route path=path!("/about/:page") view=AboutPage ssr=SsrMode::Async />
-                    <Route path=path!("/app") view=AppPage ssr=SsrMode::Async />
-                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
-                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
-                </Routes>
-            </main>
-            <SiteFooter />
+        <Router set_is_routing=is_routing>
+            <Site is_routing />
         </Router>
+    }
+}
+
+/// Everything inside the router: the shared resources, header, routes and footer.
+#[component]
+fn Site(is_routing: RwSignal<bool>) -> impl IntoView {
+    let facts: FactsResource = crate::api::codec::resource(|| (), |_| get_site_facts());
+    provide_context(facts);
+    let actions =
+        AccountActions { login: ServerAction::new(), register: ServerAction::new(), logout: ServerAction::new() };
+    provide_context(actions);
+    let location = use_location();
+    let me: MeResource = crate::api::codec::resource(
+        move || {
+            (
+                location.pathname.get(),
+                actions.login.version().get(),
+                actions.register.version().get(),
+                actions.logout.version().get(),
+            )
+        },
+        |_| me(),
+    );
+    provide_context(me);
+    provide_context(Flash { data: crate::api::codec::resource(|| (), |_| page_flash()), moved: RwSignal::new(false) });
+
+    view! {
+        <a class="skip-link" href="#main">"跳到正文"</a>
+        <SiteHeader />
+        <main id="main" class="wrap" tabindex="-1">
+            <FlatRoutes fallback=|| view! { <NotFound /> }>
+                <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                <Route path=path!("/channel/:slug") view=ChannelPage ssr=SsrMode::Async />
+                <Route path=path!("/article/:id") view=ArticlePage ssr=SsrMode::Async />
+                <Route path=path!("/comment/:id") view=CommentThreadPage ssr=SsrMode::Async />
+                <Route path=path!("/sitemap") view=SitemapPage ssr=SsrMode::Async />
+                <Route path=path!("/about/:page") view=AboutPage ssr=SsrMode::Async />
+                <Route path=path!("/app") view=AppPage ssr=SsrMode::Async />
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
+            </FlatRoutes>
+        </main>
+        <SiteFooter />
+        <NavEffects is_routing />
     }
 }

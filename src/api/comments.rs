@@ -234,3 +234,15 @@ async fn as_seen_by(
         .map_err(super::internal)?
         .ok_or(AppError::NotFound)
 }
+
+/// The name of the author of comment `comment_id` if it belongs to `article_id`: for "回复
+/// @name" above the form when a 回复 link (`?reply=N`, without JavaScript) names a comment
+/// that is not on the page. Names are public; anything else is `None`.
+#[server(endpoint = "comments/author")]
+pub async fn reply_author(article_id: ArticleId, comment_id: CommentId) -> Result<Option<String>, AppError> {
+    use crate::server::{db, AppState};
+    let state = AppState::current()?;
+    let c =
+        db::comments::get(&state.pool, state.config.site.timezone, comment_id, None).await.map_err(super::internal)?;
+    Ok(c.filter(|c| c.article_id == article_id).map(|c| c.author.name))
+}

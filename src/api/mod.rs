@@ -3,6 +3,7 @@
 
 pub mod articles;
 pub mod auth;
+pub mod codec;
 pub mod comments;
 pub mod site;
 

@@ -33,3 +33,12 @@ pub async fn list_sitemap() -> Result<Vec<SitemapEntry>, AppError> {
     let state = AppState::current()?;
     db::articles::sitemap(&state.pool, state.config.site.timezone).await.map_err(super::internal)
 }
+
+/// What a failed plain form post (no JavaScript) was sent back to this page with: taken from
+/// the flash cookie by `server::flash::layer` for the page's own request, so only the page
+/// render (in-process, then in its hydration data) ever sees it. Called over HTTP it has
+/// nothing: a flash is read once, by the page it was made for.
+#[server(endpoint = "site/flash")]
+pub async fn page_flash() -> Result<Option<crate::model::FormFlash>, AppError> {
+    Ok(crate::server::flash::current())
+}

@@ -1,22 +1,16 @@
 //! 今日评论: the thread, its form, likes, deletion, sorting and paging, kept live.
-//!
-//! `CommentsSection` is an island: the only part of a page that ships as wasm. Everything it
-//! needs arrives as props (serialised into the page), since islands see no router or context
-//! of the server-rendered page around them.
 
 use super::AvatarBadge;
 use crate::api::comments::{list_comments, list_replies, DeleteComment, LikeComment, PostComment};
 use crate::model::{
     build_thread, encode_query, linkify, merge_comment, upsert_comment, AppError, ArticleId, Comment, CommentBody,
-    CommentId, CommentNode, CommentPage, Packed, Segment, Sort, UserId,
+    CommentId, CommentNode, CommentPage, Segment, Sort, UserId,
 };
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// The id of the article meta line's live comment count, and its text.
-pub const ARTICLE_COUNT_ID: &str = "article-comment-count";
-
+/// The article meta line's comment count.
 pub fn article_count_text(total: i64) -> String {
     format!("评论{total}条")
 }
@@ -45,41 +39,32 @@ pub struct FormEcho {
     pub body: String,
 }
 
-/// The comments of an article. `viewer` is the signed-in reader: signing in or out loads the
-/// page again (a plain form post and its redirect), so it never changes under an island.
-#[island]
+/// The comments of an article, kept live while they are on screen. `total` is the article's
+/// comment count, shared with the article's meta line above. `viewer` is the signed-in reader:
+/// signing in or out renders the section again.
+#[component]
 pub fn CommentsSection(
     article_id: ArticleId,
-    initial: Packed<CommentPage>,
+    initial: CommentPage,
     sort: Sort,
     viewer: Option<UserId>,
     echo: FormEcho,
+    total: RwSignal<i64>,
 ) -> impl IntoView {
-    let initial = initial.0;
     let max_chars = initial.max_chars;
     // Per thread, the last reply read from the server in id order: more are read after it. Live
     // replies and the reader's own are newer than any not read yet and come after them.
     let read_to = RwSignal::new(HashMap::new());
     read_to.update(|m| note_read(m, &initial.comments));
     let comments = RwSignal::new(initial.comments);
-    let total = RwSignal::new(initial.total);
     let has_more = RwSignal::new(initial.has_more);
     let loaded_pages = RwSignal::new(1u32);
     let path = StoredValue::new(format!("/article/{article_id}"));
     let reply_to = RwSignal::new(echo.reply);
 
-    let root = NodeRef::<leptos::html::Section>::new();
+    // The stream is opened in the browser only, and closed when this section leaves the page.
     #[cfg(feature = "hydrate")]
-    super::live_client::follow(article_id, initial.last_event_id, comments, total, root);
-    // The article's meta line (评论N条) is server HTML above this island. The island writes the
-    // count there itself rather than through a second island: islands share no signals without
-    // a global store, and each island is one more entry point with its own props in the page.
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        if let Some(el) = document().get_element_by_id(ARTICLE_COUNT_ID) {
-            el.set_text_content(Some(&article_count_text(total.get())));
-        }
-    });
+    super::live_client::follow(article_id, initial.last_event_id, comments, total);
 
     let post = ServerAction::<PostComment>::new();
     let like = ServerAction::<LikeComment>::new();
@@ -143,7 +128,7 @@ pub fn CommentsSection(
     });
 
     view! {
-        <section id="comments" class="comments-section" aria-labelledby="comments-heading" node_ref=root>
+        <section id="comments" class="comments-section" aria-labelledby="comments-heading">
             <div class="comments-intro">
                 <h2 id="comments-heading">"今日评论"</h2>
                 <p class="disclaimer">"网友评论仅供其表达个人看法,并不表明网站立场。"</p>
@@ -240,6 +225,8 @@ fn CommentForm(
     });
     let typed = echo.body;
     let textarea = NodeRef::<leptos::html::Textarea>::new();
+    let form = NodeRef::<leptos::html::Form>::new();
+    super::checked_by_page(form);
     Effect::new(move |_| {
         if let (Some(Ok(_)), Some(t)) = (post.value().get(), textarea.get()) {
             t.set_value("");
@@ -250,6 +237,7 @@ fn CommentForm(
     view! {
         <ActionForm
             action=post
+            node_ref=form
             attr:id="comment-form"
             attr:class="comment-form"
             on:submit:capture=move |ev: leptos::ev::SubmitEvent| {
@@ -340,7 +328,7 @@ fn note_read(read_to: &mut HashMap<CommentId, CommentId>, comments: &[Comment]) 
     }
 }
 
-/// The 展开更多回复 control of a thread in the island.
+/// The 展开更多回复 control of a thread on the article page.
 #[derive(Clone, Copy)]
 struct More {
     /// The last reply read from the server: the control sits after it.
@@ -452,9 +440,8 @@ fn comment_item(c: Comment, ctx: ThreadCtx, replies: Option<AnyView>) -> AnyView
     .into_any()
 }
 
-/// A top-level comment and one page of its replies outside the island (`/comment/{id}`): the
-/// same markup, whose links and plain forms work with or without JavaScript (回复 leads to the
-/// article's comment form).
+/// A top-level comment and one page of its replies (`/comment/{id}`): the same markup, whose
+/// links and forms work with or without JavaScript (回复 leads to the article's comment form).
 #[component]
 pub fn CommentThreadList(root: Comment, replies: Vec<Comment>, viewer: Option<UserId>) -> impl IntoView {
     let ctx = ThreadCtx {
@@ -465,7 +452,32 @@ pub fn CommentThreadList(root: Comment, replies: Vec<Comment>, viewer: Option<Us
         like: ServerAction::new(),
         delete: ServerAction::new(),
     };
-    view! { <ol class="comments">{thread_view(CommentNode { comment: root, replies }, ctx, None)}</ol> }
+    // The thread as first in the list, then its replies; a like or deletion shows at once.
+    let list = RwSignal::new(std::iter::once(root).chain(replies).collect::<Vec<_>>());
+    for action_value in [ctx.like.value(), ctx.delete.value()] {
+        Effect::new(move |_| {
+            if let Some(Ok(c)) = action_value.get() {
+                list.update(|list| upsert_comment(list, c));
+            }
+        });
+    }
+    let action_error = move || {
+        [ctx.like.value().get().and_then(Result::err), ctx.delete.value().get().and_then(Result::err)]
+            .into_iter()
+            .flatten()
+            .next()
+            .map(|e| e.to_string())
+    };
+    view! {
+        <p class="field-error" role="status">{action_error}</p>
+        <ol class="comments">
+            {move || {
+                let mut replies = list.get();
+                let comment = replies.remove(0);
+                thread_view(CommentNode { comment, replies }, ctx, None)
+            }}
+        </ol>
+    }
 }
 
 /// Shown when the comments could not be loaded.

@@ -1,6 +1,5 @@
 use super::AvatarBadge;
-use crate::api::auth::Logout;
-use crate::app::{FactsResource, MeResource};
+use crate::app::{AccountActions, FactsResource, MeResource};
 use crate::model::{encode_query, safe_next, CHANNELS};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_query_map};
@@ -54,6 +53,7 @@ pub fn SiteHeader() -> impl IntoView {
 #[component]
 fn UserArea() -> impl IntoView {
     let me = expect_context::<MeResource>();
+    let logout = expect_context::<AccountActions>().logout;
     let location = use_location();
     let query = use_query_map();
     // Where to come back to: this page, or on the sign-in pages the page that sent the reader there.
@@ -81,9 +81,9 @@ fn UserArea() -> impl IntoView {
                                 <AvatarBadge name=user.name.clone() />
                                 <span class="user-name">{user.name}</span>
                             </span>
-                            <ActionForm action={ServerAction::<Logout>::new()} attr:class="logout-form">
+                            <ActionForm action=logout attr:class="logout-form">
                                 <input type="hidden" name="next" value=here />
-                                <button type="submit" class="link-button">"退出"</button>
+                                <button type="submit" class="link-button" disabled=move || logout.pending().get()>"退出"</button>
                             </ActionForm>
                         }
                         .into_any(),

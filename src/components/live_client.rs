@@ -1,23 +1,15 @@
-//! The browser's side of the live stream: one EventSource per open article page, merged into
+//! The browser's side of the live stream: one EventSource per article on screen, merged into
 //! the thread by id. The browser reconnects by itself with `Last-Event-ID`; if it gives up
-//! (the server answered with an error), this reconnects after a pause from the last id seen.
+//! (the server answered with an error), this reconnects after a growing pause from the last id
+//! seen. Leaving the article (a page change, another sort) closes the stream.
 
 use crate::model::{merge_comment, reconnect_delay_ms, ArticleId, Change, Comment, LiveEvent};
-use futures::future::AbortHandle;
 use futures::StreamExt;
 use gloo_net::eventsource::{futures::EventSource, State};
 use leptos::prelude::*;
-use leptos::wasm_bindgen::{closure::Closure, JsCast};
-use web_sys::{MutationObserver, MutationObserverInit};
 
-/// Follows the article's stream for as long as `root` (the thread's element) is in the page.
-pub fn follow(
-    article: ArticleId,
-    after: i64,
-    comments: RwSignal<Vec<Comment>>,
-    total: RwSignal<i64>,
-    root: NodeRef<leptos::html::Section>,
-) {
+/// Follows the article's stream for as long as the calling component lives.
+pub fn follow(article: ArticleId, after: i64, comments: RwSignal<Vec<Comment>>, total: RwSignal<i64>) {
     let (task, stop) = futures::future::abortable(async move {
         let mut last = after;
         // Refusals in a row (404, 429, 503: the browser does not retry an HTTP error itself).
@@ -51,36 +43,8 @@ pub fn follow(
     leptos::task::spawn_local(async move {
         let _ = task.await;
     });
-    Effect::new(move |_| {
-        if let Some(el) = root.get() {
-            stop_when_removed(el.into(), stop.clone());
-        }
-    });
-}
-
-/// Leptos never disposes an island (nothing in islands mode unmounts one), so when the
-/// navigation script replaces the page the stream would stay open, and past
-/// `live.max_streams_per_ip` (20) open pages the server refuses this reader more streams. The
-/// stream is closed once the element has left the document. Checked after each change to the
-/// page: an island kept across a navigation is moved out and back in one go, and is in place
-/// again by then.
-fn stop_when_removed(el: web_sys::Element, stop: AbortHandle) {
-    let Some(page) = document().document_element() else { return };
-    let check = Closure::<dyn FnMut(js_sys::Array, MutationObserver)>::new(move |_, observer: MutationObserver| {
-        if !el.is_connected() {
-            stop.abort();
-            observer.disconnect();
-        }
-    });
-    let Ok(observer) = MutationObserver::new(check.as_ref().unchecked_ref()) else { return };
-    let options = MutationObserverInit::new();
-    options.set_child_list(true);
-    options.set_subtree(true);
-    if observer.observe_with_options(&page, &options).is_ok() {
-        // The callback lives as long as the observer, which the browser keeps until it is
-        // disconnected above.
-        check.forget();
-    }
+    // The task's `EventSource` closes as the task is dropped.
+    on_cleanup(move || stop.abort());
 }
 
 fn apply(event: LiveEvent, comments: RwSignal<Vec<Comment>>, total: RwSignal<i64>) {

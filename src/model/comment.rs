@@ -122,13 +122,13 @@ pub const COMMENTS_PER_PAGE: i64 = 20;
 /// Replies an article page carries per top-level comment; the rest are loaded on demand
 /// (展开更多回复). With `COMMENTS_PER_PAGE` this bounds an article page whatever readers post:
 /// 20 × (1 + 3) comments of at most 2,000 characters. The costliest text is a web address of
-/// `&`s: twice in the HTML as `&amp;` (the link and its text), once more in the island's props
-/// (base64, see `Packed`), about 23 KB a comment. Measured: 1,922,711 bytes for a guest and
+/// `&`s: twice in the HTML as `&amp;` (the link and its text), once more in the page's resource
+/// data for hydration (JSON in a script), about 23 KB a comment. Measured: 1,922,711 bytes for a guest and
 /// 1,949,800 signed in, under the page cache's 2 MiB
 /// (`the_largest_possible_article_page_fits_the_page_cache`, tests/threads.rs).
 pub const REPLIES_SHOWN: i64 = 3;
 
-/// Replies per call of `comments/replies` and per page of `/comment/{id}` (no island there: at
+/// Replies per call of `comments/replies` and per page of `/comment/{id}` (at
 /// worst 51 comments of about 20 KB).
 pub const REPLIES_PER_PAGE: i64 = 50;
 

@@ -6,7 +6,6 @@ mod comment;
 mod error;
 mod ids;
 mod live;
-mod packed;
 mod site;
 mod user;
 
@@ -22,7 +21,6 @@ pub use comment::{
 pub use error::{AppError, FormFlash};
 pub use ids::{ArticleId, CommentId, UserId};
 pub use live::{linkify, reconnect_delay_ms, Change, CommentBody, LiveEvent, Segment, BODY_MAX};
-pub use packed::Packed;
 pub use site::SiteFacts;
 pub use user::{Avatar, PublicUser};
 

@@ -1,9 +1,9 @@
 use super::error_view;
 use crate::api::articles::get_article;
-use crate::api::comments::list_comments;
-use crate::app::MeResource;
-use crate::components::{article_count_text, comments_error, CommentsSection, FormEcho, PageMeta, ARTICLE_COUNT_ID};
-use crate::model::{AppError, Article, ArticleId, Block, CommentId, CommentPage, Packed, Sort, UserId};
+use crate::api::comments::{list_comments, reply_author};
+use crate::app::{Flash, MeResource};
+use crate::components::{article_count_text, comments_error, CommentsSection, FormEcho, PageMeta};
+use crate::model::{AppError, Article, ArticleId, Block, CommentId, CommentPage, FormFlash, Sort, UserId};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
@@ -15,13 +15,14 @@ pub fn ArticlePage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let me = expect_context::<MeResource>();
+    let flash = expect_context::<Flash>();
     let id = move || params.read().get("id").unwrap_or_default();
-    let article = Resource::new(id, get_article);
+    let article = crate::api::codec::resource(id, get_article);
     let comments_key = move || {
         let q = query.read();
         (id(), q.get("sort"), q.get("page"), q.get("reply"))
     };
-    let comments = Resource::new(comments_key, |(id, sort, page, reply)| async move {
+    let comments = crate::api::codec::resource(comments_key, |(id, sort, page, reply)| async move {
         let article = ArticleId::parse(&id).ok_or(AppError::NotFound)?;
         let sort = match sort.as_deref() {
             None | Some("") => Sort::New,
@@ -34,7 +35,7 @@ pub fn ArticlePage() -> impl IntoView {
             return Err(AppError::NotFound);
         }
         let reply_name = match reply.as_deref().and_then(CommentId::parse) {
-            Some(reply) => reply_name(article, reply).await,
+            Some(reply) => reply_author(article, reply).await.ok().flatten(),
             None => None,
         };
         Ok::<_, AppError>((sort, list, reply_name))
@@ -54,7 +55,8 @@ pub fn ArticlePage() -> impl IntoView {
                 };
                 let viewer = me.await.ok().flatten().map(|u| u.id);
                 let reply_name = comments.as_ref().ok().and_then(|(_, _, name)| name.clone());
-                let echo = form_echo(&query.read_untracked(), reply_name);
+                let flash = flash.get().await;
+                let echo = form_echo(&query.read_untracked(), reply_name, flash);
                 let comments = comments.map(|(sort, list, _)| (sort, list));
                 view! { <ArticleView article comments viewer echo /> }.into_any()
             })}
@@ -62,27 +64,10 @@ pub fn ArticlePage() -> impl IntoView {
     }
 }
 
-/// The name of the author of comment `id` of the article, for "回复 @name" when that comment is
-/// not on the page. Pages render on the server only (islands mode).
-async fn reply_name(article: ArticleId, id: CommentId) -> Option<String> {
-    #[cfg(feature = "ssr")]
-    {
-        let state = crate::server::AppState::current().ok()?;
-        let c = crate::server::db::comments::get(&state.pool, state.config.site.timezone, id, None).await.ok()??;
-        (c.article_id == article).then_some(c.author.name)
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        let _ = (article, id);
-        None
-    }
-}
-
 /// For the comment form: the reply target of a 回复 link (with its author's name), and what a
 /// plain form post that failed was sent back with (its error and text), taken only from this
 /// server's flash.
-fn form_echo(q: &ParamsMap, reply_name: Option<String>) -> FormEcho {
-    let flash = super::flash();
+fn form_echo(q: &ParamsMap, reply_name: Option<String>, flash: Option<FormFlash>) -> FormEcho {
     FormEcho {
         reply: q.get("reply").and_then(|r| CommentId::parse(&r)),
         reply_name,
@@ -105,6 +90,8 @@ fn ArticleView(
         Block::Paragraph(_) => None,
     });
     let channel_href = format!("/channel/{}", s.channel_slug);
+    // The count in the meta line follows the live thread below it.
+    let total = RwSignal::new(total);
     let article_id = s.id;
     view! {
         <PageMeta
@@ -126,7 +113,7 @@ fn ArticleView(
                 {article.original_url.map(|u| view! {
                     <a href=u rel="nofollow noopener" target="_blank">"原文链接"</a>
                 })}
-                <a href="#comments" class="comment-count" id=ARTICLE_COUNT_ID>{article_count_text(total)}</a>
+                <a href="#comments" class="comment-count">{move || article_count_text(total.get())}</a>
             </p>
             <div class="article-body">
                 {article
@@ -146,7 +133,7 @@ fn ArticleView(
             </div>
         </article>
         {match comments {
-            Ok((sort, page)) => view! { <CommentsSection article_id initial=Packed(page) sort viewer echo /> }.into_any(),
+            Ok((sort, page)) => view! { <CommentsSection article_id initial=page sort viewer echo total /> }.into_any(),
             Err(e) => comments_error(&e),
         }}
     }

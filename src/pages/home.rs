@@ -21,7 +21,7 @@ pub fn ChannelPage() -> impl IntoView {
 #[component]
 fn ListPage(channel: Signal<Option<String>>) -> impl IntoView {
     let query = use_query_map();
-    let data = Resource::new(
+    let data = crate::api::codec::resource(
         move || (channel.get(), query.read().get("page")),
         |(channel, page)| async move {
             let page = parse_page(page)?;

@@ -16,19 +16,8 @@ pub use not_found::{ErrorView, NotFound};
 pub use sitemap::SitemapPage;
 pub use thread::CommentThreadPage;
 
-use crate::model::{AppError, FormFlash};
+use crate::model::AppError;
 use leptos::prelude::*;
-
-/// The error and typed values a failed plain form post was sent back with: the flash this
-/// server stored for this page and this reader's cookie, read once (`server::flash`). Nothing
-/// in the address can put text on our forms. Pages render on the server only (islands mode),
-/// so this is only ever asked there.
-pub(crate) fn flash() -> Option<FormFlash> {
-    #[cfg(feature = "ssr")]
-    return crate::server::flash::current();
-    #[cfg(not(feature = "ssr"))]
-    None
-}
 
 /// Renders a failed load: a 404 page for `NotFound`, an error page otherwise.
 pub(crate) fn error_view(e: AppError) -> AnyView {

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 /// `/sitemap` (网站地图): every channel and every article.
 #[component]
 pub fn SitemapPage() -> impl IntoView {
-    let entries = Resource::new(|| (), |_| list_sitemap());
+    let entries = crate::api::codec::resource(|| (), |_| list_sitemap());
     view! {
         <PageMeta title="网站地图" description="今日网站地图:全部频道与文章。" path="/sitemap" />
         <article class="static-page sitemap">

@@ -14,7 +14,7 @@ pub fn CommentThreadPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let me = expect_context::<MeResource>();
-    let data = Resource::new(
+    let data = crate::api::codec::resource(
         move || (params.read().get("id").unwrap_or_default(), query.read().get("page")),
         |(id, page)| async move { get_comment_thread(id, Some(parse_page(page)?)).await },
     );

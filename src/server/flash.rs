@@ -142,8 +142,8 @@ impl Pending {
     }
 }
 
-/// The flash taken for the page being rendered, if any (see `layer`). Pages render on the
-/// server only (islands mode).
+/// The flash taken for the page being rendered, if any (see `layer`); the page passes it to the
+/// browser in its hydration data (`api::site::page_flash`).
 pub fn current() -> Option<FormFlash> {
     let parts = leptos::prelude::use_context::<axum::http::request::Parts>()?;
     parts.extensions.get::<FormFlash>().cloned()

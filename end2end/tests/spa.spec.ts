@@ -1,0 +1,223 @@
+import { test, expect, Page } from '@playwright/test';
+import { SEED_TITLE, seedArticlePath, waitForHydration, watchConsole } from './helpers';
+
+const PASSWORD = '今日新闻真好看2021';
+
+/** Counts the page's document loads (full page loads), not the router's own changes. */
+function countDocuments(page: Page): () => number {
+  let documents = 0;
+  page.on('request', (r) => {
+    if (r.resourceType() === 'document' && r.frame() === page.mainFrame()) documents += 1;
+  });
+  return () => documents;
+}
+
+const markSameDocument = (page: Page) => page.evaluate(() => ((window as any).__sameDocument = true));
+const sameDocument = (page: Page) => page.evaluate(() => (window as any).__sameDocument === true);
+
+test('the router changes pages without loading a document: titles, descriptions and canonical links follow', async ({
+  page,
+}) => {
+  const problems = watchConsole(page);
+  const documents = countDocuments(page);
+  await page.goto('/');
+  await waitForHydration(page);
+  // The whole page is Leptos' app: no islands, no page-swapping script of our own.
+  expect(await page.locator('leptos-island').count()).toBe(0);
+  expect(await page.evaluate(() => typeof (window as any).__hydrateIsland)).toBe('undefined');
+  await markSameDocument(page);
+  const description = () => page.locator('meta[name="description"]').getAttribute('content');
+  const canonical = () => page.locator('link[rel="canonical"]').getAttribute('href');
+
+  await page.locator('nav.channels').getByRole('link', { name: '国际' }).click();
+  await expect(page).toHaveURL(/\/channel\/world$/);
+  await expect(page).toHaveTitle('国际 - 今日');
+  await expect.poll(description).toContain('国际');
+  await expect.poll(canonical).toMatch(/\/channel\/world$/);
+
+  await page.getByRole('link', { name: SEED_TITLE, exact: true }).first().click();
+  await expect(page).toHaveURL(/\/article\/\d+$/);
+  await expect(page.locator('h1.article-title')).toHaveText(SEED_TITLE);
+  await expect(page).toHaveTitle(`${SEED_TITLE} - 今日`);
+  await expect(page.locator('meta[property="og:type"]')).toHaveAttribute('content', 'article');
+  await expect.poll(canonical).toMatch(/\/article\/\d+$/);
+  // The keyboard goes on from the new content.
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+
+  await page.locator('footer').getByRole('link', { name: '网站地图' }).click();
+  await expect(page).toHaveURL(/\/sitemap$/);
+  await expect(page.locator('meta[property="og:type"]')).toHaveCount(1);
+  await expect(page.locator('meta[property="og:type"]')).toHaveAttribute('content', 'website');
+
+  await page.locator('.topbar').getByRole('link', { name: '登录' }).click();
+  await expect(page).toHaveURL(/\/login\?next=\/sitemap$/);
+  await expect(page).toHaveTitle('登录 - 今日');
+
+  await page.goBack();
+  await expect(page).toHaveURL(/\/sitemap$/);
+  await page.goBack();
+  await expect(page.locator('h1.article-title')).toHaveText(SEED_TITLE);
+
+  // One document for the whole visit: the first.
+  expect(documents()).toBe(1);
+  expect(await sameDocument(page)).toBe(true);
+  const nav = await page.evaluate(() => performance.getEntriesByType('navigation').length);
+  expect(nav).toBe(1);
+  expect(problems).toEqual([]);
+});
+
+test('back and forward put the reader back where they were on each page', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  const problems = watchConsole(page);
+  await page.goto('/');
+  await waitForHydration(page);
+  await markSameDocument(page);
+  const link = page.locator('.article-list .item-title a').nth(7);
+  await link.scrollIntoViewIfNeeded();
+  await page.mouse.wheel(0, 200);
+  await expect.poll(() => page.evaluate(() => Math.round(scrollY))).toBeGreaterThan(800);
+  const listY = await page.evaluate(() => Math.round(scrollY));
+  const title = await link.innerText();
+  await link.click();
+  await expect(page.locator('h1.article-title')).toHaveText(title);
+  // A new page starts at its top.
+  await expect.poll(() => page.evaluate(() => Math.round(scrollY))).toBe(0);
+  await page.evaluate(() => scrollTo(0, 600));
+  await expect.poll(() => page.evaluate(() => Math.round(scrollY))).toBe(600);
+
+  await page.goBack();
+  await expect(page.locator('h1.section-title')).toBeVisible();
+  await expect.poll(() => page.evaluate(() => Math.round(scrollY))).toBe(listY);
+  await page.goForward();
+  await expect(page.locator('h1.article-title')).toHaveText(title);
+  await expect.poll(() => page.evaluate(() => Math.round(scrollY))).toBe(600);
+  expect(await sameDocument(page)).toBe(true);
+  expect(problems).toEqual([]);
+});
+
+test('a link to a place in another page scrolls there and focuses it once the page has its data', async ({ page }) => {
+  const problems = watchConsole(page);
+  const article = await seedArticlePath(page);
+  await page.goto('/sitemap');
+  await waitForHydration(page);
+  await markSameDocument(page);
+  // A link made in the page itself, as a comment's own link would be.
+  await page.evaluate((href) => {
+    const a = Object.assign(document.createElement('a'), { href, textContent: 'to the comments' });
+    a.id = 'test-link';
+    document.querySelector('main')!.prepend(a);
+  }, `${article}#comments`);
+  await page.locator('#test-link').click();
+  await expect(page.locator('#comments')).toBeInViewport();
+  await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('comments');
+  expect(await sameDocument(page)).toBe(true);
+  expect(problems).toEqual([]);
+});
+
+for (const size of [
+  { name: 'phone', width: 390, height: 844 },
+  { name: 'desktop', width: 1280, height: 900 },
+]) {
+  test(`every page hydrates without an error or warning at ${size.name} size`, async ({ page }) => {
+    await page.setViewportSize({ width: size.width, height: size.height });
+    const problems = watchConsole(page);
+    const article = await seedArticlePath(page);
+    for (const path of ['/', '/?page=2', '/channel/au', article, `${article}?sort=hot`, '/sitemap', '/about/contact', '/app', '/login', '/register']) {
+      await page.goto(path);
+      await waitForHydration(page);
+    }
+    // And the same pages reached through the router.
+    await page.goto('/');
+    await waitForHydration(page);
+    await page.locator('nav.channels').getByRole('link', { name: '澳洲' }).click();
+    await expect(page.locator('h1.section-title')).toHaveText('澳洲');
+    await page.locator('.article-list .item-title a').first().click();
+    await expect(page.locator('h1.article-title')).toBeVisible();
+    await page.locator('.sort-tabs').getByRole('link', { name: '最热' }).click();
+    await expect(page).toHaveURL(/sort=hot/);
+    expect(problems).toEqual([]);
+  });
+}
+
+test('before the bundle arrives, links and forms work as plain HTML', async ({ page }) => {
+  // The bundle never arrives: the page is what the server sent.
+  await page.route('**/pkg/*.wasm', (route) => route.abort());
+  const article = await seedArticlePath(page);
+  await page.goto(article);
+  await page.locator('.breadcrumb a').nth(1).click();
+  await expect(page.locator('h1.section-title')).toHaveText('国际');
+  await page.locator('.topbar').getByRole('link', { name: '登录' }).click();
+  await page.locator('#name').fill('没人');
+  await page.locator('#password').fill('随便一个密码');
+  await page.getByRole('button', { name: '登录', exact: true }).click();
+  await expect(page.locator('#password-error')).toHaveText('用户名或密码不正确');
+  await expect(page.locator('#name')).toHaveValue('没人');
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(0);
+});
+
+test('the sign-in forms check fields in the browser before any request, then show the server refusal in place', async ({
+  page,
+}) => {
+  const problems = watchConsole(page);
+  let posts = 0;
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && /\/api\/auth\/(login|register)$/.test(r.url())) posts += 1;
+  });
+  await page.goto('/register');
+  await waitForHydration(page);
+  await markSameDocument(page);
+  await page.locator('#name').fill('坏 名字');
+  await page.locator('#password').fill(PASSWORD);
+  await page.getByRole('button', { name: '注册', exact: true }).click();
+  await expect(page.locator('#name-error')).toContainText('不能包含空格');
+  await expect(page.locator('#name')).toHaveAttribute('aria-invalid', 'true');
+  await page.locator('#name').fill('好名字');
+  await expect(page.locator('#name-error')).toHaveText('');
+  await page.locator('#password').fill('短');
+  await page.getByRole('button', { name: '注册', exact: true }).click();
+  await expect(page.locator('#password-error')).toHaveText('密码至少 8 个字符');
+  expect(posts).toBe(0);
+
+  // What only the server knows comes back in place, the name still typed.
+  await page.locator('.auth-switch').getByRole('link', { name: '登录' }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await page.getByRole('button', { name: '登录', exact: true }).click();
+  await expect(page.locator('#name-error')).toHaveText('请输入用户名');
+  expect(posts).toBe(0);
+  await page.locator('#name').fill('从没注册过的人');
+  await page.locator('#password').fill('一个错误的密码');
+  await page.getByRole('button', { name: '登录', exact: true }).click();
+  await expect(page.locator('#password-error')).toHaveText('用户名或密码不正确');
+  await expect(page.locator('#name')).toHaveValue('从没注册过的人');
+  expect(posts).toBe(1);
+  expect(await sameDocument(page)).toBe(true);
+  expect(problems.filter((p) => !p.includes('status of 4'))).toEqual([]);
+});
+
+test('a sign-out in another tab shows as signed out on the next page change', async ({ browser }) => {
+  const context = await browser.newContext();
+  const a = await context.newPage();
+  const problems = watchConsole(a);
+  await a.goto('/register?next=%2F');
+  await a.locator('#name').fill('两个标签页');
+  await a.locator('#password').fill(PASSWORD);
+  await a.getByRole('button', { name: '注册', exact: true }).click();
+  await expect(a).toHaveURL('/');
+  await waitForHydration(a);
+  await expect(a.locator('.topbar .user-name')).toHaveText('两个标签页');
+  await markSameDocument(a);
+
+  const b = await context.newPage();
+  await b.goto('/');
+  await waitForHydration(b);
+  await b.locator('.topbar').getByRole('button', { name: '退出' }).click();
+  await expect(b.locator('.topbar').getByRole('link', { name: '登录' })).toBeVisible();
+
+  await a.locator('nav.channels').getByRole('link', { name: '财经' }).click();
+  await expect(a.locator('h1.section-title')).toHaveText('财经');
+  await expect(a.locator('.topbar').getByRole('link', { name: '登录' })).toBeVisible();
+  await expect(a.locator('.topbar .user-name')).toHaveCount(0);
+  expect(await sameDocument(a)).toBe(true);
+  expect(problems).toEqual([]);
+  await context.close();
+});

@@ -1,0 +1,229 @@
+//! What Leptos' router leaves to the site after a page change in the browser: putting the reader
+//! back where they were on back/forward, moving the keyboard focus to the new content, and
+//! scrolling to a `#place` that only exists once the page's data has arrived.
+//!
+//! The router scrolls to the top (or to a `#place` already on screen) when it commits a new
+//! address, and on back/forward it only changes the address: the browser's own scroll
+//! restoration would act before the page it returns to exists. So the site restores it: each
+//! history entry gets a key in its state, the position the reader is at is kept per key as they
+//! scroll (and in the entry itself when the page is left), and after back/forward the entry's
+//! position is applied once its page has rendered and is tall enough.
+
+use leptos::prelude::*;
+
+/// Mounted once inside the router. Renders nothing.
+#[component]
+pub fn NavEffects(is_routing: RwSignal<bool>) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    browser::install(is_routing);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = is_routing;
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use crate::app::Flash;
+    use leptos::prelude::*;
+    use leptos::wasm_bindgen::{closure::Closure, JsCast, JsValue};
+    use leptos_router::hooks::use_location;
+    use std::cell::{Cell, RefCell};
+    use std::collections::HashMap;
+    use std::rc::Rc;
+
+    /// Frames to wait for a page to render before giving up on its scroll position (~5 s).
+    const MAX_FRAMES: u32 = 300;
+
+    pub fn install(is_routing: RwSignal<bool>) {
+        let flash = expect_context::<Flash>();
+        let location = use_location();
+        // The position a back/forward lands on, read from the entry in `popstate`.
+        let popped: Rc<Cell<Option<f64>>> = Rc::new(Cell::new(None));
+        // Bumped by every page change: a later one cancels an earlier one's pending work.
+        let generation = Rc::new(Cell::new(0u32));
+
+        if let Ok(history) = window().history() {
+            let _ = history.set_scroll_restoration(web_sys::ScrollRestoration::Manual);
+        }
+        let positions: Rc<RefCell<HashMap<u32, f64>>> = Rc::default();
+        {
+            let positions = Rc::clone(&positions);
+            let _ = window_event_listener(leptos::ev::scroll, move |_| {
+                let y = window().scroll_y().unwrap_or(0.0);
+                positions.borrow_mut().insert(entry_key(), y);
+            });
+        }
+        // Leaving the site or reloading: the entry itself keeps the place, for coming back.
+        let _ = window_event_listener(leptos::ev::pagehide, move |_| {
+            let y = window().scroll_y().unwrap_or(0.0);
+            set_entry_state(entry_key(), Some(y));
+        });
+        {
+            let popped = Rc::clone(&popped);
+            let positions = Rc::clone(&positions);
+            let on_pop = Closure::<dyn Fn(web_sys::PopStateEvent)>::new(move |ev: web_sys::PopStateEvent| {
+                let state = ev.state();
+                let key = state_number(&state, "k").map(|k| k as u32);
+                let y = key.and_then(|k| positions.borrow().get(&k).copied()).or_else(|| state_number(&state, "y"));
+                popped.set(Some(y.unwrap_or(0.0)));
+            });
+            let _ =
+                window().add_event_listener_with_callback_and_bool("popstate", on_pop.as_ref().unchecked_ref(), true);
+            // The app lives as long as the page: so does this listener.
+            on_pop.forget();
+        }
+
+        // The page is hydrated: end-to-end tests wait for this mark.
+        Effect::new(move |_| {
+            if let Some(body) = document().body() {
+                let _ = body.set_attribute("data-hydrated", "");
+            }
+        });
+
+        // After each change of address (not the first render).
+        Effect::new(move |prev: Option<(String, String, String)>| {
+            let now = (location.pathname.get(), location.search.get(), location.hash.get());
+            if let Some(prev) = prev {
+                if prev != now {
+                    flash.moved.set(true);
+                    let new_page = prev.0 != now.0;
+                    generation.set(generation.get().wrapping_add(1));
+                    let popped = Rc::clone(&popped);
+                    let job = Job {
+                        generation: Rc::clone(&generation),
+                        id: generation.get(),
+                        new_page,
+                        popped,
+                        y: None,
+                        is_routing,
+                    };
+                    settle(job, 0);
+                }
+            }
+            now
+        });
+    }
+
+    thread_local! {
+        static NEXT_KEY: Cell<u32> = const { Cell::new(1) };
+    }
+
+    fn state_number(state: &JsValue, field: &str) -> Option<f64> {
+        js_sys::Reflect::get(state, &JsValue::from_str(field)).ok().and_then(|v| v.as_f64())
+    }
+
+    /// The key of the history entry on screen, given to it on first use. Keys from an earlier
+    /// load of the page (after a reload) are skipped, so two entries never share one.
+    fn entry_key() -> u32 {
+        let state = window().history().and_then(|h| h.state()).unwrap_or(JsValue::NULL);
+        if let Some(k) = state_number(&state, "k") {
+            let k = k as u32;
+            NEXT_KEY.with(|n| n.set(n.get().max(k.wrapping_add(1))));
+            return k;
+        }
+        let k = NEXT_KEY.with(|n| {
+            let k = n.get();
+            n.set(k.wrapping_add(1));
+            k
+        });
+        set_entry_state(k, None);
+        k
+    }
+
+    fn set_entry_state(key: u32, y: Option<f64>) {
+        let Ok(history) = window().history() else { return };
+        let state = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&state, &JsValue::from_str("k"), &JsValue::from_f64(key.into()));
+        if let Some(y) = y {
+            let _ = js_sys::Reflect::set(&state, &JsValue::from_str("y"), &JsValue::from_f64(y));
+        }
+        let _ = history.replace_state(&state, "");
+    }
+
+    struct Job {
+        generation: Rc<Cell<u32>>,
+        id: u32,
+        /// Another path (not only another `?sort` or `?page`): the focus moves.
+        new_page: bool,
+        /// Set by `popstate`, which may run after the router has changed the address: read in
+        /// the first frame.
+        popped: Rc<Cell<Option<f64>>>,
+        /// Back/forward: the position to return to.
+        y: Option<f64>,
+        is_routing: RwSignal<bool>,
+    }
+
+    /// Waits, a frame at a time, for the new page to be on screen, then scrolls and focuses.
+    fn settle(mut job: Job, frame: u32) {
+        request_animation_frame(move || {
+            if job.generation.get() != job.id {
+                return;
+            }
+            if frame == 0 {
+                job.y = job.popped.take();
+            }
+            let timed_out = frame >= MAX_FRAMES;
+            if !rendered(job.is_routing) && !timed_out {
+                return settle(job, frame + 1);
+            }
+            let doc = document();
+            let hash = window().location().hash().unwrap_or_default();
+            let target = hash
+                .strip_prefix('#')
+                .filter(|h| !h.is_empty())
+                .and_then(|h| js_sys::decode_uri_component(h).ok())
+                .and_then(|h| h.as_string())
+                .and_then(|h| doc.get_element_by_id(&h));
+            match job.y {
+                Some(y) => {
+                    // Back/forward: once the page is tall enough for the old position (or time is up).
+                    let tall = doc.document_element().map(|e| e.scroll_height() as f64).unwrap_or(0.0);
+                    let view = window().inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(0.0);
+                    if tall < y + view && !timed_out {
+                        return settle(job, frame + 1);
+                    }
+                    window().scroll_to_with_x_and_y(0.0, y);
+                }
+                None => {
+                    if let Some(t) = &target {
+                        t.scroll_into_view();
+                    }
+                }
+            }
+            if job.new_page || target.is_some() {
+                // As after a page load, keyboard and screen-reader users go on from the new
+                // content (or the place the address names), not from a link that is gone.
+                let focus = target.or_else(|| doc.get_element_by_id("main"));
+                if let Some(el) = focus.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+                    if !el.has_attribute("tabindex") {
+                        let _ = el.set_attribute("tabindex", "-1");
+                    }
+                    let options = web_sys::FocusOptions::new();
+                    options.set_prevent_scroll(true);
+                    let _ = el.focus_with_options(&options);
+                }
+            }
+        });
+    }
+
+    /// The new page has rendered: the router is done, nothing in `main` is still loading, and
+    /// the page's canonical address (set with its data, `PageMeta`) is this address's path. A
+    /// page without one (404) counts once the router is done and nothing is loading.
+    fn rendered(is_routing: RwSignal<bool>) -> bool {
+        if is_routing.get_untracked() {
+            return false;
+        }
+        let doc = document();
+        if doc.query_selector("main .loading").ok().flatten().is_some() {
+            return false;
+        }
+        let path = window().location().pathname().unwrap_or_default();
+        match doc.query_selector("link[rel=canonical]").ok().flatten() {
+            Some(link) => link
+                .dyn_into::<web_sys::HtmlLinkElement>()
+                .ok()
+                .and_then(|l| web_sys::Url::new(&l.href()).ok())
+                .is_some_and(|u| u.pathname() == path),
+            None => true,
+        }
+    }
+}
