@@ -41,7 +41,9 @@ step "Rust unit and integration tests (PostgreSQL, a throwaway cluster)"
 # The same tests against PostgreSQL: each makes its own database in a cluster that lives as
 # long as this script (scripts/pg-cluster.sh). SQLite's fault tests, and the binary's tests of
 # SQLite files (generate, backup), run on SQLite only, above.
-eval "$(scripts/pg-cluster.sh start)"
+# An assignment, so that a cluster that does not start stops the script here.
+pg_env="$(scripts/pg-cluster.sh start)"
+eval "$pg_env"
 pg_cluster="$JINRI_PG_CLUSTER"
 cargo test --features ssr --lib --test comments --test accounts --test flash --test pages --test threads \
   --test event_order --test processes --test binary -- --test-threads=1 2>&1 | tee "$logs/cargo-pg.txt"

@@ -154,8 +154,11 @@ pub async fn state(config: Arc<Config>) -> Result<AppState, BoxError> {
         config,
     };
     // Several processes share a PostgreSQL database: the changes of the others reach this
-    // one's live streams (`live::relay`).
-    if let Some(notices) = state.pool.notices() {
+    // one's live streams and guest pages (`live::relay`). Listening starts before any page is
+    // served, so no change made after that is missed.
+    let notices =
+        state.pool.notices().await.map_err(|e| format!("cannot listen for changes of other processes: {e}"))?;
+    if let Some(notices) = notices {
         tokio::spawn(super::live::relay(state.clone(), notices));
     }
     Ok(state)

@@ -310,7 +310,8 @@ pub async fn toggle_like(tx: &mut WriteTx, id: CommentId, user: UserId, now: i64
 /// number below it (on SQLite the write lock alone gives the same).
 ///
 /// On PostgreSQL the transaction also notifies every server process (`db::Notices`) that the
-/// article's log has grown; the notification is delivered only if the transaction commits.
+/// article's log has grown, naming the pool it came from; the notification is delivered only if
+/// the transaction commits.
 pub async fn record_event(
     tx: &mut WriteTx,
     article: ArticleId,
@@ -335,7 +336,7 @@ pub async fn record_event(
         seq
     });
     if let WriteTx::Pg(t) = tx {
-        sqlx::query("SELECT pg_notify($1, $2)")
+        sqlx::query("SELECT pg_notify($1, $2 || ':' || current_setting('application_name'))")
             .bind(super::NOTIFY_CHANNEL)
             .bind(format!("{}:{seq}", article.0))
             .execute(&mut **t)

@@ -92,9 +92,15 @@ pub fn redacted(url: &str) -> String {
 /// synchronous=NORMAL (durable across a crash of the process; a power cut can lose the last
 /// transactions), foreign keys, and a busy timeout so writers queue instead of failing.
 /// PostgreSQL: the database must exist; a statement waits at most `busy_timeout` for a lock.
+/// The pool's connections carry a name of their own (`application_name` `jinri-` and random
+/// hex): it tells this process's notifications from those of others (`notices`).
 pub async fn connect(url: &str, max_connections: u32, busy_timeout: Duration) -> Result<Db, sqlx::Error> {
     if is_postgres_url(url) {
+        let mut id = [0u8; 8];
+        getrandom::fill(&mut id).map_err(|e| sqlx::Error::Configuration(e.to_string().into()))?;
+        let name = format!("jinri-{}", id.iter().map(|b| format!("{b:02x}")).collect::<String>());
         let options = PgConnectOptions::from_str(url)?
+            .application_name(&name)
             .options([("lock_timeout", format!("{}ms", busy_timeout.as_millis()).as_str())]);
         let pool = PgPoolOptions::new().max_connections(max_connections).connect_with(options).await?;
         return Ok(Db::Pg(pool));

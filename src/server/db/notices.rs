@@ -1,8 +1,9 @@
-//! Word that an article's event log has grown, from any server process on the same PostgreSQL
-//! database (LISTEN/NOTIFY). A notice only says "there is more": the log stays the truth, and
-//! whoever hears one reads the log. Notifications sent while the listening connection is down
-//! are lost, so after every (re)connection the listener says `Lost`, and the reader catches up
-//! from the log for everything it follows.
+//! Word that an article's event log has grown, from the other server processes on the same
+//! PostgreSQL database (LISTEN/NOTIFY). A notice only says "there is more": the log stays the
+//! truth, and whoever hears one reads the log. Notifications sent while the listening
+//! connection is down are lost, so after every reconnection the listener says `Lost`, and the
+//! reader catches up from the log for everything it follows. A process's own notifications
+//! (its pool's `application_name`, see `db::connect`) are left out: it has published those.
 //!
 //! SQLite has no notices: one process writes and publishes its own changes.
 
@@ -16,9 +17,9 @@ use tokio::sync::mpsc;
 /// What the listener has heard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Notice {
-    /// Event `seq` of the article's log was committed.
+    /// Another process committed event `seq` of the article's log.
     Event(ArticleId, i64),
-    /// Notifications may have been missed (the listener has just (re)connected): catch up from
+    /// Notifications may have been missed (the listener has just reconnected): catch up from
     /// the log.
     Lost,
 }
@@ -33,35 +34,21 @@ const RETRY: Duration = Duration::from_secs(1);
 const QUEUE: usize = 4096;
 
 impl Db {
-    /// On PostgreSQL, a task that listens for committed events of every process (this one
-    /// included) and forwards them; it ends when the receiver is dropped. `None` on SQLite.
-    pub fn notices(&self) -> Option<Notices> {
-        let Db::Pg(pool) = self else { return None };
+    /// On PostgreSQL, listens for the events other processes commit and forwards them from a
+    /// task of its own, which ends when the receiver is dropped. Returns once it listens, so
+    /// nothing committed after this returns is missed. `None` on SQLite.
+    pub async fn notices(&self) -> Result<Option<Notices>, sqlx::Error> {
+        let Db::Pg(pool) = self else { return Ok(None) };
+        let me = pool.connect_options().get_application_name().unwrap_or_default().to_owned();
+        let listener = connect(pool).await?;
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(listen(pool.clone(), tx));
-        Some(rx)
+        tokio::spawn(listen(pool.clone(), listener, me, tx));
+        Ok(Some(rx))
     }
 }
 
-async fn listen(pool: PgPool, tx: mpsc::Sender<Notice>) {
+async fn listen(pool: PgPool, mut listener: PgListener, me: String, tx: mpsc::Sender<Notice>) {
     loop {
-        let mut listener = match connect(&pool).await {
-            Ok(l) => l,
-            Err(e) => {
-                if pool.is_closed() {
-                    return;
-                }
-                tracing::warn!(error = %e, "event listener cannot connect; trying again");
-                tokio::select! {
-                    _ = tx.closed() => return,
-                    _ = tokio::time::sleep(RETRY) => continue,
-                }
-            }
-        };
-        // Listening again: whatever was committed meanwhile is read from the log.
-        if tx.send(Notice::Lost).await.is_err() {
-            return;
-        }
         loop {
             let received = tokio::select! {
                 _ = tx.closed() => return,
@@ -69,7 +56,8 @@ async fn listen(pool: PgPool, tx: mpsc::Sender<Notice>) {
             };
             let notice = match received {
                 Ok(Some(n)) => match parse(n.payload()) {
-                    Some(notice) => notice,
+                    Some((_, _, from)) if from == me => continue,
+                    Some((article, seq, _)) => Notice::Event(article, seq),
                     None => {
                         tracing::warn!(payload = n.payload(), "event notification not understood");
                         continue;
@@ -93,6 +81,25 @@ async fn listen(pool: PgPool, tx: mpsc::Sender<Notice>) {
                 return;
             }
         }
+        listener = loop {
+            match connect(&pool).await {
+                Ok(l) => break l,
+                Err(e) => {
+                    if pool.is_closed() {
+                        return;
+                    }
+                    tracing::warn!(error = %e, "event listener cannot connect; trying again");
+                    tokio::select! {
+                        _ = tx.closed() => return,
+                        _ = tokio::time::sleep(RETRY) => {}
+                    }
+                }
+            }
+        };
+        // Listening again: whatever was committed meanwhile is read from the log.
+        if tx.send(Notice::Lost).await.is_err() {
+            return;
+        }
     }
 }
 
@@ -102,39 +109,52 @@ async fn connect(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
     Ok(listener)
 }
 
-/// `"article:seq"`, as `comments::record_event` sends it.
-fn parse(payload: &str) -> Option<Notice> {
-    let (article, seq) = payload.split_once(':')?;
-    Some(Notice::Event(ArticleId(article.parse().ok()?), seq.parse().ok()?))
+/// `"article:seq:sender"`, as `comments::record_event` sends it.
+fn parse(payload: &str) -> Option<(ArticleId, i64, &str)> {
+    let mut parts = payload.splitn(3, ':');
+    let article = parts.next()?.parse().ok()?;
+    let seq = parts.next()?.parse().ok()?;
+    Some((ArticleId(article), seq, parts.next()?))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::CommentId;
+    use crate::server::db::{comments, seed, test_db};
 
     #[test]
-    fn a_notification_names_the_article_and_the_event_number() {
-        assert_eq!(parse("12:345"), Some(Notice::Event(ArticleId(12), 345)));
-        for bad in ["", "12", "x:1", "1:y", "1:2:3"] {
+    fn a_notification_names_the_article_the_event_number_and_the_sender() {
+        assert_eq!(parse("12:345:jinri-ab"), Some((ArticleId(12), 345, "jinri-ab")));
+        for bad in ["", "12", "12:345", "x:1:a", "1:y:a"] {
             assert_eq!(parse(bad), None, "{bad}");
         }
     }
 
+    async fn event(db: &Db, article: i64, comment: CommentId, commit: bool) -> i64 {
+        let mut tx = db.begin_write().await.unwrap();
+        let seq = comments::record_event(&mut tx, ArticleId(article), "liked", comment, 0).await.unwrap();
+        if commit {
+            tx.commit().await.unwrap();
+        }
+        seq
+    }
+
     #[tokio::test]
-    async fn a_committed_event_is_heard_and_a_rolled_back_one_is_not() {
-        let (db, _dir) = super::super::test_db::fresh().await;
-        let Some(mut notices) = db.notices() else { return };
-        assert_eq!(notices.recv().await, Some(Notice::Lost), "first the listener says: catch up");
-        super::super::seed::seed_if_empty(&db, 0).await.unwrap();
-        let comment = super::super::test_db::scalar(&db, "SELECT MIN(id) FROM comments").await;
-        let comment = crate::model::CommentId(comment);
-        let mut tx = db.begin_write().await.unwrap();
-        super::super::comments::record_event(&mut tx, ArticleId(1), "liked", comment, 0).await.unwrap();
-        drop(tx);
-        let mut tx = db.begin_write().await.unwrap();
-        let seq = super::super::comments::record_event(&mut tx, ArticleId(2), "liked", comment, 0).await.unwrap();
-        tx.commit().await.unwrap();
+    async fn another_process_committed_event_is_heard_and_neither_a_rolled_back_nor_an_own_one_is() {
+        let (db, _dir) = test_db::fresh().await;
+        let Some(mut notices) = db.notices().await.unwrap() else { return };
+        let Db::Pg(pool) = &db else { unreachable!() };
+        // Another process: a pool of its own on the same database.
+        let options = (*pool.connect_options()).clone().application_name("jinri-other");
+        let other = Db::Pg(sqlx::postgres::PgPoolOptions::new().connect_with(options).await.unwrap());
+        seed::seed_if_empty(&db, 0).await.unwrap();
+        let comment = CommentId(test_db::scalar(&db, "SELECT MIN(id) FROM comments").await);
+        event(&db, 1, comment, true).await;
+        event(&other, 1, comment, false).await;
+        let seq = event(&other, 2, comment, true).await;
         let heard = tokio::time::timeout(Duration::from_secs(5), notices.recv()).await.unwrap();
-        assert_eq!(heard, Some(Notice::Event(ArticleId(2), seq)));
+        assert_eq!(heard, Some(Notice::Event(ArticleId(2), seq)), "only the other's committed event");
+        assert!(notices.try_recv().is_err());
     }
 }
