@@ -8,10 +8,9 @@
 //! number past the next one (changes may be published out of commit order), catches up from
 //! the log (`routes::live_events`).
 //!
-//! On PostgreSQL several processes write: `relay` hears of the events the others commit through the
-//! database's notifications and publishes, from the log, those this process has not (a
-//! notification lost while the listener reconnects is made up from the log, and a sweep every
-//! few seconds is the backstop).
+//! On PostgreSQL several processes write: `relay` hears through the database's notifications of
+//! the events the others commit and publishes them from the log (a notification lost while the
+//! listener reconnects is made up from the log, and a sweep every few seconds is the backstop).
 
 use super::request::ClientKey;
 use super::{db, AppState};
