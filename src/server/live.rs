@@ -162,12 +162,15 @@ pub async fn relay(state: AppState, mut notices: db::Notices) {
         let mut heard: HashMap<ArticleId, (i64, i64)> = HashMap::new();
         // Notifications may have been missed: any page may be stale.
         let mut lost = false;
+        // Another process made rendered pages stale without an event.
+        let mut pages = false;
         let mut note = |n: db::Notice| match n {
             db::Notice::Event(article, seq) => {
                 let (low, high) = heard.entry(article).or_insert((seq, seq));
                 (*low, *high) = ((*low).min(seq), (*high).max(seq));
             }
             db::Notice::Lost => lost = true,
+            db::Notice::PagesChanged => pages = true,
         };
         let swept = tokio::select! {
             _ = &mut closed => return,
@@ -211,7 +214,7 @@ pub async fn relay(state: AppState, mut notices: db::Notices) {
                 }
             }
         }
-        if stale || lost {
+        if stale || lost || pages {
             state.hub.invalidate_pages();
         }
     }
