@@ -293,3 +293,27 @@ async fn copy_to_moves_a_running_sqlite_site_to_postgresql_where_readers_stay_si
     assert_eq!(ids(&events), vec![last + 1]);
     assert_eq!(events[0]["change"]["Created"]["body"], "搬家后的评论");
 }
+
+#[tokio::test]
+async fn a_guest_page_rendered_by_one_process_while_a_like_was_pending_is_dropped_when_another_takes_it_back() {
+    let Some((a, b)) = two_processes(&NO_WAIT).await else { return };
+    let cookie = a.reader("两边反悔").await;
+    let id = posted(&a, &cookie, 1, None, "另一进程缓存的赞").await["id"].as_i64().unwrap();
+    let id = id.to_string();
+    let form = [("comment_id", id.as_str())];
+    let like = || a.call("/api/comments/like", &form, Some(&cookie));
+    let label = |html: String| {
+        let at = html.find("另一进程缓存的赞").expect("comment on the page");
+        html[at..][html[at..].find("赞 ").unwrap()..].chars().take(3).collect::<String>()
+    };
+    assert_eq!(like().await.status(), 200);
+    // B renders (and caches) the page with the like, which A then takes back before it is
+    // announced: no event is written, yet B must not keep the page.
+    assert_eq!(label(b.get("/article/1?sort=new").await.1), "赞 1");
+    assert_eq!(like().await.status(), 200);
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    while label(b.get("/article/1?sort=new").await.1) != "赞 0" {
+        assert!(std::time::Instant::now() < deadline, "B still serves the like that was taken back");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

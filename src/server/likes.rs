@@ -148,9 +148,11 @@ async fn write(state: &AppState, comment: CommentId, article: ArticleId, announc
     let likes = db::comments::like_count(&mut tx, comment).await?;
     if likes == announced {
         drop(tx);
-        // Nothing to announce, but a guest page rendered in between may show the passing
-        // state: pages are rendered again (no event, no live message).
+        // Nothing to announce, but a guest page rendered in between, here or by another
+        // process, may show the passing state: pages are rendered again (no event, no live
+        // message).
         state.hub.invalidate_pages();
+        state.pool.pages_changed().await?;
         return Ok(likes);
     }
     let event_id = db::comments::record_event(&mut tx, article, "liked", comment, time::now_unix()).await?;

@@ -8,10 +8,9 @@
 //! number past the next one (changes may be published out of commit order), catches up from
 //! the log (`routes::live_events`).
 //!
-//! On PostgreSQL several processes write: `relay` hears of the events the others commit through the
-//! database's notifications and publishes, from the log, those this process has not (a
-//! notification lost while the listener reconnects is made up from the log, and a sweep every
-//! few seconds is the backstop).
+//! On PostgreSQL several processes write: `relay` hears through the database's notifications of
+//! the events the others commit and publishes them from the log (a notification lost while the
+//! listener reconnects is made up from the log, and a sweep every few seconds is the backstop).
 
 use super::request::ClientKey;
 use super::{db, AppState};
@@ -163,12 +162,15 @@ pub async fn relay(state: AppState, mut notices: db::Notices) {
         let mut heard: HashMap<ArticleId, (i64, i64)> = HashMap::new();
         // Notifications may have been missed: any page may be stale.
         let mut lost = false;
+        // Another process made rendered pages stale without an event.
+        let mut pages = false;
         let mut note = |n: db::Notice| match n {
             db::Notice::Event(article, seq) => {
                 let (low, high) = heard.entry(article).or_insert((seq, seq));
                 (*low, *high) = ((*low).min(seq), (*high).max(seq));
             }
             db::Notice::Lost => lost = true,
+            db::Notice::PagesChanged => pages = true,
         };
         let swept = tokio::select! {
             _ = &mut closed => return,
@@ -212,7 +214,7 @@ pub async fn relay(state: AppState, mut notices: db::Notices) {
                 }
             }
         }
-        if stale || lost {
+        if stale || lost || pages {
             state.hub.invalidate_pages();
         }
     }

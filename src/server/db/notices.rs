@@ -19,6 +19,9 @@ use tokio::sync::mpsc;
 pub enum Notice {
     /// Another process committed event `seq` of the article's log.
     Event(ArticleId, i64),
+    /// Another process says that pages may show a state that is gone, without an event
+    /// (`Db::pages_changed`).
+    PagesChanged,
     /// Notifications may have been missed (the listener has just reconnected): catch up from
     /// the log.
     Lost,
@@ -45,6 +48,19 @@ impl Db {
         tokio::spawn(listen(pool.clone(), listener, me, tx));
         Ok(Some(rx))
     }
+
+    /// Tells the other processes (PostgreSQL) that pages rendered until now may be out of date,
+    /// for a change that has no event (`server::likes`: a like taken back before it was
+    /// announced). Nothing on SQLite.
+    pub async fn pages_changed(&self) -> Result<(), sqlx::Error> {
+        if let Db::Pg(pool) = self {
+            sqlx::query("SELECT pg_notify($1, 'pages:' || current_setting('application_name'))")
+                .bind(NOTIFY_CHANNEL)
+                .execute(pool)
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 async fn listen(pool: PgPool, mut listener: PgListener, me: String, tx: mpsc::Sender<Notice>) {
@@ -56,8 +72,8 @@ async fn listen(pool: PgPool, mut listener: PgListener, me: String, tx: mpsc::Se
             };
             let notice = match received {
                 Ok(Some(n)) => match parse(n.payload()) {
-                    Some((_, _, from)) if from == me => continue,
-                    Some((article, seq, _)) => Notice::Event(article, seq),
+                    Some((_, from)) if from == me => continue,
+                    Some((notice, _)) => notice,
                     None => {
                         tracing::warn!(payload = n.payload(), "event notification not understood");
                         continue;
@@ -109,12 +125,16 @@ async fn connect(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
     Ok(listener)
 }
 
-/// `"article:seq:sender"`, as `comments::record_event` sends it.
-fn parse(payload: &str) -> Option<(ArticleId, i64, &str)> {
+/// `"article:seq:sender"`, as `comments::record_event` sends it, or `"pages:sender"`; with the
+/// sender.
+fn parse(payload: &str) -> Option<(Notice, &str)> {
+    if let Some(from) = payload.strip_prefix("pages:") {
+        return Some((Notice::PagesChanged, from));
+    }
     let mut parts = payload.splitn(3, ':');
     let article = parts.next()?.parse().ok()?;
     let seq = parts.next()?.parse().ok()?;
-    Some((ArticleId(article), seq, parts.next()?))
+    Some((Notice::Event(ArticleId(article), seq), parts.next()?))
 }
 
 #[cfg(test)]
@@ -125,7 +145,8 @@ mod tests {
 
     #[test]
     fn a_notification_names_the_article_the_event_number_and_the_sender() {
-        assert_eq!(parse("12:345:jinri-ab"), Some((ArticleId(12), 345, "jinri-ab")));
+        assert_eq!(parse("12:345:jinri-ab"), Some((Notice::Event(ArticleId(12), 345), "jinri-ab")));
+        assert_eq!(parse("pages:jinri-ab"), Some((Notice::PagesChanged, "jinri-ab")));
         for bad in ["", "12", "12:345", "x:1:a", "1:y:a"] {
             assert_eq!(parse(bad), None, "{bad}");
         }
