@@ -298,3 +298,20 @@ test('the comment form checks the text in the browser first, with the server rul
   expect(r.problems).toEqual([]);
   await r.context.close();
 });
+
+test('on a thread page, a like and a deletion show at once without a reload', async ({ page }) => {
+  const problems = watchConsole(page);
+  // `page.request` shares the page's cookies: the page is signed in as the thread's author.
+  const root = await buildThread(page.request, '线程页读者', THREAD_ARTICLE, 1);
+  await page.goto(`/comment/${root}`);
+  await waitForHydration(page);
+  await page.evaluate(() => ((window as any).__sameDocument = true));
+  const head = page.locator(`#c${root} > .comment-body .comment-actions`);
+  await head.getByRole('button', { name: '赞 0' }).click();
+  await expect(head.getByRole('button', { name: '赞 1' })).toHaveAttribute('aria-pressed', 'true');
+  const reply = page.locator(`#c${root} .replies > li.comment`).first();
+  await reply.locator('.comment-actions').getByRole('button', { name: '删除' }).click();
+  await expect(reply.locator('.comment-text')).toHaveText('该评论已删除');
+  expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+  expect(problems).toEqual([]);
+});

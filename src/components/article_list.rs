@@ -8,13 +8,16 @@ pub fn ArticleList(articles: Vec<ArticleSummary>) -> impl IntoView {
         <ul class="article-list">
             {articles
                 .into_iter()
-                .map(|a| {
+                .enumerate()
+                .map(|(i, a)| {
                     let href = a.href();
+                    // The first thumbnails are on screen at once; the rest load as they come near.
+                    let loading = if i < 2 { "eager" } else { "lazy" };
                     view! {
                         <li class="article-item">
                             <a class="thumb" href=href.clone() tabindex="-1" aria-hidden="true">
                                 {a.thumbnail.clone().map(|src| view! {
-                                    <img src=src alt="" width="800" height="450" loading="lazy" decoding="async" />
+                                    <img src=src alt="" width="800" height="450" loading=loading decoding="async" />
                                 })}
                             </a>
                             <div class="item-text">

@@ -116,20 +116,28 @@ fn ArticleView(
                 <a href="#comments" class="comment-count">{move || article_count_text(total.get())}</a>
             </p>
             <div class="article-body">
-                {article
-                    .blocks
-                    .into_iter()
-                    .map(|b| match b {
-                        Block::Paragraph(text) => view! { <p>{text}</p> }.into_any(),
-                        Block::Figure { src, caption } => view! {
-                            <figure>
-                                <img src=src alt=caption.clone() width="800" height="450" loading="lazy" decoding="async" />
-                                <figcaption>{caption}</figcaption>
-                            </figure>
-                        }
-                        .into_any(),
-                    })
-                    .collect_view()}
+                {
+                    // The first figure is usually the largest thing on screen: it loads at once,
+                    // the others as the reader scrolls to them.
+                    let mut first = true;
+                    article
+                        .blocks
+                        .into_iter()
+                        .map(|b| match b {
+                            Block::Paragraph(text) => view! { <p>{text}</p> }.into_any(),
+                            Block::Figure { src, caption } => {
+                                let (loading, priority) = if std::mem::take(&mut first) { ("eager", "high") } else { ("lazy", "auto") };
+                                view! {
+                                    <figure>
+                                        <img src=src alt=caption.clone() width="800" height="450" loading=loading fetchpriority=priority decoding="async" />
+                                        <figcaption>{caption}</figcaption>
+                                    </figure>
+                                }
+                                .into_any()
+                            }
+                        })
+                        .collect_view()
+                }
             </div>
         </article>
         {match comments {
