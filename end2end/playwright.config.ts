@@ -10,6 +10,34 @@ export const baseURL = `http://127.0.0.1:${port}`;
 const abusePort = Number(process.env.JINRI_E2E_ABUSE_PORT ?? 3108);
 export const abuseURL = `http://127.0.0.1:${abusePort}`;
 
+// Two more servers on one PostgreSQL database when JINRI_E2E_PG_URL names one (scripts/test.sh
+// makes it in a throwaway cluster): processes.spec.ts uses one reader on each.
+const pgURL = process.env.JINRI_E2E_PG_URL;
+const pgPort = Number(process.env.JINRI_E2E_PG_PORT ?? 3109);
+const pgPorts = [pgPort, pgPort + 1];
+export const pgURLs = pgURL ? pgPorts.map((p) => `http://127.0.0.1:${p}`) : null;
+const pgServers = pgURL
+  ? pgPorts.map((port, i) => ({
+      // The second starts once the first has migrated and seeded the empty database.
+      command:
+        i === 0
+          ? 'target/release/jinri'
+          : `sh -c 'until curl -sf -o /dev/null http://127.0.0.1:${pgPorts[0]}/healthz; do sleep 0.2; done; exec target/release/jinri'`,
+      cwd: '..',
+      url: `http://127.0.0.1:${port}/healthz`,
+      timeout: 120_000,
+      reuseExistingServer: false,
+      stdout: 'pipe' as const,
+      env: {
+        LEPTOS_SITE_ROOT: 'target/site',
+        LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+        DATABASE_URL: pgURL,
+        JINRI_SITE_BASE_URL: `http://127.0.0.1:${port}`,
+        JINRI_COMMENTS_MIN_INTERVAL_SECS: '1',
+      },
+    }))
+  : [];
+
 // `cargo leptos end-to-end` runs this suite through Cargo.toml's end2end-cmd, which sets
 // JINRI_E2E_CARGO_LEPTOS: cargo-leptos has then built the site and started it at its site-addr
 // with the caller's environment, so cargo-leptos-server.ts checks that it serves. The tests
@@ -80,5 +108,6 @@ export default defineConfig({
         JINRI_SITE_BASE_URL: abuseURL,
       },
     },
+    ...pgServers,
   ],
 });

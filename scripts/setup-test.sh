@@ -18,6 +18,8 @@ fc-list 2>/dev/null | grep -i 'CJK' >/dev/null || missing+=(fonts-noto-cjk)
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   missing+=(postgresql)
 fi
+# The deployment check (scripts/deploy-check.sh) runs nginx in front of two processes.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]} from Debian"
   as_root apt-get update

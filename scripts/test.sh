@@ -73,12 +73,23 @@ fi
 
 step "Playwright (Chromium)"
 rm -rf target/e2e-data
-(cd end2end && npx playwright test) 2>&1 | tee "$logs/playwright.txt"
+# Two of the servers run on one PostgreSQL database, in a throwaway cluster of their own.
+pg_env="$(scripts/pg-cluster.sh start)"
+eval "$pg_env"
+pg_cluster="$JINRI_PG_CLUSTER"
+psql -q "$JINRI_TEST_PG_URL" -c 'CREATE DATABASE jinri_e2e' >/dev/null
+(cd end2end && JINRI_E2E_PG_URL="${JINRI_TEST_PG_URL%/postgres}/jinri_e2e" npx playwright test) 2>&1 | tee "$logs/playwright.txt"
+scripts/pg-cluster.sh stop "$pg_cluster"
+pg_cluster=""
+unset JINRI_TEST_PG_URL JINRI_PG_CLUSTER
 
 step "soak (2 minutes of mixed load, bench/soak.sh)"
 # The release server from the build above and the debug client that cargo test built.
 # It exits non-zero on any 5xx, hang, lost comment, missed live event or unclean stop.
 SOAK_SECS="${SOAK_SECS:-120}" SOAK_THREADS="${SOAK_THREADS:-2}" bench/soak.sh
+
+step "deployment: nginx in front of two processes on PostgreSQL (scripts/deploy-check.sh)"
+scripts/deploy-check.sh 2>&1 | tee "$logs/deploy.txt"
 
 step "abuse replay (bench/abuse.py)"
 # Every attack of the abuse review, replayed against the release build; exits non-zero if any

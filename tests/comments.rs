@@ -314,6 +314,7 @@ async fn subscribe(s: &TestServer, article: i64, after: Option<i64>, last_event_
     let resp = req.send().await.unwrap();
     assert_eq!(resp.status(), 200);
     assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    assert_eq!(resp.headers()["x-accel-buffering"], "no", "a proxy must not hold the events back");
     resp
 }
 

@@ -221,3 +221,26 @@ test('a sign-out in another tab shows as signed out on the next page change', as
   expect(problems).toEqual([]);
   await context.close();
 });
+
+test('the keyboard focus shows as a ring on the red channel bar and on buttons', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('/login');
+  await waitForHydration(page);
+  const ring = () =>
+    page.evaluate(() => {
+      const s = getComputedStyle(document.activeElement!);
+      return `${s.outlineStyle} ${s.outlineWidth} ${s.outlineColor}`;
+    });
+  // Tab from the start of the page until a channel link has the focus.
+  for (let i = 0; i < 30; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate(() => !!document.activeElement?.closest('nav.channels'))) break;
+  }
+  expect(await page.evaluate(() => !!document.activeElement?.closest('nav.channels'))).toBe(true);
+  // White on the red bar, where a red ring would not show.
+  expect(await ring()).toBe('solid 2px rgb(255, 255, 255)');
+  await page.locator('#password').focus();
+  await page.keyboard.press('Tab');
+  expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('BUTTON');
+  expect(await ring()).toBe('solid 2px rgb(200, 22, 29)');
+});

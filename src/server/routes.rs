@@ -301,7 +301,12 @@ async fn comment_stream(
         let _held = &slot;
         e
     });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(20))).into_response()
+    let mut resp =
+        Sse::new(stream).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(20))).into_response();
+    // A proxy in front (nginx honours this) passes each event on as it comes, whatever its own
+    // buffering setting.
+    resp.headers_mut().insert("x-accel-buffering", axum::http::HeaderValue::from_static("no"));
+    resp
 }
 
 struct Follow {
