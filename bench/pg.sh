@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Posting on PostgreSQL: comments per second through one process, then through two processes on
+# the same database at once (each with half the connections), beside the same load on SQLite.
+# A throwaway cluster (scripts/pg-cluster.sh), the release build, loopback only, bounded in time.
+# Usage: bench/pg.sh            (BENCH_SECS=10 seconds per load run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/setup-test.sh >/dev/null
+if ! command -v wrk >/dev/null; then apt-get install -y wrk >/dev/null || { echo "bench needs wrk" >&2; exit 1; }; fi
+secs="${BENCH_SECS:-10}"
+[ -x target/release/jinri ] || cargo leptos build --release
+
+work=$(mktemp -d)
+pids=()
+cluster=""
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  [ -n "$cluster" ] && scripts/pg-cluster.sh stop "$cluster" >/dev/null 2>&1 || true
+  [ -n "${BENCH_KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+start() { # start PORT DATABASE_URL → waits until it answers
+  LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_ADDR="127.0.0.1:$1" DATABASE_URL="$2" \
+    JINRI_COMMENTS_MIN_INTERVAL_SECS=0 JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR=1000000 RUST_LOG=${RUST_LOG:-warn} \
+    target/release/jinri >>"$work/server.log" 2>&1 &
+  pids+=("$!")
+  for _ in $(seq 300); do curl -sf -o /dev/null "http://127.0.0.1:$1/healthz" && return 0; sleep 0.1; done
+  echo "the server on port $1 did not start" >&2; tail -n 20 "$work/server.log" >&2; exit 1
+}
+readers() { # readers BASE FILE [FIRST]: 50 signed-in readers' session cookies
+  : >"$2"
+  for i in $(seq "${3:-1}" $((${3:-1} + 49))); do
+    curl -s -D - -o /dev/null -H 'Accept: application/json' -d "name=pg_poster_$i&password=bench-password-2021" \
+      "$1/api/auth/register" | awk -F'[ ;]' 'tolower($1) == "set-cookie:" { print $2 }' >>"$2"
+  done
+}
+post() { # post BASE CONNECTIONS [COOKIES] → comments/s
+  JINRI_BENCH_COOKIES="${3:-$work/cookies.txt}" JINRI_BENCH_ARTICLE=2 \
+    wrk -t1 -c"$2" -d"${secs}s" --latency -s bench/post.lua "$1/api/comments/post" >"$work/wrk-$2-${1##*:}.txt"
+  awk '/Requests\/sec/ { r = $2 } /^ +99%/ { p99 = $2 } /Non-2xx/ { bad = $NF }
+       END { printf "%.0f %s %s\n", r, p99, (bad ? bad : 0) }' "$work/wrk-$2-${1##*:}.txt"
+}
+
+# SQLite, one process (the embedded default), for comparison.
+p=$(free_port)
+start "$p" "sqlite://$work/bench.db"
+readers "http://127.0.0.1:$p" "$work/cookies.txt"
+read -r sqlite_rate sqlite_p99 sqlite_bad < <(post "http://127.0.0.1:$p" 50)
+
+eval "$(scripts/pg-cluster.sh start)"
+cluster="$JINRI_PG_CLUSTER"
+psql -q "$JINRI_TEST_PG_URL" -c 'CREATE DATABASE jinri_bench' >/dev/null
+db="${JINRI_TEST_PG_URL%/postgres}/jinri_bench"
+a=$(free_port) b=$(free_port)
+start "$a" "$db"
+start "$b" "$db"
+readers "http://127.0.0.1:$a" "$work/cookies.txt"
+
+read -r one_rate one_p99 one_bad < <(post "http://127.0.0.1:$a" 50)
+# Two processes: each with readers of its own (a reader's browser talks to one process at a time).
+readers "http://127.0.0.1:$a" "$work/cookies-a.txt" 101
+readers "http://127.0.0.1:$b" "$work/cookies-b.txt" 201
+post "http://127.0.0.1:$a" 25 "$work/cookies-a.txt" >"$work/two-a.txt" &
+post "http://127.0.0.1:$b" 25 "$work/cookies-b.txt" >"$work/two-b.txt"
+wait $!
+read -r ra pa ba <"$work/two-a.txt"
+read -r rb pb bb <"$work/two-b.txt"
+
+printf '%-48s | %-40s | %s\n' "measure" "figure" "target"
+printf '%s\n' "$(printf '%.0s-' $(seq 110))"
+printf '%-48s | %-40s | %s\n' "posting, SQLite, one process, 50 readers" "$sqlite_rate comments/s, p99 $sqlite_p99, non-2xx $sqlite_bad" ">= 500/s"
+printf '%-48s | %-40s | %s\n' "posting, PostgreSQL, one process, 50 readers" "$one_rate comments/s, p99 $one_p99, non-2xx $one_bad" "-"
+printf '%-48s | %-40s | %s\n' "posting, PostgreSQL, two processes, 2 x 25 readers" "$((ra + rb)) comments/s ($ra + $rb), p99 $pa / $pb, non-2xx $((ba + bb))" ">= 1,000/s"
