@@ -47,6 +47,8 @@ const underCargoLeptos = Boolean(process.env.JINRI_E2E_CARGO_LEPTOS);
 
 export default defineConfig({
   testDir: './tests',
+  // The two-process test needs the PostgreSQL servers above; scripts/test.sh always provides them.
+  testIgnore: pgURL ? [] : ['**/processes.spec.ts'],
   globalSetup: underCargoLeptos ? './cargo-leptos-server.ts' : undefined,
   timeout: 30_000,
   expect: { timeout: 5_000 },

@@ -4,7 +4,6 @@
 mod common;
 
 use common::TestServer;
-use futures::StreamExt;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -278,29 +277,6 @@ async fn long_threads_are_paged_twenty_top_level_comments_at_a_time() {
     assert!(html.contains("第44条") && !html.contains(">第0条<"));
 }
 
-/// Reads Server-Sent Events from a stream until `want` events arrived or the time is up.
-async fn read_events(resp: reqwest::Response, want: usize, within: Duration) -> Vec<Value> {
-    let mut stream = resp.bytes_stream();
-    let mut buf = String::new();
-    let mut events = Vec::new();
-    let deadline = tokio::time::Instant::now() + within;
-    while events.len() < want {
-        let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
-            Ok(Some(Ok(c))) => c,
-            _ => break,
-        };
-        buf.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buf.find("\n\n") {
-            let block: String = buf.drain(..end + 2).collect();
-            if let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: ").or_else(|| l.strip_prefix("data:")))
-            {
-                events.push(serde_json::from_str(data).unwrap());
-            }
-        }
-    }
-    events
-}
-
 async fn subscribe(s: &TestServer, article: i64, after: Option<i64>, last_event_id: Option<i64>) -> reqwest::Response {
     let mut url = format!("{}/api/comments/stream?article_id={article}", s.base);
     if let Some(a) = after {
@@ -333,7 +309,7 @@ async fn a_subscriber_receives_new_comments_replies_likes_and_deletions() {
     s.call("/api/comments/delete", &[("comment_id", &id.to_string())], Some(&cookie)).await;
     // A comment on another article does not reach this stream.
     posted(&s, &cookie, 2, None, "别的文章").await;
-    let events = read_events(stream, 4, Duration::from_secs(10)).await;
+    let events = common::read_events(stream, 4, Duration::from_secs(10)).await;
     assert_eq!(events.len(), 4, "{events:?}");
     assert_eq!(events[0]["change"]["Created"]["body"], "实时评论");
     assert_eq!(events[1]["change"]["Created"]["parent_id"], id);
@@ -351,7 +327,7 @@ async fn a_reader_resumes_after_a_restart_from_the_last_event_it_saw() {
     let cookie = s.reader("断线重连").await;
     let stream = subscribe(&s, 1, Some(0), None).await;
     posted(&s, &cookie, 1, None, "断线前").await;
-    let seen = read_events(stream, 1, Duration::from_secs(10)).await;
+    let seen = common::read_events(stream, 1, Duration::from_secs(10)).await;
     let last = seen[0]["id"].as_i64().unwrap();
     // The server goes away and comes back on the same database; meanwhile comments arrive.
     drop(s);
@@ -361,7 +337,7 @@ async fn a_reader_resumes_after_a_restart_from_the_last_event_it_saw() {
     // A browser reconnects with Last-Event-ID (it wins over the page's `after`).
     let stream = subscribe(&again, 1, Some(0), Some(last)).await;
     posted(&again, &cookie, 1, None, "重连后").await;
-    let events = read_events(stream, 3, Duration::from_secs(10)).await;
+    let events = common::read_events(stream, 3, Duration::from_secs(10)).await;
     let bodies: Vec<&str> = events.iter().map(|e| e["change"]["Created"]["body"].as_str().unwrap()).collect();
     assert_eq!(bodies, vec!["断线后一", "断线后二", "重连后"]);
 }
@@ -376,7 +352,7 @@ async fn fifty_concurrent_posters_leave_a_thousand_comments_and_every_subscriber
     for i in 0..50 {
         cookies.push(s.reader(&format!("poster{i}")).await);
     }
-    let readers = subscribers.into_iter().map(|r| tokio::spawn(read_events(r, 1000, Duration::from_secs(120))));
+    let readers = subscribers.into_iter().map(|r| tokio::spawn(common::read_events(r, 1000, Duration::from_secs(120))));
     let readers: Vec<_> = readers.collect();
     let posters = cookies.iter().enumerate().map(|(i, cookie)| {
         let s = &s;
@@ -535,7 +511,7 @@ async fn a_single_like_reaches_a_live_stream_within_two_seconds_with_its_count()
     let start = list(&s, 1, "new", 1).await["last_event_id"].as_i64().unwrap();
     let stream = subscribe(&s, 1, Some(start), None).await;
     assert_eq!(like(&s, &b, id).await.status(), 200);
-    let events = read_events(stream, 1, Duration::from_secs(2)).await;
+    let events = common::read_events(stream, 1, Duration::from_secs(2)).await;
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0]["change"]["Liked"]["comment_id"], id);
     assert_eq!(events[0]["change"]["Liked"]["likes"], 1);
@@ -554,7 +530,7 @@ async fn many_likes_within_a_second_are_announced_as_one_event_with_the_final_co
     let stream = subscribe(&s, 1, Some(start), None).await;
     let replies = futures::future::join_all(fans.iter().map(|f| like(&s, f, id))).await;
     assert!(replies.iter().all(|r| r.status() == 200));
-    let events = read_events(stream, 2, Duration::from_millis(2500)).await;
+    let events = common::read_events(stream, 2, Duration::from_millis(2500)).await;
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0]["change"]["Liked"]["likes"], 5);
 }

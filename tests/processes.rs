@@ -7,7 +7,6 @@
 mod common;
 
 use common::TestServer;
-use futures::StreamExt;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -57,29 +56,12 @@ async fn subscribe(s: &TestServer, article: i64, after: i64, last_event_id: Opti
     resp
 }
 
-/// Server-Sent Events of a stream until `want` arrived or the time is up; the stream is closed
-/// when this returns.
+/// Server-Sent Events of a stream until `want` arrived or the time is up, never more than `want`
+/// (a reader that resumes goes on after the last one it kept); the stream is closed when this
+/// returns.
 async fn read_events(resp: reqwest::Response, want: usize, within: Duration) -> Vec<Value> {
-    let mut stream = resp.bytes_stream();
-    let mut buf = String::new();
-    let mut events = Vec::new();
-    let deadline = tokio::time::Instant::now() + within;
-    while events.len() < want {
-        let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
-            Ok(Some(Ok(c))) => c,
-            _ => break,
-        };
-        buf.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buf.find("\n\n") {
-            let block: String = buf.drain(..end + 2).collect();
-            if let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: ").or_else(|| l.strip_prefix("data:")))
-            {
-                if events.len() < want {
-                    events.push(serde_json::from_str(data).unwrap());
-                }
-            }
-        }
-    }
+    let mut events = common::read_events(resp, want, within).await;
+    events.truncate(want);
     events
 }
 

@@ -7,7 +7,6 @@
 mod common;
 
 use common::TestServer;
-use futures::StreamExt;
 use jinri::model::ArticleId;
 use jinri::server::db;
 use serde_json::Value;
@@ -69,25 +68,6 @@ fn comment_ids(html: &str) -> Vec<i64> {
     html.split("id=\"c").skip(1).filter_map(|p| p[..p.find('"')?].parse().ok()).collect()
 }
 
-/// Reads Server-Sent Events until `want` arrived or the time is up.
-async fn read_events(resp: reqwest::Response, want: usize, within: Duration) -> Vec<Value> {
-    let mut stream = resp.bytes_stream();
-    let (mut buf, mut events) = (String::new(), Vec::new());
-    let deadline = tokio::time::Instant::now() + within;
-    while events.len() < want {
-        let Ok(Some(Ok(chunk))) = tokio::time::timeout_at(deadline, stream.next()).await else { break };
-        buf.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buf.find("\n\n") {
-            let block: String = buf.drain(..end + 2).collect();
-            if let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: ").or_else(|| l.strip_prefix("data:")))
-            {
-                events.push(serde_json::from_str(data).unwrap());
-            }
-        }
-    }
-    events
-}
-
 #[tokio::test]
 async fn a_reply_chain_ten_thousand_deep_is_served_on_the_page_the_list_the_replies_and_the_stream() {
     let dir = tempfile::tempdir().unwrap();
@@ -146,7 +126,7 @@ async fn a_reply_chain_ten_thousand_deep_is_served_on_the_page_the_list_the_repl
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let posted = json(s.call("/api/comments/post", &form, Some(&cookie)).await).await;
     assert_eq!(posted["root_id"], root_id);
-    let events = read_events(stream, 1, Duration::from_secs(10)).await;
+    let events = common::read_events(stream, 1, Duration::from_secs(10)).await;
     assert_eq!(events.len(), 1, "{events:?}");
     let live = &events[0]["change"]["Created"];
     assert_eq!((live["body"].as_str(), live["root_id"].as_i64()), (Some("第一万层"), Some(root_id)));

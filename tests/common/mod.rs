@@ -262,3 +262,27 @@ pub fn strip_comments(html: &str) -> String {
 pub fn encode(s: &str) -> String {
     jinri::model::encode_query(s)
 }
+
+/// Reads Server-Sent Events from a stream until `want` events arrived or the time is up.
+pub async fn read_events(resp: reqwest::Response, want: usize, within: std::time::Duration) -> Vec<serde_json::Value> {
+    use futures::StreamExt;
+    let mut stream = resp.bytes_stream();
+    let mut buf = String::new();
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + within;
+    while events.len() < want {
+        let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(Ok(c))) => c,
+            _ => break,
+        };
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buf.find("\n\n") {
+            let block: String = buf.drain(..end + 2).collect();
+            if let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: ").or_else(|| l.strip_prefix("data:")))
+            {
+                events.push(serde_json::from_str(data).unwrap());
+            }
+        }
+    }
+    events
+}
