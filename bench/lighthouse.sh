@@ -10,7 +10,7 @@ tools="$PWD/.tools"
 if ! [ -x "$tools/node_modules/.bin/lighthouse" ]; then
   npm install --prefix "$tools" --no-audit --no-fund lighthouse@12 >/dev/null
 fi
-[ -x target/release/jinri ] || cargo leptos build --release
+[ -x target/release/jinri ] || cargo leptos build --release --split
 export CHROME_PATH="${CHROME_PATH:-/usr/bin/chromium}"
 out=target/lighthouse
 mkdir -p "$out"

@@ -12,7 +12,7 @@ secs="${BENCH_SECS:-10}"
 fanout="${BENCH_FANOUT:-100 1000 10000}"
 ulimit -n 65536 2>/dev/null || true
 
-cargo leptos build --release 2>&1 | tail -n 1
+cargo leptos build --release --split 2>&1 | tail -n 1
 cargo build -q --release --features ssr --example gen_db --example live_latency --example rate
 
 dir="$(mktemp -d)"

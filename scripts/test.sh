@@ -52,15 +52,16 @@ pg_cluster=""
 unset JINRI_TEST_PG_URL JINRI_PG_CLUSTER
 
 step "release build"
-cargo leptos build --release
+cargo leptos build --release --split
 
 step "browser bundle size ceiling"
-# The brotli size (quality 11, as the server's precompressed copy) of the release wasm may not
-# grow past this ceiling: what the single-page app measures today plus a little. The target is
+# The brotli size (quality 11, as the server's precompressed copy) of the release wasm's main
+# module (lazy routes' chunks are apart) may not grow past this ceiling: what the single-page
+# app measures today plus a little. The target is
 # 200,000 bytes per route on a first visit (250,000 at most), not met yet: bench/README.md has
 # the figures and what stands between. Playwright's first-visit.spec.ts holds each route's whole
 # first visit (document, CSS, JS, wasm) to its own ceiling.
-budget="${JINRI_WASM_BROTLI_BUDGET:-325000}"
+budget="${JINRI_WASM_BROTLI_BUDGET:-305000}"
 wasm=$(ls target/site/pkg/jinri*.wasm)  # jinri.<content hash>.wasm
 size=$(node -e 'const z = require("zlib"), fs = require("fs");
   const b = z.brotliCompressSync(fs.readFileSync(process.argv[1]), { params: { [z.constants.BROTLI_PARAM_QUALITY]: 11 } });

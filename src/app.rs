@@ -5,14 +5,14 @@ use crate::api::site::{get_site_facts, page_flash};
 use crate::components::{NavEffects, SiteFooter, SiteHeader};
 use crate::model::{AppError, FormFlash, PublicUser, SiteFacts};
 use crate::pages::{
-    AboutPage, AppPage, ArticlePage, ChannelPage, CommentThreadPage, HomePage, LoginPage, NotFound, RegisterPage,
-    SitemapPage,
+    AboutRoute, AppRoute, ArticlePage, ChannelRoute, HomeRoute, LoginRoute, NotFound, RegisterRoute, SitemapRoute,
+    ThreadRoute,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, Link, MetaTags, Title};
 use leptos_router::components::{FlatRoutes, Route, Router};
 use leptos_router::hooks::use_location;
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
 /// The whole document the server sends; the browser hydrates all of `<App/>`.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -122,15 +122,16 @@ fn Site(is_routing: RwSignal<bool>) -> impl IntoView {
         <SiteHeader />
         <main id="main" class="wrap" tabindex="-1">
             <FlatRoutes fallback=|| view! { <NotFound /> }>
-                <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
-                <Route path=path!("/channel/:slug") view=ChannelPage ssr=SsrMode::Async />
+                // Every page but the article is a lazy route (see `pages`).
+                <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/channel/:slug") view={Lazy::<ChannelRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/article/:id") view=ArticlePage ssr=SsrMode::Async />
-                <Route path=path!("/comment/:id") view=CommentThreadPage ssr=SsrMode::Async />
-                <Route path=path!("/sitemap") view=SitemapPage ssr=SsrMode::Async />
-                <Route path=path!("/about/:page") view=AboutPage ssr=SsrMode::Async />
-                <Route path=path!("/app") view=AppPage ssr=SsrMode::Async />
-                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
-                <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
+                <Route path=path!("/comment/:id") view={Lazy::<ThreadRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/sitemap") view={Lazy::<SitemapRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/about/:page") view={Lazy::<AboutRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/app") view={Lazy::<AppRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()} ssr=SsrMode::Async />
             </FlatRoutes>
         </main>
         <SiteFooter />

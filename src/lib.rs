@@ -17,5 +17,13 @@ pub mod server;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // As `leptos::mount::hydrate_lazy` (the lazy routes' code is fetched while the page
+    // hydrates), then marks `<body data-hydrated>` once every part of the page, the lazy
+    // route's view included, has hydrated: end-to-end tests wait for that mark.
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = leptos::prelude::document().body() else { return };
+        let app = leptos::mount::hydrate_from_async(body.clone(), app::App).await;
+        let _ = body.set_attribute("data-hydrated", "");
+        app.forget();
+    });
 }

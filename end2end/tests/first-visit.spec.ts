@@ -9,9 +9,12 @@ import { seedArticlePath, waitForHydration } from './helpers';
 // hydrated; not images), each body compressed with brotli at quality 11 as the server's
 // precompressed copies are. The table is printed and written to target/first-visit.json
 // (bench/run.sh prints it too). The test fails past JINRI_ROUTE_BROTLI_BUDGET bytes for any
-// route: the ceiling CI holds today. The target is 200,000 (250,000 at most): see
-// bench/README.md for the figure and what stands between.
-const budget = Number(process.env.JINRI_ROUTE_BROTLI_BUDGET ?? 340_000);
+// route, and past JINRI_ARTICLE_BROTLI_BUDGET for the article page (where most visits start,
+// and the only page whose code is all in the main bundle): the ceilings CI holds today. The
+// target is 200,000 (250,000 at most): see bench/README.md for the figures and what stands
+// between.
+const budget = Number(process.env.JINRI_ROUTE_BROTLI_BUDGET ?? 345_000);
+const articleBudget = Number(process.env.JINRI_ARTICLE_BROTLI_BUDGET ?? 320_000);
 
 const brotli = (body: Buffer) =>
   zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
@@ -59,7 +62,8 @@ test('the bytes each route fetches on a first visit stay under the ceiling', asy
   fs.writeFileSync(out, JSON.stringify(rows, null, 2));
   for (const r of rows) {
     expect(r.wasm, `${r.route}: the wasm was fetched`).toBeGreaterThan(0);
-    expect(r.brotli, `${r.route}: ${r.brotli} bytes brotli on a first visit (ceiling ${budget})`).toBeLessThanOrEqual(budget);
+    const ceiling = r.route === article ? articleBudget : budget;
+    expect(r.brotli, `${r.route}: ${r.brotli} bytes brotli on a first visit (ceiling ${ceiling})`).toBeLessThanOrEqual(ceiling);
   }
 });
 

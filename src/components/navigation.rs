@@ -72,13 +72,6 @@ mod browser {
             on_pop.forget();
         }
 
-        // The page is hydrated: end-to-end tests wait for this mark.
-        Effect::new(move |_| {
-            if let Some(body) = document().body() {
-                let _ = body.set_attribute("data-hydrated", "");
-            }
-        });
-
         // After each change of address (not the first render).
         Effect::new(move |prev: Option<(String, String, String)>| {
             let now = (location.pathname.get(), location.search.get(), location.hash.get());

@@ -5,9 +5,13 @@ use crate::model::SiteFacts;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-/// `/about/{privacy|contact|business|jobs}`: the footer's short pages.
+super::lazy_page! {
+    /// `/about/{privacy|contact|business|jobs}`: the footer's short pages.
+    AboutRoute => AboutPage
+}
+
 #[component]
-pub fn AboutPage() -> impl IntoView {
+fn AboutPage() -> impl IntoView {
     let params = use_params_map();
     let facts = expect_context::<FactsResource>();
     view! {
@@ -85,9 +89,13 @@ fn about(page: &str, f: &SiteFacts) -> Option<(&'static str, AnyView)> {
     })
 }
 
-/// `/app`: how to put the site on a phone's home screen (the site is its own app).
+super::lazy_page! {
+    /// `/app`: how to put the site on a phone's home screen (the site is its own app).
+    AppRoute => AppPage
+}
+
 #[component]
-pub fn AppPage() -> impl IntoView {
+fn AppPage() -> impl IntoView {
     view! {
         <PageMeta title="今日app" description="把今日添加到手机主屏幕,像 App 一样打开。" path="/app" />
         <article class="static-page">

@@ -6,18 +6,26 @@ use crate::model::{
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-/// `/login`
+super::lazy_page! {
+    /// `/login`
+    LoginRoute => LoginPage
+}
+
 #[component]
-pub fn LoginPage() -> impl IntoView {
+fn LoginPage() -> impl IntoView {
     view! {
         <PageMeta title="登录" description="登录今日,参与评论。" path="/login" />
         <AuthForm kind=Kind::Login />
     }
 }
 
-/// `/register`
+super::lazy_page! {
+    /// `/register`
+    RegisterRoute => RegisterPage
+}
+
 #[component]
-pub fn RegisterPage() -> impl IntoView {
+fn RegisterPage() -> impl IntoView {
     view! {
         <PageMeta title="注册" description="注册今日账号,参与评论。" path="/register" />
         <AuthForm kind=Kind::Register />

@@ -1,27 +1,55 @@
 use super::{error_view, parse_page};
 use crate::api::articles::list_articles;
+use crate::api::codec::JsonResource;
 use crate::components::{ArticleList, HotList, PageMeta, Pager};
-use crate::model::{AppError, Channel};
+use crate::model::{AppError, ArticlePage, Channel};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::{lazy_route, LazyRoute};
 
-/// `/`: the newest articles of every channel, paged, with 热门.
-#[component]
-pub fn HomePage() -> impl IntoView {
-    view! { <ListPage channel=Signal::derive(|| None) /> }
+/// `/`: the newest articles of every channel, paged, with 热门. A lazy route (see `pages`):
+/// the list is requested while the view's code loads.
+pub struct HomeRoute {
+    channel: Signal<Option<String>>,
+    data: ListResource,
+}
+
+#[lazy_route]
+impl LazyRoute for HomeRoute {
+    fn data() -> Self {
+        let channel = Signal::derive(|| None);
+        Self { channel, data: list_data(channel) }
+    }
+
+    fn view(this: Self) -> AnyView {
+        list_view(this.channel, this.data)
+    }
 }
 
 /// `/channel/{slug}`: the same list for one channel; an unknown slug is a 404.
-#[component]
-pub fn ChannelPage() -> impl IntoView {
-    let params = use_params_map();
-    view! { <ListPage channel=Signal::derive(move || Some(params.read().get("slug").unwrap_or_default())) /> }
+pub struct ChannelRoute {
+    channel: Signal<Option<String>>,
+    data: ListResource,
 }
 
-#[component]
-fn ListPage(channel: Signal<Option<String>>) -> impl IntoView {
+#[lazy_route]
+impl LazyRoute for ChannelRoute {
+    fn data() -> Self {
+        let params = use_params_map();
+        let channel = Signal::derive(move || Some(params.read().get("slug").unwrap_or_default()));
+        Self { channel, data: list_data(channel) }
+    }
+
+    fn view(this: Self) -> AnyView {
+        list_view(this.channel, this.data)
+    }
+}
+
+type ListResource = JsonResource<Result<ArticlePage, AppError>>;
+
+fn list_data(channel: Signal<Option<String>>) -> ListResource {
     let query = use_query_map();
-    let data = crate::api::codec::resource(
+    crate::api::codec::resource(
         move || (channel.get(), query.read().get("page")),
         |(channel, page)| async move {
             let page = parse_page(page)?;
@@ -30,7 +58,10 @@ fn ListPage(channel: Signal<Option<String>>) -> impl IntoView {
             }
             list_articles(channel, page).await
         },
-    );
+    )
+}
+
+fn list_view(channel: Signal<Option<String>>, data: ListResource) -> AnyView {
     view! {
         <Suspense fallback=|| view! { <p class="loading">"加载中…"</p> }>
             {move || Suspend::new(async move {
@@ -64,4 +95,5 @@ fn ListPage(channel: Signal<Option<String>>) -> impl IntoView {
             })}
         </Suspense>
     }
+    .into_any()
 }

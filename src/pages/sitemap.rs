@@ -2,12 +2,29 @@ use super::error_view;
 use crate::api::site::list_sitemap;
 use crate::components::PageMeta;
 use crate::model::CHANNELS;
+use crate::model::{AppError, SitemapEntry};
 use leptos::prelude::*;
+use leptos_router::{lazy_route, LazyRoute};
 
-/// `/sitemap` (网站地图): every channel and every article.
-#[component]
-pub fn SitemapPage() -> impl IntoView {
-    let entries = crate::api::codec::resource(|| (), |_| list_sitemap());
+/// `/sitemap` (网站地图): every channel and every article. Its view is fetched with the page
+/// (a lazy route): the list is requested while the view's code loads.
+pub struct SitemapRoute {
+    entries: crate::api::codec::JsonResource<Result<Vec<SitemapEntry>, AppError>>,
+}
+
+#[lazy_route]
+impl LazyRoute for SitemapRoute {
+    fn data() -> Self {
+        Self { entries: crate::api::codec::resource(|| (), |_| list_sitemap()) }
+    }
+
+    fn view(this: Self) -> AnyView {
+        let entries = this.entries;
+        sitemap_view(entries)
+    }
+}
+
+fn sitemap_view(entries: crate::api::codec::JsonResource<Result<Vec<SitemapEntry>, AppError>>) -> AnyView {
     view! {
         <PageMeta title="网站地图" description="今日网站地图:全部频道与文章。" path="/sitemap" />
         <article class="static-page sitemap">
@@ -44,4 +61,5 @@ pub fn SitemapPage() -> impl IntoView {
             </Suspense>
         </article>
     }
+    .into_any()
 }

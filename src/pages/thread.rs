@@ -1,23 +1,39 @@
 use super::{error_view, parse_page};
+use crate::api::codec::JsonResource;
 use crate::api::comments::get_comment_thread;
 use crate::app::MeResource;
 use crate::components::{CommentThreadList, PageMeta, Pager};
-use crate::model::CommentThread;
+use crate::model::{AppError, CommentThread};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::{lazy_route, LazyRoute};
 
 /// `/comment/{id}`: a top-level comment and all its replies, 50 to a page (`?page=N`), for
 /// readers without JavaScript (the article page shows the first replies of each thread) and
 /// for links. A reply's id, an unknown id and a page past the end are 404s.
-#[component]
-pub fn CommentThreadPage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
+pub struct ThreadRoute {
+    data: JsonResource<Result<CommentThread, AppError>>,
+}
+
+#[lazy_route]
+impl LazyRoute for ThreadRoute {
+    fn data() -> Self {
+        let params = use_params_map();
+        let query = use_query_map();
+        let data = crate::api::codec::resource(
+            move || (params.read().get("id").unwrap_or_default(), query.read().get("page")),
+            |(id, page)| async move { get_comment_thread(id, Some(parse_page(page)?)).await },
+        );
+        Self { data }
+    }
+
+    fn view(this: Self) -> AnyView {
+        thread_page(this.data)
+    }
+}
+
+fn thread_page(data: JsonResource<Result<CommentThread, AppError>>) -> AnyView {
     let me = expect_context::<MeResource>();
-    let data = crate::api::codec::resource(
-        move || (params.read().get("id").unwrap_or_default(), query.read().get("page")),
-        |(id, page)| async move { get_comment_thread(id, Some(parse_page(page)?)).await },
-    );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"加载中…"</p> }>
             {move || Suspend::new(async move {
@@ -30,6 +46,7 @@ pub fn CommentThreadPage() -> impl IntoView {
             })}
         </Suspense>
     }
+    .into_any()
 }
 
 #[component]
