@@ -25,7 +25,16 @@ async fn two_pools(dir: &std::path::Path) -> (Db, Db) {
 /// number for a moment before it commits (so commits of concurrent writers interleave): new
 /// comments (`like` None), or like announcements of a comment, which touch nothing of the
 /// article before they take their number.
-async fn writer(db: Db, article: ArticleId, author: UserId, like: Option<CommentId>, n: usize, pause_every: usize) {
+/// Returns each new comment's event number with the article's count the change left.
+async fn writer(
+    db: Db,
+    article: ArticleId,
+    author: UserId,
+    like: Option<CommentId>,
+    n: usize,
+    pause_every: usize,
+) -> Vec<(i64, i64)> {
+    let mut counted = Vec::new();
     for i in 0..n {
         let mut tx = db.begin_write().await.unwrap();
         match like {
@@ -33,7 +42,7 @@ async fn writer(db: Db, article: ArticleId, author: UserId, like: Option<Comment
                 let id = comments::insert(&mut tx, article, None, author, &format!("并发评论{i}"), 1_700_000_000)
                     .await
                     .unwrap();
-                comments::record_event(&mut tx, article, "created", id, 1_700_000_000).await.unwrap();
+                counted.push(comments::record_change(&mut tx, article, "created", id, 1_700_000_000, 1).await.unwrap());
             }
             Some(comment) => {
                 comments::record_event(&mut tx, article, "liked", comment, 1_700_000_000).await.unwrap();
@@ -44,6 +53,7 @@ async fn writer(db: Db, article: ArticleId, author: UserId, like: Option<Comment
         }
         tx.commit().await.unwrap();
     }
+    counted
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -52,6 +62,7 @@ async fn concurrent_writers_on_one_article_never_let_a_reader_see_an_event_befor
     let (a, b) = two_pools(dir.path()).await;
     let article = ArticleId(1);
     let start = comments::last_event_id(&a, article).await.unwrap();
+    let count_before = comments::count(&a, article).await.unwrap();
 
     let users = common::scalar(&a, "SELECT COUNT(*) FROM users").await;
     assert!(users >= 2, "the seed has commenters");
@@ -82,8 +93,9 @@ async fn concurrent_writers_on_one_article_never_let_a_reader_see_an_event_befor
             reads
         })
     };
+    let mut counted = Vec::new();
     for w in writers {
-        w.await.unwrap();
+        counted.extend(w.await.unwrap());
     }
     let reads = reader.await.unwrap();
     println!("{}: {} events read in {reads} reads", common::backend(), total - start);
@@ -100,4 +112,10 @@ async fn concurrent_writers_on_one_article_never_let_a_reader_see_an_event_befor
         .collect();
     assert_eq!(created.len(), 2 * EACH, "one event per comment");
     assert_eq!(comments::last_event_id(&b, article).await.unwrap(), total);
+    // The count moves with the event number, under the same lock: in the order of the numbers,
+    // each new comment's change left the count exactly one higher than the one before.
+    counted.sort();
+    let counts: Vec<i64> = counted.iter().map(|&(_, count)| count).collect();
+    assert_eq!(counts, ((count_before + 1)..=(count_before + 2 * EACH as i64)).collect::<Vec<_>>());
+    assert_eq!(comments::count(&b, article).await.unwrap(), count_before + 2 * EACH as i64);
 }

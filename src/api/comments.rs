@@ -121,7 +121,7 @@ pub async fn post_comment(article_id: ArticleId, parent_id: Option<String>, body
     let id = db::comments::insert(&mut tx, article_id, parent, user.id, text.as_str(), now)
         .await
         .map_err(super::internal)?;
-    let (event_id, count) = commit_event(state, tx, article_id, "created", id, now).await?;
+    let (event_id, count) = commit_event(tx, article_id, "created", id, now, 1).await?;
     let comment = as_seen_by(state, id, user.id).await?;
     state.hub.publish(LiveEvent {
         id: event_id,
@@ -188,8 +188,8 @@ pub async fn delete_comment(comment_id: CommentId) -> Result<Comment, AppError> 
     }
     if !deleted {
         let now = time::now_unix();
-        if db::comments::soft_delete(&mut tx, comment_id, article, now).await.map_err(super::internal)? {
-            let (event_id, count) = commit_event(state, tx, article, "deleted", comment_id, now).await?;
+        if db::comments::soft_delete(&mut tx, comment_id, now).await.map_err(super::internal)? {
+            let (event_id, count) = commit_event(tx, article, "deleted", comment_id, now, -1).await?;
             state.hub.publish(LiveEvent {
                 id: event_id,
                 article_id: article,
@@ -203,22 +203,24 @@ pub async fn delete_comment(comment_id: CommentId) -> Result<Comment, AppError> 
     Ok(comment)
 }
 
-/// Appends the change to the event log, commits, and returns the event id with the article's
-/// visible comment count after it. The event is the transaction's last write (its number is
-/// taken under the article's row lock, `db::comments::record_event`).
+/// Appends the change to the event log with the article's count moved by `count_delta`,
+/// commits, and returns the event id with the article's visible comment count after it. The
+/// event is the transaction's last write (its number and the count are taken under the
+/// article's row lock, `db::comments::record_change`).
 #[cfg(feature = "ssr")]
 async fn commit_event(
-    state: &crate::server::AppState,
     mut tx: crate::server::db::WriteTx,
     article: ArticleId,
     kind: &str,
     comment: CommentId,
     now: i64,
+    count_delta: i64,
 ) -> Result<(i64, i64), AppError> {
     use crate::server::db;
-    let event_id = db::comments::record_event(&mut tx, article, kind, comment, now).await.map_err(super::internal)?;
+    let (event_id, count) = db::comments::record_change(&mut tx, article, kind, comment, now, count_delta)
+        .await
+        .map_err(super::internal)?;
     tx.commit().await.map_err(super::internal)?;
-    let count = db::comments::count(&state.pool, article).await.map_err(super::internal)?;
     Ok((event_id, count))
 }
 

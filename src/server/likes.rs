@@ -155,9 +155,9 @@ async fn write(state: &AppState, comment: CommentId, article: ArticleId, announc
         state.pool.pages_changed().await?;
         return Ok(likes);
     }
-    let event_id = db::comments::record_event(&mut tx, article, "liked", comment, time::now_unix()).await?;
+    let (event_id, comment_count) =
+        db::comments::record_change(&mut tx, article, "liked", comment, time::now_unix(), 0).await?;
     tx.commit().await?;
-    let comment_count = db::comments::count(&state.pool, article).await?;
     state.hub.publish(LiveEvent {
         id: event_id,
         article_id: article,

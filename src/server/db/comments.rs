@@ -221,7 +221,9 @@ pub async fn article_of(tx: &mut WriteTx, id: CommentId) -> Result<Option<(Artic
     Ok(row.map(|(a, author, deleted)| (ArticleId(a), author, deleted)))
 }
 
-/// Stores a comment and keeps the article's count in step, inside the caller's transaction.
+/// Stores a comment inside the caller's transaction. The article's count is not touched here:
+/// the caller records the change with [`record_change`] (count + 1) as its last write, so the
+/// article's row is locked only for the end of the transaction.
 pub async fn insert(
     tx: &mut WriteTx,
     article: ArticleId,
@@ -243,18 +245,28 @@ pub async fn insert(
         .bind(created_at)
         .fetch_one(&mut *c)
         .await?;
-        sqlx::query("UPDATE articles SET comment_count = comment_count + 1 WHERE id = $1")
-            .bind(article.0)
-            .execute(&mut *c)
-            .await?;
         id
     });
     Ok(CommentId(id))
 }
 
-/// Marks a comment deleted (its replies stay) and lowers the article's count. Returns whether
-/// this call deleted it (`false`: it was deleted already, by a concurrent request).
-pub async fn soft_delete(tx: &mut WriteTx, id: CommentId, article: ArticleId, now: i64) -> Result<bool, sqlx::Error> {
+/// Adds `delta` to the article's comment count (the demo seed, which records no events; a
+/// change made through the site counts through [`record_change`]).
+pub async fn add_to_count(tx: &mut WriteTx, article: ArticleId, delta: i64) -> Result<(), sqlx::Error> {
+    on_tx!(tx, c => {
+        sqlx::query("UPDATE articles SET comment_count = comment_count + $1 WHERE id = $2")
+            .bind(delta)
+            .bind(article.0)
+            .execute(&mut *c)
+            .await?;
+    });
+    Ok(())
+}
+
+/// Marks a comment deleted (its replies stay). Returns whether this call deleted it (`false`: it
+/// was deleted already, by a concurrent request); the caller then lowers the article's count
+/// with [`record_change`] (count - 1).
+pub async fn soft_delete(tx: &mut WriteTx, id: CommentId, now: i64) -> Result<bool, sqlx::Error> {
     on_tx!(tx, c => {
         let done = sqlx::query("UPDATE comments SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
             .bind(now)
@@ -264,10 +276,6 @@ pub async fn soft_delete(tx: &mut WriteTx, id: CommentId, article: ArticleId, no
         if done.rows_affected() == 0 {
             return Ok(false);
         }
-        sqlx::query("UPDATE articles SET comment_count = comment_count - 1 WHERE id = $1")
-            .bind(article.0)
-            .execute(&mut *c)
-            .await?;
     });
     Ok(true)
 }
@@ -303,15 +311,7 @@ pub async fn toggle_like(tx: &mut WriteTx, id: CommentId, user: UserId, now: i64
 }
 
 /// Appends a change to the event log, in the same transaction as the change itself, and
-/// returns its number in the article's log. Call it as the transaction's last write: the
-/// number comes from the article's counter, whose row stays locked until the commit, so a
-/// concurrent writer on the same article waits and gets the next number. Numbers therefore
-/// follow the order of commits with no gaps, and a reader who has seen number N has seen every
-/// number below it (on SQLite the write lock alone gives the same).
-///
-/// On PostgreSQL the transaction also notifies every server process (`db::Notices`) that the
-/// article's log has grown, naming the pool it came from; the notification is delivered only if
-/// the transaction commits.
+/// returns its number in the article's log. See [`record_change`].
 pub async fn record_event(
     tx: &mut WriteTx,
     article: ArticleId,
@@ -319,30 +319,76 @@ pub async fn record_event(
     comment: CommentId,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
-    let seq: i64 = on_tx!(tx, c => {
-        let seq: i64 =
-            sqlx::query_scalar("UPDATE articles SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq")
-                .bind(article.0)
-                .fetch_one(&mut *c)
-                .await?;
-        sqlx::query("INSERT INTO comment_events (article_id, seq, kind, comment_id, at) VALUES ($1, $2, $3, $4, $5)")
+    Ok(record_change(tx, article, kind, comment, now, 0).await?.0)
+}
+
+/// Appends a change to the event log and adds `count_delta` to the article's comment count, in
+/// the same transaction as the change itself; returns the event's number in the article's log
+/// and the count after it. Call it as the transaction's last write: both come from one update
+/// of the article's row, which stays locked until the commit, so a concurrent writer on the
+/// same article waits and gets the next number. Numbers therefore follow the order of commits
+/// with no gaps, and a reader who has seen number N has seen every number below it (on SQLite
+/// the write lock alone gives the same). Taking the row last keeps it locked for as short a
+/// time as possible: writers on one article, from any process, queue only for this end of
+/// their transactions.
+///
+/// On PostgreSQL the transaction also notifies every server process (`db::Notices`) that the
+/// article's log has grown, naming the pool it came from; the notification is delivered only if
+/// the transaction commits.
+pub async fn record_change(
+    tx: &mut WriteTx,
+    article: ArticleId,
+    kind: &str,
+    comment: CommentId,
+    now: i64,
+    count_delta: i64,
+) -> Result<(i64, i64), sqlx::Error> {
+    match tx {
+        WriteTx::Sqlite(t) => {
+            // One writer at a time holds SQLite's write lock: two statements are as good as one.
+            let (seq, count): (i64, i64) = sqlx::query_as(
+                "UPDATE articles SET event_seq = event_seq + 1, comment_count = comment_count + $2 \
+                 WHERE id = $1 RETURNING event_seq, comment_count",
+            )
+            .bind(article.0)
+            .bind(count_delta)
+            .fetch_one(&mut **t)
+            .await?;
+            sqlx::query(
+                "INSERT INTO comment_events (article_id, seq, kind, comment_id, at) VALUES ($1, $2, $3, $4, $5)",
+            )
             .bind(article.0)
             .bind(seq)
             .bind(kind)
             .bind(comment.0)
             .bind(now)
-            .execute(&mut *c)
-            .await?;
-        seq
-    });
-    if let WriteTx::Pg(t) = tx {
-        sqlx::query("SELECT pg_notify($1, $2 || ':' || current_setting('application_name'))")
-            .bind(super::NOTIFY_CHANNEL)
-            .bind(format!("{}:{seq}", article.0))
             .execute(&mut **t)
             .await?;
+            Ok((seq, count))
+        }
+        WriteTx::Pg(t) => {
+            // One statement (one round trip) takes the number, logs the event and queues the
+            // notification, so the row is held for that statement and the commit only.
+            let (seq, count, _): (i64, i64, bool) = sqlx::query_as(
+                "WITH a AS (UPDATE articles SET event_seq = event_seq + 1, comment_count = comment_count + $2 \
+                            WHERE id = $1 RETURNING event_seq, comment_count), \
+                      e AS (INSERT INTO comment_events (article_id, seq, kind, comment_id, at) \
+                            SELECT $1, event_seq, $3, $4, $5 FROM a) \
+                 SELECT event_seq, comment_count, \
+                        pg_notify($6, $1::text || ':' || event_seq::text || ':' || current_setting('application_name')) IS NULL \
+                 FROM a",
+            )
+            .bind(article.0)
+            .bind(count_delta)
+            .bind(kind)
+            .bind(comment.0)
+            .bind(now)
+            .bind(super::NOTIFY_CHANNEL)
+            .fetch_one(&mut **t)
+            .await?;
+            Ok((seq, count))
+        }
     }
-    Ok(seq)
 }
 
 /// The number of the article's last committed event (0: none, or no such article).

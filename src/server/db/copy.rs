@@ -168,7 +168,7 @@ mod tests {
         for _ in 0..3 {
             let mut tx = db.begin_write().await.unwrap();
             let c = comments::insert(&mut tx, ArticleId(2), None, UserId(2), "搬家前的评论", 1_000).await.unwrap();
-            comments::record_event(&mut tx, ArticleId(2), "created", c, 1_000).await.unwrap();
+            comments::record_change(&mut tx, ArticleId(2), "created", c, 1_000, 1).await.unwrap();
             tx.commit().await.unwrap();
         }
         (db, dir)
@@ -191,7 +191,7 @@ mod tests {
         let before = test_db::scalar(&target, "SELECT MAX(id) FROM comments").await;
         let mut tx = target.begin_write().await.unwrap();
         let c = comments::insert(&mut tx, ArticleId(2), None, UserId(2), "搬家后的评论", 2_000).await.unwrap();
-        assert_eq!(comments::record_event(&mut tx, ArticleId(2), "created", c, 2_000).await.unwrap(), 4);
+        assert_eq!(comments::record_change(&mut tx, ArticleId(2), "created", c, 2_000, 1).await.unwrap().0, 4);
         tx.commit().await.unwrap();
         assert_eq!(c, CommentId(before + 1));
         let resumed = comments::events_since(&target, chrono_tz::UTC, ArticleId(2), 1, 10).await.unwrap();

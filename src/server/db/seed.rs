@@ -190,6 +190,7 @@ async fn insert_comment(
 ) -> Result<usize, SeedError> {
     let author = user_id(tx, users, &c.author, now).await?;
     let id = comments::insert(tx, article, parent, author, &c.body, unix(&c.at)?).await?;
+    comments::add_to_count(tx, article, 1).await?;
     let mut n = 1;
     for r in &c.replies {
         n += Box::pin(insert_comment(tx, users, article, Some(id), r, now)).await?;
