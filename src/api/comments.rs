@@ -118,10 +118,10 @@ pub async fn post_comment(article_id: ArticleId, parent_id: Option<String>, body
             return Err(form(AppError::validation("body", "这条评论和您上一条评论相同,请不要重复发表")));
         }
     }
-    let id = db::comments::insert(&mut tx, article_id, parent, user.id, text.as_str(), now)
+    let (id, event_id, count) = db::comments::insert_recorded(&mut tx, article_id, parent, user.id, text.as_str(), now)
         .await
         .map_err(super::internal)?;
-    let (event_id, count) = commit_event(tx, article_id, "created", id, now, 1).await?;
+    tx.commit().await.map_err(super::internal)?;
     let comment = as_seen_by(state, id, user.id).await?;
     state.hub.publish(LiveEvent {
         id: event_id,
