@@ -116,7 +116,7 @@ serve $port "$dir/bench.db"
 server=$pid
 wait $rpid || true
 row "$streams streams reconnecting after a restart" \
-  "$(sed -nE 's/^result [0-9]+ streams live again after ([0-9]+ ms), (.*)/\1; \2/p' "$dir/reconnect.txt")" "all live, 0 5xx"
+  "$(sed -nE 's/^result [0-9]+ streams \(([0-9]+) missed events each\) live again after ([0-9]+ ms) \(half after ([0-9]+ ms)\), (.*)/all after \2 (half \3), \1 missed each; \4/p' "$dir/reconnect.txt")" "all live, 0 5xx"
 
 # cargo-leptos names them jinri.<content hash>.wasm, .js and .css.
 wasm=$(ls target/site/pkg/jinri*.wasm) js=$(ls target/site/pkg/jinri*.js) css=$(ls target/site/pkg/jinri*.css)

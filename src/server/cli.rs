@@ -205,9 +205,7 @@ async fn serve(config: Arc<Config>) -> Result<(), BoxError> {
             }
         }
     }
-    let listener = tokio::net::TcpListener::bind(config.addr)
-        .await
-        .map_err(|e| format!("cannot listen on {} (server.addr): {e}", config.addr))?;
+    let listener = listen(config.addr).map_err(|e| format!("cannot listen on {} (server.addr): {e}", config.addr))?;
     let addr = listener.local_addr()?;
     println!("今日 Jinri is running at http://{addr}/");
     tracing::info!(%addr, "listening");
@@ -235,6 +233,19 @@ async fn serve(config: Arc<Config>) -> Result<(), BoxError> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Connections waiting to be accepted. After a restart every open page reconnects at once:
+/// with the usual 1,024 a burst of a thousand overflowed the queue while the first ones were
+/// served, and the dropped ones came back a second later (the kernel's retry). The kernel caps
+/// it at `net.core.somaxconn`.
+const BACKLOG: u32 = 4096;
+
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
 }
 
 /// Every few minutes, prunes what would otherwise grow without end (`prune`). Ends when the
