@@ -27,19 +27,11 @@ async fn main() {
     let missed: usize = args.get(4).and_then(|a| a.parse().ok()).unwrap_or(2);
     let client = reqwest::Client::new();
 
-    // Each article's newest event, from its page's data.
+    // Each article's newest event, as its page would carry it.
+    let pool = db::connect(&database, 2, Duration::from_secs(10)).await.unwrap();
     let mut after = Vec::new();
     for article in 1..=ARTICLES {
-        let page: serde_json::Value = client
-            .post(format!("{base}/api/comments/list"))
-            .form(&[("article_id", article.to_string())])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        after.push(page["last_event_id"].as_i64().unwrap());
+        after.push(comments::last_event_id(&pool, ArticleId(article)).await.unwrap());
     }
 
     // The streams before the restart: each stays open until the server ends it.
@@ -60,7 +52,6 @@ async fn main() {
     }
 
     // The server is gone: what happens meanwhile (another process, or the last posts).
-    let pool = db::connect(&database, 2, Duration::from_secs(10)).await.unwrap();
     let author = UserId(on_pool(&pool).await);
     for article in 1..=ARTICLES {
         for n in 0..missed {
