@@ -55,7 +55,7 @@ step "release build"
 cargo leptos build --release --precompress
 
 step "browser bundle size ceiling"
-# The brotli size (quality 11, as the server's precompressed copy) of the release wasm may not
+# The brotli size (quality 11, as the build's --precompress copy) of the release wasm may not
 # grow past this ceiling: what the single-page app measures today plus a little. The target is
 # 200,000 bytes per route on a first visit (250,000 at most), not met yet: bench/README.md has
 # the figures and what stands between. Playwright's first-visit.spec.ts holds each route's whole

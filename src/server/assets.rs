@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 pub const OUTPUT_NAME: &str = "jinri";
 
 /// The one rule for the bundle's names: content-hashed (`jinri.<hash>.css`, kept by browsers for
-/// a year, precompressed) only for a release binary that is not run by `cargo leptos watch`,
+/// a year) only for a release binary that is not run by `cargo leptos watch`,
 /// whose `hash.txt` (`hashes`) names files present in `pkg`. Anything else is development and
 /// links the plain names, revalidated on every load: watch rebuilds them in place under those
 /// names and never rewrites hash.txt.
