@@ -2,7 +2,7 @@
 # Lighthouse 12 on the front page and an article page of the release site, in Debian's Chromium
 # (mobile emulation, Lighthouse's default throttling). Prints the four category scores beside
 # their targets and keeps the JSON reports in target/lighthouse/.
-# Usage: bench/lighthouse.sh        (needs the release build: cargo leptos build --release)
+# Usage: bench/lighthouse.sh        (needs the release build: cargo leptos build --release --split --precompress)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
@@ -10,7 +10,7 @@ tools="$PWD/.tools"
 if ! [ -x "$tools/node_modules/.bin/lighthouse" ]; then
   npm install --prefix "$tools" --no-audit --no-fund lighthouse@12 >/dev/null
 fi
-[ -x target/release/jinri ] || cargo leptos build --release --split
+[ -x target/release/jinri ] || cargo leptos build --release --split --precompress
 export CHROME_PATH="${CHROME_PATH:-/usr/bin/chromium}"
 out=target/lighthouse
 mkdir -p "$out"
@@ -21,9 +21,9 @@ LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_ADDR="127.0.0.1:$port" DATABASE_URL="sq
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
 until curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; do sleep 0.1; done
-# The server writes the precompressed bundle in the background; wait for it.
+# The release build writes the compressed copies the server sends (--precompress).
 wasm=$(ls target/site/pkg/jinri*.wasm)  # jinri.<content hash>.wasm
-until [ -f "$wasm.br" ] && [ "$wasm.br" -nt "$wasm" ]; do sleep 0.5; done
+[ -f "$wasm.br" ] || { echo "lighthouse: no $wasm.br: build with cargo leptos build --release --split --precompress" >&2; exit 1; }
 
 printf '%-24s | %11s | %13s | %14s | %5s\n' "page" "performance" "accessibility" "best practices" "SEO"
 printf '%s\n' "-------------------------------------------------------------------------------"

@@ -3,7 +3,7 @@
 # Starts the release server on loopback over a fresh database. Usage: bench/live.sh [subscribers...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x target/release/jinri ] || { . scripts/setup.sh; cargo leptos build --release --split; }
+[ -x target/release/jinri ] || { . scripts/setup.sh; cargo leptos build --release --split --precompress; }
 cargo build -q --release --features ssr --example live_latency
 counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(10 100 1000)

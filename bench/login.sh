@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-10}"
 command -v wrk >/dev/null || { echo "bench/login.sh needs wrk: apt-get install wrk" >&2; exit 1; }
-[ -x target/release/jinri ] || { . scripts/setup.sh; cargo leptos build --release --split; }
+[ -x target/release/jinri ] || { . scripts/setup.sh; cargo leptos build --release --split --precompress; }
 
 port=3190
 dir="$(mktemp -d)"

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 . scripts/setup-test.sh >/dev/null
 if ! command -v wrk >/dev/null; then apt-get install -y wrk >/dev/null || { echo "bench needs wrk" >&2; exit 1; }; fi
 secs="${BENCH_SECS:-10}"
-[ -x target/release/jinri ] || cargo leptos build --release --split
+[ -x target/release/jinri ] || cargo leptos build --release --split --precompress
 
 work=$(mktemp -d)
 pids=()

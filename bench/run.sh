@@ -12,8 +12,8 @@ secs="${BENCH_SECS:-10}"
 fanout="${BENCH_FANOUT:-100 1000 10000}"
 ulimit -n 65536 2>/dev/null || true
 
-cargo leptos build --release --split 2>&1 | tail -n 1
-cargo build -q --release --features ssr --example gen_db --example live_latency --example rate
+cargo leptos build --release --split --precompress 2>&1 | tail -n 1
+cargo build -q --release --features ssr --example gen_db --example live_latency --example rate --example reconnect
 
 dir="$(mktemp -d)"
 pids=()
@@ -102,6 +102,21 @@ for n in $fanout; do
   row "live fan-out, $n subscribers (ack→arrival)" "p50 $p50 ms, p99 $p99 ms, missing $miss" "$target"
   row "  server memory per idle subscriber" "$kib KiB" "<= 50 KB"
 done
+
+# A restart with 1,000 pages open: they follow ten articles, the server stops (SIGTERM ends
+# their streams), two comments per article land meanwhile, and once the new server answers all
+# 1,000 reconnect at once with their Last-Event-ID (bench/reconnect.rs).
+streams="${BENCH_RECONNECT:-1000}"
+target/release/examples/reconnect "$base" "$streams" "sqlite://$dir/bench.db" >"$dir/reconnect.txt" 2>&1 &
+rpid=$!
+until grep -q '^open' "$dir/reconnect.txt"; do kill -0 $rpid 2>/dev/null || break; sleep 0.1; done
+kill -TERM "$server"; wait "$server" 2>/dev/null || true
+until grep -q '^written' "$dir/reconnect.txt"; do kill -0 $rpid 2>/dev/null || break; sleep 0.1; done
+serve $port "$dir/bench.db"
+server=$pid
+wait $rpid || true
+row "$streams streams reconnecting after a restart" \
+  "$(sed -nE 's/^result [0-9]+ streams \(([0-9]+) missed events each\) live again after ([0-9]+ ms) \(half after ([0-9]+ ms)\), (.*)/all after \2 (half \3), \1 missed each; \4/p' "$dir/reconnect.txt")" "all live, 0 5xx"
 
 # cargo-leptos names them jinri.<content hash>.wasm, .js and .css.
 wasm=$(ls target/site/pkg/jinri*.wasm) js=$(ls target/site/pkg/jinri*.js) css=$(ls target/site/pkg/jinri*.css)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Security scans of the running site with sqlmap and wapiti, on loopback only.
 #
-# Starts target/release/jinri (it builds nothing: run `cargo leptos build --release` first) on
+# Starts target/release/jinri (it builds nothing: run `cargo leptos build --release --split --precompress` first) on
 # 127.0.0.1:$SCAN_PORT over a new temporary database, registers two test readers, runs sqlmap on
 # every page and server function that takes input (with and without a session cookie, and as a
 # plain HTML form), then a wapiti crawl and attack of the whole site signed in, stops the server
@@ -43,8 +43,8 @@ B=http://127.0.0.1:$PORT
 
 die() { echo "scan.sh: $*" >&2; exit 2; }
 
-[ -x "$BIN" ] || die "no server binary at $BIN: build it first with 'cargo leptos build --release' (or set JINRI_BIN)"
-[ -d "$SITE/pkg" ] || die "no site bundle at $SITE/pkg: build it first with 'cargo leptos build --release' (or set JINRI_SITE)"
+[ -x "$BIN" ] || die "no server binary at $BIN: build it first with 'cargo leptos build --release --split --precompress' (or set JINRI_BIN)"
+[ -d "$SITE/pkg" ] || die "no site bundle at $SITE/pkg: build it first with 'cargo leptos build --release --split --precompress' (or set JINRI_SITE)"
 command -v curl >/dev/null || die "curl is needed"
 
 # --- tools -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@
 #   SOAK_PORT=3301      first port (one per run: 3301, 3302, …)
 #   SOAK_CLIENT=path    the soak client to use (default: see below)
 #
-# Reuses target/release/jinri (as `cargo leptos build --release` leaves it) when it is newer
+# Reuses target/release/jinri (as `cargo leptos build --release --split --precompress` leaves it) when it is newer
 # than every file in src/, migrations/, Cargo.toml and Cargo.lock; builds it otherwise. The
 # client is the release example if it is newer than bench/soak.rs, else the debug one that
 # `cargo test --features ssr` builds (as scripts/test.sh runs it: no extra build in CI), else

@@ -5,10 +5,10 @@
 # that a live stream opened through nginx gets, at once, comments posted to each of the two
 # processes (the stream is not held back on the way). Loopback only; exits non-zero on any
 # failure.
-# Usage: scripts/deploy-check.sh   (after `cargo leptos build --release`; scripts/test.sh runs it)
+# Usage: scripts/deploy-check.sh   (after `cargo leptos build --release --split --precompress`; scripts/test.sh runs it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x target/release/jinri ] || { echo "deploy-check: build first (cargo leptos build --release)" >&2; exit 1; }
+[ -x target/release/jinri ] || { echo "deploy-check: build first (cargo leptos build --release --split --precompress)" >&2; exit 1; }
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$nginx" ] || { echo "deploy-check: nginx is not installed (scripts/setup-test.sh installs it)" >&2; exit 1; }
 

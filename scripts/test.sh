@@ -46,16 +46,16 @@ pg_env="$(scripts/pg-cluster.sh start)"
 eval "$pg_env"
 pg_cluster="$JINRI_PG_CLUSTER"
 cargo test --features ssr --lib --test comments --test accounts --test flash --test pages --test threads \
-  --test event_order --test processes --test binary -- --test-threads=1 2>&1 | tee "$logs/cargo-pg.txt"
+  --test event_order --test processes --test binary --test live_log --test request_ids -- --test-threads=1 2>&1 | tee "$logs/cargo-pg.txt"
 scripts/pg-cluster.sh stop "$pg_cluster"
 pg_cluster=""
 unset JINRI_TEST_PG_URL JINRI_PG_CLUSTER
 
 step "release build"
-cargo leptos build --release --split
+cargo leptos build --release --split --precompress
 
 step "browser bundle size ceiling"
-# The brotli size (quality 11, as the server's precompressed copy) of the release wasm's main
+# The brotli size (quality 11, as the build's --precompress copy) of the release wasm's main
 # module (lazy routes' chunks are apart) may not grow past this ceiling: what the single-page
 # app measures today plus a little. The target is
 # 200,000 bytes per route on a first visit (250,000 at most), not met yet: bench/README.md has

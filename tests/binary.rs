@@ -89,6 +89,48 @@ fn the_binary_prints_its_address_serves_pages_and_stops_on_sigterm() {
 }
 
 #[test]
+fn the_variables_cargo_leptos_sets_name_the_bundle_and_the_builds_compressed_copies_are_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    let pkg = site.join("bundle");
+    std::fs::create_dir_all(&pkg).unwrap();
+    let css = "body { color: #c8161d; }\n".repeat(400);
+    std::fs::write(pkg.join("app.css"), &css).unwrap();
+    // What `cargo leptos build --release --precompress` writes beside it.
+    std::fs::write(pkg.join("app.css.br"), "the build's brotli copy").unwrap();
+    let mut cmd = jinri(dir.path());
+    cmd.env("LEPTOS_SITE_ROOT", &site)
+        .env("LEPTOS_SITE_PKG_DIR", "bundle")
+        .env("LEPTOS_OUTPUT_NAME", "app")
+        .env("LEPTOS_HASH_FILE_NAME", "no-such-hash-file.txt");
+    let (mut child, base) = start_cmd(cmd);
+    let (rt, client) = driver();
+    rt.block_on(async {
+        let page = client.get(format!("{base}/")).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("/bundle/app.css"), "the stylesheet under LEPTOS_SITE_PKG_DIR and LEPTOS_OUTPUT_NAME");
+        assert!(page.contains("/bundle/app.js") && !page.contains("/pkg/"), "and the bundle");
+        let resp = client.get(format!("{base}/bundle/app.css")).header("accept-encoding", "br").send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-encoding"], "br");
+        assert_eq!(resp.text().await.unwrap(), "the build's brotli copy");
+        let plain = client.get(format!("{base}/bundle/app.css")).send().await.unwrap();
+        assert_eq!(plain.text().await.unwrap(), css);
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let written: Vec<_> = std::fs::read_dir(&pkg).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(written.len(), 2, "the server writes nothing into the site folder: {written:?}");
+}
+
+#[test]
+fn a_bad_leptos_variable_stops_start_up_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = jinri(dir.path()).env("LEPTOS_RELOAD_PORT", "not-a-port").output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("LEPTOS_"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
 fn the_facts_command_sets_what_the_top_bar_shows() {
     let dir = tempfile::tempdir().unwrap();
     let out = jinri(dir.path()).args(["facts", "set", "weather", "18.2°C-24.6°C"]).output().unwrap();

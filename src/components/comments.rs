@@ -62,9 +62,25 @@ pub fn CommentsSection(
     let path = StoredValue::new(format!("/article/{article_id}"));
     let reply_to = RwSignal::new(echo.reply);
 
+    // The live log could not resume this page (it was pruned past what the page shows): the
+    // pages on screen are read again and merged in by id, so nothing shown is lost and every
+    // change since is in.
+    let reload = Callback::new(move |()| {
+        let pages = loaded_pages.get_untracked();
+        leptos::task::spawn_local(async move {
+            for n in 1..=pages {
+                let Ok(page) = list_comments(article_id, Some(sort.as_str().to_owned()), Some(n)).await else { return };
+                read_to.update(|m| note_read(m, &page.comments));
+                comments.update(|list| page.comments.into_iter().for_each(|c| upsert_comment(list, c)));
+                total.set(page.total);
+            }
+        });
+    });
     // The stream is opened in the browser only, and closed when this section leaves the page.
     #[cfg(feature = "hydrate")]
-    super::live_client::follow(article_id, initial.last_event_id, comments, total);
+    super::live_client::follow(article_id, initial.last_event_id, comments, total, reload);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = reload;
 
     let post = ServerAction::<PostComment>::new();
     let like = ServerAction::<LikeComment>::new();

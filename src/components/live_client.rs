@@ -1,15 +1,24 @@
 //! The browser's side of the live stream: one EventSource per article on screen, merged into
 //! the thread by id. The browser reconnects by itself with `Last-Event-ID`; if it gives up
 //! (the server answered with an error), this reconnects after a growing pause from the last id
-//! seen. Leaving the article (a page change, another sort) closes the stream.
+//! seen. Leaving the article (a page change, another sort) closes the stream. A reader whose
+//! last id the server's log can no longer resume from gets `Change::Reset` and reads the
+//! thread again (`reload`).
 
 use crate::model::{merge_comment, reconnect_delay_ms, ArticleId, Change, Comment, LiveEvent};
 use futures::StreamExt;
 use gloo_net::eventsource::{futures::EventSource, State};
 use leptos::prelude::*;
 
-/// Follows the article's stream for as long as the calling component lives.
-pub fn follow(article: ArticleId, after: i64, comments: RwSignal<Vec<Comment>>, total: RwSignal<i64>) {
+/// Follows the article's stream for as long as the calling component lives; `reload` reads
+/// the thread again when the stream says the log cannot bring it up to date.
+pub fn follow(
+    article: ArticleId,
+    after: i64,
+    comments: RwSignal<Vec<Comment>>,
+    total: RwSignal<i64>,
+    reload: Callback<()>,
+) {
     let (task, stop) = futures::future::abortable(async move {
         let mut last = after;
         // Refusals in a row (404, 429, 503: the browser does not retry an HTTP error itself).
@@ -24,8 +33,16 @@ pub fn follow(article: ArticleId, after: i64, comments: RwSignal<Vec<Comment>>, 
                                 let Some(data) = message.data().as_string() else { continue };
                                 // `from_slice`, as server functions read JSON: one parser per type.
                                 let Ok(event) = serde_json::from_slice::<LiveEvent>(data.as_bytes()) else { continue };
-                                last = last.max(event.id);
                                 refused = 0;
+                                if event.change == Change::Reset {
+                                    // Resume from the server's newest id, even if the one
+                                    // held here was larger (it came from another database).
+                                    last = event.id;
+                                    total.set(event.comment_count);
+                                    reload.run(());
+                                    continue;
+                                }
+                                last = last.max(event.id);
                                 apply(event, comments, total);
                             }
                             Err(_) if source.state() == State::Closed => break,
@@ -61,6 +78,7 @@ fn apply(event: LiveEvent, comments: RwSignal<Vec<Comment>>, total: RwSignal<i64
                 c.likes = likes;
             }
         }
+        Change::Reset => {}
     });
     total.set(event.comment_count);
 }

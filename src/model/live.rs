@@ -160,7 +160,14 @@ pub struct LiveEvent {
 pub enum Change {
     Created(Comment),
     Deleted(CommentId),
-    Liked { comment_id: CommentId, likes: i64 },
+    Liked {
+        comment_id: CommentId,
+        likes: i64,
+    },
+    /// The log no longer holds what this reader missed (it was pruned, or the reader's last id
+    /// is not one of this article's): read the thread again. The event's id is the article's
+    /// newest; the reader follows on from it.
+    Reset,
 }
 
 #[cfg(test)]

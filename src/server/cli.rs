@@ -91,37 +91,54 @@ pub async fn open_database(config: &Config) -> Result<db::Db, BoxError> {
     Ok(pool)
 }
 
-pub fn leptos_options(config: &Config) -> LeptosOptions {
-    let env = match std::env::var("LEPTOS_ENV").as_deref() {
-        Ok("DEV") => leptos::config::Env::DEV,
-        _ => leptos::config::Env::PROD,
-    };
-    LeptosOptions::builder()
-        .output_name(super::assets::OUTPUT_NAME)
-        .site_root(config.site_root.as_str())
-        .site_pkg_dir("pkg")
-        .site_addr(config.addr)
-        .env(env)
-        .reload_port(std::env::var("LEPTOS_RELOAD_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3001))
-        .hash_files(hashed_names(config))
-        .build()
+/// The Leptos options as cargo-leptos describes the build (`get_configuration`: every
+/// `LEPTOS_…` variable it sets for the server it runs — output name, site root and package
+/// folder, hash file, reload port, environment…), with the site's own keys layered on it: the
+/// address and site folder of `Config` (which honour `LEPTOS_SITE_ADDR` and
+/// `LEPTOS_SITE_ROOT` too) and the rule for hashed names (`hashed_names`). Without
+/// `LEPTOS_ENV` the binary runs as production.
+pub fn leptos_options(config: &Config) -> Result<LeptosOptions, BoxError> {
+    let mut options = leptos::config::get_configuration(None)
+        .map_err(|e| format!("Leptos configuration (LEPTOS_… environment variables): {e}"))?
+        .leptos_options;
+    if options.output_name.is_empty() {
+        options.output_name = super::assets::OUTPUT_NAME.into();
+    }
+    if std::env::var_os("LEPTOS_ENV").is_none() {
+        options.env = leptos::config::Env::PROD;
+    }
+    options.site_addr = config.addr;
+    options.site_root = config.site_root.as_str().into();
+    // `LEPTOS_HASH_FILES=false` is obeyed; otherwise the files decide.
+    let refused = std::env::var("LEPTOS_HASH_FILES").is_ok_and(|v| v.trim() == "false");
+    options.hash_files = !refused && hashed_names(&options);
+    Ok(options)
 }
 
 /// Whether pages link the bundle's hashed names (`assets::hashed_names`). cargo-leptos
-/// (`hash-files` in Cargo.toml) writes the hashes to `hash.txt` beside the binary it built, and
-/// sets `LEPTOS_WATCH` for the server it runs under `cargo leptos watch`.
-pub fn hashed_names(config: &Config) -> bool {
+/// (`hash-files` in Cargo.toml) writes the hashes to `hash.txt` (`LEPTOS_HASH_FILE_NAME`)
+/// beside the binary it built, and sets `LEPTOS_WATCH` for the server it runs under
+/// `cargo leptos watch`.
+fn hashed_names(options: &LeptosOptions) -> bool {
     let watching = std::env::var_os("LEPTOS_WATCH").is_some();
-    super::assets::hashed_names(!cfg!(debug_assertions), watching, hash_txt().as_deref(), &pkg_dir(config))
+    let hashes = hash_txt(options);
+    super::assets::hashed_names(
+        !cfg!(debug_assertions),
+        watching,
+        hashes.as_deref(),
+        &pkg_dir(options),
+        &options.output_name,
+    )
 }
 
-fn hash_txt() -> Option<String> {
+/// The hash file, where Leptos itself reads it: beside the running binary.
+fn hash_txt(options: &LeptosOptions) -> Option<String> {
     let exe = std::env::current_exe().ok()?;
-    std::fs::read_to_string(exe.parent()?.join("hash.txt")).ok()
+    std::fs::read_to_string(exe.parent()?.join(options.hash_file.as_ref())).ok()
 }
 
-fn pkg_dir(config: &Config) -> std::path::PathBuf {
-    std::path::Path::new(&config.site_root).join("pkg")
+fn pkg_dir(options: &LeptosOptions) -> std::path::PathBuf {
+    std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref())
 }
 
 /// Builds the whole application around a database, as the server and the tests use it.
@@ -131,6 +148,7 @@ pub async fn app(config: Arc<Config>) -> Result<axum::Router, BoxError> {
 
 /// The application's state around its database.
 pub async fn state(config: Arc<Config>) -> Result<AppState, BoxError> {
+    super::tasks::init();
     let pool = open_database(&config).await?;
     let hasher = super::auth::Hasher::new(config.auth.hash_concurrency);
     let fresh = super::flash::FormKey::fresh_secret()?;
@@ -145,9 +163,10 @@ pub async fn state(config: Arc<Config>) -> Result<AppState, BoxError> {
     };
     let state = AppState {
         pool,
-        leptos_options: leptos_options(&config),
+        leptos_options: leptos_options(&config)?,
         hasher,
-        hub: super::live::Hub::default(),
+        // Half the pool at most for streams reading the log; the rest serves pages and posts.
+        hub: super::live::Hub::new(config.max_connections as usize / 2),
         likes: Arc::default(),
         page_cache: Arc::new(super::page_cache::PageCache::new(config.page_cache_entries)),
         form_key: super::flash::FormKey::new(secret.as_bytes()),
@@ -165,6 +184,7 @@ pub async fn state(config: Arc<Config>) -> Result<AppState, BoxError> {
 }
 
 async fn serve(config: Arc<Config>) -> Result<(), BoxError> {
+    let options = leptos_options(&config)?;
     // A database that cannot be opened or migrated does not stop the site: it answers every
     // page with 503 and a message in Chinese (static files still load), and the log says why.
     let (router, running) = match state(config.clone()).await {
@@ -172,35 +192,25 @@ async fn serve(config: Arc<Config>) -> Result<(), BoxError> {
         Err(e) => {
             tracing::error!(error = %e, "database unavailable: every page answers 503 until the site is restarted");
             eprintln!("jinri: {e}\njinri: serving 503 (网站维护中) until the problem is fixed and the site restarted");
-            (routes::unavailable_router(&config, hashed_names(&config)), None)
+            (routes::unavailable_router(&config, &options), None)
         }
     };
     // Development links the plain names; a cargo-leptos build may have written only hashed ones.
-    if !hashed_names(&config) {
-        if let Some(hashes) = hash_txt() {
-            match super::assets::plain_copies(&hashes, &pkg_dir(&config)) {
+    if !options.hash_files {
+        if let Some(hashes) = hash_txt(&options) {
+            match super::assets::plain_copies(&hashes, &pkg_dir(&options), &options.output_name) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(copied = n, "bundle files copied to their plain names"),
                 Err(e) => tracing::warn!(error = %e, "bundle files not copied to their plain names"),
             }
         }
     }
-    let listener = tokio::net::TcpListener::bind(config.addr)
-        .await
-        .map_err(|e| format!("cannot listen on {} (server.addr): {e}", config.addr))?;
+    let listener = listen(config.addr).map_err(|e| format!("cannot listen on {} (server.addr): {e}", config.addr))?;
     let addr = listener.local_addr()?;
     println!("今日 Jinri is running at http://{addr}/");
-    // Only release files stay as they are while the site runs; a copy would go stale under watch.
-    if hashed_names(&config) {
-        let site_root = std::path::PathBuf::from(&config.site_root);
-        tokio::task::spawn_blocking(move || match super::assets::precompress(&site_root) {
-            Ok(n) => tracing::info!(written = n, "compressed copies of static files are up to date"),
-            Err(e) => tracing::warn!(error = %e, root = %site_root.display(), "static files not precompressed"),
-        });
-    }
     tracing::info!(%addr, "listening");
     if let Some(state) = &running {
-        tokio::spawn(prune_limits(state.clone()));
+        tokio::spawn(prune_tables(state.clone()));
     }
     let hub = running.as_ref().map(|s| s.hub.clone());
     let header_timeout = Duration::from_secs(config.client_timeout_secs);
@@ -225,11 +235,40 @@ async fn serve(config: Arc<Config>) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// Every few minutes, drops the abuse-limit events (`db::limits`) that are past their window,
-/// so the table holds only what the limits still count, and the expired form flashes
-/// (`server::flash`), so what a reader typed is not kept. Ends when the site shuts down.
-async fn prune_limits(state: AppState) {
-    let auth = &state.config.auth;
+/// Connections waiting to be accepted. After a restart every open page reconnects at once:
+/// with the usual 1,024 a burst of a thousand overflowed the queue while the first ones were
+/// served, and the dropped ones came back a second later (the kernel's retry). The kernel caps
+/// it at `net.core.somaxconn`.
+const BACKLOG: u32 = 4096;
+
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
+
+/// Every few minutes, prunes what would otherwise grow without end (`prune`). Ends when the
+/// site shuts down.
+async fn prune_tables(state: AppState) {
+    let closed = state.hub.closed();
+    tokio::pin!(closed);
+    loop {
+        tokio::select! {
+            _ = &mut closed => return,
+            _ = tokio::time::sleep(Duration::from_secs(300)) => {}
+        }
+        prune(&state.pool, &state.config, time::now_unix()).await;
+    }
+}
+
+/// Drops the abuse-limit events (`db::limits`) past their window, so the table holds only what
+/// the limits still count; the expired form flashes (`server::flash`), so what a reader typed
+/// is not kept; the sessions that have ended; and the live log's events older than
+/// `live.keep_events_days` (a reader whose last event is older reads the thread again,
+/// `db::comments::Replay::gap`). A failure is logged and tried again next time.
+pub async fn prune(pool: &db::Db, config: &Config, now: i64) {
+    let auth = &config.auth;
     let windows = [
         ("register_ip", 3600),
         ("register_try_ip", 3600),
@@ -238,22 +277,23 @@ async fn prune_limits(state: AppState) {
         ("login_account", auth.login_window_secs),
         ("like_user", 60),
     ];
-    let closed = state.hub.closed();
-    tokio::pin!(closed);
-    loop {
-        tokio::select! {
-            _ = &mut closed => return,
-            _ = tokio::time::sleep(Duration::from_secs(300)) => {}
+    for (scope, window) in windows {
+        if let Err(e) = db::limits::prune(pool, scope, now - window).await {
+            tracing::warn!(error = %e, scope, "pruning old limit events failed");
         }
-        let now = time::now_unix();
-        for (scope, window) in windows {
-            if let Err(e) = db::limits::prune(&state.pool, scope, now - window).await {
-                tracing::warn!(error = %e, scope, "pruning old limit events failed");
-            }
-        }
-        if let Err(e) = db::flash::prune(&state.pool, now).await {
-            tracing::warn!(error = %e, "pruning expired form flashes failed");
-        }
+    }
+    if let Err(e) = db::flash::prune(pool, now).await {
+        tracing::warn!(error = %e, "pruning expired form flashes failed");
+    }
+    match db::sessions::prune(pool, now, auth.session_idle_secs, auth.session_max_secs).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(sessions = n, "ended sessions pruned"),
+        Err(e) => tracing::warn!(error = %e, "pruning ended sessions failed"),
+    }
+    match db::comments::prune_events(pool, now - config.keep_events_days * 86_400).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(events = n, "old live events pruned"),
+        Err(e) => tracing::warn!(error = %e, "pruning old live events failed"),
     }
 }
 

@@ -22,6 +22,8 @@ pub struct Config {
     pub auth: AuthConfig,
     pub comments: CommentsConfig,
     pub max_streams_per_ip: usize,
+    /// Live events are kept this many days for readers to resume from, then pruned.
+    pub keep_events_days: i64,
     pub site: SiteConfig,
 }
 
@@ -237,6 +239,12 @@ impl Config {
         let proxies = src.raw("server.trusted_proxies")?;
         let trusted_proxies =
             super::proxies::parse_list(proxies).map_err(|e| src.invalid("server.trusted_proxies", proxies, &e))?;
+        let keep_events_days = src.whole("live.keep_events_days", 1, "must be a whole number of days")?;
+        // In seconds it must stay within what time arithmetic takes (`whole`).
+        if keep_events_days > MAX_NUMBER / 86_400 {
+            let reason = format!("must be from 1 to {}", MAX_NUMBER / 86_400);
+            return Err(src.invalid("live.keep_events_days", &keep_events_days.to_string(), &reason));
+        }
         Ok(Config {
             addr: src.parse("server.addr", "must be an address such as 127.0.0.1:3000")?,
             site_root: src.string("server.site_root")?,
@@ -267,6 +275,7 @@ impl Config {
                 likes_per_minute: src.positive("comments.likes_per_minute")?,
             },
             max_streams_per_ip: src.positive("live.max_streams_per_ip")? as usize,
+            keep_events_days,
             site: SiteConfig {
                 name: src.string("site.name")?,
                 slogan: src.string("site.slogan")?,
@@ -286,7 +295,7 @@ impl Config {
 const MAX_NUMBER: i64 = 1_000_000_000;
 
 /// Every key the site reads. An unknown key is an error: a typo must not be silently ignored.
-pub const KEYS: [&str; 33] = [
+pub const KEYS: [&str; 34] = [
     "server.addr",
     "server.site_root",
     "server.page_cache_entries",
@@ -311,6 +320,7 @@ pub const KEYS: [&str; 33] = [
     "comments.min_interval_secs",
     "comments.likes_per_minute",
     "live.max_streams_per_ip",
+    "live.keep_events_days",
     "site.name",
     "site.slogan",
     "site.timezone",
@@ -406,6 +416,19 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("auth.login_window_secs"), "{err}");
+    }
+
+    #[test]
+    fn live_events_are_kept_30_days_unless_configured_and_never_0_days() {
+        let c = Config::from_parts("Leptos.toml", FILE, env(&[])).unwrap();
+        assert_eq!(c.keep_events_days, 30);
+        let c = Config::from_parts("Leptos.toml", FILE, env(&[("JINRI_LIVE_KEEP_EVENTS_DAYS", "7")])).unwrap();
+        assert_eq!(c.keep_events_days, 7);
+        for bad in ["0", "-1", "11575", "1.5"] {
+            let err =
+                Config::from_parts("Leptos.toml", FILE, env(&[("JINRI_LIVE_KEEP_EVENTS_DAYS", bad)])).unwrap_err();
+            assert!(err.to_string().contains("live.keep_events_days"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -39,7 +39,8 @@ pub fn page_policy() {
 /// Adds the headers every response carries, and the cache lifetime of `cache_control`
 /// (`hashed`: the bundle's names, `assets::hashed_names`). A site served over https
 /// (`site.base_url`) also tells browsers to use nothing else for a year.
-pub async fn security_headers(State((https, hashed)): State<(bool, bool)>, req: Request, next: Next) -> Response {
+pub async fn security_headers(State(site): State<HeaderState>, req: Request, next: Next) -> Response {
+    let HeaderState { https, hashed, ref pkg } = site;
     let path = req.uri().path().to_owned();
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
@@ -50,15 +51,32 @@ pub async fn security_headers(State((https, hashed)): State<(bool, bool)>, req: 
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     }
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(NON_PAGE_CSP));
-    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static(cache_control(&path, hashed)));
+    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static(cache_control(&path, hashed, pkg)));
     resp
+}
+
+/// What `security_headers` needs to know of the site.
+#[derive(Clone)]
+pub struct HeaderState {
+    /// Served over https (`Config::https`).
+    pub https: bool,
+    /// The bundle's names are hashed (`LeptosOptions::hash_files`).
+    pub hashed: bool,
+    /// Where the bundle is served: `/` + `LeptosOptions::site_pkg_dir` + `/`.
+    pub pkg: std::sync::Arc<str>,
+}
+
+impl HeaderState {
+    pub fn new(https: bool, options: &leptos::config::LeptosOptions) -> Self {
+        HeaderState { https, hashed: options.hash_files, pkg: format!("/{}/", options.site_pkg_dir).into() }
+    }
 }
 
 /// Pages and API answers are never stored. With hashed names (release) a bundle file named by
 /// its content's hash is kept a year, images a day, the rest revalidated; in development every
 /// static file is revalidated, so an edit shows on the next load.
-pub fn cache_control(path: &str, hashed: bool) -> &'static str {
-    let bundle = path.starts_with("/pkg/");
+pub fn cache_control(path: &str, hashed: bool, pkg: &str) -> &'static str {
+    let bundle = path.starts_with(pkg);
     let image = path.starts_with("/images/") || path == "/favicon.svg";
     if !(bundle || image || path == "/manifest.webmanifest") {
         "no-store"
@@ -89,6 +107,14 @@ fn has_content_hash(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bundle_is_cached_under_the_package_folder_cargo_leptos_names() {
+        let hashed = "/assets/jinri.q2nl0H5YOVoR6tf1vF-Tfw.wasm";
+        assert_eq!(cache_control(hashed, true, "/assets/"), "public, max-age=31536000, immutable");
+        assert_eq!(cache_control(hashed, true, "/pkg/"), "no-store", "not the bundle's folder");
+        assert_eq!(cache_control("/pkg/jinri.q2nl0H5YOVoR6tf1vF-Tfw.wasm", true, "/assets/"), "no-store");
+    }
 
     #[test]
     fn only_files_named_by_their_content_hash_are_kept_for_a_year() {

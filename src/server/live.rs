@@ -18,7 +18,7 @@ use crate::model::{ArticleId, LiveEvent};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, watch, Semaphore, SemaphorePermit};
 
 /// Changes buffered per article for slow readers before they fall back to the log.
 const BUFFER: usize = 256;
@@ -37,16 +37,13 @@ pub struct Hub {
     closing: watch::Sender<bool>,
     /// Changes published so far: a page rendered before the last one may be out of date.
     published: Arc<AtomicU64>,
+    /// Streams reading the log at once (`log_reader`).
+    log_readers: Arc<Semaphore>,
 }
 
 impl Default for Hub {
     fn default() -> Self {
-        Hub {
-            channels: Arc::default(),
-            streams_by_ip: Arc::default(),
-            closing: watch::channel(false).0,
-            published: Arc::default(),
-        }
+        Hub::new(4)
     }
 }
 
@@ -69,6 +66,24 @@ impl Drop for StreamSlot {
 }
 
 impl Hub {
+    /// A hub whose streams read the log at most `log_readers` at a time.
+    pub fn new(log_readers: usize) -> Self {
+        Hub {
+            channels: Arc::default(),
+            streams_by_ip: Arc::default(),
+            closing: watch::channel(false).0,
+            published: Arc::default(),
+            log_readers: Arc::new(Semaphore::new(log_readers.max(1))),
+        }
+    }
+
+    /// Waits for one of the places to read the log from. Streams that resume all at once
+    /// (after a restart every open page reconnects) read it a few at a time, so they never
+    /// hold the whole pool, and pages and posts are served meanwhile.
+    pub async fn log_reader(&self) -> Option<SemaphorePermit<'_>> {
+        self.log_readers.acquire().await.ok()
+    }
+
     /// Takes one of the `max` streams a client (`request::client_key`) may hold, or `None` if
     /// it holds them all.
     pub fn take_stream_slot(&self, client: ClientKey, max: usize) -> Option<StreamSlot> {

@@ -16,6 +16,7 @@ pub mod proxies;
 pub mod request;
 pub mod routes;
 pub mod state;
+pub mod tasks;
 pub mod time;
 
 pub use config::Config;

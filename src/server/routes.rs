@@ -2,7 +2,7 @@
 
 use super::{db, AppState};
 use crate::app::{shell, App};
-use crate::model::{ArticleId, LiveEvent, CHANNELS};
+use crate::model::{ArticleId, Change, LiveEvent, CHANNELS};
 use axum::extract::Query;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
@@ -25,16 +25,17 @@ pub fn router(state: AppState) -> Router {
     let cache_state = state.clone();
     let flash_state = state.clone();
     let files = |dir: &str| static_files(&state.config.site_root, dir);
+    let pkg = state.leptos_options.site_pkg_dir.to_string();
     let client_timeout = std::time::Duration::from_secs(state.config.client_timeout_secs);
     let handler_timeout = std::time::Duration::from_secs(state.config.handler_timeout_secs);
-    let header_state = (state.config.https(), state.leptos_options.hash_files);
+    let header_state = super::headers::HeaderState::new(state.config.https(), &state.leptos_options);
     let trusted_proxies: Arc<[super::proxies::Network]> = state.config.trusted_proxies.clone().into();
-    Router::new()
+    let app = Router::new()
         .route("/sitemap.xml", get(sitemap_xml))
         .route("/robots.txt", get(robots_txt))
         .route("/api/comments/stream", get(comment_stream))
         .route("/healthz", get(healthz))
-        .nest_service("/pkg", files("pkg"))
+        .nest_service(&format!("/{pkg}"), files(&pkg))
         .nest_service("/images", files("images"))
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
@@ -63,13 +64,86 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_page))
         .layer(middleware::from_fn_with_state(header_state, super::headers::security_headers))
         // Before anything counts a client: behind a trusted proxy, the address it forwarded.
-        .layer(middleware::from_fn_with_state(trusted_proxies, super::proxies::client_address))
-        .layer(middleware::from_fn(log_request))
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(trusted_proxies, super::proxies::client_address));
+    traced(app).with_state(state)
 }
 
-/// The bundle and figures under `site_root/dir`, with their precompressed copies (see
-/// assets.rs) for browsers that accept them.
+/// Outermost: every request gets an id of ours (one a client sent is dropped, so the logs
+/// hold only ids the server made), the id is answered as `x-request-id`, and the request is
+/// served inside a span that carries it: every line logged while serving it, in a handler, a
+/// server function or a page's resources (`spawn_in_span`), names the request. One line
+/// per request: status and latency, with method and path (never the query, which may carry
+/// what a reader typed) from the span.
+fn traced<St: Clone + Send + Sync + 'static>(router: Router<St>) -> Router<St> {
+    use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+    use tower_http::trace::TraceLayer;
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &Request| {
+            let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            tracing::info_span!("request", id, method = %req.method(), path = req.uri().path())
+        })
+        .on_request(())
+        .on_response(|resp: &Response, latency: std::time::Duration, _: &tracing::Span| {
+            let (status, ms) = (resp.status().as_u16(), latency.as_secs_f64() * 1000.0);
+            if status >= 500 {
+                tracing::error!(status, latency_ms = ms, "request");
+            } else {
+                tracing::info!(status, latency_ms = ms, "request");
+            }
+        })
+        .on_body_chunk(())
+        .on_eos(())
+        // A 5xx is logged once, by `on_response`.
+        .on_failure(());
+    router
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(trace)
+        .layer(SetRequestIdLayer::new(REQUEST_ID, RequestIds))
+        .layer(middleware::map_request(drop_client_request_id))
+}
+
+const REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-request-id");
+
+async fn drop_client_request_id(mut req: Request) -> Request {
+    req.headers_mut().remove(REQUEST_ID);
+    req
+}
+
+/// Request ids: this process's start time (seconds, base 36) and a count, short and unique
+/// across restarts and across the processes behind one proxy as long as they started in
+/// different seconds.
+#[derive(Clone, Copy)]
+struct RequestIds;
+
+impl tower_http::request_id::MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<tower_http::request_id::RequestId> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        use std::sync::OnceLock;
+        static PREFIX: OnceLock<String> = OnceLock::new();
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let prefix = PREFIX.get_or_init(|| base36(super::time::now_unix().max(0) as u64));
+        let id = format!("{prefix}-{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        axum::http::HeaderValue::from_str(&id).ok().map(tower_http::request_id::RequestId::new)
+    }
+}
+
+fn base36(mut n: u64) -> String {
+    let digits = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = Vec::new();
+    loop {
+        out.push(digits[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The bundle and figures under `site_root/dir`, with the compressed copies the release build
+/// wrote beside them (`cargo leptos build --release --precompress`) for browsers that accept
+/// them.
 fn static_files(site_root: &str, dir: &str) -> tower_http::services::ServeDir {
     tower_http::services::ServeDir::new(std::path::Path::new(site_root).join(dir))
         .precompressed_br()
@@ -78,10 +152,11 @@ fn static_files(site_root: &str, dir: &str) -> tower_http::services::ServeDir {
 
 /// The site while its database cannot be opened or migrated: static files load, every page and
 /// endpoint answers 503 with a message in Chinese, `/healthz` says what is wrong.
-pub fn unavailable_router(config: &super::Config, hashed: bool) -> Router {
-    Router::new()
+pub fn unavailable_router(config: &super::Config, options: &leptos::config::LeptosOptions) -> Router {
+    let pkg = options.site_pkg_dir.to_string();
+    let app = Router::new()
         .route("/healthz", get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "database unavailable") }))
-        .nest_service("/pkg", static_files(&config.site_root, "pkg"))
+        .nest_service(&format!("/{pkg}"), static_files(&config.site_root, &pkg))
         .nest_service("/images", static_files(&config.site_root, "images"))
         .fallback(|| async {
             (
@@ -95,34 +170,15 @@ pub fn unavailable_router(config: &super::Config, hashed: bool) -> Router {
             )
         })
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_page))
-        .layer(middleware::from_fn_with_state((config.https(), hashed), super::headers::security_headers))
-        .layer(middleware::from_fn(log_request))
+        .layer(middleware::from_fn_with_state(
+            super::headers::HeaderState::new(config.https(), options),
+            super::headers::security_headers,
+        ));
+    traced(app)
 }
 
 /// Largest request body accepted, in bytes (a 2,000-character comment is under 20 KB encoded).
 const MAX_BODY: usize = 64 * 1024;
-
-/// One log line per request: method, path (never the query, which may carry what a reader
-/// typed), status, latency and a request id that is also sent back as `x-request-id`.
-async fn log_request(req: Request, next: Next) -> Response {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
-    let start = std::time::Instant::now();
-    let mut resp = next.run(req).await;
-    let status = resp.status().as_u16();
-    let ms = start.elapsed().as_secs_f64() * 1000.0;
-    if status >= 500 {
-        tracing::error!(request_id = id, %method, path, status, latency_ms = ms, "request");
-    } else {
-        tracing::info!(request_id = id, %method, path, status, latency_ms = ms, "request");
-    }
-    if let Ok(v) = axum::http::HeaderValue::from_str(&id.to_string()) {
-        resp.headers_mut().insert("x-request-id", v);
-    }
-    resp
-}
 
 /// Reads a request's whole body (at most `MAX_BODY`) before any handler runs: a client that has
 /// not sent it within the client timeout gets 408, instead of holding a handler.
@@ -261,6 +317,8 @@ struct StreamQuery {
 
 /// `/api/comments/stream?article_id=N&after=M`: the article's comment changes as Server-Sent
 /// Events, starting after event `M` (or after the `Last-Event-ID` a reconnecting browser sends).
+/// A resuming stream costs one statement (`db::comments::events_since`: the article, its count
+/// and the first batch of what the reader missed), and holds a pool connection only for it.
 async fn comment_stream(
     State(state): State<AppState>,
     Query(q): Query<StreamQuery>,
@@ -270,14 +328,6 @@ async fn comment_stream(
     let Some(article) = ArticleId::parse(&q.article_id) else {
         return (StatusCode::NOT_FOUND, "no such article").into_response();
     };
-    match db::comments::count(&state.pool, article).await {
-        Ok(_) => {}
-        Err(sqlx::Error::RowNotFound) => return (StatusCode::NOT_FOUND, "no such article").into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "stream: article lookup failed");
-            return (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response();
-        }
-    }
     let after = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -294,10 +344,20 @@ async fn comment_stream(
         )
             .into_response();
     };
+    // Subscribed before the log is read: whatever commits after the read is published to it.
     let rx = state.hub.subscribe(article);
+    let first = read_log(&state, article, after).await;
+    let first = match first {
+        Ok(replay) => replay,
+        Err(sqlx::Error::RowNotFound) => return (StatusCode::NOT_FOUND, "no such article").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "stream: reading the log failed");
+            return (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], "try again").into_response();
+        }
+    };
     let closed = state.hub.closed();
     // The slot lives as long as the stream.
-    let stream = live_events(state, article, after, rx).take_until(closed).map(move |e| {
+    let stream = live_events(state, article, after, first, rx).take_until(closed).map(move |e| {
         let _held = &slot;
         e
     });
@@ -307,6 +367,14 @@ async fn comment_stream(
     // buffering setting.
     resp.headers_mut().insert("x-accel-buffering", axum::http::HeaderValue::from_static("no"));
     resp
+}
+
+/// One batch of the article's log after `after`, read when one of the hub's log readers is
+/// free (`live::Hub::log_reader`): however many streams resume at once, they queue there
+/// instead of taking every connection of the pool.
+async fn read_log(state: &AppState, article: ArticleId, after: i64) -> Result<db::comments::Replay, sqlx::Error> {
+    let _reader = state.hub.log_reader().await;
+    db::comments::events_since(&state.pool, state.config.site.timezone, article, after, REPLAY_BATCH).await
 }
 
 struct Follow {
@@ -321,34 +389,56 @@ struct Follow {
     replay: bool,
 }
 
-/// How many logged events one replay query reads.
-const REPLAY_BATCH: i64 = 500;
+impl Follow {
+    /// Queues what a read of the log found. When the log cannot bring the reader up to date
+    /// (`Replay::gap`), the reader is told to read the thread again and follows on from the
+    /// article's newest event: never an error, never a silent gap.
+    fn take(&mut self, replay: db::comments::Replay) {
+        if replay.gap {
+            self.backlog.clear();
+            self.backlog.push_back(LiveEvent {
+                id: replay.newest,
+                article_id: self.article,
+                comment_count: replay.count,
+                change: Change::Reset,
+            });
+            self.replayed_to = replay.newest;
+            self.replay = false;
+            return;
+        }
+        self.replay = replay.read == REPLAY_BATCH;
+        self.replayed_to = replay.last;
+        self.backlog.extend(replay.events);
+    }
+}
 
-/// The log after `after`, then the broadcast; back to the log whenever the broadcast overran
-/// or skipped a number. An article's events are numbered in commit order without gaps
-/// (`db::comments::record_event`), but they may be published out of that order (two requests
-/// commit one after the other and publish the other way round, or one was made through
-/// another process): number N + 2 arriving after N means N + 1 is committed and in the log.
+/// How many logged events one replay query reads: a fixed number, whatever the reader asks.
+const REPLAY_BATCH: i64 = 200;
+
+/// The log after `after` (its first batch, `first`, already read), then the broadcast; back to
+/// the log whenever the broadcast overran or skipped a number. An article's events are
+/// numbered in commit order without gaps (`db::comments::record_event`), but they may be
+/// published out of that order (two requests commit one after the other and publish the other
+/// way round, or one was made through another process): number N + 2 arriving after N means
+/// N + 1 is committed and in the log.
 fn live_events(
     state: AppState,
     article: ArticleId,
     after: i64,
+    first: db::comments::Replay,
     rx: broadcast::Receiver<Arc<LiveEvent>>,
 ) -> impl futures::Stream<Item = Result<Event, std::convert::Infallible>> {
-    let start = Follow { state, article, last: after, rx, backlog: VecDeque::new(), replayed_to: after, replay: true };
+    let mut start =
+        Follow { state, article, last: after, rx, backlog: VecDeque::new(), replayed_to: after, replay: false };
+    start.take(first);
     let first = futures::stream::once(async {
         Ok(Event::default().retry(std::time::Duration::from_millis(1000)).comment("jinri"))
     });
     first.chain(futures::stream::unfold(start, |mut f| async move {
         loop {
             if f.replay && f.backlog.is_empty() {
-                let tz = f.state.config.site.timezone;
-                match db::comments::events_since(&f.state.pool, tz, f.article, f.last, REPLAY_BATCH).await {
-                    Ok(replay) => {
-                        f.replay = replay.read == REPLAY_BATCH;
-                        f.replayed_to = replay.last;
-                        f.backlog.extend(replay.events);
-                    }
+                match read_log(&f.state, f.article, f.last).await {
+                    Ok(replay) => f.take(replay),
                     Err(e) => {
                         // End the stream: the browser reconnects and resumes from its last id.
                         tracing::error!(error = %e, "stream: replay failed");

@@ -455,41 +455,127 @@ pub struct Replay {
     pub read: i64,
     /// The number of the last entry read (`after` if none).
     pub last: i64,
+    /// The number of the article's newest event when the log was read.
+    pub newest: i64,
+    /// The article's visible comments when the log was read.
+    pub count: i64,
+    /// The log cannot bring a reader at `after` up to date: the events right after it were
+    /// pruned (`prune_events`), or `after` is past the newest event (a number from another
+    /// database). Such a reader must read the thread again (`Change::Reset`).
+    pub gap: bool,
 }
 
-/// The article's changes after event `after`, rebuilt from the log (at most `limit` entries).
+#[derive(sqlx::FromRow)]
+struct ReplayRow {
+    newest: i64,
+    comment_count: i64,
+    seq: Option<i64>,
+    kind: Option<String>,
+    event_comment: Option<i64>,
+    found: Option<i64>,
+    parent_id: Option<i64>,
+    root_id: Option<i64>,
+    reply_to: Option<String>,
+    replies: i64,
+    author_id: Option<i64>,
+    author_name: Option<String>,
+    body: Option<String>,
+    created_at: Option<i64>,
+    deleted: bool,
+    like_count: Option<i64>,
+}
+
+/// The article's changes after event `after`, rebuilt from the log: at most `limit` entries,
+/// read with the comments they name, the article's count and its newest number in one
+/// statement. `RowNotFound` when there is no such article. The entries are taken by the
+/// log's key before anything is joined to them, so a reader far behind costs one batch, not
+/// the whole log.
 pub async fn events_since(db: &Db, tz: Tz, article: ArticleId, after: i64, limit: i64) -> Result<Replay, sqlx::Error> {
-    let rows: Vec<(i64, String, i64)> = on!(db, p => sqlx::query_as(
-        "SELECT seq, kind, comment_id FROM comment_events WHERE article_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+    let rows: Vec<ReplayRow> = on!(db, p => sqlx::query_as(
+        "SELECT a.event_seq AS newest, a.comment_count, e.seq, e.kind, e.comment_id AS event_comment, \
+         c.id AS found, c.parent_id, c.root_id, pu.name AS reply_to, \
+         CASE WHEN c.id IS NOT NULL AND c.parent_id IS NULL \
+         THEN (SELECT COUNT(*) FROM comments r WHERE r.root_id = c.id) ELSE 0 END AS replies, \
+         c.author_id, u.name AS author_name, c.body, c.created_at, \
+         c.deleted_at IS NOT NULL AS deleted, c.like_count \
+         FROM articles a \
+         LEFT JOIN (SELECT seq, kind, comment_id FROM comment_events \
+         WHERE article_id = $1 AND seq > $2 ORDER BY seq LIMIT $3) e ON 1 = 1 \
+         LEFT JOIN comments c ON c.id = e.comment_id LEFT JOIN users u ON u.id = c.author_id \
+         LEFT JOIN comments p ON p.id = c.parent_id LEFT JOIN users pu ON pu.id = p.author_id \
+         WHERE a.id = $1 ORDER BY e.seq",
     )
     .bind(article.0)
     .bind(after)
-    .bind(limit)
+    .bind(limit.max(1))
     .fetch_all(p)
     .await?);
-    let read = rows.len() as i64;
-    let last = rows.last().map_or(after, |r| r.0);
-    let count = count(db, article).await?;
-    let mut events = Vec::with_capacity(rows.len());
-    for (id, kind, comment_id) in rows {
-        let comment_id = CommentId(comment_id);
-        let change = match kind.as_str() {
-            "created" => match get(db, tz, comment_id, None).await? {
-                Some(c) => Change::Created(c),
-                None => continue,
-            },
-            "deleted" => Change::Deleted(comment_id),
-            _ => {
-                let likes: i64 = on!(db, p => sqlx::query_scalar("SELECT like_count FROM comments WHERE id = $1")
-                    .bind(comment_id.0)
-                    .fetch_one(p)
-                    .await?);
-                Change::Liked { comment_id, likes }
-            }
+    let Some(first) = rows.first() else { return Err(sqlx::Error::RowNotFound) };
+    let (newest, count) = (first.newest, first.comment_count);
+    let first_seq = first.seq;
+    let mut replay = Replay { events: Vec::with_capacity(rows.len()), read: 0, last: after, newest, count, gap: false };
+    replay.gap = match first_seq {
+        Some(seq) => seq > after + 1,
+        None => after != newest,
+    };
+    for row in rows {
+        let (Some(id), Some(kind), Some(comment_id)) = (row.seq, row.kind.as_deref(), row.event_comment) else {
+            continue;
         };
-        events.push(LiveEvent { id, article_id: article, comment_count: count, change });
+        replay.read += 1;
+        replay.last = id;
+        let comment_id = CommentId(comment_id);
+        let change = match (kind, row.found) {
+            ("created", Some(_)) => Change::Created(
+                CommentRow {
+                    id: comment_id.0,
+                    article_id: article.0,
+                    parent_id: row.parent_id,
+                    root_id: row.root_id,
+                    reply_to: row.reply_to,
+                    replies: row.replies,
+                    author_id: row.author_id.unwrap_or_default(),
+                    author_name: row.author_name.unwrap_or_default(),
+                    body: row.body.unwrap_or_default(),
+                    created_at: row.created_at.unwrap_or_default(),
+                    deleted: row.deleted,
+                    like_count: row.like_count.unwrap_or_default(),
+                    liked: false,
+                }
+                .into_comment(tz),
+            ),
+            ("created", None) => continue,
+            ("deleted", _) => Change::Deleted(comment_id),
+            _ => Change::Liked { comment_id, likes: row.like_count.unwrap_or_default() },
+        };
+        replay.events.push(LiveEvent { id, article_id: article, comment_count: count, change });
     }
-    Ok(Replay { events, read, last })
+    Ok(replay)
+}
+
+/// Log entries taken by one statement of `prune_events`.
+const PRUNE_CHUNK: i64 = 5000;
+
+/// Deletes the log's events written before `before` (unix seconds), a chunk per statement so
+/// no write holds the database for long; returns how many. A reader whose last event is
+/// older than what is left reads the thread again (`Replay::gap`).
+pub async fn prune_events(db: &Db, before: i64) -> Result<u64, sqlx::Error> {
+    let mut total = 0;
+    loop {
+        let n = on!(db, p => sqlx::query(
+            "DELETE FROM comment_events WHERE (article_id, seq) IN \
+             (SELECT article_id, seq FROM comment_events WHERE at < $1 LIMIT $2)",
+        )
+        .bind(before)
+        .bind(PRUNE_CHUNK)
+        .execute(p)
+        .await?
+        .rows_affected());
+        total += n;
+        if n < PRUNE_CHUNK as u64 {
+            return Ok(total);
+        }
+    }
 }
 
 /// A comment's like count as stored, inside the caller's transaction. On PostgreSQL the row is
@@ -573,5 +659,61 @@ mod tests {
         assert_eq!(last_event_id(&db, ArticleId(999)).await.unwrap(), 0, "no such article");
         let replay = events_since(&db, chrono_tz::UTC, ArticleId(1), 1, 1).await.unwrap();
         assert_eq!((replay.read, replay.last, replay.events.len()), (1, 2, 1));
+    }
+
+    async fn logged(db: &Db, article: i64, kind: &str, comment: i64, at: i64) -> i64 {
+        let mut tx = db.begin_write().await.unwrap();
+        let seq = record_event(&mut tx, ArticleId(article), kind, CommentId(comment), at).await.unwrap();
+        tx.commit().await.unwrap();
+        seq
+    }
+
+    #[tokio::test]
+    async fn one_read_of_the_log_brings_the_comments_the_count_and_the_newest_number() {
+        let (db, _dir) = test_db::fresh().await;
+        seed::seed_if_empty(&db, 0).await.unwrap();
+        let comment = test_db::scalar(&db, "SELECT MIN(id) FROM comments WHERE article_id = 1").await;
+        for kind in ["created", "liked", "deleted"] {
+            logged(&db, 1, kind, comment, 0).await;
+        }
+        let count = count(&db, ArticleId(1)).await.unwrap();
+        let replay = events_since(&db, chrono_tz::UTC, ArticleId(1), 0, 10).await.unwrap();
+        assert_eq!((replay.read, replay.last, replay.newest, replay.count, replay.gap), (3, 3, 3, count, false));
+        let Change::Created(c) = &replay.events[0].change else { panic!("{:?}", replay.events[0]) };
+        let stored = get(&db, chrono_tz::UTC, CommentId(comment), None).await.unwrap().unwrap();
+        assert_eq!(c, &stored, "the replayed comment is the stored one");
+        assert!(matches!(replay.events[1].change, Change::Liked { likes, .. } if likes == stored.likes));
+        assert_eq!(replay.events[2].change, Change::Deleted(CommentId(comment)));
+        assert!(replay.events.iter().all(|e| e.comment_count == count));
+        let caught_up = events_since(&db, chrono_tz::UTC, ArticleId(1), 3, 10).await.unwrap();
+        assert_eq!((caught_up.read, caught_up.last, caught_up.gap), (0, 3, false));
+        let batch = events_since(&db, chrono_tz::UTC, ArticleId(1), 0, 2).await.unwrap();
+        assert_eq!((batch.read, batch.last, batch.gap), (2, 2, false), "a batch is cut at its size");
+        assert!(matches!(
+            events_since(&db, chrono_tz::UTC, ArticleId(999), 0, 10).await,
+            Err(sqlx::Error::RowNotFound)
+        ));
+    }
+
+    #[tokio::test]
+    async fn pruning_drops_only_old_events_and_a_reader_before_them_or_past_the_newest_is_told() {
+        let (db, _dir) = test_db::fresh().await;
+        seed::seed_if_empty(&db, 0).await.unwrap();
+        let comment = test_db::scalar(&db, "SELECT MIN(id) FROM comments WHERE article_id = 1").await;
+        for at in [100, 200, 300, 400] {
+            logged(&db, 1, "liked", comment, at).await;
+        }
+        assert_eq!(prune_events(&db, 300).await.unwrap(), 2, "the events before 300");
+        let behind = events_since(&db, chrono_tz::UTC, ArticleId(1), 1, 10).await.unwrap();
+        assert!(behind.gap, "event 2 is gone: a reader after 1 cannot be brought up to date");
+        assert_eq!(behind.newest, 4);
+        let just_in_time = events_since(&db, chrono_tz::UTC, ArticleId(1), 2, 10).await.unwrap();
+        assert_eq!((just_in_time.gap, just_in_time.read), (false, 2), "events 3 and 4 are kept");
+        let from_elsewhere = events_since(&db, chrono_tz::UTC, ArticleId(1), i64::MAX, 10).await.unwrap();
+        assert!(from_elsewhere.gap, "a number past the newest is not this article's");
+        assert_eq!(prune_events(&db, 1_000).await.unwrap(), 2);
+        let all_gone = events_since(&db, chrono_tz::UTC, ArticleId(1), 3, 10).await.unwrap();
+        assert!(all_gone.gap && all_gone.read == 0, "event 4 is gone too");
+        assert!(!events_since(&db, chrono_tz::UTC, ArticleId(1), 4, 10).await.unwrap().gap, "up to date");
     }
 }

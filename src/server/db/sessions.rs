@@ -54,3 +54,14 @@ pub async fn delete(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
 pub async fn count_for_user(db: &Db, user: UserId) -> Result<i64, sqlx::Error> {
     on!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1").bind(user.0).fetch_one(p).await)
 }
+
+/// Deletes the sessions that `find` would refuse: idle for more than `idle_secs`, or begun
+/// more than `max_secs` ago; returns how many.
+pub async fn prune(db: &Db, now: i64, idle_secs: i64, max_secs: i64) -> Result<u64, sqlx::Error> {
+    on!(db, p => sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+        .bind(now - idle_secs)
+        .bind(now - max_secs)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))
+}
