@@ -4,6 +4,9 @@
 //!
 //! Usage: live_latency BASE_URL SUBSCRIBERS POSTS [SERVER_PID]
 //! With the server's pid it also reports the server's resident memory per idle subscriber.
+//! Several processes on one database (bench/pg.sh): BASE_URL and SERVER_PID may be lists
+//! separated by commas; the comments are posted through the first process, the subscribers are
+//! spread evenly over all of them, and the memory is summed over their pids.
 
 use futures::StreamExt;
 use std::collections::HashMap;
@@ -15,10 +18,13 @@ type Arrivals = Arc<Mutex<HashMap<i64, Vec<Instant>>>>;
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let base = args.get(1).cloned().unwrap_or_else(|| "http://127.0.0.1:3190".into());
+    let bases: Vec<String> =
+        args.get(1).map_or("http://127.0.0.1:3190", |a| a.as_str()).split(',').map(str::to_owned).collect();
+    let base = bases[0].clone();
     let subscribers: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(100);
     let posts: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(50);
-    let server_pid: Option<u32> = args.get(4).and_then(|a| a.parse().ok());
+    let server_pids: Vec<u32> =
+        args.get(4).map(|a| a.split(',').filter_map(|p| p.parse().ok()).collect()).unwrap_or_default();
     let article = 2;
     let client = reqwest::Client::builder().pool_max_idle_per_host(4).build().unwrap();
 
@@ -45,13 +51,13 @@ async fn main() {
     let after = page["last_event_id"].as_i64().unwrap();
 
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let rss_before = server_pid.and_then(rss_kib);
+    let rss_before = rss_sum(&server_pids);
 
     let arrivals: Arrivals = Arc::default();
     let mut ready = Vec::new();
-    for _ in 0..subscribers {
+    for i in 0..subscribers {
         let arrivals = arrivals.clone();
-        let url = format!("{base}/api/comments/stream?article_id={article}&after={after}");
+        let url = format!("{}/api/comments/stream?article_id={article}&after={after}", bases[i % bases.len()]);
         // Each subscriber is its own connection, as each reader's page is.
         let client = reqwest::Client::new();
         let resp = client.get(url).send().await.unwrap();
@@ -75,7 +81,7 @@ async fn main() {
     }
     // Let every stream settle, then weigh the server with them idle.
     tokio::time::sleep(Duration::from_millis(1000 + subscribers as u64 / 10)).await;
-    let rss_idle = server_pid.and_then(rss_kib);
+    let rss_idle = rss_sum(&server_pids);
 
     let mut sent = Vec::new();
     for i in 0..posts {
@@ -141,6 +147,14 @@ async fn main() {
     for r in ready {
         r.abort();
     }
+}
+
+/// Resident memory of the processes together (`None` without pids, or if one is gone).
+fn rss_sum(pids: &[u32]) -> Option<u64> {
+    if pids.is_empty() {
+        return None;
+    }
+    pids.iter().map(|&p| rss_kib(p)).sum()
 }
 
 /// Resident memory of a process, from /proc (Linux).

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Posting on PostgreSQL: comments per second through one process, then through two processes on
-# the same database at once (each with half the connections), beside the same load on SQLite.
+# the same database at once (each with half the connections), beside the same load on SQLite;
+# then live fan-out on PostgreSQL: BENCH_PG_FANOUT (10,000) subscribers on one process, and split
+# over the two, post → arrival and the servers' memory per idle subscriber.
 # A throwaway cluster (scripts/pg-cluster.sh), the release build, loopback only, bounded in time.
 # Usage: bench/pg.sh            (BENCH_SECS=10 seconds per load run)
 set -euo pipefail
@@ -9,6 +11,8 @@ cd "$(dirname "$0")/.."
 if ! command -v wrk >/dev/null; then apt-get install -y wrk >/dev/null || { echo "bench needs wrk" >&2; exit 1; }; fi
 secs="${BENCH_SECS:-10}"
 [ -x target/release/jinri ] || cargo leptos build --release --split --precompress
+cargo build -q --release --features ssr --example live_latency
+ulimit -n 65536 2>/dev/null || true
 
 work=$(mktemp -d)
 pids=()
@@ -23,7 +27,8 @@ free_port() { python3 -c 'import socket
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 start() { # start PORT DATABASE_URL → waits until it answers
   LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_ADDR="127.0.0.1:$1" DATABASE_URL="$2" \
-    JINRI_COMMENTS_MIN_INTERVAL_SECS=0 JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR=1000000 RUST_LOG=${RUST_LOG:-warn} \
+    JINRI_COMMENTS_MIN_INTERVAL_SECS=0 JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR=1000000 JINRI_LIVE_MAX_STREAMS_PER_IP=1000000 \
+    RUST_LOG=${RUST_LOG:-warn} \
     target/release/jinri >>"$work/server.log" 2>&1 &
   pids+=("$!")
   for _ in $(seq 300); do curl -sf -o /dev/null "http://127.0.0.1:$1/healthz" && return 0; sleep 0.1; done
@@ -55,7 +60,9 @@ psql -q "$JINRI_TEST_PG_URL" -c 'CREATE DATABASE jinri_bench' >/dev/null
 db="${JINRI_TEST_PG_URL%/postgres}/jinri_bench"
 a=$(free_port) b=$(free_port)
 start "$a" "$db"
+pid_a=${pids[-1]}
 start "$b" "$db"
+pid_b=${pids[-1]}
 readers "http://127.0.0.1:$a" "$work/cookies.txt"
 
 read -r one_rate one_p99 one_bad < <(post "http://127.0.0.1:$a" 50)
@@ -68,8 +75,22 @@ wait $!
 read -r ra pa ba <"$work/two-a.txt"
 read -r rb pb bb <"$work/two-b.txt"
 
+# Live fan-out: subscribers on one process, then split evenly over both (comments posted through
+# the first, so half the subscribers hear of them through PostgreSQL's notifications).
+fanout() { # fanout BASES PIDS → "p50 p99 missing KiB"
+  target/release/examples/live_latency "$1" "$subs" 30 "$2" |
+    sed -E 's/.*missing ([0-9]+).*ack→arrival p50 ([0-9.]+) ms p99 ([0-9.]+) ms.*subscriber ([0-9.-]+).*/\2 \3 \1 \4/'
+}
+subs="${BENCH_PG_FANOUT:-10000}"
+read -r f1_p50 f1_p99 f1_missing f1_kib < <(fanout "http://127.0.0.1:$a" "$pid_a")
+read -r f2_p50 f2_p99 f2_missing f2_kib < <(fanout "http://127.0.0.1:$a,http://127.0.0.1:$b" "$pid_a,$pid_b")
+
 printf '%-48s | %-40s | %s\n' "measure" "figure" "target"
 printf '%s\n' "$(printf '%.0s-' $(seq 110))"
 printf '%-48s | %-40s | %s\n' "posting, SQLite, one process, 50 readers" "$sqlite_rate comments/s, p99 $sqlite_p99, non-2xx $sqlite_bad" ">= 500/s"
 printf '%-48s | %-40s | %s\n' "posting, PostgreSQL, one process, 50 readers" "$one_rate comments/s, p99 $one_p99, non-2xx $one_bad" "-"
 printf '%-48s | %-40s | %s\n' "posting, PostgreSQL, two processes, 2 x 25 readers" "$((ra + rb)) comments/s ($ra + $rb), p99 $pa / $pb, non-2xx $((ba + bb))" ">= 1,000/s"
+printf '%-48s | %-40s | %s\n' "live fan-out, PostgreSQL, $subs subscribers, one process" "ack→arrival p50 $f1_p50 ms, p99 $f1_p99 ms, missing $f1_missing" "p99 <= 250 ms"
+printf '%-48s | %-40s | %s\n' "  server memory per idle subscriber" "$f1_kib KiB" "<= 50 KB"
+printf '%-48s | %-40s | %s\n' "live fan-out, PostgreSQL, $subs subscribers over two processes" "ack→arrival p50 $f2_p50 ms, p99 $f2_p99 ms, missing $f2_missing" "p99 <= 250 ms"
+printf '%-48s | %-40s | %s\n' "  server memory per idle subscriber (both)" "$f2_kib KiB" "<= 50 KB"

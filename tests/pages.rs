@@ -87,6 +87,19 @@ async fn a_channel_page_lists_only_its_channel_and_an_unknown_channel_is_not_fou
 }
 
 #[tokio::test]
+async fn the_comment_heading_names_the_order_the_comments_are_in() {
+    let s = common::spawn().await;
+    let path = s.seed_article_path().await;
+    for (query, heading) in
+        [("", "最新评论(5)"), ("?sort=new", "最新评论(5)"), ("?sort=old", "最早评论(5)"), ("?sort=hot", "最热评论(5)")]
+    {
+        let (status, html) = s.get(&format!("{path}{query}")).await;
+        assert_eq!(status, 200, "{query}");
+        assert!(html.contains(&format!("<h3 class=\"comments-count\">{heading}</h3>")), "{query}: {heading}");
+    }
+}
+
+#[tokio::test]
 async fn the_seed_article_reads_as_the_seed_page_shows_it() {
     let s = common::spawn().await;
     let path = s.seed_article_path().await;
@@ -407,4 +420,70 @@ async fn signing_in_from_a_page_with_a_query_returns_to_that_page_and_query() {
         assert_eq!(status, 200);
         assert!(login.contains(&format!("value=\"{page}\"")), "{page}: the form returns to it");
     }
+}
+
+/// Whether a guest's GET of `path` came from the page cache.
+async fn cached(s: &common::TestServer, path: &str) -> bool {
+    let resp = s.client.get(format!("{}{path}", s.base)).send().await.unwrap();
+    assert_eq!(resp.status(), 200, "{path}");
+    let hit = resp.headers().get("x-cache").map(|v| v.to_str().unwrap().to_owned());
+    resp.bytes().await.unwrap();
+    match hit.as_deref() {
+        Some("hit") => true,
+        Some("miss") => false,
+        other => panic!("{path}: x-cache {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_cached_page_goes_stale_exactly_when_what_it_shows_changes() {
+    let s = common::spawn().await;
+    let article = s.seed_article_path().await;
+    let other = if article == "/article/1" { "/article/2" } else { "/article/1" };
+    let pages = ["/", "/channel/world", article.as_str(), other, "/sitemap", "/about/contact"];
+    for p in pages {
+        cached(&s, p).await;
+        assert!(cached(&s, p).await, "{p} is kept");
+    }
+    let cookie = s.reader("缓存读者").await;
+    let id = common::encode(&article["/article/".len()..]);
+    let posted = s.call("/api/comments/post", &[("article_id", &id), ("body", "缓存测试评论")], Some(&cookie)).await;
+    assert_eq!(posted.status(), 200);
+    let comment: serde_json::Value = posted.json().await.unwrap();
+    // A new comment: its article and the lists (their counts, 热门) are rendered again; the
+    // other article, the sitemap and the about page are not.
+    for (p, kept) in [
+        (article.as_str(), false),
+        ("/", false),
+        ("/channel/world", false),
+        (other, true),
+        ("/sitemap", true),
+        ("/about/contact", true),
+    ] {
+        assert_eq!(cached(&s, p).await, kept, "{p} after a new comment");
+        assert!(cached(&s, p).await, "{p} is kept again");
+    }
+    // A like: only its article's page (no count moves). The like is announced a moment later
+    // (`server::likes`): wait, bounded, for the article's page to go stale.
+    let liked = s.call("/api/comments/like", &[("comment_id", &comment["id"].to_string())], Some(&cookie)).await;
+    assert_eq!(liked.status(), 200);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while cached(&s, &article).await {
+        assert!(std::time::Instant::now() < deadline, "the liked comment's page never went stale");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    for p in ["/", "/channel/world", other, "/sitemap"] {
+        assert!(cached(&s, p).await, "{p} is kept after a like");
+    }
+    // The top bar's facts changed by another process (`jinri facts set`): every page within a
+    // second or so, and kept again after.
+    let db = s.db().await;
+    jinri::server::db::facts::set(&db, "city", "墨尔本", jinri::server::time::now_unix()).await.unwrap();
+    tokio::time::sleep(jinri::server::page_cache::FACTS_CHECK + std::time::Duration::from_millis(300)).await;
+    for p in pages {
+        assert!(!cached(&s, p).await, "{p} after the facts changed");
+        assert!(cached(&s, p).await, "{p} is kept again");
+    }
+    let (_, html) = s.get("/").await;
+    assert!(html.contains("墨尔本"), "the new fact shows");
 }

@@ -39,6 +39,28 @@ test('the article page hydrates without console errors and shows the seed articl
   expect(problems).toEqual([]);
 });
 
+test('at phone size the comment heading follows the order chosen, through the router and without JavaScript', async ({ browser }) => {
+  const path = await (async () => {
+    const p = await browser.newPage();
+    const found = await seedArticlePath(p);
+    await p.close();
+    return found;
+  })();
+  for (const javaScriptEnabled of [true, false]) {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, javaScriptEnabled });
+    const page = await context.newPage();
+    await page.goto(path);
+    if (javaScriptEnabled) await waitForHydration(page);
+    const heading = page.locator('.comments-count');
+    await expect(heading).toHaveText('最新评论(5)');
+    for (const [tab, text] of [['最早', '最早评论(5)'], ['最热', '最热评论(5)'], ['最新', '最新评论(5)']]) {
+      await page.locator('.sort-tabs').getByRole('link', { name: tab }).click();
+      await expect(heading).toHaveText(text);
+    }
+    await context.close();
+  }
+});
+
 test('the page hydrates under its Content-Security-Policy without a single violation', async ({ page }) => {
   await page.addInitScript(() => {
     (window as any).__cspViolations = [];

@@ -164,7 +164,8 @@ pub fn CommentsSection(
                     .into_any()
                 }}
             <div class="comments-bar">
-                <h3 class="comments-count">{move || format!("最新评论({})", total.get())}</h3>
+                // Says which order the list below is in: 最新评论 / 最早评论 / 最热评论 (N).
+                <h3 class="comments-count">{move || format!("{}评论({})", sort.label(), total.get())}</h3>
                 <nav class="sort-tabs" aria-label="评论排序">
                     {Sort::ALL
                         .iter()

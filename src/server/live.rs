@@ -14,7 +14,7 @@
 
 use super::request::ClientKey;
 use super::{db, AppState};
-use crate::model::{ArticleId, LiveEvent};
+use crate::model::{ArticleId, Change, LiveEvent};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -37,6 +37,13 @@ pub struct Hub {
     closing: watch::Sender<bool>,
     /// Changes published so far: a page rendered before the last one may be out of date.
     published: Arc<AtomicU64>,
+    /// Changes published so far that moved an article's comment count (new and deleted
+    /// comments): lists show those counts and 热门 follows them; likes leave them alone.
+    counted: Arc<AtomicU64>,
+    /// Per article, changes published so far (`article_version`).
+    per_article: Arc<Mutex<HashMap<ArticleId, u64>>>,
+    /// Bumped when any page may be stale (`invalidate_pages`).
+    epoch: Arc<AtomicU64>,
     /// Streams reading the log at once (`log_reader`).
     log_readers: Arc<Semaphore>,
 }
@@ -73,6 +80,9 @@ impl Hub {
             streams_by_ip: Arc::default(),
             closing: watch::channel(false).0,
             published: Arc::default(),
+            counted: Arc::default(),
+            per_article: Arc::default(),
+            epoch: Arc::default(),
             log_readers: Arc::new(Semaphore::new(log_readers.max(1))),
         }
     }
@@ -105,6 +115,12 @@ impl Hub {
 
     /// Sends a committed change to everyone watching its article.
     pub fn publish(&self, event: LiveEvent) {
+        // Page versions move before the change is sent, so a page rendered after a reader saw
+        // it is never stored under the version before it.
+        *self.per_article.lock().unwrap_or_else(|e| e.into_inner()).entry(event.article_id).or_insert(0) += 1;
+        if matches!(event.change, Change::Created(_) | Change::Deleted(_) | Change::Reset) {
+            self.counted.fetch_add(1, Ordering::AcqRel);
+        }
         self.published.fetch_add(1, Ordering::AcqRel);
         let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(ch) = channels.get_mut(&event.article_id) {
@@ -129,12 +145,27 @@ impl Hub {
     /// for a moment and is gone again (a like taken back before it was announced,
     /// `server::likes`), which a page rendered meanwhile may show.
     pub fn invalidate_pages(&self) {
-        self.published.fetch_add(1, Ordering::AcqRel);
+        self.epoch.fetch_add(1, Ordering::AcqRel);
     }
 
     /// How many changes have been published: it grows with every committed comment change.
     pub fn version(&self) -> u64 {
         self.published.load(Ordering::Acquire)
+    }
+
+    /// How many published changes moved a comment count (new and deleted comments).
+    pub fn counted_version(&self) -> u64 {
+        self.counted.load(Ordering::Acquire)
+    }
+
+    /// How many changes have been published to one article.
+    pub fn article_version(&self, article: ArticleId) -> u64 {
+        self.per_article.lock().unwrap_or_else(|e| e.into_inner()).get(&article).copied().unwrap_or(0)
+    }
+
+    /// Grows whenever every page may be stale (`invalidate_pages`).
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
     }
 
     /// Readers watching an article now.

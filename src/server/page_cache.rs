@@ -1,16 +1,27 @@
-//! Rendered pages for readers who are not signed in, kept until the next comment change.
+//! Rendered pages for readers who are not signed in, kept until something they show changes.
 //!
-//! A page a guest sees depends only on its address and the database; the database changes at
-//! run time only through comment changes, and every one of them is published to the live hub,
-//! which counts them. A page is stored with the count it was rendered under (read *before*
-//! rendering, so a change committed meanwhile makes it stale at once) and served while the count
-//! is unchanged. Signed-in readers, requests with a form flash cookie (`server::flash`), queries
+//! A page a guest sees depends only on its address, the database and the day; the database
+//! changes at run time through comment changes, every one of them published to the live hub,
+//! which counts them per article and overall, and through `jinri facts set` (another process).
+//! A page is stored with a [`Stamp`] of what it shows, read *before* rendering (so a change
+//! committed meanwhile makes it stale at once), and served while the stamp is unchanged:
+//! - an article page (`/article/N`) goes stale with a change to that article's comments;
+//! - the front and channel pages with a new or deleted comment anywhere (they show each
+//!   article's count, and 热门 follows the counts), not with a like;
+//! - a comment's page (`/comment/N`) with any comment change (its article is not in its address);
+//! - the sitemap and the about pages with none of these;
+//! - every page at midnight in the site's time zone (the top bar's date), when the top bar's
+//!   facts change (read again at most once a second, [`FACTS_CHECK`]), and when the hub says
+//!   any page may be stale (a change heard from another process, a like taken back).
+//!
+//! Pages are kept for guests only: signed-in readers, requests with a form flash cookie (`server::flash`), queries
 //! other than paging and sorting, and anything but a 200 HTML page are always rendered.
 //!
 //! Each response still gets its own CSP nonce: the stored page remembers where its nonce
 //! appears, and every copy sent gets a fresh one in those places (nonces all have one length).
 
 use super::AppState;
+use crate::model::ArticleId;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -18,6 +29,24 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long the top bar's facts, as last read, are trusted: a `jinri facts set` run by another
+/// process shows on cached pages within this time.
+pub const FACTS_CHECK: Duration = Duration::from_secs(1);
+
+/// What a stored page shows besides its address, as numbers that change when it does.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Stamp {
+    /// `Hub::epoch`: any page may be stale.
+    epoch: u64,
+    /// The changes the page's own content follows (see the module's list).
+    scope: u64,
+    /// A digest of the top bar's facts.
+    facts: u64,
+    /// The day in the site's time zone (`time::day_number`).
+    day: i32,
+}
 
 /// Largest page kept; a larger one is served but not stored (an article page is bounded well
 /// under this, see `model::REPLIES_SHOWN`).
@@ -34,6 +63,8 @@ const NONCE_LEN: usize = 22;
 pub struct PageCache {
     capacity: usize,
     pages: Mutex<Pages>,
+    /// The facts' digest and when it was read.
+    facts: Mutex<Option<(Instant, u64)>>,
 }
 
 /// The stored pages, each with the tick of its last use: a full cache drops the page unused
@@ -45,7 +76,7 @@ struct Pages {
 }
 
 struct Page {
-    version: u64,
+    stamp: Stamp,
     headers: HeaderMap,
     csp: String,
     body: Bytes,
@@ -57,14 +88,14 @@ struct Page {
 impl PageCache {
     /// A cache of at most `capacity` pages; 0 turns it off.
     pub fn new(capacity: usize) -> Self {
-        PageCache { capacity, pages: Mutex::default() }
+        PageCache { capacity, pages: Mutex::default(), facts: Mutex::default() }
     }
 
-    fn get(&self, key: &str, version: u64) -> Option<Arc<Page>> {
+    fn get(&self, key: &str, stamp: Stamp) -> Option<Arc<Page>> {
         let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
         pages.tick += 1;
         let tick = pages.tick;
-        let (page, used) = pages.map.get_mut(key).filter(|(p, _)| p.version == version)?;
+        let (page, used) = pages.map.get_mut(key).filter(|(p, _)| p.stamp == stamp)?;
         *used = tick;
         Some(page.clone())
     }
@@ -74,10 +105,13 @@ impl PageCache {
         pages.tick += 1;
         let tick = pages.tick;
         if pages.map.len() >= self.capacity && !pages.map.contains_key(&key) {
-            // Stale pages go first; then the least recently used one. A scan of at most
-            // `capacity` entries, only when a new page is stored into a full cache.
-            let version = page.version;
-            pages.map.retain(|_, (p, _)| p.version == version);
+            // Pages that cannot be fresh any more go first (an older epoch, other facts, another
+            // day); then the least recently used one. A scan of at most `capacity` entries, only
+            // when a new page is stored into a full cache.
+            let now = page.stamp;
+            pages
+                .map
+                .retain(|_, (p, _)| (p.stamp.epoch, p.stamp.facts, p.stamp.day) == (now.epoch, now.facts, now.day));
             if pages.map.len() >= self.capacity {
                 if let Some(oldest) = pages.map.iter().min_by_key(|(_, (_, used))| *used).map(|(k, _)| k.clone()) {
                     pages.map.remove(&oldest);
@@ -143,10 +177,59 @@ fn canonical_query(query: &str) -> Option<String> {
     Some(parts.join("&"))
 }
 
+/// The stamp of the page at `path` now (see the module's list).
+async fn stamp(state: &AppState, path: &str) -> Option<Stamp> {
+    let hub = &state.hub;
+    let scope = if let Some(id) = path.strip_prefix("/article/") {
+        ArticleId::parse(id).map_or(0, |a| hub.article_version(a))
+    } else if path == "/" || path.starts_with("/channel/") {
+        hub.counted_version()
+    } else if path.starts_with("/comment/") {
+        hub.version()
+    } else {
+        0
+    };
+    Some(Stamp {
+        epoch: hub.epoch(),
+        scope,
+        facts: state.page_cache.facts_digest(state).await?,
+        day: super::time::day_number(state.config.site.timezone, super::time::now_unix()),
+    })
+}
+
+impl PageCache {
+    /// A digest of the top bar's facts, read from the database at most once per
+    /// [`FACTS_CHECK`]; `None` if they cannot be read (the page is then rendered, not cached).
+    async fn facts_digest(&self, state: &AppState) -> Option<u64> {
+        if let Some((at, digest)) = *self.facts.lock().unwrap_or_else(|e| e.into_inner()) {
+            if at.elapsed() < FACTS_CHECK {
+                return Some(digest);
+            }
+        }
+        let read = Instant::now();
+        match super::db::facts::all(&state.pool).await {
+            Ok(facts) => {
+                use std::hash::{Hash, Hasher};
+                let mut sorted: Vec<_> = facts.into_iter().collect();
+                sorted.sort();
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                sorted.hash(&mut h);
+                let digest = h.finish();
+                *self.facts.lock().unwrap_or_else(|e| e.into_inner()) = Some((read, digest));
+                Some(digest)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the top bar's facts could not be read for the page cache");
+                None
+            }
+        }
+    }
+}
+
 /// Middleware: answers guests' page requests from the cache, and fills it.
 pub async fn cached_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let Some(key) = cache_key(&state, &req) else { return next.run(req).await };
-    let version = state.hub.version();
+    let Some(version) = stamp(&state, req.uri().path()).await else { return next.run(req).await };
     if let Some(page) = state.page_cache.get(&key, version) {
         let mut resp = page.response();
         resp.headers_mut().insert(X_CACHE, HeaderValue::from_static("hit"));
@@ -158,7 +241,7 @@ pub async fn cached_pages(State(state): State<AppState>, req: Request, next: Nex
 }
 
 /// Stores a page that may be shared and is not too large, and answers with it either way.
-async fn keep(cache: &PageCache, key: String, version: u64, resp: Response) -> Response {
+async fn keep(cache: &PageCache, key: String, version: Stamp, resp: Response) -> Response {
     if !storable(&resp) {
         return resp;
     }
@@ -189,7 +272,7 @@ fn storable(resp: &Response) -> bool {
 }
 
 impl Page {
-    fn new(version: u64, headers: &HeaderMap, body: Bytes) -> Option<Page> {
+    fn new(stamp: Stamp, headers: &HeaderMap, body: Bytes) -> Option<Page> {
         let csp = headers.get(header::CONTENT_SECURITY_POLICY)?.to_str().ok()?.to_owned();
         let nonce = csp.split("'nonce-").nth(1)?.split('\'').next()?.to_owned();
         if nonce.len() != NONCE_LEN {
@@ -200,7 +283,7 @@ impl Page {
         let mut headers = headers.clone();
         headers.remove(header::CONTENT_SECURITY_POLICY);
         headers.remove(header::CONTENT_LENGTH);
-        Some(Page { version, headers, csp, body, nonce_at, nonce })
+        Some(Page { stamp, headers, csp, body, nonce_at, nonce })
     }
 
     /// A copy of the page with a nonce of its own.
@@ -233,13 +316,18 @@ fn new_nonce() -> Option<String> {
 mod tests {
     use super::*;
 
+    /// A stamp that differs from another only in its epoch.
+    fn st(epoch: u64) -> Stamp {
+        Stamp { epoch, ..Stamp::default() }
+    }
+
     fn page(body: &str, nonce: &str) -> Option<Page> {
         let mut h = HeaderMap::new();
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
         h.insert(header::CONTENT_LENGTH, HeaderValue::from_static("10"));
         let csp = format!("script-src 'self' 'nonce-{nonce}'");
         h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&csp).unwrap());
-        Page::new(1, &h, Bytes::from(body.to_owned()))
+        Page::new(st(1), &h, Bytes::from(body.to_owned()))
     }
 
     #[tokio::test]
@@ -276,14 +364,14 @@ mod tests {
     async fn a_page_over_the_size_limit_is_served_whole_and_not_stored() {
         let cache = PageCache::new(4);
         let big = vec![b'x'; MAX_PAGE_BYTES + 1];
-        let resp = keep(&cache, "/big".into(), 1, html(big)).await;
+        let resp = keep(&cache, "/big".into(), st(1), html(big)).await;
         assert_eq!(resp.status(), StatusCode::OK);
         let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
         assert_eq!(body.len(), MAX_PAGE_BYTES + 1);
         assert!(cache.is_empty(), "too large to keep");
-        let resp = keep(&cache, "/small".into(), 1, html(b"<p>x</p>".to_vec())).await;
+        let resp = keep(&cache, "/small".into(), st(1), html(b"<p>x</p>".to_vec())).await;
         assert_eq!(resp.status(), StatusCode::OK);
-        assert!(cache.get("/small", 1).is_some(), "a page within the limit is kept");
+        assert!(cache.get("/small", st(1)).is_some(), "a page within the limit is kept");
     }
 
     #[test]
@@ -297,15 +385,15 @@ mod tests {
         let old = "AAAAAAAAAAAAAAAAAAAAAA";
         let mk = |v: u64| {
             let mut p = page("<p>x</p>", old).unwrap();
-            p.version = v;
+            p.stamp = st(v);
             p
         };
         cache.put("/a".into(), mk(1));
         cache.put("/b".into(), mk(2));
         cache.put("/c".into(), mk(2));
-        assert!(cache.get("/a", 1).is_none(), "the stale page went first");
-        assert!(cache.get("/b", 2).is_some() && cache.get("/c", 2).is_some());
-        assert!(cache.get("/b", 3).is_none(), "a page of an older version is not served");
+        assert!(cache.get("/a", st(1)).is_none(), "the stale page went first");
+        assert!(cache.get("/b", st(2)).is_some() && cache.get("/c", st(2)).is_some());
+        assert!(cache.get("/b", st(3)).is_none(), "a page of another stamp is not served");
         cache.put("/d".into(), mk(2));
         assert!(cache.len() <= 2);
         assert!(PageCache::new(0).is_empty());
@@ -318,11 +406,11 @@ mod tests {
         for key in ["/a", "/b", "/c"] {
             cache.put(key.into(), page("<p>x</p>", nonce).unwrap());
         }
-        assert!(cache.get("/a", 1).is_some(), "the front page is read again and again");
+        assert!(cache.get("/a", st(1)).is_some(), "the front page is read again and again");
         cache.put("/d".into(), page("<p>x</p>", nonce).unwrap());
-        assert!(cache.get("/b", 1).is_none(), "the page unused the longest went");
+        assert!(cache.get("/b", st(1)).is_none(), "the page unused the longest went");
         for key in ["/a", "/c", "/d"] {
-            assert!(cache.get(key, 1).is_some(), "{key} stays");
+            assert!(cache.get(key, st(1)).is_some(), "{key} stays");
         }
         assert_eq!(cache.len(), 3);
     }

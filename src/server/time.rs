@@ -27,6 +27,11 @@ pub fn iso(tz: Tz, unix: i64) -> String {
     local(tz, unix).to_rfc3339()
 }
 
+/// The day in the site's time zone, as a number that grows by one at each local midnight.
+pub fn day_number(tz: Tz, unix: i64) -> i32 {
+    local(tz, unix).date_naive().num_days_from_ce()
+}
+
 /// `11月09日`, the top bar's date.
 pub fn month_day(tz: Tz, unix: i64) -> String {
     let d = local(tz, unix);
@@ -52,5 +57,15 @@ mod tests {
     fn the_top_bar_date_pads_month_and_day() {
         let t = Utc.with_ymd_and_hms(2026, 11, 8, 14, 0, 0).unwrap().timestamp();
         assert_eq!(month_day(Sydney, t), "11月09日");
+    }
+
+    #[test]
+    fn the_day_number_turns_at_local_midnight_and_only_then() {
+        // 2 December 2026, 23:59:59 in Sydney (UTC+11 in summer) is 12:59:59 UTC.
+        let last_second = Utc.with_ymd_and_hms(2026, 12, 2, 12, 59, 59).unwrap().timestamp();
+        let day = day_number(Sydney, last_second);
+        assert_eq!(day_number(Sydney, last_second - 86_399), day, "the day's first second");
+        assert_eq!(day_number(Sydney, last_second + 1), day + 1, "local midnight");
+        assert_eq!(day_number(chrono_tz::UTC, last_second + 1), day_number(chrono_tz::UTC, last_second), "not UTC's");
     }
 }
