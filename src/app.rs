@@ -45,6 +45,32 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// Title of the front page, and of any page that sets none.
 pub const DEFAULT_TITLE: &str = "今日 - 最好看的新闻,最实用的信息";
 
+/// A page's `<title>`: its own title with the site's name, the front page's without one. Text
+/// that is a full title already (see `shown_title`) stays as it is.
+fn title_text(text: String) -> String {
+    if text.is_empty() {
+        DEFAULT_TITLE.to_owned()
+    } else if text == DEFAULT_TITLE || text.ends_with(" - 今日") {
+        text
+    } else {
+        format!("{text} - 今日")
+    }
+}
+
+/// In the browser, the title the server rendered: it stays while a lazy page hydrates (the page's
+/// own `<Title>` registers only once its view has loaded; without this the document had no title
+/// meanwhile). Every page sets its own title, which then takes over. Nothing on the server.
+fn shown_title() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        document().title()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        String::new()
+    }
+}
+
 /// The site facts (top bar, footer, canonical base): read once per visit and shared.
 pub type FactsResource = crate::api::codec::JsonResource<Result<SiteFacts, AppError>>;
 
@@ -85,9 +111,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
         <Link rel="manifest" href="/manifest.webmanifest" />
-        <Title formatter=|text: String| {
-            if text.is_empty() { DEFAULT_TITLE.to_owned() } else { format!("{text} - 今日") }
-        } />
+        <Title formatter=title_text text=shown_title() />
         <Router set_is_routing=is_routing>
             <Site is_routing />
         </Router>

@@ -244,3 +244,33 @@ test('the keyboard focus shows as a ring on the red channel bar and on buttons',
   expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('BUTTON');
   expect(await ring()).toBe('solid 2px rgb(200, 22, 29)');
 });
+
+test('a lazy page keeps its title while its code loads and hydrates', async ({ browser }) => {
+  for (const [path, title] of [
+    ['/channel/finance', '财经 - 今日'],
+    ['/', '今日 - 最好看的新闻,最实用的信息'],
+    ['/sitemap', '网站地图 - 今日'],
+    ['/login', '登录 - 今日'],
+  ]) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    // Every few milliseconds from the parsed document on (the bundle hydrates after that), the
+    // document's title as it stands.
+    await page.addInitScript(() => {
+      const seen: string[] = ((window as any).__titles = []);
+      const note = () => seen.push(document.title);
+      document.addEventListener('DOMContentLoaded', () => {
+        note();
+        const every = setInterval(note, 4);
+        setTimeout(() => clearInterval(every), 6000);
+      });
+    });
+    await page.goto(path);
+    await waitForHydration(page);
+    await page.waitForTimeout(100);
+    const titles: string[] = await page.evaluate(() => (window as any).__titles);
+    expect(titles.length, path).toBeGreaterThan(5);
+    expect([...new Set(titles)], `${path}: the titles the document had`).toEqual([title]);
+    await context.close();
+  }
+});
