@@ -3,6 +3,11 @@
 //! server is not hidden by the client waiting on it, as a closed-loop tool like wrk would).
 //!
 //! `cargo run --release --features ssr --example rate -- URL RATE SECS [CONNECTIONS]`
+//!
+//! With `RATE_POST_FORM` set it POSTs that form instead (`{n}` becomes the request's number,
+//! `{article}` one of the comma-separated `RATE_POST_ARTICLES` in turn), with the cookie in
+//! `RATE_COOKIE`: `bench/run.sh` uses it to land comments at a steady rate while it measures
+//! pages.
 
 use std::time::{Duration, Instant};
 
@@ -25,10 +30,15 @@ async fn main() {
         .expect("client");
     let total = (rate * secs).round() as usize;
     let interval = Duration::from_secs_f64(1.0 / rate);
+    let form = std::env::var("RATE_POST_FORM").ok();
+    let articles: Vec<String> =
+        std::env::var("RATE_POST_ARTICLES").unwrap_or_default().split(',').map(str::to_owned).collect();
+    let cookie = std::env::var("RATE_COOKIE").unwrap_or_default();
     let start = Instant::now() + Duration::from_millis(100);
     let mut workers = Vec::new();
     for w in 0..conns {
-        let (client, url) = (client.clone(), url.clone());
+        let (client, url, form, articles, cookie) =
+            (client.clone(), url.clone(), form.clone(), articles.clone(), cookie.clone());
         workers.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut errors = 0u64;
@@ -36,7 +46,16 @@ async fn main() {
             for i in (w..total).step_by(conns) {
                 let due = start + interval * i as u32;
                 tokio::time::sleep_until(due.into()).await;
-                match client.get(&url).send().await {
+                let request = match &form {
+                    Some(form) => client
+                        .post(&url)
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .header("Accept", "application/json")
+                        .header("Cookie", &cookie)
+                        .body(form.replace("{n}", &i.to_string()).replace("{article}", &articles[i % articles.len()])),
+                    None => client.get(&url),
+                };
+                match request.send().await {
                     Ok(r) if r.status().is_success() => match r.bytes().await {
                         Ok(_) => lat.push(due.elapsed()),
                         Err(_) => errors += 1,

@@ -3,9 +3,12 @@
 # comments; one article with 50 comments and one with 10,000), starts the server on loopback
 # and prints one table of figures beside their targets. Every load run is bounded in time.
 # Usage: bench/run.sh            (BENCH_SECS=10 seconds per load run; BENCH_FANOUT="100 1000 10000")
+#        BENCH_DATABASE=postgres bench/run.sh   the same table on PostgreSQL (a throwaway cluster,
+#                                               scripts/pg-cluster.sh, stopped at the end)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/setup.sh
+database="${BENCH_DATABASE:-sqlite}"
+if [ "$database" = postgres ]; then . scripts/setup-test.sh; else . scripts/setup.sh; fi
 if ! command -v wrk >/dev/null; then apt-get install -y wrk >/dev/null || { echo "bench needs wrk" >&2; exit 1; }; fi
 if ! command -v brotli >/dev/null; then apt-get install -y brotli >/dev/null || true; fi
 secs="${BENCH_SECS:-10}"
@@ -17,13 +20,30 @@ cargo build -q --release --features ssr --example gen_db --example live_latency 
 
 dir="$(mktemp -d)"
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$dir" target/site/bench; }
+cluster=""
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  [ -n "$cluster" ] && scripts/pg-cluster.sh stop "$cluster" >/dev/null 2>&1
+  rm -rf "$dir" target/site/bench
+}
 trap cleanup EXIT
+if [ "$database" = postgres ]; then
+  eval "$(scripts/pg-cluster.sh start)"
+  cluster="$JINRI_PG_CLUSTER"
+fi
+new_db() { # new_db NAME → the URL of a new, empty database
+  if [ "$database" = postgres ]; then
+    psql -q "$JINRI_TEST_PG_URL" -c "CREATE DATABASE $1" >/dev/null
+    echo "${JINRI_TEST_PG_URL%/postgres}/$1"
+  else
+    echo "sqlite://$dir/$1.db"
+  fi
+}
 rows=()
 row() { rows+=("$(printf '%-44s | %-44s | %s' "$1" "$2" "$3")"); }
 
-serve() { # serve PORT DB → starts the release server, sets $pid
-  LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_ADDR="127.0.0.1:$1" DATABASE_URL="sqlite://$2" \
+serve() { # serve PORT DATABASE_URL → starts the release server, sets $pid
+  LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_ADDR="127.0.0.1:$1" DATABASE_URL="$2" \
     JINRI_COMMENTS_MIN_INTERVAL_SECS=0 JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR=1000000 JINRI_LIVE_MAX_STREAMS_PER_IP=1000000 RUST_LOG=warn \
     target/release/jinri >>"$dir/server.log" 2>&1 &
   pid=$!
@@ -41,17 +61,19 @@ reqs() { awk '/Requests\/sec/ { printf "%.0f", $2 }' "$dir/wrk.txt"; }
 # Start-up on a fresh database (migrations and demo seed included).
 port=3201
 t0=$(date +%s%N)
-serve $port "$dir/fresh.db"
+serve $port "$(new_db fresh)"
 until curl -sf -o /dev/null "http://127.0.0.1:$port/"; do sleep 0.01; done
 t1=$(date +%s%N)
 row "start to first 200, fresh database" "$(( (t1 - t0) / 1000000 )) ms" "-"
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
 echo "generating the database…"
-read -r small large < <(target/release/examples/gen_db "sqlite://$dir/bench.db" 1000 100000 | sed 's/small=//; s/large=//')
+bench_db=$(new_db bench)
+read -r small large < <(target/release/examples/gen_db "$bench_db" 1000 100000 | sed 's/small=//; s/large=//')
+[ "$database" = postgres ] && psql -q "$bench_db" -c 'VACUUM ANALYZE' >/dev/null
 port=3202
 base="http://127.0.0.1:$port"
-serve $port "$dir/bench.db"
+serve $port "$bench_db"
 server=$pid
 until curl -sf -o /dev/null "$base/"; do sleep 0.05; done
 curl -sf -o /dev/null "$base/article/$small"
@@ -83,12 +105,37 @@ done
 row "10,000-comment article vs 50-comment article" "$(awk -v a="$small_rate" -v b="$large_rate" 'BEGIN { printf "%.2fx slower", a / b }')" "<= 2x"
 row "resident memory, peak under page load" "$(( $(rss "$server") > peak ? $(rss "$server") / 1024 : peak / 1024 )) MB" "-"
 
-# Posting: 50 signed-in readers, each connection posting as one of them.
+# 50 signed-in readers (the posting load below posts as them); a signed-in page is rendered for
+# every request: the guest page cache never serves a reader with a session.
 : >"$dir/cookies.txt"
 for i in $(seq 50); do
   curl -s -D - -o /dev/null -H 'Accept: application/json' -d "name=bench_poster_$i&password=bench-password-2021" \
     "$base/api/auth/register" | awk -F'[ ;]' 'tolower($1) == "set-cookie:" { print $2 }' >>"$dir/cookies.txt"
 done
+cookie=$(head -n 1 "$dir/cookies.txt")
+row "signed in: article (50 comments), rendered" "$(load "$base/article/$small" -H "Cookie: $cookie")" ">= 5,000 req/s"
+signed_small=$(reqs)
+row "signed in: article (10,000 comments), rendered" "$(load "$base/article/$large" -H "Cookie: $cookie")" "within 1.2x"
+row "  10,000 vs 50 comments, signed in" "$(awk -v a="$signed_small" -v b="$(reqs)" 'BEGIN { printf "%.2fx slower", a / b }')" "<= 1.2x"
+row "signed in: bare shell /app, rendered" "$(load "$base/app" -H "Cookie: $cookie")" ">= 10,000 req/s"
+
+# Under writes: 10 comments a second land on two other articles (bench/rate.rs in its POST mode)
+# while the same pages are loaded again; the figure beside its idle rate.
+under_writes() { # under_writes LABEL IDLE_RATE URL [wrk args] → a row
+  local label=$1 idle=$2 url=$3; shift 3
+  RATE_POST_FORM='article_id={article}&body=under+writes+{n}' RATE_POST_ARTICLES="$((small + 1)),$((small + 3))" \
+    RATE_COOKIE="$(sed -n 2p "$dir/cookies.txt")" \
+    target/release/examples/rate "$base/api/comments/post" 10 $((secs + 2)) 2 >"$dir/writes.txt" &
+  local wpid=$!
+  sleep 1
+  local fig
+  fig=$(load "$url" "$@")
+  wait $wpid
+  row "$label" "$fig; $(awk -v a="$(reqs)" -v b="$idle" 'BEGIN { printf "%.0f%%", 100 * a / b }') of idle" ">= 80% of idle"
+  row "  the writes meanwhile" "$(sed -E 's/.*: ([0-9]+ ok) \(([0-9]+\/s)\), ([0-9]+ errors).*p99 ([0-9.]+ ms).*/\1 (\2), \3, p99 \4/' "$dir/writes.txt")" "10/s, 0 errors"
+}
+under_writes "article (50 comments), guest, 10 comments/s elsewhere" "$small_rate" "$base/article/$small"
+under_writes "article (50 comments), signed in, 10 comments/s elsewhere" "$signed_small" "$base/article/$small" -H "Cookie: $cookie"
 posted=$(JINRI_BENCH_COOKIES="$dir/cookies.txt" JINRI_BENCH_ARTICLE=$((small + 2)) load "$base/api/comments/post" -s bench/post.lua)
 row "posting comments, 50 readers" "${posted/req\/s/comments\/s}" ">= 500 comments/s"
 
@@ -107,12 +154,12 @@ done
 # their streams), two comments per article land meanwhile, and once the new server answers all
 # 1,000 reconnect at once with their Last-Event-ID (bench/reconnect.rs).
 streams="${BENCH_RECONNECT:-1000}"
-target/release/examples/reconnect "$base" "$streams" "sqlite://$dir/bench.db" >"$dir/reconnect.txt" 2>&1 &
+target/release/examples/reconnect "$base" "$streams" "$bench_db" >"$dir/reconnect.txt" 2>&1 &
 rpid=$!
 until grep -q '^open' "$dir/reconnect.txt"; do kill -0 $rpid 2>/dev/null || break; sleep 0.1; done
 kill -TERM "$server"; wait "$server" 2>/dev/null || true
 until grep -q '^written' "$dir/reconnect.txt"; do kill -0 $rpid 2>/dev/null || break; sleep 0.1; done
-serve $port "$dir/bench.db"
+serve $port "$bench_db"
 server=$pid
 wait $rpid || true
 row "$streams streams reconnecting after a restart" \

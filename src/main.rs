@@ -1,6 +1,12 @@
 //! The Jinri server: load config → open pool → migrate → seed → serve. Also the admin
 //! commands (`jinri facts …`).
 
+/// mimalloc rather than glibc malloc: a page render allocates thousands of small strings and
+/// glibc's arenas spent a quarter of its CPU on them under load (bench/README).
+#[cfg(feature = "ssr")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[cfg(feature = "ssr")]
 fn main() -> std::process::ExitCode {
     keep_large_allocations_out_of_arenas();

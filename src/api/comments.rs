@@ -22,8 +22,8 @@ pub async fn list_comments(
     let viewer = req.user().await?.map(|u| u.id);
     // The event id is read first: a change made while the page is read arrives again live,
     // where it is merged by id, rather than being missed.
-    let last_event_id = db::comments::last_event_id(&state.pool, article_id).await.map_err(super::internal)?;
-    let total = db::comments::count(&state.pool, article_id).await.map_err(|_| AppError::NotFound)?;
+    let (last_event_id, total) =
+        db::comments::position(&state.pool, article_id).await.map_err(super::internal)?.ok_or(AppError::NotFound)?;
     let (comments, has_more) =
         db::comments::page(&state.pool, state.config.site.timezone, article_id, sort, page.unwrap_or(1), viewer)
             .await

@@ -84,8 +84,26 @@ impl Request {
         error
     }
 
+    /// The signed-in reader, looked up once per request (`ViewerMemo`): a page render asks for
+    /// it from the header and from the comment list at the same time.
     pub async fn user(&self) -> Result<Option<PublicUser>, AppError> {
-        auth::current_user(&self.state, &self.parts.headers).await
+        let Some(memo) = self.parts.extensions.get::<ViewerMemo>() else {
+            return auth::current_user(&self.state, &self.parts.headers).await;
+        };
+        let mut slot = memo.0.lock().await;
+        if let Some(user) = &*slot {
+            return Ok(user.clone());
+        }
+        let user = auth::current_user(&self.state, &self.parts.headers).await?;
+        *slot = Some(user.clone());
+        Ok(user)
+    }
+
+    /// What `user` answers for the rest of this request, after the session changed.
+    async fn remember(&self, user: Option<PublicUser>) {
+        if let Some(memo) = self.parts.extensions.get::<ViewerMemo>() {
+            *memo.0.lock().await = Some(user);
+        }
     }
 
     /// Signs `user` in with a fresh token (a new one on every login), replacing any session
@@ -95,6 +113,7 @@ impl Request {
         let (token, hash) = auth::new_token()?;
         db::sessions::create(&self.state.pool, &hash, user.id, time::now_unix()).await.map_err(crate::api::internal)?;
         self.set_cookie(&auth::session_cookie(&self.state, &token));
+        self.remember(Some(user.clone())).await;
         Ok(())
     }
 
@@ -109,8 +128,22 @@ impl Request {
     pub async fn end_session(&self) -> Result<(), AppError> {
         self.end_session_quietly().await?;
         self.set_cookie(&auth::clear_cookie(&self.state));
+        self.remember(None).await;
         Ok(())
     }
+}
+
+/// The reader a request's session belongs to, once looked up (`Request::user`): put in every
+/// request's extensions by `memo_viewer`, so each server function of one page render shares
+/// it (leptos_axum hands them the request's parts, extensions included). The lock is held
+/// during the lookup, so functions running at once wait for one lookup rather than each
+/// making their own.
+#[derive(Clone, Default)]
+pub struct ViewerMemo(std::sync::Arc<tokio::sync::Mutex<Option<Option<PublicUser>>>>);
+
+pub async fn memo_viewer(mut req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    req.extensions_mut().insert(ViewerMemo::default());
+    next.run(req).await
 }
 
 /// A client as the per-address limits count it: an IPv4 address, or the IPv6 network of

@@ -45,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         // Innermost: a failed plain form post's flash is stored, and a page's taken, around the
         // handler (`server::flash`).
         .layer(middleware::from_fn_with_state(flash_state, super::flash::layer))
+        .layer(middleware::from_fn(super::request::memo_viewer))
         .layer(middleware::from_fn_with_state(cache_state, super::page_cache::cached_pages))
         .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn(same_origin_only))
