@@ -3,10 +3,10 @@
 use crate::api::auth::{me, Login, Logout, Register};
 use crate::api::site::{get_site_facts, page_flash};
 use crate::components::{NavEffects, SiteFooter, SiteHeader};
-use crate::model::{AppError, FormFlash, PublicUser, SiteFacts};
+use crate::model::{AppError, FormFlash, SiteFacts, Viewer};
 use crate::pages::{
-    AboutRoute, AppRoute, ArticlePage, ChannelRoute, HomeRoute, LoginRoute, NotFound, RegisterRoute, SitemapRoute,
-    ThreadRoute,
+    AboutRoute, AdminUsersRoute, AppRoute, ArticlePage, ChannelRoute, HomeRoute, LoginRoute, NotFound, RegisterRoute,
+    SitemapRoute, ThreadRoute,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, Link, MetaTags, Title};
@@ -76,7 +76,7 @@ pub type FactsResource = crate::api::codec::JsonResource<Result<SiteFacts, AppEr
 
 /// The signed-in reader (or `None`), read again on every page change and after each sign-in,
 /// registration or sign-out: a session that ended in another tab shows on the next page.
-pub type MeResource = crate::api::codec::JsonResource<Result<Option<PublicUser>, AppError>>;
+pub type MeResource = crate::api::codec::JsonResource<Result<Option<Viewer>, AppError>>;
 
 /// What a failed plain form post was sent back with (`api::site::page_flash`), for the first
 /// page of a visit only: see `Flash::get`.
@@ -156,6 +156,7 @@ fn Site(is_routing: RwSignal<bool>) -> impl IntoView {
                 <Route path=path!("/app") view={Lazy::<AppRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/admin/users") view={Lazy::<AdminUsersRoute>::new()} ssr=SsrMode::Async />
             </FlatRoutes>
         </main>
         <SiteFooter />

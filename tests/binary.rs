@@ -143,6 +143,36 @@ fn the_facts_command_sets_what_the_top_bar_shows() {
 }
 
 #[test]
+fn the_user_command_grants_and_revokes_roles_and_keeps_the_last_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = jinri(dir.path()).args(args).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // A reader of the demo content, named in another case and with spaces around.
+    let (ok, said, err) = run(&["user", "grant", " sammie傻咪 ", "admin"]);
+    assert!(ok, "{err}");
+    assert!(said.contains("admin"), "{said}");
+    assert!(run(&["user", "grant", "善結仁義", "editor"]).0);
+    let (_, staff, _) = run(&["user", "staff"]);
+    assert!(staff.contains("Sammie傻咪\tadmin (") && staff.contains("command line"), "{staff}");
+    assert!(staff.contains("善結仁義\teditor ("), "{staff}");
+    let (ok, _, err) = run(&["user", "revoke", "Sammie傻咪", "admin"]);
+    assert!(!ok && err.contains("last admin"), "{err}");
+    let (ok, _, err) = run(&["user", "grant", "nobody_at_all", "editor"]);
+    assert!(!ok && err.contains("no reader"), "{err}");
+    let (ok, _, err) = run(&["user", "grant", "善結仁義", "root"]);
+    assert!(!ok && err.contains("unknown role"), "{err}");
+    assert!(run(&["user", "revoke", "善結仁義", "editor"]).0);
+    let (_, staff, _) = run(&["user", "staff"]);
+    assert!(!staff.contains("善結仁義"), "{staff}");
+}
+
+#[test]
 fn the_generate_command_makes_a_new_database_with_abusive_threads_and_never_touches_an_existing_one() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("abuse").join("jinri.db");

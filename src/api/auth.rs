@@ -1,7 +1,7 @@
 //! Accounts: register, log in, log out, who am I. Every mutation is a POST (server functions'
 //! default) and passes the same-origin check in `server::routes`.
 
-use crate::model::{AppError, PublicUser};
+use crate::model::{AppError, PublicUser, Viewer};
 use leptos::prelude::*;
 
 /// The address a refused plain form post returns to: the form's page with the return path
@@ -148,9 +148,9 @@ pub async fn logout(next: Option<String>) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The signed-in reader, or `None`.
+/// The signed-in reader with their newsroom roles, or `None`.
 #[server(endpoint = "auth/me")]
-pub async fn me() -> Result<Option<PublicUser>, AppError> {
+pub async fn me() -> Result<Option<Viewer>, AppError> {
     use crate::server::request::Request;
-    Request::current()?.user().await
+    Request::current()?.viewer().await
 }

@@ -184,7 +184,7 @@ pub async fn delete_comment(comment_id: CommentId) -> Result<Comment, AppError> 
     };
     let back = format!("/article/{article}");
     if author != user.id.0 {
-        return Err(req.fail(AppError::Forbidden, &back, &[], ""));
+        return Err(req.fail(AppError::NotPermitted, &back, &[], ""));
     }
     if !deleted {
         let now = time::now_unix();

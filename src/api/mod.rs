@@ -1,6 +1,7 @@
 //! Server functions: the site's public API. Each is thin: parse → `server::db` → DTO.
 //! Endpoints are stable and documented in README.md.
 
+pub mod admin;
 pub mod articles;
 pub mod auth;
 pub mod codec;

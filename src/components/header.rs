@@ -1,6 +1,6 @@
 use super::AvatarBadge;
 use crate::app::{AccountActions, FactsResource, MeResource};
-use crate::model::{encode_query, safe_next, CHANNELS};
+use crate::model::{encode_query, safe_next, Role, CHANNELS};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_query_map};
 
@@ -81,6 +81,7 @@ fn UserArea() -> impl IntoView {
                                 <AvatarBadge name=user.name.clone() />
                                 <span class="user-name">{user.name}</span>
                             </span>
+                            {user.roles.may(Role::Admin).then(|| view! { <a class="staff-link" href="/admin/users">"管理"</a> })}
                             <ActionForm action=logout attr:class="logout-form">
                                 <input type="hidden" name="next" value=here />
                                 <button type="submit" class="link-button" disabled=move || logout.pending().get()>"退出"</button>

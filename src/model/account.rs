@@ -117,6 +117,12 @@ impl Username {
     pub fn key(&self) -> String {
         self.0.to_lowercase()
     }
+
+    /// The key an existing reader is found by from a name typed to look them up: `key` of the
+    /// name, also for names today's rules would refuse (older or imported accounts).
+    pub fn lookup_key(raw: &str) -> String {
+        super::nfc(raw.trim()).to_lowercase()
+    }
 }
 
 /// Length rules of a new password. The common-password check runs on the server only.

@@ -9,6 +9,9 @@ pub enum AppError {
     Unauthorized,
     #[error("请求来源不被允许")]
     Forbidden,
+    /// Signed in, but without the role the action needs.
+    #[error("没有权限执行这个操作")]
+    NotPermitted,
     #[error("页面不存在")]
     NotFound,
     #[error("{message}")]

@@ -7,6 +7,7 @@ mod error;
 mod ids;
 mod live;
 mod site;
+mod staff;
 mod user;
 
 pub use account::{
@@ -22,7 +23,8 @@ pub use error::{AppError, FormFlash};
 pub use ids::{ArticleId, CommentId, UserId};
 pub use live::{linkify, reconnect_delay_ms, Change, CommentBody, LiveEvent, Segment, BODY_MAX};
 pub use site::SiteFacts;
-pub use user::{Avatar, PublicUser};
+pub use staff::{audit_text, AuditLine, StaffMember, StaffPage, StaffRole};
+pub use user::{Avatar, PublicUser, Role, Roles, Viewer};
 
 /// Unicode NFC on the server, where input is decided; the browser's pre-checks skip it to keep
 /// the normalisation tables out of the wasm bundle (browsers send NFC text in practice).

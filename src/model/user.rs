@@ -8,6 +8,91 @@ pub struct PublicUser {
     pub name: String,
 }
 
+/// A newsroom role. Every reader is a reader; these are held on top, any number at once.
+/// An admin may do everything the others may.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Role {
+    Editor,
+    Moderator,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Editor, Role::Moderator, Role::Admin];
+
+    /// The name stored in the database and used on the command line and in forms.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Editor => "editor",
+            Role::Moderator => "moderator",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// The name readers see.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Editor => "编辑",
+            Role::Moderator => "版主",
+            Role::Admin => "管理员",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s.trim())
+    }
+
+    /// The role's bit in `Roles`.
+    pub const fn bit(self) -> u8 {
+        match self {
+            Role::Editor => 1,
+            Role::Moderator => 2,
+            Role::Admin => 4,
+        }
+    }
+}
+
+/// The roles a reader holds, as bits (`Role::bit`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Roles(pub u8);
+
+impl Roles {
+    /// Whether the reader holds `role` itself (what the admin page lists).
+    pub fn holds(self, role: Role) -> bool {
+        self.0 & role.bit() != 0
+    }
+
+    /// Whether the reader may do what `role` may: by holding it, or by being an admin.
+    pub fn may(self, role: Role) -> bool {
+        self.holds(role) || self.holds(Role::Admin)
+    }
+
+    pub fn is_staff(self) -> bool {
+        self.0 & (Role::Editor.bit() | Role::Moderator.bit() | Role::Admin.bit()) != 0
+    }
+
+    /// The roles held, in `Role::ALL` order.
+    pub fn list(self) -> Vec<Role> {
+        Role::ALL.into_iter().filter(|r| self.holds(*r)).collect()
+    }
+}
+
+/// The signed-in reader as the site sees them: who, and which newsroom roles they hold. Read
+/// from the database on every request, so a grant or a revocation applies at once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub id: UserId,
+    pub name: String,
+    pub roles: Roles,
+}
+
+impl Viewer {
+    pub fn public(&self) -> PublicUser {
+        PublicUser { id: self.id, name: self.name.clone() }
+    }
+}
+
 /// A generated avatar: the first character of the name on a colour picked from the name,
 /// so the same name always looks the same, on the server and in the browser.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,6 +126,30 @@ impl Avatar {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_admin_may_do_what_every_role_may_and_others_only_their_own() {
+        let admin = Roles(Role::Admin.bit());
+        assert!(Role::ALL.iter().all(|r| admin.may(*r)));
+        assert_eq!(admin.list(), vec![Role::Admin]);
+        let editor = Roles(Role::Editor.bit());
+        assert!(editor.may(Role::Editor) && !editor.may(Role::Moderator) && !editor.may(Role::Admin));
+        let both = Roles(Role::Editor.bit() | Role::Moderator.bit());
+        assert_eq!(both.list(), vec![Role::Editor, Role::Moderator]);
+        assert!(both.is_staff() && !Roles::default().is_staff());
+        assert!(!Roles::default().may(Role::Editor));
+    }
+
+    #[test]
+    fn roles_parse_from_their_stored_names_only() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse(" admin "), Some(Role::Admin));
+        for bad in ["", "reader", "Admin", "root", "admin;", "管理员"] {
+            assert_eq!(Role::parse(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn an_avatar_shows_the_first_character_of_the_name() {

@@ -9,6 +9,7 @@
 //! do not work from a split chunk yet (leptos#4347).
 
 mod about;
+mod admin;
 mod article;
 mod auth;
 mod home;
@@ -17,6 +18,7 @@ mod sitemap;
 mod thread;
 
 pub use about::{AboutRoute, AppRoute};
+pub use admin::AdminUsersRoute;
 pub use article::ArticlePage;
 pub use auth::{LoginRoute, RegisterRoute};
 pub use home::{ChannelRoute, HomeRoute};

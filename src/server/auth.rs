@@ -1,7 +1,7 @@
 //! Passwords, session tokens and cookies.
 
 use super::{db, AppState};
-use crate::model::{AppError, PublicUser};
+use crate::model::{AppError, Viewer};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use axum::http::HeaderMap;
@@ -220,8 +220,9 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// The signed-in reader of a request, if the session is valid (idle and absolute limits).
-pub async fn current_user(state: &AppState, headers: &HeaderMap) -> Result<Option<PublicUser>, AppError> {
+/// The signed-in reader of a request with their roles, if the session is valid (idle and
+/// absolute limits).
+pub async fn current_user(state: &AppState, headers: &HeaderMap) -> Result<Option<Viewer>, AppError> {
     let Some(token) = session_token(state, headers) else { return Ok(None) };
     let auth = &state.config.auth;
     db::sessions::find(

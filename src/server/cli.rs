@@ -10,6 +10,10 @@ const USAGE: &str = "usage:
   jinri                        run the site (configuration: Leptos.toml and environment)
   jinri facts                  list the top bar's facts
   jinri facts set KEY VALUE    set a fact (weather, exchange_rate, city)
+  jinri user staff             list the readers who hold a newsroom role
+  jinri user grant NAME ROLE   give the reader NAME a role: editor, moderator or admin (how the first
+                               admin is made; admins grant and revoke on the site's /admin/users)
+  jinri user revoke NAME ROLE  take a role back (never the last admin's)
   jinri backup FILE            write a consistent copy of the database to FILE (safe while the site runs)
   jinri copy-to URL            copy the database (safe while the site runs) into the empty PostgreSQL
                                database at URL (postgres://user:password@host/database) and check the counts
@@ -43,6 +47,10 @@ pub async fn main() -> ExitCode {
         [] => serve(config).await,
         ["facts"] => facts(config, None).await,
         ["facts", "set", key, value] => facts(config, Some((key, value))).await,
+        ["user", "staff"] => staff(config).await,
+        ["user", action @ ("grant" | "revoke"), name, role] => {
+            change_role(config, action == &"grant", name, role).await
+        }
         ["backup", file] => backup(config, file).await,
         ["copy-to", url] => copy_to(config, url).await,
         _ => {
@@ -276,6 +284,7 @@ pub async fn prune(pool: &db::Db, config: &Config, now: i64) {
         ("login_ip", auth.login_window_secs),
         ("login_account", auth.login_window_secs),
         ("like_user", 60),
+        ("staff_change", 60),
     ];
     for (scope, window) in windows {
         if let Err(e) = db::limits::prune(pool, scope, now - window).await {
@@ -407,6 +416,49 @@ async fn facts(config: Arc<Config>, set: Option<(&&str, &&str)>) -> Result<(), B
     let all = db::facts::all(&pool).await?;
     for (key, meaning) in db::facts::FACTS {
         println!("{key}\t{}\t({meaning})", all.get(key).map(String::as_str).unwrap_or("-"));
+    }
+    Ok(())
+}
+
+async fn staff(config: Arc<Config>) -> Result<(), BoxError> {
+    let pool = open_database(&config).await?;
+    let tz = config.site.timezone;
+    for member in db::roles::staff(&pool).await? {
+        let roles: Vec<String> = member
+            .roles
+            .iter()
+            .map(|(role, at, by)| {
+                let when = time::date_time(tz, *at);
+                format!("{} ({when}, {})", role.as_str(), by.as_deref().unwrap_or("command line"))
+            })
+            .collect();
+        println!("{}\t{}", member.name, roles.join(", "));
+    }
+    Ok(())
+}
+
+/// `jinri user grant|revoke NAME ROLE`: recorded in the audit log as done from the command line.
+async fn change_role(config: Arc<Config>, grant: bool, name: &str, role: &str) -> Result<(), BoxError> {
+    use crate::model::{Role, Username};
+    use db::roles::Outcome;
+    let role = Role::parse(role).ok_or_else(|| format!("unknown role {role:?}; roles: editor, moderator, admin"))?;
+    let pool = open_database(&config).await?;
+    let key = Username::lookup_key(name);
+    let now = time::now_unix();
+    let outcome = if grant {
+        db::roles::grant(&pool, &key, role, None, now).await?
+    } else {
+        db::roles::revoke(&pool, &key, role, None, now).await?
+    };
+    match (outcome, grant) {
+        (Outcome::Changed, true) => println!("{name} is now {}", role.as_str()),
+        (Outcome::Changed, false) => println!("{name} is no longer {}", role.as_str()),
+        (Outcome::Unchanged, true) => println!("{name} was {} already", role.as_str()),
+        (Outcome::Unchanged, false) => println!("{name} was not {}", role.as_str()),
+        (Outcome::NoSuchReader, _) => return Err(format!("no reader is named {name:?}").into()),
+        (Outcome::LastAdmin, _) => {
+            return Err(format!("{name} is the last admin; grant admin to someone else first").into())
+        }
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! What a server function knows about the request it serves.
 
 use super::{auth, db, time, AppState};
-use crate::model::{AppError, FormFlash, PublicUser};
+use crate::model::{AppError, FormFlash, PublicUser, Role, Viewer};
 use axum::extract::ConnectInfo;
 use axum::http::{header, request::Parts, HeaderValue, StatusCode};
 use leptos::prelude::use_context;
@@ -87,22 +87,38 @@ impl Request {
     /// The signed-in reader, looked up once per request (`ViewerMemo`): a page render asks for
     /// it from the header and from the comment list at the same time.
     pub async fn user(&self) -> Result<Option<PublicUser>, AppError> {
+        Ok(self.viewer().await?.map(|v| v.public()))
+    }
+
+    /// The signed-in reader with the roles they hold now (`user`, with roles).
+    pub async fn viewer(&self) -> Result<Option<Viewer>, AppError> {
         let Some(memo) = self.parts.extensions.get::<ViewerMemo>() else {
             return auth::current_user(&self.state, &self.parts.headers).await;
         };
         let mut slot = memo.0.lock().await;
-        if let Some(user) = &*slot {
-            return Ok(user.clone());
+        if let Some(viewer) = &*slot {
+            return Ok(viewer.clone());
         }
-        let user = auth::current_user(&self.state, &self.parts.headers).await?;
-        *slot = Some(user.clone());
-        Ok(user)
+        let viewer = auth::current_user(&self.state, &self.parts.headers).await?;
+        *slot = Some(viewer.clone());
+        Ok(viewer)
     }
 
-    /// What `user` answers for the rest of this request, after the session changed.
-    async fn remember(&self, user: Option<PublicUser>) {
+    /// The signed-in reader if they may act as `role` (hold it, or are an admin); checked on
+    /// the server for every newsroom action. A visitor is `Unauthorized` (401), a reader
+    /// without the role `NotPermitted` (403).
+    pub async fn require(&self, role: Role) -> Result<Viewer, AppError> {
+        match self.viewer().await? {
+            None => Err(AppError::Unauthorized),
+            Some(v) if v.roles.may(role) => Ok(v),
+            Some(_) => Err(AppError::NotPermitted),
+        }
+    }
+
+    /// What `viewer` answers for the rest of this request, after the session changed.
+    async fn remember(&self, viewer: Option<Viewer>) {
         if let Some(memo) = self.parts.extensions.get::<ViewerMemo>() {
-            *memo.0.lock().await = Some(user);
+            *memo.0.lock().await = Some(viewer);
         }
     }
 
@@ -113,7 +129,8 @@ impl Request {
         let (token, hash) = auth::new_token()?;
         db::sessions::create(&self.state.pool, &hash, user.id, time::now_unix()).await.map_err(crate::api::internal)?;
         self.set_cookie(&auth::session_cookie(&self.state, &token));
-        self.remember(Some(user.clone())).await;
+        let roles = db::roles::of(&self.state.pool, user.id).await.map_err(crate::api::internal)?;
+        self.remember(Some(Viewer { id: user.id, name: user.name.clone(), roles })).await;
         Ok(())
     }
 
@@ -139,7 +156,7 @@ impl Request {
 /// during the lookup, so functions running at once wait for one lookup rather than each
 /// making their own.
 #[derive(Clone, Default)]
-pub struct ViewerMemo(std::sync::Arc<tokio::sync::Mutex<Option<Option<PublicUser>>>>);
+pub struct ViewerMemo(std::sync::Arc<tokio::sync::Mutex<Option<Option<Viewer>>>>);
 
 pub async fn memo_viewer(mut req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     req.extensions_mut().insert(ViewerMemo::default());
@@ -187,7 +204,7 @@ impl std::fmt::Display for ClientKey {
 pub fn status_of(error: &AppError) -> StatusCode {
     match error {
         AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden => StatusCode::FORBIDDEN,
+        AppError::Forbidden | AppError::NotPermitted => StatusCode::FORBIDDEN,
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Validation { .. } => StatusCode::BAD_REQUEST,
         AppError::Conflict(_) => StatusCode::CONFLICT,

@@ -1,5 +1,5 @@
 //! `jinri copy-to`: the whole content of one database copied into another, empty one (moving a
-//! site from SQLite to PostgreSQL): articles, readers with their password hashes, sessions,
+//! site from SQLite to PostgreSQL): articles, readers with their password hashes and roles, the audit log, sessions,
 //! comments, likes, the event log with its numbers, facts, site keys, abuse-limit counters and
 //! form flashes. The source is read in one transaction, so a live site gives a consistent
 //! snapshot; the target is written in one transaction, so a failed copy leaves it empty.
@@ -39,9 +39,11 @@ macro_rules! copy_rows {
 }
 
 /// The tables in the order they are copied (each after those it refers to).
-pub const TABLES: [&str; 12] = [
+pub const TABLES: [&str; 14] = [
     "channels",
     "users",
+    "user_roles",
+    "audit_log",
     "articles",
     "article_blocks",
     "comments",
@@ -81,6 +83,13 @@ pub async fn copy_to(source: &Db, target: &Db) -> Result<Vec<(&'static str, i64)
             "INSERT INTO users (id, name, name_key, password_hash, role, created_at, skeleton) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
             (id: i64, name: String, key: String, hash: Option<String>, role: String, at: i64, skeleton: Option<String>)),
+        // Roles before the audit log, both after the readers they name.
+        copy_rows!(s, d, "SELECT user_id, role, granted_at, granted_by FROM user_roles ORDER BY user_id, role",
+            "INSERT INTO user_roles (user_id, role, granted_at, granted_by) VALUES ($1, $2, $3, $4)",
+            (user: i64, role: String, at: i64, by: Option<i64>)),
+        copy_rows!(s, d, "SELECT id, at, actor_id, action, target_user_id, detail FROM audit_log ORDER BY id",
+            "INSERT INTO audit_log (id, at, actor_id, action, target_user_id, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+            (id: i64, at: i64, actor: Option<i64>, action: String, target: Option<i64>, detail: String)),
         copy_rows!(s, d, "SELECT id, channel_id, title, summary, source, original_url, published_at, comment_count, \
              created_at, event_seq FROM articles ORDER BY id",
             "INSERT INTO articles (id, channel_id, title, summary, source, original_url, published_at, comment_count, \
@@ -123,7 +132,7 @@ pub async fn copy_to(source: &Db, target: &Db) -> Result<Vec<(&'static str, i64)
     ];
     if let WriteTx::Pg(t) = &mut dst {
         // The copied ids were given explicitly: new rows are numbered after them.
-        for table in ["channels", "users", "articles", "comments", "limit_events"] {
+        for table in ["channels", "users", "audit_log", "articles", "comments", "limit_events"] {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM {table}"
             )))
@@ -151,8 +160,9 @@ async fn count(db: &Db, table: &'static str) -> Result<i64, sqlx::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Role;
     use crate::model::{ArticleId, CommentId, UserId};
-    use crate::server::db::{comments, flash, limits, secrets, seed, sessions, test_db};
+    use crate::server::db::{comments, flash, limits, roles, secrets, seed, sessions, test_db};
 
     /// A SQLite site with a bit of everything.
     async fn site() -> (Db, tempfile::TempDir) {
@@ -162,6 +172,8 @@ mod tests {
         super::super::migrate(&db).await.unwrap();
         seed::seed_if_empty(&db, 1_000).await.unwrap();
         sessions::create(&db, "token-hash", UserId(1), 1_000).await.unwrap();
+        let key = test_db::texts(&db, "SELECT name_key FROM users WHERE id = 1").await.remove(0);
+        roles::grant(&db, &key, Role::Editor, None, 1_000).await.unwrap();
         secrets::get_or_create(&db, "form_echo", "abc123").await.unwrap();
         limits::take(&db, &[limits::Limit::new("like_user", "1", 60, 30)], 1_000).await.unwrap().unwrap();
         flash::insert(&db, "flash-hash", "127.0.0.1/32", "/login", "{}", 1_000, 2_000_000_000, 5).await.unwrap();
@@ -185,7 +197,10 @@ mod tests {
         // The reader is still signed in, the key is the same, and the next event and comment
         // are numbered after the copied ones.
         let who = sessions::find(&target, "token-hash", 1_001, 1_000_000, 1_000_000).await.unwrap();
-        assert_eq!(who.map(|u| u.id), Some(UserId(1)));
+        assert_eq!(who.as_ref().map(|u| u.id), Some(UserId(1)));
+        // With the role granted before the move, and its record.
+        assert!(who.unwrap().roles.holds(Role::Editor));
+        assert_eq!((rows("user_roles"), rows("audit_log")), (1, 1));
         assert_eq!(secrets::get_or_create(&target, "form_echo", "other").await.unwrap(), "abc123");
         assert_eq!(comments::last_event_id(&target, ArticleId(2)).await.unwrap(), 3);
         let before = test_db::scalar(&target, "SELECT MAX(id) FROM comments").await;

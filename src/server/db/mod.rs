@@ -40,6 +40,7 @@ pub mod flash;
 pub mod generate;
 pub mod limits;
 pub mod notices;
+pub mod roles;
 pub mod secrets;
 pub mod seed;
 pub mod sessions;

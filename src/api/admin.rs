@@ -1,0 +1,111 @@
+//! The admin's side of the newsroom: who holds which role, granting and revoking, and the
+//! audit log. Every function checks on the server that the caller is an admin (a visitor gets
+//! 401, any other reader 403, and nothing changes).
+
+use crate::model::{AppError, StaffPage};
+use leptos::prelude::*;
+
+/// How many lines of the audit log the page shows.
+pub const AUDIT_SHOWN: i64 = 50;
+
+/// Role changes one admin may make per minute: far more than any real newsroom needs, few
+/// enough that a stolen admin session cannot churn the table.
+pub const CHANGES_PER_MINUTE: i64 = 30;
+
+/// `/admin/users`: the staff and the newest lines of the audit log.
+#[server(endpoint = "admin/staff")]
+pub async fn get_staff() -> Result<StaffPage, AppError> {
+    use crate::model::{audit_text, AuditLine, Role, StaffMember, StaffRole};
+    use crate::server::{db, request::Request, time};
+    let req = Request::current()?;
+    req.require(Role::Admin).await?;
+    let (pool, tz) = (&req.state.pool, req.state.config.site.timezone);
+    let staff = db::roles::staff(pool).await.map_err(super::internal)?;
+    let audit = db::roles::audit(pool, AUDIT_SHOWN).await.map_err(super::internal)?;
+    Ok(StaffPage {
+        staff: staff
+            .into_iter()
+            .map(|m| StaffMember {
+                name: m.name,
+                roles: m
+                    .roles
+                    .into_iter()
+                    .map(|(role, at, by)| StaffRole {
+                        role,
+                        granted: time::date_time(tz, at),
+                        granted_iso: time::iso(tz, at),
+                        granted_by: by,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        audit: audit
+            .into_iter()
+            .map(|e| AuditLine {
+                at: time::date_time(tz, e.at),
+                at_iso: time::iso(tz, e.at),
+                actor: e.actor,
+                text: audit_text(&e.action, e.target.as_deref(), &e.detail),
+            })
+            .collect(),
+    })
+}
+
+/// Gives the reader `name` the role `role` (`editor`, `moderator` or `admin`).
+#[server(endpoint = "admin/grant")]
+pub async fn grant_role(name: String, role: String) -> Result<(), AppError> {
+    change(name, role, true).await
+}
+
+/// Takes the role `role` from the reader `name`; never the last admin's `admin`.
+#[server(endpoint = "admin/revoke")]
+pub async fn revoke_role(name: String, role: String) -> Result<(), AppError> {
+    change(name, role, false).await
+}
+
+#[cfg(feature = "ssr")]
+async fn change(name: String, role: String, grant: bool) -> Result<(), AppError> {
+    use crate::model::{Role, Username, NAME_MAX};
+    use crate::server::{db, request::Request, time};
+    use db::roles::Outcome;
+    const PAGE: &str = "/admin/users";
+    let req = Request::current()?;
+    // A refused revocation names its reader in the message; the grant form keeps what was typed.
+    let keep: &[(&str, &str)] = if grant { &[("name", &name), ("role", &role)] } else { &[] };
+    let fail = |e: AppError| req.fail(e, PAGE, keep, "");
+    let admin = req.require(Role::Admin).await.map_err(|e| match e {
+        AppError::Unauthorized => req.fail(e, "/login?next=%2Fadmin%2Fusers", &[], ""),
+        e => fail(e),
+    })?;
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        return Err(fail(AppError::validation("name", "请输入用户名")));
+    }
+    if trimmed.chars().count() > NAME_MAX * 4 {
+        return Err(fail(AppError::validation("name", "没有叫这个名字的读者")));
+    }
+    let Some(role) = Role::parse(&role) else { return Err(fail(AppError::validation("role", "请选择角色"))) };
+    let now = time::now_unix();
+    let who = admin.id.0.to_string();
+    let limit = [db::limits::Limit::new("staff_change", &who, 60, CHANGES_PER_MINUTE)];
+    if let Err(retry_after_secs) = db::limits::take(&req.state.pool, &limit, now).await.map_err(super::internal)? {
+        return Err(fail(AppError::RateLimited { retry_after_secs }));
+    }
+    let key = Username::lookup_key(trimmed);
+    let pool = &req.state.pool;
+    let outcome = if grant {
+        db::roles::grant(pool, &key, role, Some(admin.id), now).await
+    } else {
+        db::roles::revoke(pool, &key, role, Some(admin.id), now).await
+    };
+    match outcome.map_err(super::internal)? {
+        Outcome::Changed | Outcome::Unchanged => {
+            req.redirect_plain_form(PAGE);
+            Ok(())
+        }
+        Outcome::NoSuchReader => Err(fail(AppError::validation("name", "没有叫这个名字的读者"))),
+        Outcome::LastAdmin => {
+            Err(fail(AppError::Conflict(format!("{trimmed} 是最后一位管理员,不能撤销;请先把管理员角色授予另一位读者"))))
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! `/admin/users`: the newsroom's members, granting and revoking roles, and the audit log. Only
+//! admins see it (the server answers 401 to visitors and 403 to other readers); it is a lazy
+//! route, and its data is requested from its view so that nothing of it is in the main bundle.
+
+use crate::api::admin::{get_staff, GrantRole, RevokeRole};
+use crate::app::Flash;
+use crate::model::{AppError, FormFlash, Role, StaffPage, NAME_MAX};
+use leptos::prelude::*;
+use leptos_meta::Meta;
+
+super::lazy_page! {
+    /// `/admin/users`
+    AdminUsersRoute => AdminUsersPage
+}
+
+#[component]
+fn AdminUsersPage() -> impl IntoView {
+    let grant = ServerAction::<GrantRole>::new();
+    let revoke = ServerAction::<RevokeRole>::new();
+    let data = crate::api::codec::resource(
+        move || (grant.version().get(), revoke.version().get()),
+        |_| async move { get_staff().await },
+    );
+    let flash = expect_context::<Flash>();
+    view! {
+        <leptos_meta::Title text="编辑部成员" />
+        <Meta name="robots" content="noindex" />
+        <Suspense fallback=|| view! { <p class="loading">"加载中…"</p> }>
+            {move || Suspend::new(async move {
+                let flash = flash.get().await;
+                match data.await {
+                    Ok(page) => view! { <Staff page grant revoke flash /> }.into_any(),
+                    Err(e) => super::error_view(e),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The error of the latest grant or revocation (each form clears the other's when sent), or
+/// of the plain post this page came back with.
+fn action_error(
+    grant: ServerAction<GrantRole>,
+    revoke: ServerAction<RevokeRole>,
+    flash: Option<(String, String)>,
+) -> Memo<Option<(String, String)>> {
+    Memo::new(move |_| {
+        let acted = grant.version().get() + revoke.version().get() > 0;
+        match grant.value().get().or_else(|| revoke.value().get()) {
+            Some(Err(AppError::Validation { field, message })) => Some((field, message)),
+            Some(Err(e)) => Some(("form".to_owned(), e.to_string())),
+            Some(Ok(())) => None,
+            None if acted => None,
+            None => flash.clone(),
+        }
+    })
+}
+
+#[component]
+fn Staff(
+    page: StaffPage,
+    grant: ServerAction<GrantRole>,
+    revoke: ServerAction<RevokeRole>,
+    flash: Option<FormFlash>,
+) -> impl IntoView {
+    let typed = flash.as_ref().and_then(|f| f.get("name")).unwrap_or_default();
+    let typed_role = flash.as_ref().and_then(|f| f.get("role")).unwrap_or_default();
+    let checked = RwSignal::new(None::<(String, String)>);
+    let server_error = action_error(grant, revoke, flash.map(|f| (f.field, f.message)));
+    let error = Memo::new(move |_| checked.get().or_else(|| server_error.get()));
+    let field_error = move |f: &'static str| error.get().filter(|(field, _)| field == f).map(|(_, m)| m);
+    let form_error = move || error.get().filter(|(field, _)| field != "name" && field != "role").map(|(_, m)| m);
+    let form = NodeRef::<leptos::html::Form>::new();
+    crate::components::checked_by_page(form);
+    let name_input = NodeRef::<leptos::html::Input>::new();
+    let role_select = NodeRef::<leptos::html::Select>::new();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        let name = name_input.get_untracked().map(|i| i.value()).unwrap_or_default();
+        let role = role_select.get_untracked().map(|s| s.value()).unwrap_or_default();
+        let problem = if name.trim().is_empty() {
+            Some(("name", "请输入用户名"))
+        } else if Role::parse(&role).is_none() {
+            Some(("role", "请选择角色"))
+        } else {
+            None
+        };
+        if let Some((field, message)) = problem {
+            checked.set(Some((field.to_owned(), message.to_owned())));
+            ev.prevent_default();
+        } else {
+            revoke.value().set(None);
+        }
+    };
+    let pending = Signal::derive(move || grant.pending().get() || revoke.pending().get());
+    let members = page.staff.len();
+    view! {
+        <section class="admin-page">
+            <h1>"编辑部成员"</h1>
+            <p class="admin-intro">
+                "每位读者都可以评论。编辑、版主和管理员是在此之上授予的角色,一人可以有多个;管理员可以做其他角色能做的一切,并在这里授予和撤销角色。每次变更都记入下方的操作记录。"
+            </p>
+            <p class="form-error" role="alert">{form_error}</p>
+            <h2>"授予角色"</h2>
+            <ActionForm action=grant node_ref=form attr:class="admin-form" on:submit:capture=on_submit>
+                <label for="grant-name">"用户名"</label>
+                <input
+                    id="grant-name"
+                    name="name"
+                    type="text"
+                    required
+                    autocomplete="off"
+                    maxlength=NAME_MAX * 4
+                    value=typed
+                    node_ref=name_input
+                    aria-invalid=move || field_error("name").is_some().to_string()
+                    aria-describedby="grant-name-error"
+                    on:input=move |_| checked.set(None)
+                />
+                <p id="grant-name-error" class="field-error" role="alert">{move || field_error("name")}</p>
+                <label for="grant-role">"角色"</label>
+                <select
+                    id="grant-role"
+                    name="role"
+                    required
+                    node_ref=role_select
+                    aria-invalid=move || field_error("role").is_some().to_string()
+                    aria-describedby="grant-role-error"
+                    on:change=move |_| checked.set(None)
+                >
+                    {Role::ALL
+                        .into_iter()
+                        .map(|r| view! { <option value=r.as_str() selected=typed_role == r.as_str()>{r.label()}</option> })
+                        .collect_view()}
+                </select>
+                <p id="grant-role-error" class="field-error" role="alert">{move || field_error("role")}</p>
+                <button type="submit" class="primary" disabled=move || pending.get()>"授予"</button>
+            </ActionForm>
+            <h2>{format!("成员({members} 位)")}</h2>
+            <ul class="staff-list">
+                {page
+                    .staff
+                    .into_iter()
+                    .map(|m| {
+                        let name = m.name.clone();
+                        view! {
+                            <li class="staff-member">
+                                <strong class="staff-name">{m.name}</strong>
+                                <ul class="staff-roles">
+                                    {m
+                                        .roles
+                                        .into_iter()
+                                        .map(|r| {
+                                            let by = r.granted_by.unwrap_or_else(|| "命令行".to_owned());
+                                            let label = format!("撤销 {name} 的{}角色", r.role.label());
+                                            let name = name.clone();
+                                            view! {
+                                                <li>
+                                                    <span class="role-badge">{r.role.label()}</span>
+                                                    <span class="role-since">
+                                                        <time datetime=r.granted_iso>{r.granted}</time>
+                                                        {format!(" 由 {by} 授予")}
+                                                    </span>
+                                                    <ActionForm
+                                                        action=revoke
+                                                        attr:class="inline-form"
+                                                        on:submit:capture=move |_| {
+                                                            checked.set(None);
+                                                            grant.value().set(None);
+                                                        }
+                                                    >
+                                                        <input type="hidden" name="name" value=name />
+                                                        <input type="hidden" name="role" value=r.role.as_str() />
+                                                        <button
+                                                            type="submit"
+                                                            class="link-action"
+                                                            aria-label=label
+                                                            disabled=move || pending.get()
+                                                        >
+                                                            "撤销"
+                                                        </button>
+                                                    </ActionForm>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            <h2>"操作记录"</h2>
+            {if page.audit.is_empty() {
+                view! { <p class="admin-empty">"还没有记录。"</p> }.into_any()
+            } else {
+                view! {
+                    <ol class="audit-log">
+                        {page
+                            .audit
+                            .into_iter()
+                            .map(|line| {
+                                let actor = line.actor.unwrap_or_else(|| "命令行".to_owned());
+                                view! {
+                                    <li>
+                                        <time datetime=line.at_iso>{line.at}</time>
+                                        " "
+                                        <span class="audit-actor">{actor}</span>
+                                        " "
+                                        {line.text}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ol>
+                }
+                .into_any()
+            }}
+        </section>
+    }
+}
