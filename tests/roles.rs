@@ -232,3 +232,58 @@ async fn a_refused_plain_post_comes_back_to_the_page_with_its_message_and_the_na
     };
     assert!(html.contains("real_reader") && html.contains("授予 real_reader「版主」角色"), "{html}");
 }
+
+#[tokio::test]
+async fn an_admin_sets_the_top_bar_and_every_page_served_after_shows_it_even_a_cached_one() {
+    let s = common::spawn_with(&MANY).await;
+    let admin = s.reader("chief_editor").await;
+    grant_directly(&s, "chief_editor", Role::Admin).await;
+    let editor = s.reader("bian_ji_wang").await;
+    grant_directly(&s, "bian_ji_wang", Role::Editor).await;
+    let facts = [("weather", "11.5°C-19.0°C"), ("exchange_rate", "4.88"), ("city", "墨尔本")];
+    // The front page, kept for guests.
+    let (_, before) = s.get("/").await;
+    assert!(!before.contains("墨尔本"));
+    let again = s.client.get(format!("{}/", s.base)).send().await.unwrap();
+    assert_eq!(again.headers().get("x-cache").map(|v| v.to_str().unwrap().to_owned()).as_deref(), Some("hit"));
+    for (who, cookie, status) in [("visitor", None, 401), ("editor", Some(editor.as_str()), 403)] {
+        assert_eq!(s.call("/api/admin/facts", &facts, cookie).await.status(), status, "{who}");
+        assert_eq!(s.call("/api/admin/facts/get", &[], cookie).await.status(), status, "{who}");
+    }
+    assert_eq!(state(&s).await, (2, 2), "refused calls change nothing");
+    let resp = s.call("/api/admin/facts", &facts, Some(&admin)).await;
+    assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
+    let (_, after) = s.get("/").await;
+    assert!(
+        after.contains("墨尔本") && after.contains("11.5°C-19.0°C") && after.contains("4.88"),
+        "the cached page kept the old facts"
+    );
+    let (_, article) = s.get(&s.seed_article_path().await).await;
+    assert!(article.contains("墨尔本"));
+    // Only what changed is logged; saving the same values again logs nothing.
+    assert_eq!(s.call("/api/admin/facts", &facts, Some(&admin)).await.status(), 200);
+    let staff: Value = s.call("/api/admin/staff", &[], Some(&admin)).await.json().await.unwrap();
+    let lines: Vec<&str> = staff["audit"].as_array().unwrap().iter().map(|l| l["text"].as_str().unwrap()).collect();
+    assert_eq!(
+        lines[..3],
+        ["把顶栏的城市改为 墨尔本", "把顶栏的澳元兑人民币汇率改为 4.88", "把顶栏的天气改为 11.5°C-19.0°C"]
+    );
+    assert_eq!(state(&s).await.1, 5);
+    // Bad values: the field at fault, in Chinese, and nothing saved.
+    let long = "晴".repeat(41);
+    for (field, value, says) in [
+        ("city", "   ", "请填写"),
+        ("weather", long.as_str(), "最多 40 个字符"),
+        ("exchange_rate", "4.8\u{7}", "控制字符"),
+    ] {
+        let mut form = facts.to_vec();
+        form.iter_mut().find(|(k, _)| *k == field).unwrap().1 = value;
+        let resp = s.call("/api/admin/facts", &form, Some(&admin)).await;
+        assert_eq!(resp.status(), 400);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["Validation"]["field"], field);
+        assert!(body["Validation"]["message"].as_str().unwrap().contains(says), "{body}");
+    }
+    let got: Value = s.call("/api/admin/facts/get", &[], Some(&admin)).await.json().await.unwrap();
+    assert_eq!((got["city"].as_str(), got["weather"].as_str()), (Some("墨尔本"), Some("11.5°C-19.0°C")));
+}

@@ -73,6 +73,22 @@ test('an admin grants and revokes roles at phone size; the reader is refused the
   await expect(member).toHaveCount(0);
   await expect(admin.page.locator('.audit-log li').first()).toContainText('撤销 记者小林 的「编辑」角色');
   expect((await reader.page.goto('/admin/users'))!.status()).toBe(403);
+
+  // The top bar's facts: changed on the site, shown at once in this top bar and on every page served after.
+  await admin.page.getByRole('navigation', { name: '管理' }).getByRole('link', { name: '顶栏信息' }).click();
+  await expect(admin.page).toHaveURL('/admin/site');
+  await admin.page.locator('#fact-city').fill('');
+  await admin.page.getByRole('button', { name: '保存', exact: true }).click();
+  await expect(admin.page.locator('#fact-city-error')).toHaveText('请填写');
+  await admin.page.locator('#fact-city').fill('墨尔本');
+  await admin.page.getByRole('button', { name: '保存', exact: true }).click();
+  await expect(admin.page.locator('.form-saved')).toContainText('已保存');
+  await expect(admin.page.locator('.topbar .city')).toHaveText('墨尔本');
+  await admin.page.screenshot({ path: '../target/e2e-newsroom-site-phone.png', fullPage: true });
+  const guest = await phone(browser);
+  await guest.page.goto('/');
+  await expect(guest.page.locator('.topbar .city')).toHaveText('墨尔本');
+  await guest.context.close();
   expect(problems.filter((p) => !p.includes('status of 4'))).toEqual([]);
   await admin.context.close();
   await reader.context.close();

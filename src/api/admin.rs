@@ -1,5 +1,5 @@
-//! The admin's side of the newsroom: who holds which role, granting and revoking, and the
-//! audit log. Every function checks on the server that the caller is an admin (a visitor gets
+//! The admin's side of the newsroom: who holds which role, granting and revoking, the top
+//! bar's facts, and the audit log. Every function checks on the server that the caller is an admin (a visitor gets
 //! 401, any other reader 403, and nothing changes).
 
 use crate::model::{AppError, StaffPage};
@@ -108,4 +108,47 @@ async fn change(name: String, role: String, grant: bool) -> Result<(), AppError>
             Err(fail(AppError::Conflict(format!("{trimmed} 是最后一位管理员,不能撤销;请先把管理员角色授予另一位读者"))))
         }
     }
+}
+
+/// `/admin/site`: the top bar's facts as stored now, for admins.
+#[server(endpoint = "admin/facts/get")]
+pub async fn admin_facts() -> Result<crate::model::SiteFacts, AppError> {
+    use crate::model::Role;
+    use crate::server::request::Request;
+    Request::current()?.require(Role::Admin).await?;
+    super::site::get_site_facts().await
+}
+
+/// Sets the top bar's facts (`FACT_FIELDS`): each 1 to 40 characters. Those that changed are
+/// logged; every page served after this shows them (this process forgets the facts it knew,
+/// other processes read them again within a second).
+#[server(endpoint = "admin/facts")]
+pub async fn set_facts(weather: String, exchange_rate: String, city: String) -> Result<(), AppError> {
+    use crate::model::{check_fact, Role};
+    use crate::server::{db, request::Request, time};
+    const PAGE: &str = "/admin/site";
+    let req = Request::current()?;
+    let keep = [("weather", weather.as_str()), ("exchange_rate", exchange_rate.as_str()), ("city", city.as_str())];
+    let fail = |e: AppError| req.fail(e, PAGE, &keep, "");
+    let admin = req.require(Role::Admin).await.map_err(|e| match e {
+        AppError::Unauthorized => req.fail(e, "/login?next=%2Fadmin%2Fsite", &[], ""),
+        e => fail(e),
+    })?;
+    let mut values = Vec::with_capacity(keep.len());
+    for (key, value) in keep {
+        values.push((key, check_fact(value).map_err(|m| fail(AppError::validation(key, m)))?));
+    }
+    let now = time::now_unix();
+    let who = admin.id.0.to_string();
+    let limit = [db::limits::Limit::new("facts_change", &who, 60, CHANGES_PER_MINUTE)];
+    if let Err(retry_after_secs) = db::limits::take(&req.state.pool, &limit, now).await.map_err(super::internal)? {
+        return Err(fail(AppError::RateLimited { retry_after_secs }));
+    }
+    let changes: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let changed = db::facts::set_by(&req.state.pool, &changes, admin.id, now).await.map_err(super::internal)?;
+    if changed > 0 {
+        req.state.page_cache.forget_facts();
+    }
+    req.redirect_plain_form(PAGE);
+    Ok(())
 }

@@ -22,7 +22,7 @@ pub use comment::{
 pub use error::{AppError, FormFlash};
 pub use ids::{ArticleId, CommentId, UserId};
 pub use live::{linkify, reconnect_delay_ms, Change, CommentBody, LiveEvent, Segment, BODY_MAX};
-pub use site::SiteFacts;
+pub use site::{check_fact, SiteFacts, FACT_FIELDS, FACT_MAX};
 pub use staff::{audit_text, AuditLine, StaffMember, StaffPage, StaffRole};
 pub use user::{Avatar, PublicUser, Role, Roles, Viewer};
 

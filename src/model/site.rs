@@ -21,3 +21,40 @@ pub struct SiteFacts {
     /// Public address of the site without trailing slash, for canonical links.
     pub base_url: String,
 }
+
+/// The top bar's facts an admin sets (`/admin/site`, `jinri facts set`): key, label, example.
+pub const FACT_FIELDS: [(&str, &str, &str); 3] =
+    [("weather", "天气", "20.1°C-21.3°C"), ("exchange_rate", "澳元兑人民币汇率", "4.73"), ("city", "城市", "悉尼")];
+
+/// The longest value a fact may have, in characters.
+pub const FACT_MAX: usize = 40;
+
+/// A fact's value as it is stored: trimmed, 1 to `FACT_MAX` characters, no control characters.
+pub fn check_fact(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    let len = value.chars().count();
+    if len == 0 {
+        return Err("请填写".to_owned());
+    }
+    if len > FACT_MAX {
+        return Err(format!("最多 {FACT_MAX} 个字符,现在是 {len} 个"));
+    }
+    if value.chars().any(char::is_control) {
+        return Err("不能包含控制字符".to_owned());
+    }
+    Ok(value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fact_is_trimmed_and_bounded() {
+        assert_eq!(check_fact("  悉尼 "), Ok("悉尼".to_owned()));
+        assert_eq!(check_fact("   "), Err("请填写".to_owned()));
+        assert!(check_fact(&"晴".repeat(41)).unwrap_err().contains("最多 40 个字符"));
+        assert_eq!(check_fact(&"晴".repeat(40)).map(|v| v.chars().count()), Ok(40));
+        assert!(check_fact("18°C\n<script>").is_err());
+    }
+}

@@ -45,6 +45,11 @@ pub fn audit_text(action: &str, target: Option<&str>, detail: &str) -> String {
     match action {
         "role.grant" => format!("授予 {target}「{role}」角色"),
         "role.revoke" => format!("撤销 {target} 的「{role}」角色"),
+        "fact.set" => {
+            let (key, value) = detail.split_once('=').unwrap_or((detail, ""));
+            let label = super::FACT_FIELDS.iter().find(|(k, _, _)| *k == key).map(|(_, l, _)| *l).unwrap_or(key);
+            format!("把顶栏的{label}改为 {value}")
+        }
         other => format!("{other} {target} {detail}"),
     }
 }
@@ -58,5 +63,7 @@ mod tests {
         assert_eq!(audit_text("role.grant", Some("zhang"), "editor"), "授予 zhang「编辑」角色");
         assert_eq!(audit_text("role.revoke", Some("li"), "admin"), "撤销 li 的「管理员」角色");
         assert_eq!(audit_text("role.grant", None, "moderator"), "授予 (已删除的账号)「版主」角色");
+        assert_eq!(audit_text("fact.set", None, "weather=18°C-24°C"), "把顶栏的天气改为 18°C-24°C");
+        assert_eq!(audit_text("fact.set", None, "city=a=b"), "把顶栏的城市改为 a=b");
     }
 }

@@ -1,12 +1,14 @@
-//! `/admin/users`: the newsroom's members, granting and revoking roles, and the audit log. Only
-//! admins see it (the server answers 401 to visitors and 403 to other readers); it is a lazy
-//! route, and its data is requested from its view so that nothing of it is in the main bundle.
+//! The admins' pages: `/admin/users` (the newsroom's members, granting and revoking roles, the
+//! audit log) and `/admin/site` (the top bar's facts). Only admins see them (the server answers
+//! 401 to visitors and 403 to other readers); they are lazy routes, and their data is requested
+//! from their views so that nothing of them is in the main bundle.
 
-use crate::api::admin::{get_staff, GrantRole, RevokeRole};
-use crate::app::Flash;
-use crate::model::{AppError, FormFlash, Role, StaffPage, NAME_MAX};
+use crate::api::admin::{admin_facts, get_staff, GrantRole, RevokeRole, SetFacts};
+use crate::app::{FactsResource, Flash};
+use crate::model::{check_fact, AppError, FormFlash, Role, SiteFacts, StaffPage, FACT_FIELDS, FACT_MAX, NAME_MAX};
 use leptos::prelude::*;
 use leptos_meta::Meta;
+use leptos_router::hooks::use_location;
 
 super::lazy_page! {
     /// `/admin/users`
@@ -95,6 +97,7 @@ fn Staff(
     let members = page.staff.len();
     view! {
         <section class="admin-page">
+            <AdminNav />
             <h1>"编辑部成员"</h1>
             <p class="admin-intro">
                 "每位读者都可以评论。编辑、版主和管理员是在此之上授予的角色,一人可以有多个;管理员可以做其他角色能做的一切,并在这里授予和撤销角色。每次变更都记入下方的操作记录。"
@@ -215,6 +218,124 @@ fn Staff(
                 }
                 .into_any()
             }}
+        </section>
+    }
+}
+
+/// Links between the admins' pages.
+#[component]
+fn AdminNav() -> impl IntoView {
+    let location = use_location();
+    let current = move |href: &'static str| (location.pathname.get() == href).then_some("page");
+    view! {
+        <nav class="admin-nav" aria-label="管理">
+            <a href="/admin/users" aria-current=move || current("/admin/users")>"编辑部成员"</a>
+            <a href="/admin/site" aria-current=move || current("/admin/site")>"顶栏信息"</a>
+        </nav>
+    }
+}
+
+super::lazy_page! {
+    /// `/admin/site`
+    AdminSiteRoute => AdminSitePage
+}
+
+#[component]
+fn AdminSitePage() -> impl IntoView {
+    let save = ServerAction::<SetFacts>::new();
+    // Read afresh (not the visit's shared copy), and again after each save.
+    let data = crate::api::codec::resource(move || save.version().get(), |_| async move { admin_facts().await });
+    let flash = expect_context::<Flash>();
+    view! {
+        <leptos_meta::Title text="顶栏信息" />
+        <Meta name="robots" content="noindex" />
+        <Suspense fallback=|| view! { <p class="loading">"加载中…"</p> }>
+            {move || Suspend::new(async move {
+                let flash = flash.get().await;
+                match data.await {
+                    Ok(facts) => view! { <FactsForm facts save flash /> }.into_any(),
+                    Err(e) => super::error_view(e),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn FactsForm(facts: SiteFacts, save: ServerAction<SetFacts>, flash: Option<FormFlash>) -> impl IntoView {
+    let shared = expect_context::<FactsResource>();
+    let checked = RwSignal::new(None::<(String, String)>);
+    let flashed = flash.as_ref().map(|f| (f.field.clone(), f.message.clone()));
+    let error = Memo::new(move |_| {
+        checked.get().or_else(|| match save.value().get() {
+            Some(Err(AppError::Validation { field, message })) => Some((field, message)),
+            Some(Err(e)) => Some(("form".to_owned(), e.to_string())),
+            Some(Ok(())) => None,
+            None => flashed.clone(),
+        })
+    });
+    // The top bar of this visit shows the new facts too.
+    Effect::new(move |_| {
+        if matches!(save.value().get(), Some(Ok(()))) {
+            shared.refetch();
+        }
+    });
+    let saved = move || matches!(save.value().get(), Some(Ok(()))).then_some("已保存,所有页面的顶栏已更新。");
+    let field_error = move |f: &str| error.get().filter(|(field, _)| field == f).map(|(_, m)| m);
+    let form_error =
+        move || error.get().filter(|(field, _)| !FACT_FIELDS.iter().any(|(k, _, _)| k == field)).map(|(_, m)| m);
+    let form = NodeRef::<leptos::html::Form>::new();
+    crate::components::checked_by_page(form);
+    let inputs: [NodeRef<leptos::html::Input>; 3] = [NodeRef::new(), NodeRef::new(), NodeRef::new()];
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        for ((key, _, _), input) in FACT_FIELDS.iter().zip(inputs) {
+            let value = input.get_untracked().map(|i| i.value()).unwrap_or_default();
+            if let Err(message) = check_fact(&value) {
+                checked.set(Some(((*key).to_owned(), message)));
+                ev.prevent_default();
+                return;
+            }
+        }
+    };
+    let stored = [facts.weather, facts.exchange_rate, facts.city];
+    let fields = FACT_FIELDS
+        .iter()
+        .zip(stored)
+        .zip(inputs)
+        .map(|(((key, label, example), stored), input)| {
+            let key: &'static str = key;
+            let value = flash.as_ref().and_then(|f| f.get(key)).unwrap_or(stored);
+            let (id, help, err) = (format!("fact-{key}"), format!("fact-{key}-help"), format!("fact-{key}-error"));
+            view! {
+                <label for=id.clone()>{*label}</label>
+                <input
+                    id=id
+                    name=key
+                    type="text"
+                    required
+                    maxlength=FACT_MAX * 4
+                    value=value
+                    node_ref=input
+                    aria-invalid=move || field_error(key).is_some().to_string()
+                    aria-describedby=format!("{help} {err}")
+                    on:input=move |_| checked.set(None)
+                />
+                <p id=help class="field-help">{format!("例如 {example},最多 {FACT_MAX} 个字符")}</p>
+                <p id=err class="field-error" role="alert">{move || field_error(key)}</p>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="admin-page">
+            <AdminNav />
+            <h1>"顶栏信息"</h1>
+            <p class="admin-intro">"每个页面顶栏显示的天气、汇率和城市。保存后,之后打开的每个页面都显示新的内容;每次修改都记入操作记录。"</p>
+            <p class="form-error" role="alert">{form_error}</p>
+            <p class="form-saved" role="status">{saved}</p>
+            <ActionForm action=save node_ref=form attr:class="admin-form" on:submit:capture=on_submit>
+                {fields}
+                <button type="submit" class="primary" disabled=move || save.pending().get()>"保存"</button>
+            </ActionForm>
         </section>
     }
 }

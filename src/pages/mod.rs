@@ -18,7 +18,7 @@ mod sitemap;
 mod thread;
 
 pub use about::{AboutRoute, AppRoute};
-pub use admin::AdminUsersRoute;
+pub use admin::{AdminSiteRoute, AdminUsersRoute};
 pub use article::ArticlePage;
 pub use auth::{LoginRoute, RegisterRoute};
 pub use home::{ChannelRoute, HomeRoute};

@@ -285,6 +285,7 @@ pub async fn prune(pool: &db::Db, config: &Config, now: i64) {
         ("login_account", auth.login_window_secs),
         ("like_user", 60),
         ("staff_change", 60),
+        ("facts_change", 60),
     ];
     for (scope, window) in windows {
         if let Err(e) = db::limits::prune(pool, scope, now - window).await {
@@ -407,11 +408,9 @@ async fn facts(config: Arc<Config>, set: Option<(&&str, &&str)>) -> Result<(), B
             let known: Vec<_> = db::facts::FACTS.iter().map(|(k, _)| *k).collect();
             return Err(format!("unknown fact {key:?}; known facts: {}", known.join(", ")).into());
         }
-        let value = value.trim();
-        if value.is_empty() || value.chars().count() > 40 {
-            return Err(format!("the value of {key} must be 1 to 40 characters").into());
-        }
-        db::facts::set(&pool, key, value, time::now_unix()).await?;
+        let value = crate::model::check_fact(value)
+            .map_err(|_| format!("the value of {key} must be 1 to 40 characters, without control characters"))?;
+        db::facts::set(&pool, key, &value, time::now_unix()).await?;
     }
     let all = db::facts::all(&pool).await?;
     for (key, meaning) in db::facts::FACTS {

@@ -198,6 +198,13 @@ async fn stamp(state: &AppState, path: &str) -> Option<Stamp> {
 }
 
 impl PageCache {
+    /// After this process changed the facts: the next page request reads them again, so no
+    /// stored page with the old ones is served from now on (other processes within
+    /// [`FACTS_CHECK`]).
+    pub fn forget_facts(&self) {
+        *self.facts.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
     /// A digest of the top bar's facts, read from the database at most once per
     /// [`FACTS_CHECK`]; `None` if they cannot be read (the page is then rendered, not cached).
     async fn facts_digest(&self, state: &AppState) -> Option<u64> {

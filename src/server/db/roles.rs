@@ -58,12 +58,13 @@ async fn find_reader(tx: &mut WriteTx, key: &str) -> Result<Option<(i64, String)
         .await)
 }
 
-async fn log(
+/// Appends a line to the audit log in the caller's transaction.
+pub(super) async fn log(
     tx: &mut WriteTx,
     now: i64,
     actor: Option<UserId>,
     action: &str,
-    target: i64,
+    target: Option<i64>,
     detail: &str,
 ) -> Result<(), sqlx::Error> {
     on_tx!(tx, c => sqlx::query(
@@ -99,7 +100,7 @@ pub async fn grant(db: &Db, key: &str, role: Role, by: Option<UserId>, now: i64)
     if added == 0 {
         return Ok(Outcome::Unchanged);
     }
-    log(&mut tx, now, by, "role.grant", user, role.as_str()).await?;
+    log(&mut tx, now, by, "role.grant", Some(user), role.as_str()).await?;
     tx.commit().await?;
     Ok(Outcome::Changed)
 }
@@ -135,7 +136,7 @@ pub async fn revoke(db: &Db, key: &str, role: Role, by: Option<UserId>, now: i64
     if removed == 0 {
         return Ok(Outcome::Unchanged);
     }
-    log(&mut tx, now, by, "role.revoke", user, role.as_str()).await?;
+    log(&mut tx, now, by, "role.revoke", Some(user), role.as_str()).await?;
     tx.commit().await?;
     Ok(Outcome::Changed)
 }
