@@ -6,6 +6,7 @@ mod comment;
 mod error;
 mod ids;
 mod live;
+pub mod markdown;
 mod site;
 mod staff;
 mod user;

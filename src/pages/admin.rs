@@ -15,13 +15,26 @@ super::lazy_page! {
     AdminUsersRoute => AdminUsersPage
 }
 
+/// What a grant or a revocation brings: the page read again (`None` until the first one).
+type Changed = crate::api::codec::JsonResource<Option<Result<StaffPage, AppError>>>;
+
 #[component]
 fn AdminUsersPage() -> impl IntoView {
     let grant = ServerAction::<GrantRole>::new();
     let revoke = ServerAction::<RevokeRole>::new();
-    let data = crate::api::codec::resource(
+    // The page as first read decides whether the reader may see it and fills the form once; the
+    // list below is read again after each change and re-rendered alone, so the form, its
+    // checks and what was typed are never replaced under the reader.
+    let first = crate::api::codec::resource(|| (), |_| get_staff());
+    let changed: Changed = crate::api::codec::resource(
         move || (grant.version().get(), revoke.version().get()),
-        |_| async move { get_staff().await },
+        |v| async move {
+            if v == (0, 0) {
+                None
+            } else {
+                Some(get_staff().await)
+            }
+        },
     );
     let flash = expect_context::<Flash>();
     view! {
@@ -30,8 +43,8 @@ fn AdminUsersPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"加载中…"</p> }>
             {move || Suspend::new(async move {
                 let flash = flash.get().await;
-                match data.await {
-                    Ok(page) => view! { <Staff page grant revoke flash /> }.into_any(),
+                match first.await {
+                    Ok(page) => view! { <Staff first=page changed grant revoke flash /> }.into_any(),
                     Err(e) => super::error_view(e),
                 }
             })}
@@ -60,7 +73,8 @@ fn action_error(
 
 #[component]
 fn Staff(
-    page: StaffPage,
+    first: StaffPage,
+    changed: Changed,
     grant: ServerAction<GrantRole>,
     revoke: ServerAction<RevokeRole>,
     flash: Option<FormFlash>,
@@ -94,7 +108,7 @@ fn Staff(
         }
     };
     let pending = Signal::derive(move || grant.pending().get() || revoke.pending().get());
-    let members = page.staff.len();
+    let first = StoredValue::new(first);
     view! {
         <section class="admin-page">
             <AdminNav />
@@ -138,7 +152,30 @@ fn Staff(
                 <p id="grant-role-error" class="field-error" role="alert">{move || field_error("role")}</p>
                 <button type="submit" class="primary" disabled=move || pending.get()>"授予"</button>
             </ActionForm>
-            <h2>{format!("成员({members} 位)")}</h2>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match changed.await {
+                        None => view! { <Members page=first.get_value() grant revoke checked pending /> }.into_any(),
+                        Some(Ok(page)) => view! { <Members page grant revoke checked pending /> }.into_any(),
+                        Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The staff with a 撤销 beside each role, and the audit log: re-rendered after each change.
+#[component]
+fn Members(
+    page: StaffPage,
+    grant: ServerAction<GrantRole>,
+    revoke: ServerAction<RevokeRole>,
+    checked: RwSignal<Option<(String, String)>>,
+    pending: Signal<bool>,
+) -> impl IntoView {
+    view! {
+            <h2>{format!("成员({} 位)", page.staff.len())}</h2>
             <ul class="staff-list">
                 {page
                     .staff
@@ -218,7 +255,6 @@ fn Staff(
                 }
                 .into_any()
             }}
-        </section>
     }
 }
 
@@ -243,8 +279,9 @@ super::lazy_page! {
 #[component]
 fn AdminSitePage() -> impl IntoView {
     let save = ServerAction::<SetFacts>::new();
-    // Read afresh (not the visit's shared copy), and again after each save.
-    let data = crate::api::codec::resource(move || save.version().get(), |_| async move { admin_facts().await });
+    // Read afresh (not the visit's shared copy) once; after a save the form already shows what
+    // was saved.
+    let data = crate::api::codec::resource(|| (), |_| admin_facts());
     let flash = expect_context::<Flash>();
     view! {
         <leptos_meta::Title text="顶栏信息" />
