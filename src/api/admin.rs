@@ -73,10 +73,7 @@ async fn change(name: String, role: String, grant: bool) -> Result<(), AppError>
     // A refused revocation names its reader in the message; the grant form keeps what was typed.
     let keep: &[(&str, &str)] = if grant { &[("name", &name), ("role", &role)] } else { &[] };
     let fail = |e: AppError| req.fail(e, PAGE, keep, "");
-    let admin = req.require(Role::Admin).await.map_err(|e| match e {
-        AppError::Unauthorized => req.fail(e, "/login?next=%2Fadmin%2Fusers", &[], ""),
-        e => fail(e),
-    })?;
+    let admin = admin_for_form(&req, PAGE, keep).await?;
     let trimmed = name.trim();
     if trimmed.is_empty() {
         return Err(fail(AppError::validation("name", "请输入用户名")));
@@ -86,9 +83,7 @@ async fn change(name: String, role: String, grant: bool) -> Result<(), AppError>
     }
     let Some(role) = Role::parse(&role) else { return Err(fail(AppError::validation("role", "请选择角色"))) };
     let now = time::now_unix();
-    let who = admin.id.0.to_string();
-    let limit = [db::limits::Limit::new("staff_change", &who, 60, CHANGES_PER_MINUTE)];
-    if let Err(retry_after_secs) = db::limits::take(&req.state.pool, &limit, now).await.map_err(super::internal)? {
+    if let Err(retry_after_secs) = per_minute_slot(&req, "staff_change", &admin, now).await? {
         return Err(fail(AppError::RateLimited { retry_after_secs }));
     }
     let key = Username::lookup_key(trimmed);
@@ -124,24 +119,19 @@ pub async fn admin_facts() -> Result<crate::model::SiteFacts, AppError> {
 /// other processes read them again within a second).
 #[server(endpoint = "admin/facts")]
 pub async fn set_facts(weather: String, exchange_rate: String, city: String) -> Result<(), AppError> {
-    use crate::model::{check_fact, Role};
+    use crate::model::check_fact;
     use crate::server::{db, request::Request, time};
     const PAGE: &str = "/admin/site";
     let req = Request::current()?;
     let keep = [("weather", weather.as_str()), ("exchange_rate", exchange_rate.as_str()), ("city", city.as_str())];
     let fail = |e: AppError| req.fail(e, PAGE, &keep, "");
-    let admin = req.require(Role::Admin).await.map_err(|e| match e {
-        AppError::Unauthorized => req.fail(e, "/login?next=%2Fadmin%2Fsite", &[], ""),
-        e => fail(e),
-    })?;
+    let admin = admin_for_form(&req, PAGE, &keep).await?;
     let mut values = Vec::with_capacity(keep.len());
     for (key, value) in keep {
         values.push((key, check_fact(value).map_err(|m| fail(AppError::validation(key, m)))?));
     }
     let now = time::now_unix();
-    let who = admin.id.0.to_string();
-    let limit = [db::limits::Limit::new("facts_change", &who, 60, CHANGES_PER_MINUTE)];
-    if let Err(retry_after_secs) = db::limits::take(&req.state.pool, &limit, now).await.map_err(super::internal)? {
+    if let Err(retry_after_secs) = per_minute_slot(&req, "facts_change", &admin, now).await? {
         return Err(fail(AppError::RateLimited { retry_after_secs }));
     }
     let changes: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -151,4 +141,34 @@ pub async fn set_facts(weather: String, exchange_rate: String, city: String) -> 
     }
     req.redirect_plain_form(PAGE);
     Ok(())
+}
+
+/// The admin behind a form post to the admin page `page`: a visitor is sent to sign in and back
+/// to `page`, anyone else refused back to `page` with what they typed (`keep`).
+#[cfg(feature = "ssr")]
+async fn admin_for_form(
+    req: &crate::server::request::Request,
+    page: &str,
+    keep: &[(&str, &str)],
+) -> Result<crate::model::Viewer, AppError> {
+    use crate::model::{encode_query, Role};
+    req.require(Role::Admin).await.map_err(|e| match e {
+        AppError::Unauthorized => req.fail(e, &format!("/login?next={}", encode_query(page)), &[], ""),
+        e => req.fail(e, page, keep, ""),
+    })
+}
+
+/// Takes one of the admin's `CHANGES_PER_MINUTE` slots of `scope` (counted atomically in the
+/// database, across processes); `Err(retry_after_secs)` when none is left.
+#[cfg(feature = "ssr")]
+async fn per_minute_slot(
+    req: &crate::server::request::Request,
+    scope: &str,
+    admin: &crate::model::Viewer,
+    now: i64,
+) -> Result<Result<(), u64>, AppError> {
+    use crate::server::db;
+    let who = admin.id.0.to_string();
+    let limit = [db::limits::Limit::new(scope, &who, 60, CHANGES_PER_MINUTE)];
+    Ok(db::limits::take(&req.state.pool, &limit, now).await.map_err(super::internal)?.map(|_| ()))
 }
