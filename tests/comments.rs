@@ -35,6 +35,16 @@ async fn list(s: &TestServer, article: i64, sort: &str, page: u32) -> Value {
     resp.json().await.unwrap()
 }
 
+/// The object with this `id` anywhere in `v`.
+fn find_by_id(v: &Value, id: i64) -> Option<&Value> {
+    match v {
+        Value::Object(m) if m.get("id").and_then(Value::as_i64) == Some(id) && m.contains_key("body") => Some(v),
+        Value::Object(m) => m.values().find_map(|x| find_by_id(x, id)),
+        Value::Array(a) => a.iter().find_map(|x| find_by_id(x, id)),
+        _ => None,
+    }
+}
+
 async fn error_of(resp: reqwest::Response) -> (u16, Value) {
     (resp.status().as_u16(), resp.json().await.unwrap())
 }
@@ -65,6 +75,15 @@ async fn a_signed_in_reader_comments_and_replies_and_the_page_shows_both_in_plac
 
     assert_eq!((rr["parent_id"].clone(), rr["root_id"].as_i64()), (r["id"].clone(), Some(id)));
     assert_eq!(rr["reply_to"], "评论者甲");
+    // The answer is built from what posting read and wrote: it is the comment as stored.
+    let page = list(&s, 1, "new", 1).await;
+    for answer in [&c, &r, &rr] {
+        let mut stored = find_by_id(&page, answer["id"].as_i64().unwrap()).expect("listed").clone();
+        if answer == &c {
+            stored["replies"] = 0.into(); // it had none when it was posted
+        }
+        assert_eq!(&stored, answer);
+    }
 
     let (_, html) = s.get("/article/1").await;
     assert!(html.contains(&format!("评论{}条", count_before + 3)), "count updated");

@@ -99,30 +99,27 @@ pub async fn post_comment(article_id: ArticleId, parent_id: Option<String>, body
 
     let mut tx = state.pool.begin_write().await.map_err(super::internal)?;
     let now = time::now_unix();
-    if let Some(last) = db::comments::last_post_at(&mut tx, user.id).await.map_err(super::internal)? {
+    let checks = db::comments::before_post(&mut tx, user.id, article_id, parent).await.map_err(super::internal)?;
+    if let Some(last) = checks.last_post_at {
         let wait = last + cfg.min_interval_secs - now;
         if wait > 0 {
             return Err(form(AppError::RateLimited { retry_after_secs: wait as u64 }));
         }
     }
-    if let Some(p) = parent {
-        match db::comments::article_of(&mut tx, p).await.map_err(super::internal)? {
-            Some((a, _, _)) if a == article_id => {}
-            _ => return Err(form(AppError::validation("body", "要回复的评论不存在"))),
-        }
-    } else if !db::articles::exists(&mut tx, article_id).await.map_err(super::internal)? {
-        return Err(form(AppError::NotFound));
+    if !checks.target_exists() {
+        return Err(form(match parent {
+            Some(_) if checks.article_exists => AppError::validation("body", "要回复的评论不存在"),
+            _ => AppError::NotFound,
+        }));
     }
-    if let Some((previous, _)) = db::comments::latest_by(&mut tx, user.id, article_id).await.map_err(super::internal)? {
-        if previous == text.as_str() {
-            return Err(form(AppError::validation("body", "这条评论和您上一条评论相同,请不要重复发表")));
-        }
+    if checks.previous.as_deref() == Some(text.as_str()) {
+        return Err(form(AppError::validation("body", "这条评论和您上一条评论相同,请不要重复发表")));
     }
     let (id, event_id, count) = db::comments::insert_recorded(&mut tx, article_id, parent, user.id, text.as_str(), now)
         .await
         .map_err(super::internal)?;
     tx.commit().await.map_err(super::internal)?;
-    let comment = as_seen_by(state, id, user.id).await?;
+    let comment = checks.stored(state.config.site.timezone, id, user, text.as_str().to_owned(), now);
     state.hub.publish(LiveEvent {
         id: event_id,
         article_id,

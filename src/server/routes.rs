@@ -1,13 +1,14 @@
 //! The axum application: Leptos pages and server functions, the XML sitemap, static files.
 
+use super::live::{sse_frame, Published};
 use super::{db, AppState};
 use crate::app::{shell, App};
 use crate::model::{ArticleId, Change, LiveEvent, CHANNELS};
+use axum::body::Bytes;
 use axum::extract::Query;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -362,12 +363,17 @@ async fn comment_stream(
         let _held = &slot;
         e
     });
-    let mut resp =
-        Sse::new(stream).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(20))).into_response();
-    // A proxy in front (nginx honours this) passes each event on as it comes, whatever its own
-    // buffering setting.
-    resp.headers_mut().insert("x-accel-buffering", axum::http::HeaderValue::from_static("no"));
-    resp
+    (
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+            // A proxy in front (nginx honours this) passes each event on as it comes, whatever
+            // its own buffering setting.
+            (header::HeaderName::from_static("x-accel-buffering"), "no"),
+        ],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
 }
 
 /// One batch of the article's log after `after`, read when one of the hub's log readers is
@@ -383,7 +389,7 @@ struct Follow {
     article: ArticleId,
     /// The number of the last event sent (or skipped in the log).
     last: i64,
-    rx: broadcast::Receiver<Arc<LiveEvent>>,
+    rx: broadcast::Receiver<Arc<Published>>,
     backlog: VecDeque<LiveEvent>,
     /// The last number the backlog's replay read: `last` once the backlog is sent.
     replayed_to: i64,
@@ -427,14 +433,13 @@ fn live_events(
     article: ArticleId,
     after: i64,
     first: db::comments::Replay,
-    rx: broadcast::Receiver<Arc<LiveEvent>>,
-) -> impl futures::Stream<Item = Result<Event, std::convert::Infallible>> {
+    rx: broadcast::Receiver<Arc<Published>>,
+) -> impl futures::Stream<Item = Result<Bytes, std::convert::Infallible>> {
     let mut start =
         Follow { state, article, last: after, rx, backlog: VecDeque::new(), replayed_to: after, replay: false };
     start.take(first);
-    let first = futures::stream::once(async {
-        Ok(Event::default().retry(std::time::Duration::from_millis(1000)).comment("jinri"))
-    });
+    // The browser reconnects a second after a stream drops; the comment names the stream.
+    let first = futures::stream::once(async { Ok(Bytes::from_static(b"retry: 1000\n: jinri\n\n")) });
     first.chain(futures::stream::unfold(start, |mut f| async move {
         loop {
             if f.replay && f.backlog.is_empty() {
@@ -452,19 +457,24 @@ fn live_events(
                 if f.backlog.is_empty() {
                     f.last = f.last.max(f.replayed_to);
                 }
-                return Some((Ok(sse_event(&ev)), f));
+                return Some((Ok(sse_frame(&ev)), f));
             }
             // The replay read only entries it does not send (their comments are gone).
             f.last = f.last.max(f.replayed_to);
             if f.replay {
                 continue;
             }
-            match f.rx.recv().await {
-                Ok(ev) if ev.id == f.last + 1 => {
-                    f.last = ev.id;
-                    return Some((Ok(sse_event(&ev)), f));
+            // A comment line when nothing was sent for a while keeps proxies and the browser
+            // from taking the quiet stream for a dead one.
+            let Ok(received) = tokio::time::timeout(KEEP_ALIVE, f.rx.recv()).await else {
+                return Some((Ok(Bytes::from_static(b":\n\n")), f));
+            };
+            match received {
+                Ok(p) if p.event.id == f.last + 1 => {
+                    f.last = p.event.id;
+                    return Some((Ok(p.frame.clone()), f));
                 }
-                Ok(ev) if ev.id <= f.last => continue,
+                Ok(p) if p.event.id <= f.last => continue,
                 // A number was skipped: it is committed, so the log has it.
                 Ok(_) => f.replay = true,
                 Err(broadcast::error::RecvError::Lagged(_)) => f.replay = true,
@@ -474,10 +484,8 @@ fn live_events(
     }))
 }
 
-fn sse_event(ev: &LiveEvent) -> Event {
-    let data = serde_json::to_string(ev).unwrap_or_default();
-    Event::default().id(ev.id.to_string()).event("comment").data(data)
-}
+/// How long a stream stays silent before it sends a comment line.
+const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(20);
 
 async fn robots_txt(State(state): State<AppState>) -> impl IntoResponse {
     let base = &state.config.site.base_url;

@@ -1,6 +1,6 @@
 //! Reading articles.
 
-use super::{Db, WriteTx};
+use super::Db;
 use crate::model::{Article, ArticleId, ArticleSummary, Block, SitemapEntry};
 use crate::server::time;
 use chrono_tz::Tz;
@@ -139,14 +139,6 @@ pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx
 /// An article's title, or `None` if there is no such article.
 pub async fn title(db: &Db, id: ArticleId) -> Result<Option<String>, sqlx::Error> {
     on!(db, p => sqlx::query_scalar("SELECT title FROM articles WHERE id = $1").bind(id.0).fetch_optional(p).await)
-}
-
-pub async fn exists(tx: &mut WriteTx, id: ArticleId) -> Result<bool, sqlx::Error> {
-    let n: i64 = on_tx!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM articles WHERE id = $1")
-        .bind(id.0)
-        .fetch_one(&mut *c)
-        .await?);
-    Ok(n > 0)
 }
 
 /// Every article, newest first, for the sitemaps.

@@ -236,34 +236,84 @@ pub async fn count(db: &Db, article: ArticleId) -> Result<i64, sqlx::Error> {
     on!(db, p => sqlx::query_scalar("SELECT comment_count FROM articles WHERE id = $1").bind(article.0).fetch_one(p).await)
 }
 
-/// The text and time of the author's latest comment on an article, for the repeat check.
-pub async fn latest_by(
+/// What posting a comment checks before it writes, read in one statement (`before_post`).
+#[derive(sqlx::FromRow)]
+pub struct BeforePost {
+    /// When the author last posted anywhere, for the posting interval.
+    pub last_post_at: Option<i64>,
+    pub article_exists: bool,
+    /// The author's latest visible comment on the article, for the repeat check.
+    pub previous: Option<String>,
+    /// The comment answered, when it is one of the article's: its thread's top-level comment
+    /// and its author's name.
+    pub parent_root: Option<i64>,
+    pub parent_author: Option<String>,
+    /// What was asked about (set by `before_post`).
+    #[sqlx(skip)]
+    asked: Option<(ArticleId, Option<CommentId>)>,
+}
+
+impl BeforePost {
+    /// Whether the comment has something to go under: the article, and the comment it answers
+    /// (deleted or not) among the article's comments.
+    pub fn target_exists(&self) -> bool {
+        let parent = self.asked.and_then(|(_, p)| p);
+        self.article_exists && (parent.is_none() || self.parent_root.is_some())
+    }
+
+    /// The comment just stored, as every reader sees it (no likes, no replies yet), built from
+    /// what was read and written instead of read again.
+    pub fn stored(self, tz: Tz, id: CommentId, author: PublicUser, body: String, at: i64) -> Comment {
+        let (article, parent) = self.asked.expect("read by before_post");
+        let row = CommentRow {
+            id: id.0,
+            article_id: article.0,
+            parent_id: parent.map(|p| p.0),
+            root_id: parent.and(self.parent_root),
+            reply_to: parent.and(self.parent_author),
+            replies: 0,
+            author_id: author.id.0,
+            author_name: author.name,
+            body,
+            created_at: at,
+            deleted: false,
+            like_count: 0,
+            liked: false,
+        };
+        row.into_comment(tz)
+    }
+}
+
+/// Everything posting checks, in one statement inside the posting transaction: from here to
+/// the commit the author posts nothing else (SQLite's write lock is held already; PostgreSQL
+/// first locks the author's row in a statement of its own, so that this one's snapshot, taken
+/// after the lock was granted, sees a post another process committed meanwhile; `NO KEY`: rows
+/// that only refer to the reader, such as their likes, need not wait for it).
+pub async fn before_post(
     tx: &mut WriteTx,
     author: UserId,
     article: ArticleId,
-) -> Result<Option<(String, i64)>, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query_as(
-        "SELECT body, created_at FROM comments WHERE author_id = $1 AND article_id = $2 AND deleted_at IS NULL \
-         ORDER BY created_at DESC, id DESC LIMIT 1",
-    )
-    .bind(author.0)
-    .bind(article.0)
-    .fetch_optional(&mut *c)
-    .await)
-}
-
-/// When the author last posted anywhere, for the posting interval. From here to the commit the
-/// author posts nothing else: SQLite's write lock is held already; PostgreSQL locks the
-/// author's row, so two posts through two processes cannot both pass the interval. (`NO KEY`:
-/// rows that only refer to the reader, such as their likes, need not wait for it.)
-pub async fn last_post_at(tx: &mut WriteTx, author: UserId) -> Result<Option<i64>, sqlx::Error> {
+    parent: Option<CommentId>,
+) -> Result<BeforePost, sqlx::Error> {
     if let WriteTx::Pg(t) = tx {
         sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE").bind(author.0).execute(&mut **t).await?;
     }
-    on_tx!(tx, c => sqlx::query_scalar("SELECT MAX(created_at) FROM comments WHERE author_id = $1")
-        .bind(author.0)
-        .fetch_one(&mut *c)
-        .await)
+    let mut checks: BeforePost = on_tx!(tx, c => sqlx::query_as(
+        "SELECT (SELECT MAX(created_at) FROM comments WHERE author_id = $1) AS last_post_at, \
+                EXISTS (SELECT 1 FROM articles WHERE id = $2) AS article_exists, \
+                (SELECT body FROM comments WHERE author_id = $1 AND article_id = $2 AND deleted_at IS NULL \
+                 ORDER BY created_at DESC, id DESC LIMIT 1) AS previous, \
+                (SELECT COALESCE(p.root_id, p.id) FROM comments p WHERE p.id = $3 AND p.article_id = $2) AS parent_root, \
+                (SELECT u.name FROM comments p JOIN users u ON u.id = p.author_id \
+                 WHERE p.id = $3 AND p.article_id = $2) AS parent_author",
+    )
+    .bind(author.0)
+    .bind(article.0)
+    .bind(parent.map(|p| p.0))
+    .fetch_one(&mut *c)
+    .await?);
+    checks.asked = Some((article, parent));
+    Ok(checks)
 }
 
 /// The article a comment belongs to, if the comment exists.
