@@ -79,6 +79,7 @@ pub async fn get_comment_thread(root_id: String, page: Option<u32>) -> Result<Co
 #[server(endpoint = "comments/post")]
 pub async fn post_comment(article_id: ArticleId, parent_id: Option<String>, body: String) -> Result<Comment, AppError> {
     use crate::model::{Change, CommentBody, LiveEvent};
+    use crate::server::db::comments::{NewComment, Refused};
     use crate::server::{db, request::Request, time};
     let req = Request::current()?;
     let parent = match parent_id.as_deref().map(str::trim) {
@@ -97,28 +98,18 @@ pub async fn post_comment(article_id: ArticleId, parent_id: Option<String>, body
     let cfg = &state.config.comments;
     let text = CommentBody::parse(&body, cfg.max_chars).map_err(|m| form(AppError::validation("body", m)))?;
 
-    let mut tx = state.pool.begin_write().await.map_err(super::internal)?;
     let now = time::now_unix();
-    let checks = db::comments::before_post(&mut tx, user.id, article_id, parent).await.map_err(super::internal)?;
-    if let Some(last) = checks.last_post_at {
-        let wait = last + cfg.min_interval_secs - now;
-        if wait > 0 {
-            return Err(form(AppError::RateLimited { retry_after_secs: wait as u64 }));
-        }
-    }
-    if !checks.target_exists() {
-        return Err(form(match parent {
-            Some(_) if checks.article_exists => AppError::validation("body", "要回复的评论不存在"),
-            _ => AppError::NotFound,
+    let new = NewComment { article: article_id, parent, author: user.id, body: text.as_str(), at: now };
+    let (checks, stored) =
+        db::comments::post(&state.pool, &new, cfg.min_interval_secs).await.map_err(super::internal)?;
+    let Some((id, event_id, count)) = stored else {
+        return Err(form(match checks.refusal(now, cfg.min_interval_secs, text.as_str()) {
+            Some(Refused::Wait(wait)) => AppError::RateLimited { retry_after_secs: wait as u64 },
+            Some(Refused::NoArticle) | None => AppError::NotFound,
+            Some(Refused::NoParent) => AppError::validation("body", "要回复的评论不存在"),
+            Some(Refused::Repeat) => AppError::validation("body", "这条评论和您上一条评论相同,请不要重复发表"),
         }));
-    }
-    if checks.previous.as_deref() == Some(text.as_str()) {
-        return Err(form(AppError::validation("body", "这条评论和您上一条评论相同,请不要重复发表")));
-    }
-    let (id, event_id, count) = db::comments::insert_recorded(&mut tx, article_id, parent, user.id, text.as_str(), now)
-        .await
-        .map_err(super::internal)?;
-    tx.commit().await.map_err(super::internal)?;
+    };
     let comment = checks.stored(state.config.site.timezone, id, user, text.as_str().to_owned(), now);
     state.hub.publish(LiveEvent {
         id: event_id,

@@ -254,11 +254,22 @@ pub struct BeforePost {
 }
 
 impl BeforePost {
-    /// Whether the comment has something to go under: the article, and the comment it answers
-    /// (deleted or not) among the article's comments.
-    pub fn target_exists(&self) -> bool {
+    /// Why the comment may not be posted at `now`, if it may not: the author's interval, the
+    /// article, the comment it answers (deleted or not, among the article's), a repeat of the
+    /// author's latest comment there. `jinri_post_comment` applies the same rule on PostgreSQL.
+    pub fn refusal(&self, now: i64, min_interval: i64, body: &str) -> Option<Refused> {
         let parent = self.asked.and_then(|(_, p)| p);
-        self.article_exists && (parent.is_none() || self.parent_root.is_some())
+        if let Some(wait) = self.last_post_at.map(|last| last + min_interval - now).filter(|w| *w > 0) {
+            Some(Refused::Wait(wait))
+        } else if !self.article_exists {
+            Some(Refused::NoArticle)
+        } else if parent.is_some() && self.parent_root.is_none() {
+            Some(Refused::NoParent)
+        } else if self.previous.as_deref() == Some(body) {
+            Some(Refused::Repeat)
+        } else {
+            None
+        }
     }
 
     /// The comment just stored, as every reader sees it (no likes, no replies yet), built from
@@ -284,20 +295,10 @@ impl BeforePost {
     }
 }
 
-/// Everything posting checks, in one statement inside the posting transaction: from here to
-/// the commit the author posts nothing else (SQLite's write lock is held already; PostgreSQL
-/// first locks the author's row in a statement of its own, so that this one's snapshot, taken
-/// after the lock was granted, sees a post another process committed meanwhile; `NO KEY`: rows
-/// that only refer to the reader, such as their likes, need not wait for it).
-pub async fn before_post(
-    tx: &mut WriteTx,
-    author: UserId,
-    article: ArticleId,
-    parent: Option<CommentId>,
-) -> Result<BeforePost, sqlx::Error> {
-    if let WriteTx::Pg(t) = tx {
-        sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE").bind(author.0).execute(&mut **t).await?;
-    }
+/// Everything posting checks, in one statement inside SQLite's write transaction (so from here
+/// to the commit the author posts nothing else). PostgreSQL reads the same inside
+/// `jinri_post_comment`.
+async fn before_post(tx: &mut WriteTx, new: &NewComment<'_>) -> Result<BeforePost, sqlx::Error> {
     let mut checks: BeforePost = on_tx!(tx, c => sqlx::query_as(
         "SELECT (SELECT MAX(created_at) FROM comments WHERE author_id = $1) AS last_post_at, \
                 EXISTS (SELECT 1 FROM articles WHERE id = $2) AS article_exists, \
@@ -307,12 +308,12 @@ pub async fn before_post(
                 (SELECT u.name FROM comments p JOIN users u ON u.id = p.author_id \
                  WHERE p.id = $3 AND p.article_id = $2) AS parent_author",
     )
-    .bind(author.0)
-    .bind(article.0)
-    .bind(parent.map(|p| p.0))
+    .bind(new.author.0)
+    .bind(new.article.0)
+    .bind(new.parent.map(|p| p.0))
     .fetch_one(&mut *c)
     .await?);
-    checks.asked = Some((article, parent));
+    checks.asked = Some((new.article, new.parent));
     Ok(checks)
 }
 
@@ -356,50 +357,85 @@ pub async fn insert(
     Ok(CommentId(id))
 }
 
-/// Stores a new comment and records its "created" event, as [`insert`] then [`record_change`]
-/// (count + 1) do, as the transaction's last write; returns the comment's id, the event's number
-/// and the article's count after it. On PostgreSQL it is one statement: the article's row is
-/// locked by its update before the comment's foreign key is checked against it, so the check
-/// finds the row already locked by this transaction. Done as two statements, every comment in
-/// flight would share a lock on the row (a multixact), which the next number's update has to
-/// wait through: with many writers on one article that made posting several times slower.
-pub async fn insert_recorded(
-    tx: &mut WriteTx,
-    article: ArticleId,
-    parent: Option<CommentId>,
-    author: UserId,
-    body: &str,
-    created_at: i64,
-) -> Result<(CommentId, i64, i64), sqlx::Error> {
-    match tx {
-        WriteTx::Sqlite(_) => {
-            let id = insert(tx, article, parent, author, body, created_at).await?;
-            let (seq, count) = record_change(tx, article, "created", id, created_at, 1).await?;
-            Ok((id, seq, count))
+/// A comment to post: its place, its author, its checked text and its time.
+pub struct NewComment<'a> {
+    pub article: ArticleId,
+    pub parent: Option<CommentId>,
+    pub author: UserId,
+    pub body: &'a str,
+    pub at: i64,
+}
+
+/// Why a comment was not stored (`BeforePost::refusal`).
+#[derive(Debug, PartialEq)]
+pub enum Refused {
+    /// The author posted less than the interval ago: seconds to wait.
+    Wait(i64),
+    NoArticle,
+    /// The comment answered is not one of the article's.
+    NoParent,
+    /// The same text as the author's latest comment on the article.
+    Repeat,
+}
+
+/// Posts a comment if the checks allow it (`BeforePost::refusal`), with its "created" event and
+/// the article's count raised, as one commit; answers what the checks read and, when stored,
+/// the comment's id, the event's number and the article's count after it.
+/// SQLite: one write transaction from here (its write lock is the order of events).
+/// PostgreSQL: one statement, `jinri_post_comment` (migrations/postgres/0005), so the article's
+/// row, which every writer of the article takes in turn, is held only inside the database and
+/// never across a round trip to this process.
+pub async fn post(
+    db: &Db,
+    new: &NewComment<'_>,
+    min_interval: i64,
+) -> Result<(BeforePost, Option<(CommentId, i64, i64)>), sqlx::Error> {
+    match db {
+        Db::Sqlite(_) => {
+            let mut tx = db.begin_write().await?;
+            let checks = before_post(&mut tx, new).await?;
+            if checks.refusal(new.at, min_interval, new.body).is_some() {
+                return Ok((checks, None));
+            }
+            let id = insert(&mut tx, new.article, new.parent, new.author, new.body, new.at).await?;
+            let (seq, count) = record_change(&mut tx, new.article, "created", id, new.at, 1).await?;
+            tx.commit().await?;
+            Ok((checks, Some((id, seq, count))))
         }
-        WriteTx::Pg(t) => {
-            let (id, seq, count, _): (i64, i64, i64, bool) = sqlx::query_as(
-                "WITH a AS (UPDATE articles SET event_seq = event_seq + 1, comment_count = comment_count + 1 \
-                            WHERE id = $1 RETURNING event_seq, comment_count), \
-                      c AS (INSERT INTO comments (article_id, parent_id, root_id, author_id, body, created_at) \
-                            SELECT $1, $2, (SELECT COALESCE(p.root_id, p.id) FROM comments p WHERE p.id = $2), \
-                                   $3, $4, $5 FROM a \
-                            RETURNING id), \
-                      e AS (INSERT INTO comment_events (article_id, seq, kind, comment_id, at) \
-                            SELECT $1, a.event_seq, 'created', c.id, $5 FROM a, c) \
-                 SELECT c.id, a.event_seq, a.comment_count, \
-                        pg_notify($6, $1::text || ':' || a.event_seq::text || ':' || current_setting('application_name')) IS NULL \
-                 FROM a, c",
+        Db::Pg(p) => {
+            #[derive(sqlx::FromRow)]
+            struct Row {
+                #[sqlx(flatten)]
+                checks: BeforePost,
+                id: Option<i64>,
+                seq: Option<i64>,
+                count: Option<i64>,
+            }
+            let mut row: Row = sqlx::query_as(
+                "SELECT o_last_post_at AS last_post_at, o_article_exists AS article_exists, o_previous AS previous, \
+                        o_parent_root AS parent_root, o_parent_author AS parent_author, o_id AS id, o_seq AS seq, \
+                        o_count AS count \
+                 FROM jinri_post_comment($1, $2, $3, $4, $5, $6, $7)",
             )
-            .bind(article.0)
-            .bind(parent.map(|p| p.0))
-            .bind(author.0)
-            .bind(body)
-            .bind(created_at)
+            .bind(new.article.0)
+            .bind(new.parent.map(|p| p.0))
+            .bind(new.author.0)
+            .bind(new.body)
+            .bind(new.at)
+            .bind(min_interval)
             .bind(super::NOTIFY_CHANNEL)
-            .fetch_one(&mut **t)
+            .fetch_one(p)
             .await?;
-            Ok((CommentId(id), seq, count))
+            row.checks.asked = Some((new.article, new.parent));
+            let stored = match (row.id, row.seq, row.count) {
+                (Some(id), Some(seq), Some(count)) => Some((CommentId(id), seq, count)),
+                _ => None,
+            };
+            // The function and `refusal` must agree on the rule.
+            if stored.is_some() == row.checks.refusal(new.at, min_interval, new.body).is_some() {
+                return Err(sqlx::Error::Protocol("jinri_post_comment and BeforePost::refusal disagree".into()));
+            }
+            Ok((row.checks, stored))
         }
     }
 }
@@ -716,26 +752,41 @@ mod tests {
     use crate::server::db::{seed, test_db};
 
     #[tokio::test]
-    async fn a_recorded_insert_stores_the_comment_its_event_and_the_count_at_once() {
+    async fn a_post_stores_the_comment_its_event_and_the_count_at_once_or_nothing_when_refused() {
         let (db, _guard) = test_db::fresh().await;
         seed::seed_if_empty(&db, 0).await.unwrap();
         let article = ArticleId(1);
         let (seq0, count0) = (last_event_id(&db, article).await.unwrap(), count(&db, article).await.unwrap());
         let author = UserId(test_db::scalar(&db, "SELECT MIN(id) FROM users").await);
-        let mut tx = db.begin_write().await.unwrap();
-        let (top, seq, n) = insert_recorded(&mut tx, article, None, author, "第一条", 10).await.unwrap();
-        tx.commit().await.unwrap();
+        // Later than anything the seed wrote.
+        let t0 = 4_000_000_000;
+        let new = |parent, body, at| NewComment { article, parent, author, body, at: t0 + at };
+        let (_, stored) = post(&db, &new(None, "第一条", 10), 5).await.unwrap();
+        let (top, seq, n) = stored.expect("stored");
         assert_eq!((seq, n), (seq0 + 1, count0 + 1));
-        let mut tx = db.begin_write().await.unwrap();
-        let (reply, seq, n) = insert_recorded(&mut tx, article, Some(top), author, "回复", 11).await.unwrap();
-        tx.commit().await.unwrap();
+        // Each refusal writes nothing: no comment, no number, no count.
+        let refusals = [
+            (new(None, "太快", 12), 5, Refused::Wait(3)),
+            (new(None, "第一条", 20), 5, Refused::Repeat),
+            (new(Some(CommentId(987_654)), "回复", 20), 5, Refused::NoParent),
+            (
+                NewComment { article: ArticleId(987_654), parent: None, author, body: "无处", at: t0 + 20 },
+                5,
+                Refused::NoArticle,
+            ),
+        ];
+        for (asked, interval, why) in refusals {
+            let (checks, stored) = post(&db, &asked, interval).await.unwrap();
+            assert_eq!((stored, checks.refusal(asked.at, interval, asked.body)), (None, Some(why)));
+        }
+        assert_eq!(last_event_id(&db, article).await.unwrap(), seq0 + 1);
+        assert_eq!(count(&db, article).await.unwrap(), count0 + 1);
+        let (checks, stored) = post(&db, &new(Some(top), "回复", 15), 5).await.unwrap();
+        let (reply, seq, n) = stored.expect("stored");
         assert_eq!((seq, n), (seq0 + 2, count0 + 2));
-        // A transaction that does not commit leaves nothing: no comment, no number, no count.
-        let mut tx = db.begin_write().await.unwrap();
-        insert_recorded(&mut tx, article, None, author, "撤回", 12).await.unwrap();
-        drop(tx);
-        assert_eq!(last_event_id(&db, article).await.unwrap(), seq0 + 2);
-        assert_eq!(count(&db, article).await.unwrap(), count0 + 2);
+        let built =
+            checks.stored(chrono_tz::UTC, reply, PublicUser { id: author, name: "x".into() }, "回复".into(), t0 + 15);
+        assert_eq!((built.parent_id, built.root_id), (Some(top), Some(top)));
         let got = get(&db, chrono_tz::UTC, reply, None).await.unwrap().unwrap();
         assert_eq!((got.parent_id, got.root_id, got.body.as_str()), (Some(top), Some(top), "回复"));
         let replay = events_since(&db, chrono_tz::UTC, article, seq0, 10).await.unwrap();
