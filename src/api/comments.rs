@@ -80,7 +80,7 @@ pub async fn get_comment_thread(root_id: String, page: Option<u32>) -> Result<Co
 pub async fn post_comment(article_id: ArticleId, parent_id: Option<String>, body: String) -> Result<Comment, AppError> {
     use crate::model::{Change, CommentBody, LiveEvent};
     use crate::server::db::comments::{NewComment, Refused};
-    use crate::server::{db, request::Request, time};
+    use crate::server::{db, request::Request};
     let req = Request::current()?;
     let parent = match parent_id.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -98,19 +98,18 @@ pub async fn post_comment(article_id: ArticleId, parent_id: Option<String>, body
     let cfg = &state.config.comments;
     let text = CommentBody::parse(&body, cfg.max_chars).map_err(|m| form(AppError::validation("body", m)))?;
 
-    let now = time::now_unix();
-    let new = NewComment { article: article_id, parent, author: user.id, body: text.as_str(), at: now };
+    let new = NewComment { article: article_id, parent, author: user.id, body: text.as_str() };
     let (checks, stored) =
         db::comments::post(&state.pool, &new, cfg.min_interval_secs).await.map_err(super::internal)?;
     let Some((id, event_id, count)) = stored else {
-        return Err(form(match checks.refusal(now, cfg.min_interval_secs, text.as_str()) {
+        return Err(form(match checks.refusal(cfg.min_interval_secs, text.as_str()) {
             Some(Refused::Wait(wait)) => AppError::RateLimited { retry_after_secs: wait as u64 },
             Some(Refused::NoArticle) | None => AppError::NotFound,
             Some(Refused::NoParent) => AppError::validation("body", "要回复的评论不存在"),
             Some(Refused::Repeat) => AppError::validation("body", "这条评论和您上一条评论相同,请不要重复发表"),
         }));
     };
-    let comment = checks.stored(state.config.site.timezone, id, user, text.as_str().to_owned(), now);
+    let comment = checks.stored(state.config.site.timezone, id, user, text.as_str().to_owned());
     state.hub.publish(LiveEvent {
         id: event_id,
         article_id,

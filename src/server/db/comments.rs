@@ -248,18 +248,22 @@ pub struct BeforePost {
     /// and its author's name.
     pub parent_root: Option<i64>,
     pub parent_author: Option<String>,
-    /// What was asked about (set by `before_post`).
+    /// What was asked about (set by `post`).
     #[sqlx(skip)]
     asked: Option<(ArticleId, Option<CommentId>)>,
+    /// When the checks were made, and the comment's time if it was stored (set by `post`):
+    /// read once the author could post nothing else meanwhile.
+    #[sqlx(skip)]
+    pub at: i64,
 }
 
 impl BeforePost {
     /// Why the comment may not be posted at `now`, if it may not: the author's interval, the
     /// article, the comment it answers (deleted or not, among the article's), a repeat of the
     /// author's latest comment there. `jinri_post_comment` applies the same rule on PostgreSQL.
-    pub fn refusal(&self, now: i64, min_interval: i64, body: &str) -> Option<Refused> {
+    pub fn refusal(&self, min_interval: i64, body: &str) -> Option<Refused> {
         let parent = self.asked.and_then(|(_, p)| p);
-        if let Some(wait) = self.last_post_at.map(|last| last + min_interval - now).filter(|w| *w > 0) {
+        if let Some(wait) = self.last_post_at.map(|last| last + min_interval - self.at).filter(|w| *w > 0) {
             Some(Refused::Wait(wait))
         } else if !self.article_exists {
             Some(Refused::NoArticle)
@@ -274,8 +278,9 @@ impl BeforePost {
 
     /// The comment just stored, as every reader sees it (no likes, no replies yet), built from
     /// what was read and written instead of read again.
-    pub fn stored(self, tz: Tz, id: CommentId, author: PublicUser, body: String, at: i64) -> Comment {
-        let (article, parent) = self.asked.expect("read by before_post");
+    pub fn stored(self, tz: Tz, id: CommentId, author: PublicUser, body: String) -> Comment {
+        let (article, parent) = self.asked.expect("set by post");
+        let at = self.at;
         let row = CommentRow {
             id: id.0,
             article_id: article.0,
@@ -357,13 +362,12 @@ pub async fn insert(
     Ok(CommentId(id))
 }
 
-/// A comment to post: its place, its author, its checked text and its time.
+/// A comment to post: its place, its author and its checked text.
 pub struct NewComment<'a> {
     pub article: ArticleId,
     pub parent: Option<CommentId>,
     pub author: UserId,
     pub body: &'a str,
-    pub at: i64,
 }
 
 /// Why a comment was not stored (`BeforePost::refusal`).
@@ -393,12 +397,14 @@ pub async fn post(
     match db {
         Db::Sqlite(_) => {
             let mut tx = db.begin_write().await?;
-            let checks = before_post(&mut tx, new).await?;
-            if checks.refusal(new.at, min_interval, new.body).is_some() {
+            let mut checks = before_post(&mut tx, new).await?;
+            // Read under the write lock: nothing the author posted is newer.
+            checks.at = time::now_unix();
+            if checks.refusal(min_interval, new.body).is_some() {
                 return Ok((checks, None));
             }
-            let id = insert(&mut tx, new.article, new.parent, new.author, new.body, new.at).await?;
-            let (seq, count) = record_change(&mut tx, new.article, "created", id, new.at, 1).await?;
+            let id = insert(&mut tx, new.article, new.parent, new.author, new.body, checks.at).await?;
+            let (seq, count) = record_change(&mut tx, new.article, "created", id, checks.at, 1).await?;
             tx.commit().await?;
             Ok((checks, Some((id, seq, count))))
         }
@@ -410,29 +416,30 @@ pub async fn post(
                 id: Option<i64>,
                 seq: Option<i64>,
                 count: Option<i64>,
+                at: i64,
             }
             let mut row: Row = sqlx::query_as(
                 "SELECT o_last_post_at AS last_post_at, o_article_exists AS article_exists, o_previous AS previous, \
                         o_parent_root AS parent_root, o_parent_author AS parent_author, o_id AS id, o_seq AS seq, \
-                        o_count AS count \
-                 FROM jinri_post_comment($1, $2, $3, $4, $5, $6, $7)",
+                        o_count AS count, o_at AS at \
+                 FROM jinri_post_comment($1, $2, $3, $4, $5, $6)",
             )
             .bind(new.article.0)
             .bind(new.parent.map(|p| p.0))
             .bind(new.author.0)
             .bind(new.body)
-            .bind(new.at)
             .bind(min_interval)
             .bind(super::NOTIFY_CHANNEL)
             .fetch_one(p)
             .await?;
             row.checks.asked = Some((new.article, new.parent));
+            row.checks.at = row.at;
             let stored = match (row.id, row.seq, row.count) {
                 (Some(id), Some(seq), Some(count)) => Some((CommentId(id), seq, count)),
                 _ => None,
             };
             // The function and `refusal` must agree on the rule.
-            if stored.is_some() == row.checks.refusal(new.at, min_interval, new.body).is_some() {
+            if stored.is_some() == row.checks.refusal(min_interval, new.body).is_some() {
                 return Err(sqlx::Error::Protocol("jinri_post_comment and BeforePost::refusal disagree".into()));
             }
             Ok((row.checks, stored))
@@ -757,35 +764,37 @@ mod tests {
         seed::seed_if_empty(&db, 0).await.unwrap();
         let article = ArticleId(1);
         let (seq0, count0) = (last_event_id(&db, article).await.unwrap(), count(&db, article).await.unwrap());
-        let author = UserId(test_db::scalar(&db, "SELECT MIN(id) FROM users").await);
-        // Later than anything the seed wrote.
-        let t0 = 4_000_000_000;
-        let new = |parent, body, at| NewComment { article, parent, author, body, at: t0 + at };
-        let (_, stored) = post(&db, &new(None, "第一条", 10), 5).await.unwrap();
+        let author =
+            crate::server::db::users::create(&db, "发帖人", "发帖人", "发帖人", "x", 0).await.unwrap().unwrap().id;
+        let new = |parent, body| NewComment { article, parent, author, body };
+        let (first, stored) = post(&db, &new(None, "第一条"), 0).await.unwrap();
         let (top, seq, n) = stored.expect("stored");
         assert_eq!((seq, n), (seq0 + 1, count0 + 1));
+        assert!((first.at - time::now_unix()).abs() <= 5, "the comment's time is now");
         // Each refusal writes nothing: no comment, no number, no count.
         let refusals = [
-            (new(None, "太快", 12), 5, Refused::Wait(3)),
-            (new(None, "第一条", 20), 5, Refused::Repeat),
-            (new(Some(CommentId(987_654)), "回复", 20), 5, Refused::NoParent),
-            (
-                NewComment { article: ArticleId(987_654), parent: None, author, body: "无处", at: t0 + 20 },
-                5,
-                Refused::NoArticle,
-            ),
+            (new(None, "太快"), 3600, Refused::Wait(3600)),
+            (new(None, "第一条"), 0, Refused::Repeat),
+            (new(Some(CommentId(987_654)), "回复"), 0, Refused::NoParent),
+            (NewComment { article: ArticleId(987_654), parent: None, author, body: "无处" }, 0, Refused::NoArticle),
         ];
         for (asked, interval, why) in refusals {
             let (checks, stored) = post(&db, &asked, interval).await.unwrap();
-            assert_eq!((stored, checks.refusal(asked.at, interval, asked.body)), (None, Some(why)));
+            let refusal = checks.refusal(interval, asked.body);
+            if let Some(Refused::Wait(w)) = refusal {
+                assert!((3590..=3600).contains(&w), "{w}");
+            } else {
+                assert_eq!(refusal, Some(why));
+            }
+            assert!(stored.is_none());
         }
         assert_eq!(last_event_id(&db, article).await.unwrap(), seq0 + 1);
         assert_eq!(count(&db, article).await.unwrap(), count0 + 1);
-        let (checks, stored) = post(&db, &new(Some(top), "回复", 15), 5).await.unwrap();
+        let (checks, stored) = post(&db, &new(Some(top), "回复"), 0).await.unwrap();
         let (reply, seq, n) = stored.expect("stored");
         assert_eq!((seq, n), (seq0 + 2, count0 + 2));
         let built =
-            checks.stored(chrono_tz::UTC, reply, PublicUser { id: author, name: "x".into() }, "回复".into(), t0 + 15);
+            checks.stored(chrono_tz::UTC, reply, PublicUser { id: author, name: "发帖人".into() }, "回复".into());
         assert_eq!((built.parent_id, built.root_id), (Some(top), Some(top)));
         let got = get(&db, chrono_tz::UTC, reply, None).await.unwrap().unwrap();
         assert_eq!((got.parent_id, got.root_id, got.body.as_str()), (Some(top), Some(top), "回复"));
