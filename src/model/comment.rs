@@ -14,8 +14,8 @@ pub struct Comment {
     /// Name of the author of `parent_id`, for "回复 @name" (read with the reply, so it is known
     /// when the parent is not on the page).
     pub reply_to: Option<String>,
-    /// For a top-level comment: the replies its thread lists (a deleted one only while another
-    /// reply answers it, as 该评论已删除); 0 for a reply.
+    /// For a top-level comment: every reply in its thread, deleted ones included (they are
+    /// listed too, as 该评论已删除); 0 for a reply.
     pub replies: i64,
     pub author: PublicUser,
     /// Empty once deleted.
