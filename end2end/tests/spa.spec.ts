@@ -82,15 +82,27 @@ test('back and forward put the reader back where they were on each page', async 
   await expect(page.locator('h1.article-title')).toHaveText(title);
   // A new page starts at its top.
   await expect.poll(() => page.evaluate(() => Math.round(scrollY))).toBe(0);
-  await page.evaluate(() => scrollTo(0, 600));
-  await expect.poll(() => page.evaluate(() => Math.round(scrollY))).toBe(600);
-
-  await page.goBack();
+  // The reader scrolls and goes back at once, before the browser has delivered the scroll
+  // event (it comes in the next frame): the place is still kept for this page, not the list.
+  await page.evaluate(() => {
+    scrollTo(0, 600);
+    history.back();
+  });
   await expect(page.locator('h1.section-title')).toBeVisible();
   await expect.poll(() => page.evaluate(() => Math.round(scrollY))).toBe(listY);
   await page.goForward();
   await expect(page.locator('h1.article-title')).toHaveText(title);
   await expect.poll(() => page.evaluate(() => Math.round(scrollY))).toBe(600);
+  // And the same once more, for the list's place.
+  await page.evaluate(() => {
+    scrollTo(0, 300);
+    history.back();
+  });
+  await expect(page.locator('h1.section-title')).toBeVisible();
+  await expect.poll(() => page.evaluate(() => Math.round(scrollY))).toBe(listY);
+  await page.goForward();
+  await expect(page.locator('h1.article-title')).toHaveText(title);
+  await expect.poll(() => page.evaluate(() => Math.round(scrollY))).toBe(300);
   expect(await sameDocument(page)).toBe(true);
   expect(problems).toEqual([]);
 });

@@ -8,6 +8,13 @@
 //! history entry gets a key in its state, the position the reader is at is kept per key as they
 //! scroll (and in the entry itself when the page is left), and after back/forward the entry's
 //! position is applied once its page has rendered and is tall enough.
+//!
+//! The browser delivers scroll events in the next frame, so a reader who scrolls and at once
+//! follows a link or goes back would have their last scroll missed (or counted for the entry
+//! they went to), and coming forward again would find the top. So the place of the page being
+//! left is also taken at the moment of leaving: on a link click (before the router changes
+//! anything), and in `popstate` (whose listener runs in the capture phase, before the router's,
+//! while the old page is still on screen) under the key of the entry last seen on screen.
 
 use leptos::prelude::*;
 
@@ -45,25 +52,54 @@ mod browser {
             let _ = history.set_scroll_restoration(web_sys::ScrollRestoration::Manual);
         }
         let positions: Rc<RefCell<HashMap<u32, f64>>> = Rc::default();
-        {
+        // The key of the entry last seen on screen. The router pushes a new entry only once the
+        // new page is ready, so this follows `history.state` (scroll, click, a settled page
+        // change) rather than the address.
+        let shown = Rc::new(Cell::new(entry_key()));
+        // Keeps where the reader is, for the entry on screen.
+        let keep = {
             let positions = Rc::clone(&positions);
-            let _ = window_event_listener(leptos::ev::scroll, move |_| {
+            let shown = Rc::clone(&shown);
+            move || {
+                let k = entry_key();
+                shown.set(k);
                 let y = window().scroll_y().unwrap_or(0.0);
-                positions.borrow_mut().insert(entry_key(), y);
+                positions.borrow_mut().insert(k, y);
+                (k, y)
+            }
+        };
+        {
+            let keep = keep.clone();
+            let _ = window_event_listener(leptos::ev::scroll, move |_| {
+                keep();
             });
+        }
+        {
+            // A link is followed from where the reader is now, not from the last scroll event.
+            let keep = keep.clone();
+            let on_click = Closure::<dyn Fn()>::new(move || {
+                keep();
+            });
+            let _ =
+                document().add_event_listener_with_callback_and_bool("click", on_click.as_ref().unchecked_ref(), true);
+            on_click.forget();
         }
         // Leaving the site or reloading: the entry itself keeps the place, for coming back.
         let _ = window_event_listener(leptos::ev::pagehide, move |_| {
-            let y = window().scroll_y().unwrap_or(0.0);
-            set_entry_state(entry_key(), Some(y));
+            let (k, y) = keep();
+            set_entry_state(k, Some(y));
         });
         {
             let popped = Rc::clone(&popped);
             let positions = Rc::clone(&positions);
+            let shown = Rc::clone(&shown);
             let on_pop = Closure::<dyn Fn(web_sys::PopStateEvent)>::new(move |ev: web_sys::PopStateEvent| {
-                let state = ev.state();
-                let key = state_number(&state, "k").map(|k| k as u32);
-                let y = key.and_then(|k| positions.borrow().get(&k).copied()).or_else(|| state_number(&state, "y"));
+                // The page being left is still on screen: its place is kept first.
+                let y = window().scroll_y().unwrap_or(0.0);
+                positions.borrow_mut().insert(shown.get(), y);
+                let key = entry_key();
+                shown.set(key);
+                let y = positions.borrow().get(&key).copied().or_else(|| state_number(&ev.state(), "y"));
                 popped.set(Some(y.unwrap_or(0.0)));
             });
             let _ =
@@ -82,6 +118,7 @@ mod browser {
                     generation.set(generation.get().wrapping_add(1));
                     let popped = Rc::clone(&popped);
                     let job = Job {
+                        shown: Rc::clone(&shown),
                         generation: Rc::clone(&generation),
                         id: generation.get(),
                         new_page,
@@ -133,6 +170,8 @@ mod browser {
     }
 
     struct Job {
+        /// See `install`: set once the new page is on screen (its entry is then pushed).
+        shown: Rc<Cell<u32>>,
         generation: Rc<Cell<u32>>,
         id: u32,
         /// Another path (not only another `?sort` or `?page`): the focus moves.
@@ -158,6 +197,7 @@ mod browser {
             if !rendered(job.is_routing) && !timed_out {
                 return settle(job, frame + 1);
             }
+            job.shown.set(entry_key());
             let doc = document();
             let hash = window().location().hash().unwrap_or_default();
             let target = hash
