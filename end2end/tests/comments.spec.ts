@@ -1,5 +1,5 @@
 import { test, expect, Page, Browser, APIRequestContext } from '@playwright/test';
-import { waitForHydration, watchConsole } from './helpers';
+import { waitForHydration, watchConsole, deleteComment } from './helpers';
 
 const PASSWORD = '今日新闻真好看2021';
 const ARTICLE = '/article/2';
@@ -67,7 +67,7 @@ test('a comment and a reply from one reader appear live on another open page', a
   const bLike = b.page.locator(`#${commentId} > .comment-body .comment-actions`).getByRole('link', { name: /^赞/ });
   await expect(bLike).toHaveText('赞 1');
   await expect(bLike).toHaveAttribute('href', /^\/login\?next=/);
-  await a.page.locator(`#${commentId} > .comment-body .comment-actions`).getByRole('button', { name: '删除' }).click();
+  await deleteComment(a.page.locator(`#${commentId} > .comment-body .comment-actions`));
   await expect(b.page.locator(`#${commentId} > .comment-body .comment-text`)).toHaveText('该评论已删除');
   await expect(reply).toHaveCount(1);
   await expect(b.page.locator('.comments-count')).toHaveText(`最新评论(${before + 1})`);
@@ -310,7 +310,7 @@ test('on a thread page, a like and a deletion show at once without a reload', as
   await head.getByRole('button', { name: '赞 0' }).click();
   await expect(head.getByRole('button', { name: '赞 1' })).toHaveAttribute('aria-pressed', 'true');
   const reply = page.locator(`#c${root} .replies > li.comment`).first();
-  await reply.locator('.comment-actions').getByRole('button', { name: '删除' }).click();
+  await deleteComment(reply.locator('.comment-actions'));
   await expect(reply.locator('.comment-text')).toHaveText('该评论已删除');
   expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
   expect(problems).toEqual([]);

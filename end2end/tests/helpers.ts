@@ -1,4 +1,4 @@
-import { expect, Page, ConsoleMessage } from '@playwright/test';
+import { Locator, expect, Page, ConsoleMessage } from '@playwright/test';
 
 export const SEED_TITLE = '乌克兰局势紧张之际,拜登普京通话:相约面谈(图)';
 
@@ -28,4 +28,10 @@ export async function seedArticlePath(page: Page): Promise<string> {
 /** Waits until the browser bundle has taken over the server-rendered page. */
 export async function waitForHydration(page: Page) {
   await expect(page.locator('body[data-hydrated]')).toHaveCount(1, { timeout: 15_000 });
+}
+
+/** 删除 on one's own comment asks first: the link turns into 确定删除 / 取消 in place. */
+export async function deleteComment(actions: Locator) {
+  await actions.getByRole('link', { name: '删除', exact: true }).click();
+  await actions.getByRole('button', { name: '确定删除' }).click();
 }

@@ -1,6 +1,6 @@
 import { test, expect, Browser } from '@playwright/test';
 import { pgURLs } from '../playwright.config';
-import { waitForHydration, watchConsole } from './helpers';
+import { waitForHydration, watchConsole, deleteComment } from './helpers';
 
 // Two server processes on one PostgreSQL database (playwright.config.ts starts them when
 // JINRI_E2E_PG_URL names a database; scripts/test.sh makes one in a throwaway cluster). One
@@ -48,7 +48,7 @@ test('a comment, reply, like and deletion made through one process appear live o
 
   await a.page.locator(`#${id} > .comment-body .comment-actions`).getByRole('button', { name: /^赞/ }).click();
   await expect(b.page.locator(`#${id} > .comment-body .comment-actions`).getByRole('link', { name: /^赞/ })).toHaveText('赞 1');
-  await a.page.locator(`#${id} > .comment-body .comment-actions`).getByRole('button', { name: '删除' }).click();
+  await deleteComment(a.page.locator(`#${id} > .comment-body .comment-actions`));
   await expect(b.page.locator(`#${id} > .comment-body .comment-text`)).toHaveText('该评论已删除');
 
   expect(a.problems).toEqual([]);

@@ -3,8 +3,8 @@
 use super::AvatarBadge;
 use crate::api::comments::{list_comments, list_replies, DeleteComment, LikeComment, PostComment};
 use crate::model::{
-    build_thread, encode_query, linkify, merge_comment, upsert_comment, AppError, ArticleId, Comment, CommentBody,
-    CommentId, CommentNode, CommentPage, Segment, Sort, UserId,
+    build_thread, encode_query, linkify, mark_deleted, merge_comment, upsert_comment, AppError, ArticleId, Comment,
+    CommentBody, CommentId, CommentNode, CommentPage, Segment, Sort, UserId,
 };
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -22,6 +22,8 @@ struct ThreadCtx {
     sort: Sort,
     viewer: Option<UserId>,
     reply_to: RwSignal<Option<CommentId>>,
+    /// The comment whose 删除 was asked for: it shows 确定删除 / 取消 instead.
+    confirm: RwSignal<Option<CommentId>>,
     like: ServerAction<LikeComment>,
     delete: ServerAction<DeleteComment>,
 }
@@ -32,6 +34,8 @@ struct ThreadCtx {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FormEcho {
     pub reply: Option<CommentId>,
+    /// The comment a 删除 link (`?delete=`, without JavaScript) asks to confirm deleting.
+    pub delete: Option<CommentId>,
     /// The name of the author of `reply`, found by the server: that comment may be on another
     /// page, or among replies not shown.
     pub reply_name: Option<String>,
@@ -61,6 +65,7 @@ pub fn CommentsSection(
     let loaded_pages = RwSignal::new(1u32);
     let path = StoredValue::new(format!("/article/{article_id}"));
     let reply_to = RwSignal::new(echo.reply);
+    let confirm = RwSignal::new(echo.delete);
 
     // The live log could not resume this page (it was pruned past what the page shows): the
     // pages on screen are read again and merged in by id, so nothing shown is lost and every
@@ -92,14 +97,19 @@ pub fn CommentsSection(
             comments.update(|list| merge_comment(list, c));
         }
     });
-    for action_value in [like.value(), delete.value()] {
-        Effect::new(move |_| {
-            if let Some(Ok(c)) = action_value.get() {
-                comments.update(|list| upsert_comment(list, c));
-            }
-        });
-    }
-    let ctx = ThreadCtx { path, sort, viewer, reply_to, like, delete };
+    Effect::new(move |_| {
+        if let Some(Ok(c)) = like.value().get() {
+            comments.update(|list| upsert_comment(list, c));
+        }
+    });
+    // A deleted comment leaves the thread unless something answers it.
+    Effect::new(move |_| {
+        if let Some(Ok(c)) = delete.value().get() {
+            confirm.set(None);
+            comments.update(|list| mark_deleted(list, c.id));
+        }
+    });
+    let ctx = ThreadCtx { path, sort, viewer, reply_to, confirm, like, delete };
     // A like or deletion that failed (network, limits) says so instead of doing nothing.
     let action_error = move || {
         [like.value().get().and_then(Result::err), delete.value().get().and_then(Result::err)]
@@ -441,12 +451,7 @@ fn comment_item(c: Comment, ctx: ThreadCtx, replies: Option<AnyView>) -> AnyView
                             >
                                 "回复"
                             </a>
-                            {own.then(|| view! {
-                                <ActionForm action=ctx.delete attr:class="inline-form">
-                                    <input type="hidden" name="comment_id" value=id.to_string() />
-                                    <button type="submit" class="link-action">"删除"</button>
-                                </ActionForm>
-                            })}
+                            {own.then(|| delete_control(id, ctx))}
                         </div>
                     })}
                 </div>
@@ -455,6 +460,36 @@ fn comment_item(c: Comment, ctx: ThreadCtx, replies: Option<AnyView>) -> AnyView
         </li>
     }
     .into_any()
+}
+
+/// 删除 on the reader's own comment asks first: it turns into 删除这条评论？ 确定删除 / 取消 in
+/// place. Without JavaScript 删除 is a link to the page with `?delete=` that shows the same.
+/// Both states are in the page and one is `hidden`: cheaper in the browser's code than
+/// swapping views.
+fn delete_control(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
+    let here = format!("{}?sort={}", ctx.path.get_value(), ctx.sort.as_str());
+    let asking = move || ctx.confirm.get() == Some(id);
+    let ask = move |to: Option<CommentId>| {
+        move |ev: leptos::ev::MouseEvent| {
+            ev.prevent_default();
+            ctx.confirm.set(to);
+        }
+    };
+    view! {
+        <a class="link-action" href=format!("{here}&delete={id}#c{id}") hidden=asking on:click=ask(Some(id))>
+            "删除"
+        </a>
+        <span class="confirm-delete" role="group" aria-label="确认删除" hidden=move || !asking()>
+            <span class="confirm-question">"删除这条评论？"</span>
+            <ActionForm action=ctx.delete attr:class="inline-form">
+                <input type="hidden" name="comment_id" value=id.to_string() />
+                <button type="submit" class="link-action danger">"确定删除"</button>
+            </ActionForm>
+            <a class="link-action" href=format!("{here}#c{id}") on:click=ask(None)>
+                "取消"
+            </a>
+        </span>
+    }
 }
 
 /// A top-level comment and one page of its replies (`/comment/{id}`): the same markup, whose
@@ -466,6 +501,7 @@ pub fn CommentThreadList(root: Comment, replies: Vec<Comment>, viewer: Option<Us
         sort: Sort::New,
         viewer,
         reply_to: RwSignal::new(None),
+        confirm: RwSignal::new(None),
         like: ServerAction::new(),
         delete: ServerAction::new(),
     };

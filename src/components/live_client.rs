@@ -5,7 +5,7 @@
 //! last id the server's log can no longer resume from gets `Change::Reset` and reads the
 //! thread again (`reload`).
 
-use crate::model::{merge_comment, reconnect_delay_ms, ArticleId, Change, Comment, LiveEvent};
+use crate::model::{mark_deleted, merge_comment, reconnect_delay_ms, ArticleId, Change, Comment, LiveEvent};
 use futures::StreamExt;
 use gloo_net::eventsource::{futures::EventSource, State};
 use leptos::prelude::*;
@@ -67,12 +67,7 @@ pub fn follow(
 fn apply(event: LiveEvent, comments: RwSignal<Vec<Comment>>, total: RwSignal<i64>) {
     comments.update(|list| match event.change {
         Change::Created(c) => merge_comment(list, c),
-        Change::Deleted(id) => {
-            if let Some(c) = list.iter_mut().find(|c| c.id == id) {
-                c.deleted = true;
-                c.body.clear();
-            }
-        }
+        Change::Deleted(id) => mark_deleted(list, id),
         Change::Liked { comment_id, likes } => {
             if let Some(c) = list.iter_mut().find(|c| c.id == comment_id) {
                 c.likes = likes;

@@ -14,8 +14,8 @@ pub struct Comment {
     /// Name of the author of `parent_id`, for "回复 @name" (read with the reply, so it is known
     /// when the parent is not on the page).
     pub reply_to: Option<String>,
-    /// For a top-level comment: every reply in its thread, deleted ones included (they are
-    /// listed too, as 该评论已删除); 0 for a reply.
+    /// For a top-level comment: the replies its thread lists (a deleted one only while another
+    /// reply answers it, as 该评论已删除); 0 for a reply.
     pub replies: i64,
     pub author: PublicUser,
     /// Empty once deleted.
@@ -218,10 +218,50 @@ pub fn upsert_comment(list: &mut Vec<Comment>, c: Comment) {
     }
 }
 
+/// A deletion as a page shows it: the comment says 该评论已删除 while something answers it, and
+/// leaves the thread when nothing does (no reply on the page, and for a top-level comment none
+/// in its thread). The server's lists leave such comments out the same way
+/// (`db::comments`).
+pub fn mark_deleted(list: &mut Vec<Comment>, id: CommentId) {
+    let answered = list.iter().any(|x| x.parent_id == Some(id));
+    let Some(pos) = list.iter().position(|x| x.id == id) else { return };
+    let c = &mut list[pos];
+    if !answered && (c.parent_id.is_some() || c.replies == 0) {
+        let gone = list.remove(pos);
+        if gone.parent_id.is_some() {
+            if let Some(root) = list.iter_mut().find(|x| x.id == gone.thread()) {
+                root.replies = (root.replies - 1).max(0);
+            }
+        }
+    } else {
+        c.deleted = true;
+        c.body.clear();
+        c.likes = 0;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::UserId;
+
+    #[test]
+    fn a_deleted_comment_leaves_the_thread_unless_something_answers_it() {
+        let mut list =
+            vec![c(1, None, "a", 1, 3), c(2, Some(1), "b", 2, 0), c(3, Some(2), "c", 3, 0), c(4, None, "d", 4, 9)];
+        list[0].replies = 2;
+        mark_deleted(&mut list, CommentId(4));
+        assert!(list.iter().all(|x| x.id != CommentId(4)), "a top-level comment without replies goes");
+        list[2].root_id = Some(CommentId(1));
+        mark_deleted(&mut list, CommentId(3));
+        assert!(list.iter().all(|x| x.id != CommentId(3)), "a reply nothing answers goes");
+        assert_eq!(list[0].replies, 1, "and its thread counts one reply fewer");
+        mark_deleted(&mut list, CommentId(1));
+        let one = list.iter().find(|x| x.id == CommentId(1)).expect("answered: it stays");
+        assert!(one.deleted && one.body.is_empty() && one.likes == 0);
+        mark_deleted(&mut list, CommentId(99));
+        assert_eq!(list.len(), 2, "an unknown id changes nothing");
+    }
 
     /// A comment; `parent` is what it answers and `root` its thread's top-level comment.
     fn c(id: i64, parent: Option<i64>, author: &str, at: i64, likes: i64) -> Comment {

@@ -17,8 +17,8 @@ pub use account::{
 };
 pub use article::{Article, ArticlePage, ArticleSummary, Block, Channel, SitemapEntry, CHANNELS};
 pub use comment::{
-    build_thread, merge_comment, upsert_comment, Comment, CommentNode, CommentPage, CommentThread, ReplyPage, Sort,
-    COMMENTS_PER_PAGE, REPLIES_PER_PAGE, REPLIES_SHOWN,
+    build_thread, mark_deleted, merge_comment, upsert_comment, Comment, CommentNode, CommentPage, CommentThread,
+    ReplyPage, Sort, COMMENTS_PER_PAGE, REPLIES_PER_PAGE, REPLIES_SHOWN,
 };
 pub use error::{AppError, FormFlash};
 pub use ids::{ArticleId, CommentId, UserId};

@@ -70,6 +70,7 @@ pub fn ArticlePage() -> impl IntoView {
 fn form_echo(q: &ParamsMap, reply_name: Option<String>, flash: Option<FormFlash>) -> FormEcho {
     FormEcho {
         reply: q.get("reply").and_then(|r| CommentId::parse(&r)),
+        delete: q.get("delete").and_then(|r| CommentId::parse(&r)),
         reply_name,
         error: flash.as_ref().map(|f| f.message.clone()),
         body: flash.and_then(|f| f.get("body")).unwrap_or_default(),

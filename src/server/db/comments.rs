@@ -82,27 +82,37 @@ impl CommentRow {
             created_at: self.created_at,
             created: time::date_time(tz, self.created_at),
             created_iso: time::iso(tz, self.created_at),
-            likes: self.like_count,
+            likes: self.like_count.max(0),
             deleted: self.deleted,
             liked: self.liked,
         }
     }
 }
 
+/// Whether comment `$a` is listed: a deleted comment only while another answers it (then it
+/// shows as 该评论已删除 to keep the conversation readable; otherwise it leaves the thread, as
+/// `model::mark_deleted` does on an open page).
+macro_rules! listed {
+    ($a:literal) => {
+        concat!("(", $a, ".deleted_at IS NULL OR EXISTS (SELECT 1 FROM comments k WHERE k.parent_id = ", $a, ".id))")
+    };
+}
+
 /// Columns of a comment as `CommentRow` reads them; `$1` is the viewer (0 for a visitor). The
 /// name a reply answers comes from its parent, whichever page that parent is on; a top-level
 /// comment's reply count is read from the `root_id` index.
 macro_rules! comment_select {
-    ($($tail:literal)*) => {
+    ($($tail:tt)*) => {
         concat!(
             "SELECT c.id, c.article_id, c.parent_id, c.root_id, pu.name AS reply_to, \
-             CASE WHEN c.parent_id IS NULL THEN (SELECT COUNT(*) FROM comments r WHERE r.root_id = c.id) ELSE 0 END \
+             CASE WHEN c.parent_id IS NULL THEN (SELECT COUNT(*) FROM comments r WHERE r.root_id = c.id AND ", listed!("r"), ") \
+             ELSE 0 END \
              AS replies, c.author_id, u.name AS author_name, c.body, c.created_at, \
              c.deleted_at IS NOT NULL AS deleted, c.like_count, \
              EXISTS (SELECT 1 FROM comment_likes l WHERE l.comment_id = c.id AND l.user_id = $1) AS liked \
              FROM comments c JOIN users u ON u.id = c.author_id \
              LEFT JOIN comments p ON p.id = c.parent_id LEFT JOIN users pu ON pu.id = p.author_id ",
-            $($tail),*
+            $($tail)*
         )
     };
 }
@@ -118,18 +128,20 @@ macro_rules! comment_select {
 macro_rules! page_query {
     (sqlite, $order:literal) => {
         page_query!(@ sqlite, $order, "SELECT s.id FROM roots r JOIN comments s ON s.id IN \
-             (SELECT x.id FROM comments x WHERE x.root_id = r.id ORDER BY x.id LIMIT $5)")
+             (SELECT x.id FROM comments x WHERE x.root_id = r.id AND ", listed!("x"), " ORDER BY x.id LIMIT $5)")
     };
     (postgres, $order:literal) => {
         page_query!(@ postgres, $order, "SELECT s.id FROM roots r CROSS JOIN LATERAL \
-             (SELECT x.id FROM comments x WHERE x.root_id = r.id ORDER BY x.id LIMIT $5) s")
+             (SELECT x.id FROM comments x WHERE x.root_id = r.id AND ", listed!("x"), " ORDER BY x.id LIMIT $5) s")
     };
-    (@ $db:ident, $order:literal, $replies:literal) => {
+    (@ $db:ident, $order:literal, $($replies:tt)+) => {
         concat!(
-            "WITH roots AS (SELECT id FROM comments WHERE article_id = $2 AND parent_id IS NULL ORDER BY ",
+            "WITH roots AS (SELECT id FROM comments t WHERE article_id = $2 AND parent_id IS NULL AND ",
+            listed!("t"),
+            " ORDER BY ",
             $order,
             " LIMIT $3 OFFSET $4), shown AS (SELECT id FROM roots UNION ALL ",
-            $replies,
+            $($replies)+,
             ") ",
             as_json_array!($db, comment_select!("WHERE c.id IN (SELECT id FROM shown)"))
         )
@@ -192,7 +204,7 @@ pub async fn replies_after(
     viewer: Option<UserId>,
 ) -> Result<(Vec<Comment>, bool), sqlx::Error> {
     let rows: Vec<CommentRow> = on!(db, p => sqlx::query_as(comment_select!(
-        "WHERE c.root_id = $2 AND c.id > $3 ORDER BY c.id LIMIT $4"
+        "WHERE c.root_id = $2 AND c.id > $3 AND ", listed!("c"), " ORDER BY c.id LIMIT $4"
     ))
     .bind(viewer.map_or(0, |v| v.0))
     .bind(root.0)
@@ -212,7 +224,7 @@ pub async fn replies_page(
     page: u32,
     viewer: Option<UserId>,
 ) -> Result<Vec<Comment>, sqlx::Error> {
-    let rows: Vec<CommentRow> = on!(db, p => sqlx::query_as(comment_select!("WHERE c.root_id = $2 ORDER BY c.id LIMIT $3 OFFSET $4"))
+    let rows: Vec<CommentRow> = on!(db, p => sqlx::query_as(comment_select!("WHERE c.root_id = $2 AND ", listed!("c"), " ORDER BY c.id LIMIT $3 OFFSET $4"))
             .bind(viewer.map_or(0, |v| v.0))
             .bind(root.0)
             .bind(REPLIES_PER_PAGE)
@@ -465,7 +477,9 @@ pub async fn add_to_count(tx: &mut WriteTx, article: ArticleId, delta: i64) -> R
 /// with [`record_change`] (count - 1).
 pub async fn soft_delete(tx: &mut WriteTx, id: CommentId, now: i64) -> Result<bool, sqlx::Error> {
     on_tx!(tx, c => {
-        let done = sqlx::query("UPDATE comments SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
+        // Its likes no longer count, and -1 puts it after every comment that is not deleted in
+        // the 最热 order (like_count DESC, by the index that serves it); it reads as 0.
+        let done = sqlx::query("UPDATE comments SET deleted_at = $1, like_count = -1 WHERE id = $2 AND deleted_at IS NULL")
             .bind(now)
             .bind(id.0)
             .execute(&mut *c)
@@ -649,11 +663,11 @@ struct ReplayRow {
 /// log's key before anything is joined to them, so a reader far behind costs one batch, not
 /// the whole log.
 pub async fn events_since(db: &Db, tz: Tz, article: ArticleId, after: i64, limit: i64) -> Result<Replay, sqlx::Error> {
-    let rows: Vec<ReplayRow> = on!(db, p => sqlx::query_as(
+    let rows: Vec<ReplayRow> = on!(db, p => sqlx::query_as(concat!(
         "SELECT a.event_seq AS newest, a.comment_count, e.seq, e.kind, e.comment_id AS event_comment, \
          c.id AS found, c.parent_id, c.root_id, pu.name AS reply_to, \
          CASE WHEN c.id IS NOT NULL AND c.parent_id IS NULL \
-         THEN (SELECT COUNT(*) FROM comments r WHERE r.root_id = c.id) ELSE 0 END AS replies, \
+         THEN (SELECT COUNT(*) FROM comments r WHERE r.root_id = c.id AND ", listed!("r"), ") ELSE 0 END AS replies, \
          c.author_id, u.name AS author_name, c.body, c.created_at, \
          c.deleted_at IS NOT NULL AS deleted, c.like_count \
          FROM articles a \
@@ -662,7 +676,7 @@ pub async fn events_since(db: &Db, tz: Tz, article: ArticleId, after: i64, limit
          LEFT JOIN comments c ON c.id = e.comment_id LEFT JOIN users u ON u.id = c.author_id \
          LEFT JOIN comments p ON p.id = c.parent_id LEFT JOIN users pu ON pu.id = p.author_id \
          WHERE a.id = $1 ORDER BY e.seq",
-    )
+    ))
     .bind(article.0)
     .bind(after)
     .bind(limit.max(1))
@@ -697,14 +711,14 @@ pub async fn events_since(db: &Db, tz: Tz, article: ArticleId, after: i64, limit
                     body: row.body.unwrap_or_default(),
                     created_at: row.created_at.unwrap_or_default(),
                     deleted: row.deleted,
-                    like_count: row.like_count.unwrap_or_default(),
+                    like_count: row.like_count.unwrap_or_default().max(0),
                     liked: false,
                 }
                 .into_comment(tz),
             ),
             ("created", None) => continue,
             ("deleted", _) => Change::Deleted(comment_id),
-            _ => Change::Liked { comment_id, likes: row.like_count.unwrap_or_default() },
+            _ => Change::Liked { comment_id, likes: row.like_count.unwrap_or_default().max(0) },
         };
         replay.events.push(LiveEvent { id, article_id: article, comment_count: count, change });
     }
@@ -740,7 +754,7 @@ pub async fn prune_events(db: &Db, before: i64) -> Result<u64, sqlx::Error> {
 /// locked until the commit: a like still being written is waited for and counted (SQLite's
 /// write lock gives the same). Replies to the comment, which only refer to it, need not wait.
 pub async fn like_count(tx: &mut WriteTx, id: CommentId) -> Result<i64, sqlx::Error> {
-    match tx {
+    let n: i64 = match tx {
         WriteTx::Sqlite(t) => {
             sqlx::query_scalar("SELECT like_count FROM comments WHERE id = $1").bind(id.0).fetch_one(&mut **t).await
         }
@@ -750,7 +764,9 @@ pub async fn like_count(tx: &mut WriteTx, id: CommentId) -> Result<i64, sqlx::Er
                 .fetch_one(&mut **t)
                 .await
         }
-    }
+    }?;
+    // A deleted comment's -1 (`soft_delete`) is shown as none.
+    Ok(n.max(0))
 }
 
 #[cfg(test)]
