@@ -84,3 +84,57 @@ test('without JavaScript, 删除 leads to the same question and 确定删除 rem
   await expect(a.page.locator('.comment-text', { hasText: '不用脚本也能删' })).toHaveCount(0);
   await a.context.close();
 });
+
+/** Every box `locator` matches that is on screen, as `name: width x height`, when under 44 x 44. */
+async function smallTargets(locator: import('@playwright/test').Locator): Promise<string[]> {
+  return locator.evaluateAll((els) =>
+    els
+      .map((e) => [e.textContent?.trim() ?? '', e.getBoundingClientRect()] as const)
+      .filter(([, b]) => b.width > 0 && (b.height < 44 || b.width < 44))
+      .map(([t, b]) => `${t}: ${Math.round(b.width)}x${Math.round(b.height)}`),
+  );
+}
+
+test('every control a thumb uses is at least 44 x 44 px, and the thread stays close', async ({ browser }) => {
+  // A visitor: 登录/注册 in the top bar, the sort tabs, 赞 (a link to sign in), 回复, the footer.
+  const v = await phoneReader(browser, null);
+  const targets = v.page.locator(
+    '.topbar a, .sort-tabs a, .comment-actions a, .comment-actions button, .footer-links a, .site-footer p a, .breadcrumb a, .article-meta a, .sign-in-prompt a',
+  );
+  expect(await targets.count()).toBeGreaterThan(15);
+  expect(await smallTargets(targets)).toEqual([]);
+  // Close, not sparse: a one-line comment with its actions stays under 120 px.
+  const first = v.page.locator('ol.comments > li.comment').first();
+  const height = await first.locator('> .comment-body').evaluate((e) => e.getBoundingClientRect().height);
+  expect(height).toBeLessThanOrEqual(120);
+  // 赞 shows a thumb icon before its count.
+  const like = v.page.locator('.comment-actions > a').first();
+  await expect(like).toHaveText(/^赞 \d+$/);
+  const icon = await like.evaluate((e) => getComputedStyle(e, '::before').getPropertyValue('mask-image'));
+  expect(icon).toContain('data:image/svg+xml');
+  // The red channel bar is shared evenly: its links fill it edge to edge.
+  const bar = await v.page.locator('.channels-inner').evaluate((e) => {
+    const links = [...e.querySelectorAll('a')].map((a) => a.getBoundingClientRect());
+    const box = e.getBoundingClientRect();
+    return { left: links[0].left - box.left, right: box.right - links[links.length - 1].right };
+  });
+  expect(Math.abs(bar.left - 16)).toBeLessThanOrEqual(1);
+  expect(Math.abs(bar.right - 16)).toBeLessThanOrEqual(1);
+  expect(v.problems).toEqual([]);
+  await v.context.close();
+
+  // A signed-in reader: 退出, 赞 as a button, 删除 and its 确定删除 / 取消.
+  const a = await phoneReader(browser, '大拇指读者');
+  await a.page.locator('#comment-body').fill('手指点得到每个按钮');
+  await a.page.getByRole('button', { name: '发表评论' }).click();
+  const mine = a.page.locator('li.comment', { has: a.page.locator('.comment-text', { hasText: '手指点得到每个按钮' }) });
+  await expect(mine).toHaveCount(1);
+  const actions = mine.locator('> .comment-body .comment-actions');
+  const own = a.page.locator('.topbar a, .topbar button, .comment-actions a, .comment-actions button');
+  expect(await smallTargets(own)).toEqual([]);
+  await actions.getByRole('link', { name: '删除', exact: true }).tap();
+  await expect(actions.getByRole('button', { name: '确定删除' })).toBeVisible();
+  expect(await smallTargets(actions.locator('a, button'))).toEqual([]);
+  expect(a.problems).toEqual([]);
+  await a.context.close();
+});
