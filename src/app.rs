@@ -9,7 +9,7 @@ use crate::pages::{
     RegisterRoute, SitemapRoute, ThreadRoute,
 };
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, Link, MetaTags, Title};
+use leptos_meta::{provide_meta_context, Link, MetaTags, Title};
 use leptos_router::components::{FlatRoutes, Route, Router};
 use leptos_router::hooks::use_location;
 use leptos_router::{path, Lazy, SsrMode};
@@ -18,6 +18,10 @@ use leptos_router::{path, Lazy, SsrMode};
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     crate::server::headers::page_policy();
+    #[cfg(feature = "ssr")]
+    let stylesheet = crate::server::assets::stylesheet_href(&options);
+    #[cfg(not(feature = "ssr"))]
+    let stylesheet = String::new();
     view! {
         <!DOCTYPE html>
         <html lang="zh-CN">
@@ -27,8 +31,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="theme-color" content="#c8161d" />
                 <AutoReload options=options.clone() />
                 // `/pkg/jinri.<hash>.css` in a release build, `/pkg/jinri.css` in development
-                // (`server::assets::hashed_names`).
-                <HashedStylesheet options=options.clone() id="leptos" />
+                // (`server::assets::hashed_names`, `stylesheet_href`).
+                <link rel="stylesheet" id="leptos" href=stylesheet />
                 // Content first: the bundle is fetched at low priority and the page hydrates once
                 // the browser is idle (at most 2 s later); until then it works as plain HTML
                 // (links, forms), so a slow phone shows text and figures without waiting for it.

@@ -657,3 +657,54 @@ async fn a_guest_page_rendered_while_a_like_was_pending_is_not_served_after_it_i
     let later = guest_likes_within(&s, "/article/1?sort=new", "缓存里的赞", Duration::from_secs(3), "赞 0").await;
     assert!(later.starts_with("赞 0"), "{later}");
 }
+
+/// The page's hydration data: each resource's JSON written as a JavaScript string
+/// (`vendor/hydration_context`, `write_js_string`). No `<` (so no `</script>` or `<!--`), no
+/// line terminator and no control character reaches the page raw, and the string reads back
+/// exactly: what it writes is also a JSON string literal, so serde_json decodes it here.
+#[test]
+fn the_hydration_data_writer_round_trips_every_character_and_never_ends_its_script() {
+    let cases = [
+        "",
+        "plain ascii",
+        "中文评论，带全角标点：“引号”",
+        "</script><script>alert(1)</script><!-- --> </SCRIPT >",
+        "\"quotes\" and \\backslashes\\ \\u003c not an escape",
+        "line\nbreak\r\nand\ttab \u{2028} \u{2029} \u{0} \u{1f} \u{7f}",
+        "emoji 🎉👩\u{200d}💻 and a combining mark e\u{301} \u{200b}",
+        r#"{"id":1,"body":"<b>x</b>","n":[1,2]}"#,
+    ];
+    for case in cases {
+        let mut out = String::new();
+        hydration_context::write_js_string(&mut out, case);
+        assert!(!out.contains('<'), "{out}");
+        assert!(!out.chars().any(|c| c.is_control() || c == '\u{2028}' || c == '\u{2029}'), "{out:?}");
+        let back: String = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{out}: {e}"));
+        assert_eq!(back, case);
+    }
+}
+
+/// On a real page: a hostile comment is carried in the hydration data exactly as the API
+/// answers it, and the page's text holds no script end but the real ones.
+#[tokio::test]
+async fn a_hostile_comment_reaches_the_hydration_data_exactly() {
+    let s = common::spawn_with(&NO_WAIT).await;
+    let cookie = s.reader("脚本终结者").await;
+    let nasty = "</script><!-- \"引号\" \\反斜杠\\ 第二行\n🎉 </SCRIPT >";
+    let c = posted(&s, &cookie, 1, None, nasty).await;
+    let html = s.client.get(format!("{}/article/1", s.base)).send().await.unwrap().text().await.unwrap();
+    let mut carried = 0;
+    for part in html.split("__RESOLVED_RESOURCES[").skip(1) {
+        let (_, rest) = part.split_once("] = ").expect("a resource's data");
+        let literal = serde_json::Deserializer::from_str(rest).into_iter::<String>().next().unwrap().unwrap();
+        let data: Value = serde_json::from_str(&literal).expect("each resource's data is JSON");
+        if let Some(found) = find_by_id(&data, c["id"].as_i64().unwrap()) {
+            assert_eq!(found["body"], nasty);
+            carried += 1;
+        }
+    }
+    assert_eq!(carried, 1, "the comment is in the page's data once");
+    // Only the page's own scripts end: none inside the data.
+    let scripts = html.matches("<script").count();
+    assert_eq!(html.to_lowercase().matches("</script").count(), scripts);
+}

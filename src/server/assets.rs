@@ -98,3 +98,44 @@ mod tests {
         assert!(!hashed_names(true, false, Some(hashes), &pkg, OUTPUT_NAME));
     }
 }
+
+/// The stylesheet's address, as Leptos' `HashedStylesheet` writes it (`/pkg/jinri.<hash>.css`
+/// when `hash_files` is on, `/pkg/jinri.css` otherwise), with `hash.txt` read once per process:
+/// `HashedStylesheet` looks up the binary's path and reads the file on every page it renders.
+/// A release binary's hashes are fixed until it is replaced, which restarts it.
+pub fn stylesheet_href(options: &leptos::config::LeptosOptions) -> String {
+    static CSS_HASH: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let hash = options
+        .hash_files
+        .then(|| {
+            CSS_HASH.get_or_init(|| {
+                let exe = std::env::current_exe().ok()?;
+                let text = std::fs::read_to_string(exe.parent()?.join(options.hash_file.as_ref())).ok()?;
+                css_hash(&text).map(str::to_owned)
+            })
+        })
+        .and_then(Option::as_deref);
+    let (pkg, name) = (&options.site_pkg_dir, &options.output_name);
+    match hash {
+        Some(hash) => format!("/{pkg}/{name}.{hash}.css"),
+        None => format!("/{pkg}/{name}.css"),
+    }
+}
+
+/// The stylesheet's hash in a `hash.txt` (`css: <hash>`).
+fn css_hash(hashes: &str) -> Option<&str> {
+    hashes.lines().filter_map(|line| line.split_once(':')).find(|(ext, _)| ext.trim() == "css").map(|(_, h)| h.trim())
+}
+
+#[cfg(test)]
+mod stylesheet_tests {
+    use super::css_hash;
+
+    #[test]
+    fn the_stylesheet_hash_is_read_from_its_own_line() {
+        let text = "js: abc\nwasm: def\ncss: vYXSLPlXC_pJqaRkAzBc4g\nsplit: x\n";
+        assert_eq!(css_hash(text), Some("vYXSLPlXC_pJqaRkAzBc4g"));
+        assert_eq!(css_hash("js: abc\n"), None);
+        assert_eq!(css_hash(""), None);
+    }
+}

@@ -169,7 +169,7 @@ pub async fn state(config: Arc<Config>) -> Result<AppState, BoxError> {
             fresh
         }
     };
-    let state = AppState {
+    let state = AppState::new(super::state::Shared {
         pool,
         leptos_options: leptos_options(&config)?,
         hasher,
@@ -179,7 +179,7 @@ pub async fn state(config: Arc<Config>) -> Result<AppState, BoxError> {
         page_cache: Arc::new(super::page_cache::PageCache::new(config.page_cache_entries)),
         form_key: super::flash::FormKey::new(secret.as_bytes()),
         config,
-    };
+    });
     // Several processes share a PostgreSQL database: the changes of the others reach this
     // one's live streams and guest pages (`live::relay`). Listening starts before any page is
     // served, so no change made after that is missed.

@@ -27,10 +27,9 @@ pub fn page_policy() {
         return;
     };
     let reload = use_context::<crate::server::AppState>()
-        .map(|s| s.leptos_options)
         // Leptos adds its reload script exactly when cargo-leptos watch sets LEPTOS_WATCH.
         .filter(|_| std::env::var_os("LEPTOS_WATCH").is_some())
-        .map(|o| o.reload_external_port.unwrap_or(o.reload_port));
+        .map(|s| s.leptos_options.reload_external_port.unwrap_or(s.leptos_options.reload_port));
     if let Ok(v) = HeaderValue::from_str(&page_csp(&nonce.to_string(), reload)) {
         resp.insert_header(header::CONTENT_SECURITY_POLICY, v);
     }
