@@ -15,10 +15,11 @@
 //! nothing for 45 s (the server sends a keep-alive every 20 s) is a hang too. At the end:
 //! every acknowledged comment must be listed by `/api/comments/list` or, past a thread's first
 //! replies, by `/api/comments/replies` (deleted ones marked deleted, the others with their
-//! text), and every live subscriber must have received every acknowledged comment of its
-//! article, and the last like count it saw of each comment (likes are announced about a
-//! second after they happen, once per comment and second) must be the count listed at the
-//! end. The last line starts with `RESULT` for scripts.
+//! text; a deleted comment that nothing answers is not listed at all, and one missing while a
+//! listed comment answers it is lost), and every live subscriber must have received every
+//! acknowledged comment of its article, and the last like count it saw of each comment that
+//! is not deleted (likes are announced about a second after they happen, once per comment and
+//! second; a deleted comment's likes no longer count) must be the count listed at the end. The last line starts with `RESULT` for scripts.
 //! Exit status 1 on any 5xx, hang, transport error, unexpected status, lost or mismatched
 //! comment, missed live event or like-state mismatch.
 
@@ -727,6 +728,8 @@ async fn main() -> std::process::ExitCode {
 
     // Every acknowledged comment must be listed, deleted ones as deleted.
     let mut listed: HashMap<i64, (bool, String, i64)> = HashMap::new();
+    // Comments some listed comment answers: a deleted one stays listed while it is answered.
+    let mut answered: std::collections::HashSet<i64> = std::collections::HashSet::new();
     let mut threads: Vec<i64> = Vec::new();
     let articles: Vec<i64> = expected.keys().copied().collect();
     let mut list_failed = false;
@@ -752,6 +755,7 @@ async fn main() -> std::process::ExitCode {
                     continue;
                 };
                 listed.insert(id, (deleted, body.unwrap_or("").to_owned(), likes));
+                answered.extend(c["parent_id"].as_i64());
                 if c["parent_id"].is_null() && c["replies"].as_i64().unwrap_or(0) > 0 {
                     threads.push(id);
                 }
@@ -781,6 +785,7 @@ async fn main() -> std::process::ExitCode {
                 let body = c["body"].as_str().unwrap_or("").to_owned();
                 let likes = c["likes"].as_i64().unwrap_or(0);
                 listed.insert(id, (c["deleted"].as_bool().unwrap_or(false), body, likes));
+                answered.extend(c["parent_id"].as_i64());
                 after = Some(id);
             }
             if v["has_more"].as_bool() != Some(true) {
@@ -794,6 +799,8 @@ async fn main() -> std::process::ExitCode {
         for (id, a) in acked.iter() {
             deleted += a.deleted as usize;
             match listed.get(id) {
+                // Deleted and answered by nothing listed: it has left the thread, as it should.
+                None if a.deleted && !answered.contains(id) => {}
                 None => {
                     lost += 1;
                     if lost <= 10 {
@@ -817,8 +824,10 @@ async fn main() -> std::process::ExitCode {
     }
     // The last like count each subscriber saw of a comment is the count stored.
     let (mut like_counts_checked, mut like_counts_missed) = (0, 0);
+    let deleted_ids: std::collections::HashSet<i64> =
+        ctx.acked.lock().unwrap().iter().filter(|(_, a)| a.deleted).map(|(id, _)| *id).collect();
     for (_, got) in &received {
-        for (id, seen) in &got.lock().unwrap().likes {
+        for (id, seen) in got.lock().unwrap().likes.iter().filter(|(id, _)| !deleted_ids.contains(id)) {
             like_counts_checked += listed.contains_key(id) as usize;
             if let Some((_, _, stored)) = listed.get(id).filter(|(_, _, stored)| stored != seen) {
                 like_counts_missed += 1;
