@@ -25,12 +25,20 @@ pub fn hashed_names(release: bool, watching: bool, hashes: Option<&str>, pkg: &P
     files.len() == 3 && files.iter().all(|(hashed, _)| hashed.is_file())
 }
 
+/// The `kind: hash` lines of a `hash.txt`, trimmed.
+fn entries(hashes: &str) -> impl Iterator<Item = (&str, &str)> {
+    hashes.lines().filter_map(|line| line.split_once(':')).map(|(ext, hash)| (ext.trim(), hash.trim()))
+}
+
+/// The hash file, where Leptos itself reads it: beside the running binary.
+pub fn hash_txt(options: &leptos::config::LeptosOptions) -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    std::fs::read_to_string(exe.parent()?.join(options.hash_file.as_ref())).ok()
+}
+
 /// The bundle files (named `name`) that `hash.txt` lists, as (hashed, plain) paths in `pkg`.
 fn hashed_files(hashes: &str, pkg: &Path, name: &str) -> Vec<(PathBuf, PathBuf)> {
-    hashes
-        .lines()
-        .filter_map(|line| line.split_once(':'))
-        .map(|(ext, hash)| (ext.trim(), hash.trim()))
+    entries(hashes)
         .filter(|(ext, _)| ["js", "wasm", "css"].contains(ext))
         .map(|(ext, hash)| (pkg.join(format!("{name}.{hash}.{ext}")), pkg.join(format!("{name}.{ext}"))))
         .collect()
@@ -107,13 +115,7 @@ pub fn stylesheet_href(options: &leptos::config::LeptosOptions) -> String {
     static CSS_HASH: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
     let hash = options
         .hash_files
-        .then(|| {
-            CSS_HASH.get_or_init(|| {
-                let exe = std::env::current_exe().ok()?;
-                let text = std::fs::read_to_string(exe.parent()?.join(options.hash_file.as_ref())).ok()?;
-                css_hash(&text).map(str::to_owned)
-            })
-        })
+        .then(|| CSS_HASH.get_or_init(|| hash_txt(options).and_then(|text| css_hash(&text).map(str::to_owned))))
         .and_then(Option::as_deref);
     let (pkg, name) = (&options.site_pkg_dir, &options.output_name);
     match hash {
@@ -124,7 +126,7 @@ pub fn stylesheet_href(options: &leptos::config::LeptosOptions) -> String {
 
 /// The stylesheet's hash in a `hash.txt` (`css: <hash>`).
 fn css_hash(hashes: &str) -> Option<&str> {
-    hashes.lines().filter_map(|line| line.split_once(':')).find(|(ext, _)| ext.trim() == "css").map(|(_, h)| h.trim())
+    entries(hashes).find(|(ext, _)| *ext == "css").map(|(_, hash)| hash)
 }
 
 #[cfg(test)]

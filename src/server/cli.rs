@@ -129,7 +129,7 @@ pub fn leptos_options(config: &Config) -> Result<LeptosOptions, BoxError> {
 /// `cargo leptos watch`.
 fn hashed_names(options: &LeptosOptions) -> bool {
     let watching = std::env::var_os("LEPTOS_WATCH").is_some();
-    let hashes = hash_txt(options);
+    let hashes = super::assets::hash_txt(options);
     super::assets::hashed_names(
         !cfg!(debug_assertions),
         watching,
@@ -137,12 +137,6 @@ fn hashed_names(options: &LeptosOptions) -> bool {
         &pkg_dir(options),
         &options.output_name,
     )
-}
-
-/// The hash file, where Leptos itself reads it: beside the running binary.
-fn hash_txt(options: &LeptosOptions) -> Option<String> {
-    let exe = std::env::current_exe().ok()?;
-    std::fs::read_to_string(exe.parent()?.join(options.hash_file.as_ref())).ok()
 }
 
 fn pkg_dir(options: &LeptosOptions) -> std::path::PathBuf {
@@ -205,7 +199,7 @@ async fn serve(config: Arc<Config>) -> Result<(), BoxError> {
     };
     // Development links the plain names; a cargo-leptos build may have written only hashed ones.
     if !options.hash_files {
-        if let Some(hashes) = hash_txt(&options) {
+        if let Some(hashes) = super::assets::hash_txt(&options) {
             match super::assets::plain_copies(&hashes, &pkg_dir(&options), &options.output_name) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(copied = n, "bundle files copied to their plain names"),
