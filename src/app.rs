@@ -47,7 +47,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// Title of the front page, and of any page that sets none.
-pub const DEFAULT_TITLE: &str = "今日 - 最好看的新闻,最实用的信息";
+pub const DEFAULT_TITLE: &str = "今日 - 最好看的新闻，最实用的信息";
 
 /// A page's `<title>`: its own title with the site's name, the front page's without one. Text
 /// that is a full title already (see `shown_title`) stays as it is.
@@ -143,12 +143,17 @@ fn Site(is_routing: RwSignal<bool>) -> impl IntoView {
         |_| me(),
     );
     provide_context(me);
+    let waiting = RwSignal::new(false);
     provide_context(Flash { data: crate::api::codec::resource(|| (), |_| page_flash()), moved: RwSignal::new(false) });
 
     view! {
         <a class="skip-link" href="#main">"跳到正文"</a>
+        // A thin bar at the top while a page change waits for its data or code (until
+        // `NavEffects` sees the new page on screen); it shows only
+        // after 150 ms (style/main.css), so quick changes do not flicker.
+        <div class="route-progress" aria-hidden="true" hidden=move || !waiting.get()></div>
         <SiteHeader />
-        <main id="main" class="wrap" tabindex="-1">
+        <main id="main" class="wrap" tabindex="-1" aria-busy=move || waiting.get().then_some("true")>
             <FlatRoutes fallback=|| view! { <NotFound /> }>
                 // Every page but the article is a lazy route (see `pages`).
                 <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async />
@@ -165,6 +170,6 @@ fn Site(is_routing: RwSignal<bool>) -> impl IntoView {
             </FlatRoutes>
         </main>
         <SiteFooter />
-        <NavEffects is_routing />
+        <NavEffects is_routing waiting />
     }
 }

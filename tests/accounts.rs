@@ -101,7 +101,7 @@ async fn each_invalid_name_is_refused_next_to_the_name_field() {
     let s = common::spawn().await;
     for (name, says) in [
         ("a", "至少"),
-        ("   ", "至少"),
+        ("   ", "请输入用户名"),
         ("这是一个超过二十个字符的非常非常长的用户名字", "最多"),
         ("a b", "只能包含"),
         ("<script>", "只能包含"),

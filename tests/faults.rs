@@ -30,7 +30,7 @@ async fn assert_unavailable(resp: reqwest::Response) {
     assert!(resp.headers().contains_key("retry-after"));
     let error: jinri::model::AppError = resp.json().await.unwrap();
     assert_eq!(error, jinri::model::AppError::Unavailable);
-    assert!(error.to_string().starts_with("服务暂时不可用,请稍后再试"));
+    assert!(error.to_string().starts_with("服务暂时不可用，请稍后再试"));
 }
 
 async fn total(s: &TestServer) -> i64 {

@@ -240,7 +240,7 @@ async fn a_refused_reply_comes_back_whole_with_its_target_in_the_address_and_its
     )
     .await;
     assert_eq!(resp.status(), 302);
-    assert_eq!(resp.headers()["location"].to_str().unwrap(), format!("/article/1?reply={id}#comment-form"));
+    assert_eq!(resp.headers()["location"].to_str().unwrap(), format!("/article/1?reply={id}#c{id}"));
     let flash = pair(&flash_set_cookie(&resp).unwrap());
     let (status, _, _, html) = visit(&s, &format!("/article/1?reply={id}"), &format!("{session}; {flash}")).await;
     assert_eq!(status, 200);
@@ -304,4 +304,32 @@ async fn one_address_holds_a_bounded_number_of_flashes_and_its_posts_still_come_
     let other = s.seen_from("127.0.0.9");
     let resp = form_post(&other, "/api/auth/login", &[("name", "别人"), ("password", "wrong-password-1")], None).await;
     assert!(flash_set_cookie(&resp).is_some(), "another address is not affected");
+}
+
+#[tokio::test]
+async fn an_empty_plain_form_says_in_chinese_which_field_is_missing_and_counts_no_failed_login() {
+    let s = common::spawn().await;
+    // The forms carry no `required` (the browser's own bubble would speak for the page).
+    for page in ["/login", "/register"] {
+        let (_, html) = s.get(page).await;
+        assert!(!html.contains(" required"), "{page} leaves the check to the browser");
+        assert!(html.contains("aria-required=\"true\""), "{page} still marks its fields required");
+    }
+    for (form, field_message) in [
+        ([("name", ""), ("password", "whatever-1")], "请输入用户名"),
+        ([("name", "有名字"), ("password", "")], "请输入密码"),
+    ] {
+        let resp = form_post(&s, "/api/auth/login", &[form[0], form[1], ("next", "/")], None).await;
+        assert_eq!(resp.status(), 302);
+        let cookie = pair(&flash_set_cookie(&resp).unwrap());
+        let (_, _, _, html) = visit(&s, "/login", &cookie).await;
+        assert!(html.contains(field_message), "the login page lacks {field_message}");
+    }
+    // Nothing was counted against the name or the address.
+    let counted = common::scalar(&s.db().await, "SELECT COUNT(*) FROM limit_events").await;
+    assert_eq!(counted, 0);
+    let resp = form_post(&s, "/api/auth/register", &[("name", " "), ("password", ""), ("next", "/")], None).await;
+    let cookie = pair(&flash_set_cookie(&resp).unwrap());
+    let (_, _, _, html) = visit(&s, "/register", &cookie).await;
+    assert!(html.contains("请输入用户名"));
 }

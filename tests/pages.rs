@@ -12,7 +12,7 @@ async fn the_front_page_shows_the_top_bar_slogan_channels_and_latest_articles() 
     assert_eq!(status, 200);
     for expected in [
         "<html lang=\"zh-CN\"",
-        "最好看的新闻,最实用的信息",
+        "最好看的新闻，最实用的信息",
         "20.1°C-21.3°C",
         "澳元 : 人民币=4.73",
         "悉尼",
@@ -21,7 +21,7 @@ async fn the_front_page_shows_the_top_bar_slogan_channels_and_latest_articles() 
         "href=\"/channel/china\"",
         "href=\"/channel/world\"",
         "热门",
-        "<title>今日 - 最好看的新闻,最实用的信息</title>",
+        "<title>今日 - 最好看的新闻，最实用的信息</title>",
         "<meta name=\"description\"",
         "<link href=\"https://jinri.test/\" rel=\"canonical\">",
         "下一页",
@@ -30,7 +30,7 @@ async fn the_front_page_shows_the_top_bar_slogan_channels_and_latest_articles() 
     }
     // Ten articles on a page, each with thumbnail, date, source and comment count.
     assert_eq!(html.matches("class=\"article-item\"").count(), 10);
-    assert_eq!(html.matches("来源: ").count(), 10);
+    assert_eq!(html.matches("来源：").count(), 10);
     assert!(html.matches("<img src=\"/images/articles/").count() >= 10);
     // Today's date in the site's time zone, as 11月09日.
     let today = chrono_today_sydney();
@@ -90,9 +90,12 @@ async fn a_channel_page_lists_only_its_channel_and_an_unknown_channel_is_not_fou
 async fn the_comment_heading_names_the_order_the_comments_are_in() {
     let s = common::spawn().await;
     let path = s.seed_article_path().await;
-    for (query, heading) in
-        [("", "最新评论(5)"), ("?sort=new", "最新评论(5)"), ("?sort=old", "最早评论(5)"), ("?sort=hot", "最热评论(5)")]
-    {
+    for (query, heading) in [
+        ("", "最新评论（5）"),
+        ("?sort=new", "最新评论（5）"),
+        ("?sort=old", "最早评论（5）"),
+        ("?sort=hot", "最热评论（5）"),
+    ] {
         let (status, html) = s.get(&format!("{path}{query}")).await;
         assert_eq!(status, 200, "{query}");
         assert!(html.contains(&format!("<h3 class=\"comments-count\">{heading}</h3>")), "{query}: {heading}");
@@ -108,7 +111,7 @@ async fn the_seed_article_reads_as_the_seed_page_shows_it() {
     for expected in [
         format!("<h1 class=\"article-title\">{SEED_TITLE}</h1>"),
         "2021-04-14".to_owned(),
-        "来源: 纵相新闻".to_owned(),
+        "来源：纵相新闻".to_owned(),
         ">原文链接</a>".to_owned(),
         "评论5条".to_owned(),
         "当地时间13日,拜登和普京再次通话".to_owned(),
@@ -117,8 +120,8 @@ async fn the_seed_article_reads_as_the_seed_page_shows_it() {
         format!("<figcaption>{SEED_TITLE} - 2</figcaption>"),
         format!("<figcaption>{SEED_TITLE} - 3</figcaption>"),
         "今日评论".to_owned(),
-        "网友评论仅供其表达个人看法,并不表明网站立场。".to_owned(),
-        "最新评论(5)".to_owned(),
+        "网友评论仅供其表达个人看法，并不表明网站立场。".to_owned(),
+        "最新评论（5）".to_owned(),
         "it takes one to know one 哈哈🤣".to_owned(),
         format!("<title>{SEED_TITLE} - 今日</title>"),
         format!("<meta property=\"og:title\" content=\"{SEED_TITLE}\""),
@@ -486,4 +489,71 @@ async fn a_cached_page_goes_stale_exactly_when_what_it_shows_changes() {
     }
     let (_, html) = s.get("/").await;
     assert!(html.contains("墨尔本"), "the new fact shows");
+}
+
+#[tokio::test]
+async fn an_article_shows_its_time_alt_texts_preview_image_share_links_and_its_neighbours_in_the_channel() {
+    let s = common::spawn().await;
+    let path = s.seed_article_path().await;
+    let id = path.trim_start_matches("/article/");
+    let (_, html) = s.get(&path).await;
+    // Date and time in the meta line.
+    assert!(html.contains(">2021-04-14 09:30</time>"), "the meta line lacks the time");
+    // Each picture's alt says what it shows, never its caption again.
+    let alts: Vec<&str> = html.split("alt=\"").skip(1).map(|p| &p[..p.find('"').unwrap()]).collect();
+    assert!(alts.contains(&"两国领导人通电话示意图，地球两侧各有一部手机"), "{alts:?}");
+    assert!(alts.iter().all(|a| !a.contains(SEED_TITLE)), "{alts:?}");
+    // The first figure loads eagerly (the largest paint), the others lazily.
+    let imgs: Vec<&str> =
+        html.split("<img src=\"/images/articles/").skip(1).map(|p| &p[..p.find('>').unwrap()]).collect();
+    assert_eq!(imgs.len(), 3);
+    assert!(imgs[0].contains("loading=\"eager\"") && imgs[0].contains("fetchpriority=\"high\""));
+    assert!(imgs[1..].iter().all(|i| i.contains("loading=\"lazy\"")));
+    // Link previews get a raster image of 1200 x 630.
+    assert!(html.contains("<meta property=\"og:image\" content=\"https://jinri.test/images/og/ukraine-call-1.jpg\""));
+    assert!(html.contains("<meta property=\"og:image:width\" content=\"1200\""));
+    let (status, _) = s.get("/images/og/ukraine-call-1.jpg").await;
+    assert_eq!(status, 200);
+    // Share: the address to copy, the WeChat code, Weibo and X with the address encoded.
+    let url = common::encode(&format!("https://jinri.test{path}"));
+    let share = &html[html.find("class=\"share\"").expect("no share links")..];
+    assert!(share.contains(&format!("href=\"https://jinri.test{path}\"")), "{}", &share[..600]);
+    assert!(html.contains(&format!("src=\"/share/qr/{id}\"")));
+    assert!(
+        share.contains(&format!("https://service.weibo.com/share/share.php?url={url}&amp;title=")),
+        "{}",
+        &share[..900]
+    );
+    assert!(share.contains(&format!("https://x.com/intent/post?url={url}&amp;text=")));
+    // 上一篇 / 下一篇 lead to articles of the same channel, and the side column lists its newest.
+    for rel in ["prev", "next"] {
+        let at = html.find(&format!("rel=\"{rel}\" href=\"/article/")).unwrap_or_else(|| panic!("no {rel}"));
+        let href = &html[at + rel.len() + 13..];
+        let href = &href[..href.find('"').unwrap()];
+        assert_ne!(href, path);
+        let (_, other) = s.get(href).await;
+        assert!(other.contains("<a href=\"/channel/world\">国际</a>"), "{rel} {href} is in another channel");
+    }
+    assert!(html.contains("id=\"related-heading\"") && html.contains("国际·最新"));
+    assert!(!html[html.find("class=\"side-list\"").unwrap()..].starts_with(&format!("<a href=\"{path}\"")));
+}
+
+#[tokio::test]
+async fn the_wechat_code_is_drawn_here_for_articles_only() {
+    let s = common::spawn().await;
+    let path = s.seed_article_path().await;
+    let id = path.trim_start_matches("/article/");
+    let resp = s.client.get(format!("{}/share/qr/{id}", s.base)).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "image/svg+xml");
+    let svg = resp.text().await.unwrap();
+    assert!(svg.contains("<svg") && svg.len() > 1_000, "{svg}");
+    // Unknown, malformed and hostile ids draw nothing.
+    for bad in ["999999", "abc", "1%3Cscript%3E", "-1", "99999999999999999999999"] {
+        let resp = s.client.get(format!("{}/share/qr/{bad}", s.base)).send().await.unwrap();
+        assert_eq!(resp.status(), 404, "{bad}");
+    }
+    // The code holds the article's own address: decoding is not done here, but it is the
+    // same drawing as the site's own function makes for that address.
+    assert_eq!(Some(svg), jinri::server::routes::qr_svg(&format!("https://jinri.test{path}")));
 }

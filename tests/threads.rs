@@ -84,7 +84,7 @@ async fn a_reply_chain_ten_thousand_deep_is_served_on_the_page_the_list_the_repl
     assert_eq!(status, 200);
     assert!(html.contains("一条很深的回复链从这里开始"));
     assert!(html.contains("第3层回复") && !html.contains("第4层回复"));
-    assert!(html.contains("展开更多回复(还有9996条)"), "the rest are counted");
+    assert!(html.contains("展开更多回复（还有9996条）"), "the rest are counted");
     let page = list(&s, article).await;
     let comments = page["comments"].as_array().unwrap();
     assert_eq!(comments.len(), 4, "one top-level comment and its first three replies");
@@ -146,7 +146,7 @@ async fn a_reply_chain_ten_thousand_deep_is_served_on_the_page_the_list_the_repl
 
     let (status, html) = s.get(&format!("/article/{article}")).await;
     assert_eq!(status, 200);
-    assert!(html.contains("展开更多回复(还有9997条)"));
+    assert!(html.contains("展开更多回复（还有9997条）"));
     assert_eq!(s.get("/healthz").await, (200, "ok".to_owned()));
 }
 
@@ -186,7 +186,7 @@ async fn replies_are_read_only_for_a_top_level_comment_that_exists() {
     assert!(
         html.contains(&format!("href=\"/article/1?sort=new&amp;delete={own}#c{own}\" class=\"link-action\">删除</a>"))
     );
-    assert!(html.contains(&format!("href=\"/article/1?sort=new&amp;reply={}#comment-form\"", reply["id"])));
+    assert!(html.contains(&format!("href=\"/article/1?sort=new&amp;reply={}#c{}\"", reply["id"], reply["id"])));
 }
 
 #[tokio::test]

@@ -22,11 +22,11 @@ test('a reply chain ten thousand deep hydrates, shows its thread, expands, and t
   await expect(replies.locator('.comment-text')).toHaveText(['第1层回复', '第2层回复', '第3层回复']);
   await expect(replies.nth(1).locator('.reply-to')).toHaveText(/^回复 @楼层读者\d$/);
   const more = thread.locator('.more-replies a');
-  await expect(more).toHaveText('展开更多回复(还有9996条)');
+  await expect(more).toHaveText('展开更多回复（还有9996条）');
   await more.click();
   await expect(replies).toHaveCount(53);
   await expect(replies.last().locator('.comment-text')).toHaveText('第53层回复');
-  await expect(more).toHaveText('展开更多回复(还有9946条)');
+  await expect(more).toHaveText('展开更多回复（还有9946条）');
   expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
   expect((await request.get('/healthz')).status()).toBe(200);
   expect((await request.get(href!)).status()).toBe(200);

@@ -5,15 +5,15 @@ async function expectSeedArticle(page: Page) {
   await expect(page.locator('h1.article-title')).toHaveText(SEED_TITLE);
   const meta = page.locator('.article-meta');
   await expect(meta).toContainText('2021-04-14');
-  await expect(meta).toContainText('来源: 纵相新闻');
+  await expect(meta).toContainText('来源：纵相新闻');
   await expect(meta.getByRole('link', { name: '原文链接' })).toHaveAttribute('href', /^https:\/\//);
   await expect(meta).toContainText('评论5条');
-  await expect(page.locator('figcaption')).toHaveText([1, 2, 3].map((i) => `${SEED_TITLE} - ${i}`));
+  await expect(page.locator('.article-body figcaption')).toHaveText([1, 2, 3].map((i) => `${SEED_TITLE} - ${i}`));
   await expect(page.locator('.article-body > p')).toHaveCount(18);
   await expect(page.locator('.article-body img')).toHaveCount(3);
   await expect(page.getByRole('heading', { name: '今日评论' })).toBeVisible();
-  await expect(page.getByText('网友评论仅供其表达个人看法,并不表明网站立场。')).toBeVisible();
-  await expect(page.getByRole('heading', { name: '最新评论(5)' })).toBeVisible();
+  await expect(page.getByText('网友评论仅供其表达个人看法，并不表明网站立场。')).toBeVisible();
+  await expect(page.getByRole('heading', { name: '最新评论（5）' })).toBeVisible();
   await expect(page.locator('.comment-author')).toHaveText([
     '善結仁義',
     'Sammie傻咪',
@@ -52,8 +52,8 @@ test('at phone size the comment heading follows the order chosen, through the ro
     await page.goto(path);
     if (javaScriptEnabled) await waitForHydration(page);
     const heading = page.locator('.comments-count');
-    await expect(heading).toHaveText('最新评论(5)');
-    for (const [tab, text] of [['最早', '最早评论(5)'], ['最热', '最热评论(5)'], ['最新', '最新评论(5)']]) {
+    await expect(heading).toHaveText('最新评论（5）');
+    for (const [tab, text] of [['最早', '最早评论（5）'], ['最热', '最热评论（5）'], ['最新', '最新评论（5）']]) {
       await page.locator('.sort-tabs').getByRole('link', { name: tab }).click();
       await expect(heading).toHaveText(text);
     }

@@ -45,20 +45,20 @@ test('a comment and a reply from one reader appear live on another open page', a
   const seen = b.page.locator('.comment-text', { hasText: '这是一条实时评论' });
   await expect(seen).toHaveCount(1);
   await expect(b.page.locator('.article-meta .comment-count')).toHaveText(`评论${before + 1}条`);
-  await expect(b.page.locator('.comments-count')).toHaveText(`最新评论(${before + 1})`);
+  await expect(b.page.locator('.comments-count')).toHaveText(`最新评论（${before + 1}）`);
 
   // A replies to their comment; the reply sits under it on B's page.
   const commentId = await a.page.locator('li.comment', { has: mine }).first().getAttribute('id');
   await a.page.waitForTimeout(1100); // the e2e server allows one post per second
   await a.page.locator(`#${commentId} .comment-actions`).first().getByRole('link', { name: '回复' }).click();
-  await expect(a.page.locator('.replying')).toContainText('回复 @直播读者A');
-  await a.page.locator('#comment-body').fill('这是一条实时回复');
+  await expect(a.page.locator(`#${commentId} .reply-form .replying`)).toContainText('回复 @直播读者A');
+  await a.page.locator(`#reply-body-${commentId!.slice(1)}`).fill('这是一条实时回复');
   await a.page.getByRole('button', { name: '发表回复' }).click();
   const reply = b.page.locator(`#${commentId} .replies .comment-text`, { hasText: '这是一条实时回复' });
   await expect(reply).toHaveCount(1);
   // It answers the top-level comment it is listed under, so it needs no "回复 @" line.
   await expect(b.page.locator(`#${commentId} .replies .reply-to`)).toHaveCount(0);
-  await expect(b.page.locator('.comments-count')).toHaveText(`最新评论(${before + 2})`);
+  await expect(b.page.locator('.comments-count')).toHaveText(`最新评论（${before + 2}）`);
   await expect(a.page.locator('.comment-text', { hasText: '这是一条实时回复' })).toHaveCount(1);
 
   // Likes and deletion reach B too.
@@ -70,7 +70,7 @@ test('a comment and a reply from one reader appear live on another open page', a
   await deleteComment(a.page.locator(`#${commentId} > .comment-body .comment-actions`));
   await expect(b.page.locator(`#${commentId} > .comment-body .comment-text`)).toHaveText('该评论已删除');
   await expect(reply).toHaveCount(1);
-  await expect(b.page.locator('.comments-count')).toHaveText(`最新评论(${before + 1})`);
+  await expect(b.page.locator('.comments-count')).toHaveText(`最新评论（${before + 1}）`);
 
   expect(await b.page.evaluate(() => (window as any).__sameDocument)).toBe(true);
   expect(a.problems).toEqual([]);
@@ -199,7 +199,7 @@ test('a thread shows three replies and 展开更多回复 loads the rest in plac
   const replies = page.locator(`#c${root} .replies > li.comment`);
   await expect(replies).toHaveCount(3);
   const more = page.locator(`#c${root} .more-replies a`);
-  await expect(more).toHaveText('展开更多回复(还有2条)');
+  await expect(more).toHaveText('展开更多回复（还有2条）');
   await expect(more).toHaveAttribute('href', `/comment/${root}`);
   await more.click();
   await expect(replies).toHaveCount(5);
@@ -231,11 +231,11 @@ test.describe('with JavaScript off', () => {
     const id = new URL(page.url()).hash.slice(1);
     await expect(page.locator(`#${id} .comment-text`)).toHaveText('不用脚本也能评论');
 
-    // Replying: the 回复 link opens the form for that comment.
+    // Replying: the 回复 link opens the form for that comment, under it.
     await page.waitForTimeout(1100);
     await page.locator(`#${id} .comment-actions`).getByRole('link', { name: '回复' }).click();
-    await expect(page.locator('.replying')).toContainText('回复 @无脚本评论者');
-    await page.locator('#comment-body').fill('不用脚本也能回复');
+    await expect(page.locator(`#${id} .reply-form .replying`)).toContainText('回复 @无脚本评论者');
+    await page.locator(`#reply-body-${id.slice(1)}`).fill('不用脚本也能回复');
     await page.getByRole('button', { name: '发表回复' }).click();
     await expect(page.locator(`#${id} .replies .comment-text`)).toHaveText('不用脚本也能回复');
   });
@@ -244,7 +244,7 @@ test.describe('with JavaScript off', () => {
     const root = await buildThread(request, '无脚本楼主', THREAD_ARTICLE, 4);
     await page.goto(THREAD_ARTICLE);
     await expect(page.locator(`#c${root} .replies > li.comment`)).toHaveCount(3);
-    await page.locator(`#c${root} .more-replies`).getByRole('link', { name: '展开更多回复(还有1条)' }).click();
+    await page.locator(`#c${root} .more-replies`).getByRole('link', { name: '展开更多回复（还有1条）' }).click();
     await expect(page).toHaveURL(`/comment/${root}`);
     await expect(page.locator('h1')).toHaveText('无脚本楼主的评论');
     await expect(page.locator(`#c${root} .replies > li.comment .comment-text`)).toHaveText(
@@ -283,7 +283,7 @@ test('the comment form checks the text in the browser first, with the server rul
   const error = r.page.locator('#comment-error');
   await box.fill('长'.repeat(2001));
   await r.page.getByRole('button', { name: '发表评论' }).click();
-  await expect(error).toHaveText('评论最多 2000 个字,现在是 2001 个');
+  await expect(error).toHaveText('评论最多 2000 个字，现在是 2001 个');
   await expect(box).toHaveAttribute('aria-invalid', 'true');
   await expect(box).toHaveValue('长'.repeat(2001));
   await box.fill(' \u200b \n ');

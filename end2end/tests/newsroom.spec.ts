@@ -83,11 +83,11 @@ test('an admin grants and revokes roles at phone size; the reader is refused the
   await admin.page.locator('#fact-city').fill('墨尔本');
   await admin.page.getByRole('button', { name: '保存', exact: true }).click();
   await expect(admin.page.locator('.form-saved')).toContainText('已保存');
-  await expect(admin.page.locator('.topbar .city')).toHaveText('墨尔本');
+  await expect(admin.page.locator('.facts-inline .city')).toHaveText('墨尔本');
   await admin.page.screenshot({ path: '../target/e2e-newsroom-site-phone.png', fullPage: true });
   const guest = await phone(browser);
   await guest.page.goto('/');
-  await expect(guest.page.locator('.topbar .city')).toHaveText('墨尔本');
+  await expect(guest.page.locator('.facts-inline .city')).toHaveText('墨尔本');
   await guest.context.close();
   expect(problems.filter((p) => !p.includes('status of 4'))).toEqual([]);
   await admin.context.close();

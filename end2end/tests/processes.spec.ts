@@ -36,13 +36,13 @@ test('a comment, reply, like and deletion made through one process appear live o
   await a.page.getByRole('button', { name: '发表评论' }).click();
   const seen = b.page.locator('.comment-text', { hasText: '经由一号进程的评论' });
   await expect(seen).toHaveCount(1);
-  await expect(b.page.locator('.comments-count')).toHaveText(`最新评论(${before + 1})`);
+  await expect(b.page.locator('.comments-count')).toHaveText(`最新评论（${before + 1}）`);
 
   const mine = a.page.locator('li.comment', { has: a.page.locator('.comment-text', { hasText: '经由一号进程的评论' }) });
   const id = await mine.first().getAttribute('id');
   await a.page.waitForTimeout(1100); // one post per second on the e2e servers
   await a.page.locator(`#${id} .comment-actions`).first().getByRole('link', { name: '回复' }).click();
-  await a.page.locator('#comment-body').fill('经由一号进程的回复');
+  await a.page.locator(`#reply-body-${id!.slice(1)}`).fill('经由一号进程的回复');
   await a.page.getByRole('button', { name: '发表回复' }).click();
   await expect(b.page.locator(`#${id} .replies .comment-text`, { hasText: '经由一号进程的回复' })).toHaveCount(1);
 

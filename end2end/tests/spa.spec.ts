@@ -75,7 +75,19 @@ test('back and forward put the reader back where they were on each page', async 
   const link = page.locator('.article-list .item-title a').nth(7);
   await link.scrollIntoViewIfNeeded();
   await page.mouse.wheel(0, 200);
-  await expect.poll(() => page.evaluate(() => Math.round(scrollY))).toBeGreaterThan(800);
+  // Until the wheel's scroll has come to rest, well down the list.
+  let last = -1;
+  await expect
+    .poll(
+      async () => {
+        const y = await page.evaluate(() => Math.round(scrollY));
+        const still = y === last;
+        last = y;
+        return still && y > 500;
+      },
+      { intervals: [150] },
+    )
+    .toBe(true);
   const listY = await page.evaluate(() => Math.round(scrollY));
   const title = await link.innerText();
   await link.click();
@@ -253,7 +265,7 @@ test('the keyboard focus shows as a ring on the red channel bar and on buttons',
 test('a lazy page keeps its title while its code loads and hydrates', async ({ browser }) => {
   for (const [path, title] of [
     ['/channel/finance', '财经 - 今日'],
-    ['/', '今日 - 最好看的新闻,最实用的信息'],
+    ['/', '今日 - 最好看的新闻，最实用的信息'],
     ['/sitemap', '网站地图 - 今日'],
     ['/login', '登录 - 今日'],
   ]) {

@@ -99,9 +99,9 @@ async fn change(name: String, role: String, grant: bool) -> Result<(), AppError>
             Ok(())
         }
         Outcome::NoSuchReader => Err(fail(AppError::validation("name", "没有叫这个名字的读者"))),
-        Outcome::LastAdmin => {
-            Err(fail(AppError::Conflict(format!("{trimmed} 是最后一位管理员,不能撤销;请先把管理员角色授予另一位读者"))))
-        }
+        Outcome::LastAdmin => Err(fail(AppError::Conflict(format!(
+            "{trimmed} 是最后一位管理员，不能撤销；请先把管理员角色授予另一位读者"
+        )))),
     }
 }
 

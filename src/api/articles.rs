@@ -30,8 +30,10 @@ pub async fn get_article(id: String) -> Result<Article, AppError> {
     use crate::server::{db, AppState};
     let state = AppState::current()?;
     let id = ArticleId::parse(&id).ok_or(AppError::NotFound)?;
-    db::articles::get(&state.pool, state.config.site.timezone, id)
+    let mut article = db::articles::get(&state.pool, state.config.site.timezone, id)
         .await
         .map_err(super::internal)?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    article.url = format!("{}{}", state.config.site.base_url, article.summary.href());
+    Ok(article)
 }

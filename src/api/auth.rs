@@ -86,6 +86,10 @@ pub async fn login(name: String, password: String, next: Option<String>) -> Resu
     let next = safe_next(next.as_deref().unwrap_or("/"));
     let page = form_page("/login", &next);
     let form = |e: AppError| req.fail(e, &page, &[("name", &name)], "");
+    // An empty field is named in Chinese beside it, before anything is counted or hashed.
+    if let Err((field, message)) = crate::model::login_fields_filled(&name, &password) {
+        return Err(form(AppError::validation(field, message)));
+    }
     let (state, now) = (&req.state, time::now_unix());
     let cfg = &state.config.auth;
     let key = Username::parse(&name).map(|u| u.key()).unwrap_or_else(|_| name.trim().to_lowercase());

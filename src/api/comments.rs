@@ -72,7 +72,8 @@ pub async fn get_comment_thread(root_id: String, page: Option<u32>) -> Result<Co
     let replies = db::comments::replies_page(&state.pool, tz, id, page, viewer).await.map_err(super::internal)?;
     let article_title =
         db::articles::title(&state.pool, root.article_id).await.map_err(super::internal)?.ok_or(AppError::NotFound)?;
-    Ok(CommentThread { article_id: root.article_id, article_title, root, replies, page, total_pages })
+    let max_chars = state.config.comments.max_chars;
+    Ok(CommentThread { article_id: root.article_id, article_title, root, replies, page, total_pages, max_chars })
 }
 
 /// Posts a comment, or a reply when `parent_id` is given. Acknowledged only once committed.
@@ -92,7 +93,9 @@ pub async fn post_comment(article_id: ArticleId, parent_id: Option<String>, body
         Some(p) => format!("/article/{article_id}?reply={p}"),
         None => format!("/article/{article_id}"),
     };
-    let form = |e: AppError| req.fail(e, &back, &[("body", &body)], "#comment-form");
+    // A reply comes back to its box under the comment it answers.
+    let anchor = parent.map_or_else(|| "#comment-form".to_owned(), |p| format!("#c{p}"));
+    let form = |e: AppError| req.fail(e, &back, &[("body", &body)], &anchor);
     let Some(user) = req.user().await? else { return Err(form(AppError::Unauthorized)) };
     let state = &req.state;
     let cfg = &state.config.comments;
@@ -106,7 +109,7 @@ pub async fn post_comment(article_id: ArticleId, parent_id: Option<String>, body
             Some(Refused::Wait(wait)) => AppError::RateLimited { retry_after_secs: wait as u64 },
             Some(Refused::NoArticle) | None => AppError::NotFound,
             Some(Refused::NoParent) => AppError::validation("body", "要回复的评论不存在"),
-            Some(Refused::Repeat) => AppError::validation("body", "这条评论和您上一条评论相同,请不要重复发表"),
+            Some(Refused::Repeat) => AppError::validation("body", "这条评论和您上一条评论相同，请不要重复发表"),
         }));
     };
     let comment = checks.stored(state.config.site.timezone, id, user, text.as_str().to_owned());
@@ -137,7 +140,7 @@ pub async fn like_comment(comment_id: CommentId) -> Result<Comment, AppError> {
     };
     let back = format!("/article/{article}");
     if deleted {
-        return Err(req.fail(AppError::Conflict("该评论已删除,不能点赞".into()), &back, &[], ""));
+        return Err(req.fail(AppError::Conflict("该评论已删除，不能点赞".into()), &back, &[], ""));
     }
     let now = time::now_unix();
     // Counted in this transaction: a refused like, or one that fails, takes no slot.

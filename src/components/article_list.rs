@@ -25,7 +25,7 @@ pub fn ArticleList(articles: Vec<ArticleSummary>) -> impl IntoView {
                                 <p class="item-summary">{a.summary}</p>
                                 <p class="item-meta">
                                     <time datetime=a.published_iso>{a.published_date}</time>
-                                    <span>"来源: "{a.source}</span>
+                                    <span>"来源："{a.source}</span>
                                     <span class="channel-tag">{a.channel_name}</span>
                                     <span>"评论"{a.comment_count}"条"</span>
                                 </p>

@@ -3,8 +3,8 @@
 use super::AvatarBadge;
 use crate::api::comments::{list_comments, list_replies, DeleteComment, LikeComment, PostComment};
 use crate::model::{
-    build_thread, encode_query, linkify, mark_deleted, merge_comment, upsert_comment, AppError, ArticleId, Comment,
-    CommentBody, CommentId, CommentNode, CommentPage, Segment, Sort, UserId,
+    build_thread, encode_query, linkify, mark_deleted, merge_comment, upsert_comment, AppError, ArticleId, Change,
+    Comment, CommentBody, CommentId, CommentNode, CommentPage, Segment, Sort, UserId,
 };
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -18,10 +18,19 @@ pub fn article_count_text(total: i64) -> String {
 /// What every comment in the thread needs to draw its buttons.
 #[derive(Clone, Copy)]
 struct ThreadCtx {
+    article_id: ArticleId,
     path: StoredValue<String>,
     sort: Sort,
     viewer: Option<UserId>,
+    /// The comment whose reply box is open under it.
     reply_to: RwSignal<Option<CommentId>>,
+    /// Posts the open reply box.
+    reply: ServerAction<PostComment>,
+    /// What was typed in each reply box, kept when it closes (Esc, 取消) until it is posted.
+    drafts: StoredValue<HashMap<CommentId, String>>,
+    /// A plain reply post that failed: its target, message and text, for that box, once.
+    reply_echo: StoredValue<Option<(CommentId, Option<String>, String)>>,
+    max_chars: usize,
     /// The comment whose 删除 was asked for: it shows 确定删除 / 取消 instead.
     confirm: RwSignal<Option<CommentId>>,
     like: ServerAction<LikeComment>,
@@ -56,6 +65,11 @@ pub fn CommentsSection(
     total: RwSignal<i64>,
 ) -> impl IntoView {
     let max_chars = initial.max_chars;
+    let drafts = StoredValue::new(HashMap::new());
+    let in_page = echo.reply.is_some_and(|id| initial.comments.iter().any(|c| c.id == id));
+    let reply_echo =
+        StoredValue::new(echo.reply.filter(|_| in_page).map(|id| (id, echo.error.clone(), echo.body.clone())));
+    let echo = if in_page { FormEcho { error: None, body: String::new(), ..echo } } else { echo };
     // Per thread, the last reply read from the server in id order: more are read after it. Live
     // replies and the reader's own are newer than any not read yet and come after them.
     let read_to = RwSignal::new(HashMap::new());
@@ -64,7 +78,6 @@ pub fn CommentsSection(
     let has_more = RwSignal::new(initial.has_more);
     let loaded_pages = RwSignal::new(1u32);
     let path = StoredValue::new(format!("/article/{article_id}"));
-    let reply_to = RwSignal::new(echo.reply);
     let confirm = RwSignal::new(echo.delete);
 
     // The live log could not resume this page (it was pruned past what the page shows): the
@@ -81,11 +94,102 @@ pub fn CommentsSection(
             }
         });
     });
+    // Comments others post while the reader is on the page are announced, never slipped in
+    // where they would move what is being read:
+    // - in 最新 order, once the reader has scrolled into the list, a new comment waits behind
+    //   有 N 条新评论 above it (a click shows them, the newest scrolled to and marked);
+    // - in 最早 and 最热 order with pages not yet loaded, a new comment belongs after them: it
+    //   comes with the last page (加载更多 says how many wait there), not as the 21st;
+    // - otherwise, and for replies, it shows in its place;
+    // and each is told to screen readers (`heard`, a polite live region).
+    let held = RwSignal::new(Vec::<Comment>::new());
+    let later = RwSignal::new(0usize);
+    let heard = RwSignal::new(String::new());
+    let list_ref = NodeRef::<leptos::html::Ol>::new();
+    let reply_to = RwSignal::new(echo.reply);
+    // While the reader writes in a reply box in the list, changes others make wait (and are
+    // counted in 有 N 条新评论): drawing the list again would take the box from under their
+    // fingers mid-word. They are applied when the box closes or the banner is tapped.
+    let deferred = StoredValue::new(Vec::<Change>::new());
+    let waiting = RwSignal::new(0usize);
+    let composing = move || {
+        viewer.is_some()
+            && reply_to.get_untracked().is_some_and(|id| comments.with_untracked(|l| l.iter().any(|c| c.id == id)))
+    };
+    let arrive = Callback::new(move |c: Comment| {
+        if comments.with_untracked(|l| l.iter().any(|x| x.id == c.id)) {
+            comments.update(|l| merge_comment(l, c));
+            return;
+        }
+        if held.with_untracked(|l| l.iter().any(|x| x.id == c.id)) {
+            held.update(|l| upsert_comment(l, c));
+            return;
+        }
+        let reply = c.parent_id.is_some();
+        heard.set(format!("{}发表了新{}", c.author.name, if reply { "回复" } else { "评论" }));
+        if reply {
+            comments.update(|l| merge_comment(l, c));
+        } else if sort == Sort::New && reading_the_list(list_ref) {
+            held.update(|l| l.push(c));
+        } else if sort != Sort::New && has_more.get_untracked() {
+            later.update(|n| *n += 1);
+        } else {
+            comments.update(|l| merge_comment(l, c));
+        }
+    });
+    let apply = Callback::new(move |change: Change| match change {
+        Change::Created(c) => arrive.run(c),
+        Change::Deleted(id) => {
+            comments.update(|l| mark_deleted(l, id));
+            held.update(|l| mark_deleted(l, id));
+        }
+        Change::Liked { comment_id, likes } => {
+            for list in [comments, held] {
+                list.update(|l| {
+                    if let Some(c) = l.iter_mut().find(|c| c.id == comment_id) {
+                        c.likes = likes;
+                    }
+                });
+            }
+        }
+        Change::Reset => {}
+    });
+    let on_change = Callback::new(move |change: Change| {
+        if composing() {
+            if let Change::Created(c) = &change {
+                if !comments.with_untracked(|l| l.iter().any(|x| x.id == c.id)) {
+                    waiting.update(|n| *n += 1);
+                }
+            }
+            deferred.update_value(|d| d.push(change));
+        } else {
+            apply.run(change);
+        }
+    });
+    let catch_up = move || {
+        let changes = deferred.try_update_value(std::mem::take).unwrap_or_default();
+        waiting.set(0);
+        changes.into_iter().for_each(|c| apply.run(c));
+    };
+    Effect::new(move |_| {
+        if reply_to.get().is_none() {
+            catch_up();
+        }
+    });
+    let show_held = move |_| {
+        catch_up();
+        let shown = held.try_update(std::mem::take).unwrap_or_default();
+        let newest = shown.iter().map(|c| c.id).max();
+        comments.update(|l| shown.into_iter().for_each(|c| merge_comment(l, c)));
+        if let Some(id) = newest {
+            mark_arrival(id);
+        }
+    };
     // The stream is opened in the browser only, and closed when this section leaves the page.
     #[cfg(feature = "hydrate")]
-    super::live_client::follow(article_id, initial.last_event_id, comments, total, reload);
+    super::live_client::follow(article_id, initial.last_event_id, total, reload, on_change);
     #[cfg(not(feature = "hydrate"))]
-    let _ = reload;
+    let _ = (reload, on_change);
 
     let post = ServerAction::<PostComment>::new();
     let like = ServerAction::<LikeComment>::new();
@@ -94,7 +198,10 @@ pub fn CommentsSection(
     // they are merged, never shown twice (and a reply counted once).
     Effect::new(move |_| {
         if let Some(Ok(c)) = post.value().get() {
+            let id = c.id;
             comments.update(|list| merge_comment(list, c));
+            // The reader's own comment or reply: shown where it now is, and marked.
+            mark_arrival(id);
         }
     });
     Effect::new(move |_| {
@@ -109,7 +216,35 @@ pub fn CommentsSection(
             comments.update(|list| mark_deleted(list, c.id));
         }
     });
-    let ctx = ThreadCtx { path, sort, viewer, reply_to, confirm, like, delete };
+    let reply = ServerAction::<PostComment>::new();
+    // A reply box's post: the reply shows in its place, marked; that box's draft is gone.
+    Effect::new(move |_| {
+        if let Some(Ok(c)) = reply.value().get() {
+            let (id, parent) = (c.id, c.parent_id);
+            comments.update(|list| merge_comment(list, c));
+            if let Some(parent) = parent {
+                drafts.update_value(|d| {
+                    d.remove(&parent);
+                });
+            }
+            reply_to.set(None);
+            mark_arrival(id);
+        }
+    });
+    let ctx = ThreadCtx {
+        article_id,
+        path,
+        sort,
+        viewer,
+        reply_to,
+        reply,
+        drafts,
+        reply_echo,
+        max_chars,
+        confirm,
+        like,
+        delete,
+    };
     // A like or deletion that failed (network, limits) says so instead of doing nothing.
     let action_error = move || {
         [like.value().get().and_then(Result::err), delete.value().get().and_then(Result::err)]
@@ -127,6 +262,9 @@ pub fn CommentsSection(
                 read_to.update(|m| note_read(m, &page.comments));
                 comments.update(|list| page.comments.into_iter().for_each(|c| upsert_comment(list, c)));
                 has_more.set(page.has_more);
+                if !page.has_more {
+                    later.set(0);
+                }
                 loaded_pages.set(next);
                 total.set(page.total);
             }
@@ -157,7 +295,7 @@ pub fn CommentsSection(
         <section id="comments" class="comments-section" aria-labelledby="comments-heading">
             <div class="comments-intro">
                 <h2 id="comments-heading">"今日评论"</h2>
-                <p class="disclaimer">"网友评论仅供其表达个人看法,并不表明网站立场。"</p>
+                <p class="disclaimer">"网友评论仅供其表达个人看法，并不表明网站立场。"</p>
             </div>
             {if viewer.is_some() {
                     view! { <CommentForm article_id post comments reply_to echo max_chars /> }.into_any()
@@ -175,7 +313,7 @@ pub fn CommentsSection(
                 }}
             <div class="comments-bar">
                 // Says which order the list below is in: 最新评论 / 最早评论 / 最热评论 (N).
-                <h3 class="comments-count">{move || format!("{}评论({})", sort.label(), total.get())}</h3>
+                <h3 class="comments-count">{move || format!("{}评论（{}）", sort.label(), total.get())}</h3>
                 <nav class="sort-tabs" aria-label="评论排序">
                     {Sort::ALL
                         .iter()
@@ -187,11 +325,18 @@ pub fn CommentsSection(
                 </nav>
             </div>
             <p class="field-error" role="status">{action_error}</p>
-            <ol class="comments">
+            <p class="visually-hidden" role="status" aria-live="polite">{move || heard.get()}</p>
+            {move || {
+                let n = held.read().len() + waiting.get();
+                (n > 0).then(|| view! {
+                    <button type="button" class="new-comments" on:click=show_held>{format!("有{n}条新评论")}</button>
+                })
+            }}
+            <ol class="comments" node_ref=list_ref>
                 {move || {
                     let thread = build_thread(&comments.read(), sort);
                     if thread.is_empty() {
-                        view! { <li class="no-comments">"还没有评论,来说两句吧。"</li> }.into_any()
+                        view! { <li class="no-comments">"还没有评论，来说两句吧。"</li> }.into_any()
                     } else {
                         read_to
                             .with(|m| {
@@ -209,7 +354,9 @@ pub fn CommentsSection(
             </ol>
             {move || has_more.get().then(|| {
                 let href = format!("{}?sort={}&page={}#comments", path.get_value(), sort.as_str(), loaded_pages.get() + 1);
-                view! { <a class="load-more" href=href on:click=load_more>"加载更多"</a> }
+                let waiting = later.get();
+                let text = if waiting > 0 { format!("加载更多（最后有{waiting}条新评论）") } else { "加载更多".to_owned() };
+                view! { <a class="load-more" href=href on:click=load_more>{text}</a> }
             })}
         </section>
     }
@@ -225,8 +372,13 @@ fn CommentForm(
     max_chars: usize,
 ) -> impl IntoView {
     let (echo_reply, echo_name) = (echo.reply, echo.reply_name);
+    // A comment on the page is answered in a box under it; this form answers only one that is
+    // not (on another page of comments, or a reply not loaded), named by a `?reply=` address.
     let replying = Memo::new(move |_| {
         let id = reply_to.get()?;
+        if comments.read().iter().any(|c| c.id == id) {
+            return None;
+        }
         let name = comments
             .read()
             .iter()
@@ -243,17 +395,19 @@ fn CommentForm(
     // clears the message. The server checks again.
     let checked = RwSignal::new(None::<String>);
     let echoed_error = echo.error;
-    let error = Memo::new(move |_| {
-        checked.get().or_else(|| match post.value().get() {
-            Some(Err(e)) => Some(e.to_string()),
-            Some(Ok(_)) => None,
-            None => echoed_error.clone(),
-        })
+    // A rate limit's wait counts down in its message and the message goes when the wait is
+    // over, or when the reader turns to another comment to answer.
+    let wait = rate_limit_wait(post);
+    Effect::new(move |prev: Option<Option<CommentId>>| {
+        let now = reply_to.get();
+        if prev.is_some_and(|p| p != now) {
+            wait.set(None);
+        }
+        now
     });
+    let error = action_error_text(post, checked, wait, echoed_error);
     let typed = echo.body;
     let textarea = NodeRef::<leptos::html::Textarea>::new();
-    let form = NodeRef::<leptos::html::Form>::new();
-    super::checked_by_page(form);
     Effect::new(move |_| {
         if let (Some(Ok(_)), Some(t)) = (post.value().get(), textarea.get()) {
             t.set_value("");
@@ -264,19 +418,22 @@ fn CommentForm(
     view! {
         <ActionForm
             action=post
-            node_ref=form
             attr:id="comment-form"
             attr:class="comment-form"
             on:submit:capture=move |ev: leptos::ev::SubmitEvent| {
-                let text = textarea.get_untracked().map(|t| t.value()).unwrap_or_default();
+                // A form hydrated on the first page and then rebuilt for another article keeps
+                // its first capture listener (tachys attaches it again without removing the
+                // hydrated one): that one belongs to the section that is gone and steps aside.
+                let Some(textarea) = textarea.try_get_untracked() else { return };
+                let text = textarea.map(|t| t.value()).unwrap_or_default();
                 if let Err(message) = CommentBody::parse(&text, max_chars) {
-                    checked.set(Some(message));
+                    checked.try_set(Some(message));
                     ev.prevent_default();
                 }
             }
         >
             <input type="hidden" name="article_id" value=article_id.to_string() />
-            <input type="hidden" name="parent_id" value=move || reply_to.get().map(|id| id.to_string()).unwrap_or_default() />
+            <input type="hidden" name="parent_id" value=move || replying.get().map(|(id, _)| id.to_string()).unwrap_or_default() />
             {move || replying.get().map(|(_, name)| view! {
                 <p class="replying">
                     {format!("回复 @{name}")}
@@ -297,8 +454,8 @@ fn CommentForm(
                 id="comment-body"
                 name="body"
                 rows="4"
-                required
-                placeholder="文明发言,理性讨论"
+                aria-required="true"
+                placeholder="文明发言，理性讨论"
                 node_ref=textarea
                 aria-invalid=move || error.read().is_some().to_string()
                 aria-describedby="comment-error"
@@ -307,26 +464,207 @@ fn CommentForm(
                 {typed}
             </textarea>
             <p id="comment-error" class="field-error" role="alert">{error}</p>
-            <button type="submit" class="primary" disabled=move || post.pending().get()>
+            <button
+                type="submit"
+                class="primary"
+                disabled=move || post.pending().get() || wait.get().is_some()
+                aria-busy=move || post.pending().get().then_some("true")
+            >
                 {move || if replying.get().is_some() { "发表回复" } else { "发表评论" }}
             </button>
         </ActionForm>
     }
 }
 
-/// After a 回复 click: the form's text box gets the focus (which scrolls it into view); a
-/// visitor is shown the sign-in prompt in its place.
-fn focus_comment_form() {
+/// A rate limit's wait on `action`'s last answer, in seconds, counting down to `None`.
+fn rate_limit_wait(action: ServerAction<PostComment>) -> RwSignal<Option<u64>> {
+    let wait = RwSignal::new(None::<u64>);
+    Effect::new(move |_| {
+        if let Some(Err(AppError::RateLimited { retry_after_secs })) = action.value().get() {
+            wait.set(Some(retry_after_secs));
+        }
+    });
     #[cfg(feature = "hydrate")]
     {
+        let tick = set_interval_with_handle(
+            move || {
+                if let Some(left) = wait.try_get_untracked().flatten() {
+                    wait.set(left.checked_sub(1).filter(|l| *l > 0));
+                }
+            },
+            std::time::Duration::from_secs(1),
+        );
+        if let Ok(tick) = tick {
+            on_cleanup(move || tick.clear());
+        }
+    }
+    wait
+}
+
+/// The message beside a comment box: the browser's own check, else the server's answer (a
+/// rate limit counting down with `wait`), else what a failed plain post came back with.
+fn action_error_text(
+    action: ServerAction<PostComment>,
+    checked: RwSignal<Option<String>>,
+    wait: RwSignal<Option<u64>>,
+    echoed: Option<String>,
+) -> Memo<Option<String>> {
+    Memo::new(move |_| {
+        checked.get().or_else(|| match action.value().get() {
+            Some(Err(AppError::RateLimited { .. })) => {
+                wait.get().map(|retry_after_secs| AppError::RateLimited { retry_after_secs }.to_string())
+            }
+            Some(Err(e)) => Some(e.to_string()),
+            Some(Ok(_)) => None,
+            None => echoed.clone(),
+        })
+    })
+}
+
+/// The box under comment `id` (`name` wrote it) that answers it. Esc or 取消 closes it and
+/// keeps what was typed for the next time it opens; without JavaScript it is the `?reply=`
+/// page's form, and a failed post comes back to it with its message and text.
+fn reply_box(id: CommentId, name: String, ctx: ThreadCtx) -> impl IntoView {
+    let echo = ctx.reply_echo.try_update_value(|e| e.take_if(|(to, ..)| *to == id)).flatten();
+    let (echoed_error, echoed_body) = echo.map(|(_, e, b)| (e, b)).unwrap_or_default();
+    let draft = ctx.drafts.with_value(|d| d.get(&id).cloned()).filter(|d| !d.is_empty()).unwrap_or(echoed_body);
+    // What another box was last told is not this one's.
+    if ctx.reply.value().with_untracked(|v| matches!(v, Some(Err(_)))) {
+        ctx.reply.value().set(None);
+    }
+    let checked = RwSignal::new(None::<String>);
+    let wait = rate_limit_wait(ctx.reply);
+    let error = action_error_text(ctx.reply, checked, wait, echoed_error);
+    let textarea = NodeRef::<leptos::html::Textarea>::new();
+    let (body_id, error_id) = (format!("reply-body-{id}"), format!("reply-error-{id}"));
+    let here = format!("{}?sort={}#c{id}", ctx.path.get_value(), ctx.sort.as_str());
+    let max_chars = ctx.max_chars;
+    let close = move || ctx.reply_to.set(None);
+    view! {
+        <ActionForm
+            action=ctx.reply
+            attr:class="reply-form"
+            attr:id=format!("reply-{id}")
+            on:submit:capture=move |ev: leptos::ev::SubmitEvent| {
+                let Some(textarea) = textarea.try_get_untracked() else { return };
+                let text = textarea.map(|t| t.value()).unwrap_or_default();
+                if let Err(message) = CommentBody::parse(&text, max_chars) {
+                    checked.try_set(Some(message));
+                    ev.prevent_default();
+                }
+            }
+        >
+            <input type="hidden" name="article_id" value=ctx.article_id.to_string() />
+            <input type="hidden" name="parent_id" value=id.to_string() />
+            <label for=body_id.clone() class="replying">{format!("回复 @{name}")}</label>
+            <textarea
+                id=body_id
+                name="body"
+                rows="3"
+                aria-required="true"
+                node_ref=textarea
+                aria-invalid=move || error.read().is_some().to_string()
+                aria-describedby=error_id.clone()
+                on:input=move |ev| {
+                    checked.set(None);
+                    let text = event_target_value(&ev);
+                    ctx.drafts.update_value(|d| {
+                        d.insert(id, text);
+                    });
+                }
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if ev.key() == "Escape" {
+                        ev.prevent_default();
+                        close();
+                    }
+                }
+            >
+                {draft}
+            </textarea>
+            <p id=error_id class="field-error" role="alert">{error}</p>
+            <div class="reply-buttons">
+                <a
+                    class="link-action"
+                    href=here
+                    on:click=move |ev| {
+                        ev.prevent_default();
+                        close();
+                    }
+                >
+                    "取消"
+                </a>
+                <button
+                    type="submit"
+                    class="primary"
+                    disabled=move || ctx.reply.pending().get() || wait.get().is_some()
+                    aria-busy=move || ctx.reply.pending().get().then_some("true")
+                >
+                    "发表回复"
+                </button>
+            </div>
+        </ActionForm>
+    }
+}
+
+/// Whether the reader has scrolled into the list: its top is above the screen (or under the
+/// phone's sticky header), so something put at its top would not be seen.
+fn reading_the_list(list: NodeRef<leptos::html::Ol>) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        let Some(ol) = list.get_untracked() else { return false };
+        let bar = document()
+            .query_selector(".site-header")
+            .ok()
+            .flatten()
+            .map(|h| h.get_bounding_client_rect().bottom().max(0.0))
+            .unwrap_or(0.0);
+        ol.get_bounding_client_rect().top() < bar
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = list;
+        false
+    }
+}
+
+/// Once the thread has drawn it, comment `id` is scrolled into view and marked for a moment
+/// (`[data-arrived]` in style/main.css).
+fn mark_arrival(id: CommentId) {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(move || {
+        let Some(el) = document().get_element_by_id(&format!("c{id}")) else { return };
+        let options = leptos::web_sys::ScrollIntoViewOptions::new();
+        options.set_block(leptos::web_sys::ScrollLogicalPosition::Nearest);
+        el.scroll_into_view_with_scroll_into_view_options(&options);
+        let _ = el.set_attribute("data-arrived", "");
+        set_timeout(
+            move || {
+                let _ = el.remove_attribute("data-arrived");
+            },
+            std::time::Duration::from_millis(2500),
+        );
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
+}
+
+/// After a 回复 click: the box under the comment gets the focus once drawn (or, for a comment
+/// the list does not show, the form at the top); a visitor is shown the sign-in prompt.
+fn focus_reply_box(id: CommentId) {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(move || {
         use leptos::wasm_bindgen::JsCast;
         let doc = document();
-        if let Some(body) = doc.get_element_by_id("comment-body") {
+        if let Some(body) =
+            doc.get_element_by_id(&format!("reply-body-{id}")).or_else(|| doc.get_element_by_id("comment-body"))
+        {
             let _ = body.unchecked_into::<leptos::web_sys::HtmlElement>().focus();
         } else if let Some(prompt) = doc.get_element_by_id("comment-form") {
             prompt.scroll_into_view();
         }
-    }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
 }
 
 /// A comment's text as shown: plain text, with its web addresses (see `linkify`) as links.
@@ -378,7 +716,7 @@ fn thread_view(node: CommentNode, ctx: ThreadCtx, more: Option<More>) -> AnyView
                         m.load.run(root);
                     }
                 >
-                    {format!("展开更多回复(还有{hidden}条)")}
+                    {format!("展开更多回复（还有{hidden}条）")}
                 </a>
             </li>
         }
@@ -405,9 +743,11 @@ fn comment_item(c: Comment, ctx: ThreadCtx, replies: Option<AnyView>) -> AnyView
     let author = c.author.id;
     let text = comment_text(&c);
     let answers = c.answers_reply().map(|to| format!("回复 @{to}"));
-    let reply_href = format!("{}?sort={}&reply={id}#comment-form", ctx.path.get_value(), ctx.sort.as_str());
+    let reply_href = format!("{}?sort={}&reply={id}#c{id}", ctx.path.get_value(), ctx.sort.as_str());
     let own = ctx.viewer == Some(author);
     let deleted = c.deleted;
+    let name = c.author.name.clone();
+    let signed_in = ctx.viewer.is_some();
     view! {
         <li class="comment" id=format!("c{id}")>
             <article class="comment-body">
@@ -425,7 +765,12 @@ fn comment_item(c: Comment, ctx: ThreadCtx, replies: Option<AnyView>) -> AnyView
                                 view! {
                                     <ActionForm action=ctx.like attr:class="inline-form">
                                         <input type="hidden" name="comment_id" value=id.to_string() />
-                                        <button type="submit" class="link-action" aria-pressed=c.liked.to_string()>
+                                        <button
+                                            type="submit"
+                                            class="link-action"
+                                            aria-pressed=c.liked.to_string()
+                                            aria-busy=move || busy(ctx.like, |i: &LikeComment| i.comment_id == id)
+                                        >
                                             {format!("赞 {}", c.likes)}
                                         </button>
                                     </ActionForm>
@@ -439,14 +784,23 @@ fn comment_item(c: Comment, ctx: ThreadCtx, replies: Option<AnyView>) -> AnyView
                                 }
                                 .into_any()
                             }}
-                            // The link works without JavaScript; with it, the form stays as typed.
+                            // The link works without JavaScript (the `?reply=` page has the box
+                            // under this comment); with it the box opens in place. A visitor is
+                            // shown the sign-in prompt, or, where there is none, follows the link.
                             <a
                                 class="link-action"
                                 href=reply_href
                                 on:click=move |ev| {
+                                    if ctx.viewer.is_none() {
+                                        if let Some(prompt) = document().get_element_by_id("comment-form") {
+                                            ev.prevent_default();
+                                            prompt.scroll_into_view();
+                                        }
+                                        return;
+                                    }
                                     ev.prevent_default();
                                     ctx.reply_to.set(Some(id));
-                                    focus_comment_form();
+                                    focus_reply_box(id);
                                 }
                             >
                                 "回复"
@@ -454,6 +808,7 @@ fn comment_item(c: Comment, ctx: ThreadCtx, replies: Option<AnyView>) -> AnyView
                             {own.then(|| delete_control(id, ctx))}
                         </div>
                     })}
+                    {move || (signed_in && !deleted && ctx.reply_to.get() == Some(id)).then(|| reply_box(id, name.clone(), ctx))}
                 </div>
             </article>
             {replies}
@@ -483,7 +838,14 @@ fn delete_control(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
             <span class="confirm-question">"删除这条评论？"</span>
             <ActionForm action=ctx.delete attr:class="inline-form">
                 <input type="hidden" name="comment_id" value=id.to_string() />
-                <button type="submit" class="link-action danger">"确定删除"</button>
+                <button
+                    type="submit"
+                    class="link-action danger"
+                    aria-busy=move || busy(ctx.delete, |i: &DeleteComment| i.comment_id == id)
+                    disabled=move || busy(ctx.delete, |i: &DeleteComment| i.comment_id == id).is_some()
+                >
+                    "确定删除"
+                </button>
             </ActionForm>
             <a class="link-action" href=format!("{here}#c{id}") on:click=ask(None)>
                 "取消"
@@ -492,21 +854,51 @@ fn delete_control(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
     }
 }
 
+/// `Some("true")` for `aria-busy` while `action` is sending a request `mine` recognises: that
+/// one button shows it is waiting (style/main.css), not every 赞 on the page.
+fn busy<A>(action: ServerAction<A>, mine: impl Fn(&A) -> bool) -> Option<&'static str>
+where
+    A: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    A::Output: Send + Sync + 'static,
+    A::Error: Send + Sync + 'static,
+{
+    (action.pending().get() && action.input().read().as_ref().is_some_and(mine)).then_some("true")
+}
+
 /// A top-level comment and one page of its replies (`/comment/{id}`): the same markup, whose
 /// links and forms work with or without JavaScript (回复 leads to the article's comment form).
 #[component]
-pub fn CommentThreadList(root: Comment, replies: Vec<Comment>, viewer: Option<UserId>) -> impl IntoView {
+pub fn CommentThreadList(
+    root: Comment,
+    replies: Vec<Comment>,
+    viewer: Option<UserId>,
+    /// Longest reply, in characters (the server's `comments.max_chars`).
+    max_chars: usize,
+) -> impl IntoView {
     let ctx = ThreadCtx {
+        article_id: root.article_id,
         path: StoredValue::new(format!("/article/{}", root.article_id)),
         sort: Sort::New,
         viewer,
         reply_to: RwSignal::new(None),
+        reply: ServerAction::new(),
+        drafts: StoredValue::new(HashMap::new()),
+        reply_echo: StoredValue::new(None),
+        max_chars,
         confirm: RwSignal::new(None),
         like: ServerAction::new(),
         delete: ServerAction::new(),
     };
-    // The thread as first in the list, then its replies; a like or deletion shows at once.
+    // The thread as first in the list, then its replies; a like, deletion or reply shows at once.
     let list = RwSignal::new(std::iter::once(root).chain(replies).collect::<Vec<_>>());
+    Effect::new(move |_| {
+        if let Some(Ok(c)) = ctx.reply.value().get() {
+            let id = c.id;
+            list.update(|list| merge_comment(list, c));
+            ctx.reply_to.set(None);
+            mark_arrival(id);
+        }
+    });
     for action_value in [ctx.like.value(), ctx.delete.value()] {
         Effect::new(move |_| {
             if let Some(Ok(c)) = action_value.get() {
@@ -535,5 +927,5 @@ pub fn CommentThreadList(root: Comment, replies: Vec<Comment>, viewer: Option<Us
 
 /// Shown when the comments could not be loaded.
 pub fn comments_error(e: &AppError) -> AnyView {
-    view! { <p class="field-error">{format!("评论加载失败: {e}")}</p> }.into_any()
+    view! { <p class="field-error">{format!("评论加载失败：{e}")}</p> }.into_any()
 }

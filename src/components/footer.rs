@@ -19,13 +19,13 @@ pub fn SiteFooter() -> impl IntoView {
                         facts.await.ok().map(|f| {
                             let tel = format!("tel:{}", f.phone.replace(['(', ')', ' '], ""));
                             view! {
-                                <p>"新闻电话: "<a href=tel>{f.phone.clone()}</a></p>
+                                <p>"新闻电话："<a href=tel>{f.phone.clone()}</a></p>
                                 <p>
-                                    "联系邮箱: "<a href=format!("mailto:{}", f.email_contact)>{f.email_contact.clone()}</a>
-                                    " 商业合作: "<a href=format!("mailto:{}", f.email_business)>{f.email_business.clone()}</a>
+                                    "联系邮箱："<a href=format!("mailto:{}", f.email_contact)>{f.email_contact.clone()}</a>
+                                    " 商业合作："<a href=format!("mailto:{}", f.email_business)>{f.email_business.clone()}</a>
                                 </p>
-                                <p>"新闻爆料: "<a href=format!("mailto:{}", f.email_tips)>{f.email_tips.clone()}</a></p>
-                                <p>"友情链接: 交换友情链接请联系 "{f.email_business}</p>
+                                <p>"新闻爆料："<a href=format!("mailto:{}", f.email_tips)>{f.email_tips.clone()}</a></p>
+                                <p>"友情链接：交换友情链接请联系 "<a href=format!("mailto:{}", f.email_business)>{f.email_business.clone()}</a></p>
                                 <p class="copyright">{f.copyright}</p>
                             }
                         })

@@ -20,12 +20,26 @@ pub fn SiteHeader() -> impl IntoView {
                 <div class="wrap topbar-inner">
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
-                            facts.await.ok().map(|f| view! {
-                                <span class="today">{f.today}</span>
-                                <span class="weather">{f.weather}</span>
-                                <span class="rate">"澳元 : 人民币="{f.exchange_rate}</span>
-                                <span class="city">{f.city}</span>
-                                <a class="app-link" href="/app">{f.name}"app下载"</a>
+                            facts.await.ok().map(|f| {
+                                let facts = move || view! {
+                                    <span class="today">{f.today.clone()}</span>
+                                    <span class="weather">{f.weather.clone()}</span>
+                                    <span class="rate">"澳元 : 人民币="{f.exchange_rate.clone()}</span>
+                                    <span class="city">{f.city.clone()}</span>
+                                    <a class="app-link" href="/app">{f.name.clone()}"app下载"</a>
+                                };
+                                // On phones the header is one compact sticky bar and the facts
+                                // fold behind 今日信息 (a `<details>`: no script needed); wider
+                                // screens show them in the top bar.
+                                view! {
+                                    <span class="facts-inline">{facts()}</span>
+                                    <details class="facts-fold">
+                                        <summary aria-label="今日信息">
+                                            <span aria-hidden="true">"⋯"</span>
+                                        </summary>
+                                        <div class="facts-panel">{facts()}</div>
+                                    </details>
+                                }
                             })
                         })}
                     </Suspense>
@@ -34,7 +48,7 @@ pub fn SiteHeader() -> impl IntoView {
             </div>
             <div class="wrap masthead">
                 <a class="logo" href="/" aria-label="今日 首页">"今日"</a>
-                <p class="slogan">"最好看的新闻,最实用的信息"</p>
+                <p class="slogan">"最好看的新闻，最实用的信息"</p>
             </div>
             <nav class="channels" aria-label="频道">
                 <div class="wrap channels-inner">

@@ -5,20 +5,16 @@
 //! last id the server's log can no longer resume from gets `Change::Reset` and reads the
 //! thread again (`reload`).
 
-use crate::model::{mark_deleted, merge_comment, reconnect_delay_ms, ArticleId, Change, Comment, LiveEvent};
+use crate::model::{reconnect_delay_ms, ArticleId, Change, LiveEvent};
 use futures::StreamExt;
 use gloo_net::eventsource::{futures::EventSource, State};
 use leptos::prelude::*;
 
 /// Follows the article's stream for as long as the calling component lives; `reload` reads
-/// the thread again when the stream says the log cannot bring it up to date.
-pub fn follow(
-    article: ArticleId,
-    after: i64,
-    comments: RwSignal<Vec<Comment>>,
-    total: RwSignal<i64>,
-    reload: Callback<()>,
-) {
+/// the thread again when the stream says the log cannot bring it up to date. Every change goes
+/// to `on_change`, which decides where and when it shows (`CommentsSection`); the count is
+/// set at once.
+pub fn follow(article: ArticleId, after: i64, total: RwSignal<i64>, reload: Callback<()>, on_change: Callback<Change>) {
     let (task, stop) = futures::future::abortable(async move {
         let mut last = after;
         // Refusals in a row (404, 429, 503: the browser does not retry an HTTP error itself).
@@ -43,7 +39,8 @@ pub fn follow(
                                     continue;
                                 }
                                 last = last.max(event.id);
-                                apply(event, comments, total);
+                                total.set(event.comment_count);
+                                on_change.run(event.change);
                             }
                             Err(_) if source.state() == State::Closed => break,
                             Err(_) => {}
@@ -62,20 +59,6 @@ pub fn follow(
     });
     // The task's `EventSource` closes as the task is dropped.
     on_cleanup(move || stop.abort());
-}
-
-fn apply(event: LiveEvent, comments: RwSignal<Vec<Comment>>, total: RwSignal<i64>) {
-    comments.update(|list| match event.change {
-        Change::Created(c) => merge_comment(list, c),
-        Change::Deleted(id) => mark_deleted(list, id),
-        Change::Liked { comment_id, likes } => {
-            if let Some(c) = list.iter_mut().find(|c| c.id == comment_id) {
-                c.likes = likes;
-            }
-        }
-        Change::Reset => {}
-    });
-    total.set(event.comment_count);
 }
 
 async fn gloo_timers_sleep(ms: i32) {

@@ -20,11 +20,15 @@ use leptos::prelude::*;
 
 /// Mounted once inside the router. Renders nothing.
 #[component]
-pub fn NavEffects(is_routing: RwSignal<bool>) -> impl IntoView {
+pub fn NavEffects(
+    is_routing: RwSignal<bool>,
+    /// True from a change of address until the new page is on screen (the progress bar).
+    waiting: RwSignal<bool>,
+) -> impl IntoView {
     #[cfg(feature = "hydrate")]
-    browser::install(is_routing);
+    browser::install(is_routing, waiting);
     #[cfg(not(feature = "hydrate"))]
-    let _ = is_routing;
+    let _ = (is_routing, waiting);
 }
 
 #[cfg(feature = "hydrate")]
@@ -40,7 +44,7 @@ mod browser {
     /// Frames to wait for a page to render before giving up on its scroll position (~5 s).
     const MAX_FRAMES: u32 = 300;
 
-    pub fn install(is_routing: RwSignal<bool>) {
+    pub fn install(is_routing: RwSignal<bool>, waiting: RwSignal<bool>) {
         let flash = expect_context::<Flash>();
         let location = use_location();
         // The position a back/forward lands on, read from the entry in `popstate`.
@@ -117,6 +121,7 @@ mod browser {
                     let new_page = prev.0 != now.0;
                     generation.set(generation.get().wrapping_add(1));
                     let popped = Rc::clone(&popped);
+                    waiting.set(true);
                     let job = Job {
                         shown: Rc::clone(&shown),
                         generation: Rc::clone(&generation),
@@ -125,6 +130,7 @@ mod browser {
                         popped,
                         y: None,
                         is_routing,
+                        waiting,
                     };
                     settle(job, 0);
                 }
@@ -182,6 +188,7 @@ mod browser {
         /// Back/forward: the position to return to.
         y: Option<f64>,
         is_routing: RwSignal<bool>,
+        waiting: RwSignal<bool>,
     }
 
     /// Waits, a frame at a time, for the new page to be on screen, then scrolls and focuses.
@@ -198,6 +205,7 @@ mod browser {
                 return settle(job, frame + 1);
             }
             job.shown.set(entry_key());
+            job.waiting.set(false);
             let doc = document();
             let hash = window().location().hash().unwrap_or_default();
             let target = hash

@@ -40,7 +40,20 @@ pub fn PageMeta(
                         <Meta property="og:description" content=description />
                         <Meta property="og:url" content=url />
                         <Meta property="og:locale" content="zh_CN" />
-                        {image.map(|i| view! { <Meta property="og:image" content=format!("{base}{i}") /> })}
+                        // Every page has a raster preview image (`model::preview_image`): the
+                        // article's own, or the site's card.
+                        {
+                            let image = image.unwrap_or_else(|| crate::model::preview_image(None));
+                            let sized = image.starts_with("/images/og/");
+                            view! {
+                                <Meta property="og:image" content=format!("{base}{image}") />
+                                {sized.then(|| view! {
+                                    <Meta property="og:image:width" content="1200" />
+                                    <Meta property="og:image:height" content="630" />
+                                })}
+                                <Meta name="twitter:card" content="summary_large_image" />
+                            }
+                        }
                         {published.map(|p| view! { <Meta property="article:published_time" content=p /> })}
                     }
                 })

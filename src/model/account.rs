@@ -86,25 +86,28 @@ impl Username {
     pub fn parse(raw: &str) -> Result<Username, String> {
         let name = super::nfc(raw.trim());
         let len = name.chars().count();
+        if len == 0 {
+            return Err("请输入用户名".to_owned());
+        }
         if len < NAME_MIN {
             return Err(format!("用户名至少 {NAME_MIN} 个字符"));
         }
         if len > NAME_MAX {
-            return Err(format!("用户名最多 {NAME_MAX} 个字符,现在是 {len} 个"));
+            return Err(format!("用户名最多 {NAME_MAX} 个字符，现在是 {len} 个"));
         }
         if let Some(bad) = name.chars().find(|&c| !(is_han(c) || c.is_ascii_alphanumeric() || c == '_' || c == '-')) {
             let shown = if bad.is_whitespace() {
                 "空格".to_owned()
             } else if is_invisible(bad) {
                 // Shown between quotes it would be invisible, or turn the message around.
-                "看不见的字符(如零宽字符、文字方向控制符)".to_owned()
+                "看不见的字符（如零宽字符、文字方向控制符）".to_owned()
             } else {
                 format!("“{bad}”")
             };
-            return Err(format!("用户名只能包含汉字、英文字母、数字、_ 和 -,不能包含{shown}"));
+            return Err(format!("用户名只能包含汉字、英文字母、数字、_ 和 -，不能包含{shown}"));
         }
         if RESERVED.contains(&name.to_lowercase().as_str()) {
-            return Err("这个用户名保留给本站使用,请换一个".to_owned());
+            return Err("这个用户名保留给本站使用，请换一个".to_owned());
         }
         Ok(Username(name))
     }
@@ -126,8 +129,23 @@ impl Username {
 }
 
 /// Length rules of a new password. The common-password check runs on the server only.
+/// Signing in asks only that both fields were filled in: any registered name and password may
+/// sign in. The field at fault and what is missing, checked in the browser and on the server.
+pub fn login_fields_filled(name: &str, password: &str) -> Result<(), (&'static str, String)> {
+    if name.trim().is_empty() {
+        return Err(("name", "请输入用户名".to_owned()));
+    }
+    if password.is_empty() {
+        return Err(("password", "请输入密码".to_owned()));
+    }
+    Ok(())
+}
+
 pub fn check_password_length(password: &str) -> Result<(), String> {
     let len = password.chars().count();
+    if len == 0 {
+        return Err("请输入密码".to_owned());
+    }
     if len < PASSWORD_MIN {
         return Err(format!("密码至少 {PASSWORD_MIN} 个字符"));
     }
@@ -183,7 +201,11 @@ mod tests {
     #[test]
     fn too_short_too_long_and_odd_characters_are_refused_with_a_reason() {
         assert!(Username::parse("a").unwrap_err().contains("至少"));
-        assert!(Username::parse(" ").unwrap_err().contains("至少"));
+        assert_eq!(Username::parse(" ").unwrap_err(), "请输入用户名");
+        assert_eq!(check_password_length("").unwrap_err(), "请输入密码");
+        assert_eq!(login_fields_filled(" ", "x").unwrap_err().0, "name");
+        assert_eq!(login_fields_filled("名字", "").unwrap_err().0, "password");
+        assert!(login_fields_filled("名字", "x").is_ok());
         assert!(Username::parse(&"长".repeat(21)).unwrap_err().contains("最多"));
         assert!(Username::parse(&"长".repeat(20)).is_ok());
         for bad in ["a b", "名字!", "<script>", "a.b", "ab\u{202e}", "名\u{200b}字", "😀😀"] {

@@ -62,7 +62,44 @@ pub struct ArticlePage {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Block {
     Paragraph(String),
-    Figure { src: String, caption: String },
+    /// `alt` says what the picture shows; the caption is the paper's line under it.
+    Figure {
+        src: String,
+        caption: String,
+        alt: String,
+    },
+}
+
+/// Another article, as a link: 上一篇/下一篇 and the side column.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ArticleLink {
+    pub id: ArticleId,
+    pub title: String,
+}
+
+impl ArticleLink {
+    pub fn href(&self) -> String {
+        format!("/article/{}", self.id)
+    }
+}
+
+/// The raster image link previews (WeChat, Facebook, X) show for a page: they take no SVG.
+/// A figure drawn for this site (`/images/articles/NAME.svg`) has a 1200 x 630 JPEG made from
+/// it (`/images/og/NAME.jpg`, by `scripts/og-images.mjs`); a raster figure is used as it is;
+/// anything else, and a page without a figure, gets the site's card.
+pub fn preview_image(figure: Option<&str>) -> String {
+    const CARD: &str = "/images/og/jinri.jpg";
+    let Some(src) = figure else { return CARD.to_owned() };
+    if let Some(name) = src.strip_prefix("/images/articles/").and_then(|n| n.strip_suffix(".svg")) {
+        if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return format!("/images/og/{name}.jpg");
+        }
+    }
+    let lower = src.to_ascii_lowercase();
+    if src.starts_with('/') && [".jpg", ".jpeg", ".png"].iter().any(|e| lower.ends_with(e)) {
+        return src.to_owned();
+    }
+    CARD.to_owned()
 }
 
 /// A whole article as its page shows it.
@@ -71,6 +108,16 @@ pub struct Article {
     pub summary: ArticleSummary,
     pub original_url: Option<String>,
     pub blocks: Vec<Block>,
+    /// `YYYY-MM-DD HH:MM` in the site's time zone, for the meta line.
+    pub published_at: String,
+    /// 上一篇: the article of the same channel published just before this one.
+    pub previous: Option<ArticleLink>,
+    /// 下一篇: the one published just after.
+    pub next: Option<ArticleLink>,
+    /// The channel's newest other articles, for the side column.
+    pub related: Vec<ArticleLink>,
+    /// The article's full address (`site.base_url` and its path), for sharing.
+    pub url: String,
 }
 
 /// One article line of the sitemap.
@@ -93,5 +140,17 @@ mod tests {
             assert_eq!(c.href, format!("/channel/{}", c.slug));
         }
         assert_eq!(Channel::by_slug("sport"), None);
+    }
+
+    #[test]
+    fn link_previews_get_a_raster_image() {
+        assert_eq!(preview_image(Some("/images/articles/sydney-rain-1.svg")), "/images/og/sydney-rain-1.jpg");
+        assert_eq!(preview_image(Some("/images/uploads/a.PNG")), "/images/uploads/a.PNG");
+        assert_eq!(preview_image(Some("/images/uploads/a.jpg")), "/images/uploads/a.jpg");
+        for other in
+            [None, Some("/images/a.svg"), Some("/images/articles/../x.svg"), Some("https://e.com/a.jpg"), Some("")]
+        {
+            assert_eq!(preview_image(other), "/images/og/jinri.jpg", "{other:?}");
+        }
     }
 }

@@ -150,6 +150,8 @@ pub struct CommentThread {
     pub replies: Vec<Comment>,
     pub page: u32,
     pub total_pages: u32,
+    /// The longest reply the server accepts (`comments.max_chars`), for the reply box's check.
+    pub max_chars: usize,
 }
 
 /// A top-level comment and the replies of its thread on hand, flat, oldest (lowest id) first.

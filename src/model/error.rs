@@ -18,16 +18,16 @@ pub enum AppError {
     Validation { field: String, message: String },
     #[error("{0}")]
     Conflict(String),
-    #[error("操作太频繁,请 {retry_after_secs} 秒后再试")]
+    #[error("操作太频繁，请 {retry_after_secs} 秒后再试")]
     RateLimited { retry_after_secs: u64 },
-    #[error("服务器暂时出错,请稍后再试")]
+    #[error("服务器暂时出错，请稍后再试")]
     Internal,
     /// The database cannot take the request now (locked, read-only, disk full): nothing was
     /// changed, and the same request may succeed in a moment.
-    #[error("服务暂时不可用,请稍后再试 (service temporarily unavailable)")]
+    #[error("服务暂时不可用，请稍后再试 (service temporarily unavailable)")]
     Unavailable,
     /// The request never reached a server function or its answer could not be read.
-    #[error("网络错误,请检查连接后重试")]
+    #[error("网络错误，请检查连接后重试")]
     Network(String),
 }
 
@@ -62,7 +62,7 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
         use leptos::server_fn::error::ServerFnErrorErr as E;
         match value {
             E::Request(m) | E::Deserialization(m) | E::Serialization(m) => AppError::Network(m),
-            E::Args(m) | E::MissingArg(m) => AppError::validation("request", format!("请求格式不正确: {m}")),
+            E::Args(m) | E::MissingArg(m) => AppError::validation("request", format!("请求格式不正确：{m}")),
             _ => AppError::Internal,
         }
     }

@@ -20,7 +20,7 @@ impl CommentBody {
             return Err("评论不能为空".to_owned());
         }
         if len > max {
-            return Err(format!("评论最多 {max} 个字,现在是 {len} 个"));
+            return Err(format!("评论最多 {max} 个字，现在是 {len} 个"));
         }
         Ok(CommentBody(text))
     }

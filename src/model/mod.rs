@@ -12,10 +12,12 @@ mod staff;
 mod user;
 
 pub use account::{
-    check_password_length, encode_query, safe_next, Username, NAME_MAX, NAME_MIN, PASSWORD_MAX, PASSWORD_MIN, RESERVED,
-    RESERVED_WORDS,
+    check_password_length, encode_query, login_fields_filled, safe_next, Username, NAME_MAX, NAME_MIN, PASSWORD_MAX,
+    PASSWORD_MIN, RESERVED, RESERVED_WORDS,
 };
-pub use article::{Article, ArticlePage, ArticleSummary, Block, Channel, SitemapEntry, CHANNELS};
+pub use article::{
+    preview_image, Article, ArticleLink, ArticlePage, ArticleSummary, Block, Channel, SitemapEntry, CHANNELS,
+};
 pub use comment::{
     build_thread, mark_deleted, merge_comment, upsert_comment, Comment, CommentNode, CommentPage, CommentThread,
     ReplyPage, Sort, COMMENTS_PER_PAGE, REPLIES_PER_PAGE, REPLIES_SHOWN,

@@ -37,7 +37,7 @@ pub fn check_fact(value: &str) -> Result<String, String> {
         return Err("请填写".to_owned());
     }
     if len > FACT_MAX {
-        return Err(format!("最多 {FACT_MAX} 个字符,现在是 {len} 个"));
+        return Err(format!("最多 {FACT_MAX} 个字符，现在是 {len} 个"));
     }
     if value.chars().any(char::is_control) {
         return Err("不能包含控制字符".to_owned());

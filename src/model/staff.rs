@@ -40,7 +40,7 @@ pub struct StaffPage {
 
 /// The words for an audit log action (`db::roles`) on `target` with `detail`.
 pub fn audit_text(action: &str, target: Option<&str>, detail: &str) -> String {
-    let target = target.unwrap_or("(已删除的账号)");
+    let target = target.unwrap_or("（已删除的账号）");
     let role = Role::parse(detail).map(Role::label).unwrap_or(detail);
     match action {
         "role.grant" => format!("授予 {target}「{role}」角色"),
@@ -62,7 +62,7 @@ mod tests {
     fn audit_lines_read_in_chinese() {
         assert_eq!(audit_text("role.grant", Some("zhang"), "editor"), "授予 zhang「编辑」角色");
         assert_eq!(audit_text("role.revoke", Some("li"), "admin"), "撤销 li 的「管理员」角色");
-        assert_eq!(audit_text("role.grant", None, "moderator"), "授予 (已删除的账号)「版主」角色");
+        assert_eq!(audit_text("role.grant", None, "moderator"), "授予 （已删除的账号）「版主」角色");
         assert_eq!(audit_text("fact.set", None, "weather=18°C-24°C"), "把顶栏的天气改为 18°C-24°C");
         assert_eq!(audit_text("fact.set", None, "city=a=b"), "把顶栏的城市改为 a=b");
     }

@@ -86,13 +86,15 @@ fn Staff(
     let error = Memo::new(move |_| checked.get().or_else(|| server_error.get()));
     let field_error = move |f: &'static str| error.get().filter(|(field, _)| field == f).map(|(_, m)| m);
     let form_error = move || error.get().filter(|(field, _)| field != "name" && field != "role").map(|(_, m)| m);
-    let form = NodeRef::<leptos::html::Form>::new();
-    crate::components::checked_by_page(form);
     let name_input = NodeRef::<leptos::html::Input>::new();
     let role_select = NodeRef::<leptos::html::Select>::new();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        let name = name_input.get_untracked().map(|i| i.value()).unwrap_or_default();
-        let role = role_select.get_untracked().map(|s| s.value()).unwrap_or_default();
+        // A listener left by an earlier rendering of this form (see `CommentForm`) steps aside.
+        let (Some(name), Some(role)) = (name_input.try_get_untracked(), role_select.try_get_untracked()) else {
+            return;
+        };
+        let name = name.map(|i| i.value()).unwrap_or_default();
+        let role = role.map(|s| s.value()).unwrap_or_default();
         let problem = if name.trim().is_empty() {
             Some(("name", "请输入用户名"))
         } else if Role::parse(&role).is_none() {
@@ -101,7 +103,7 @@ fn Staff(
             None
         };
         if let Some((field, message)) = problem {
-            checked.set(Some((field.to_owned(), message.to_owned())));
+            checked.try_set(Some((field.to_owned(), message.to_owned())));
             ev.prevent_default();
         } else {
             revoke.value().set(None);
@@ -114,17 +116,17 @@ fn Staff(
             <AdminNav />
             <h1>"编辑部成员"</h1>
             <p class="admin-intro">
-                "每位读者都可以评论。编辑、版主和管理员是在此之上授予的角色,一人可以有多个;管理员可以做其他角色能做的一切,并在这里授予和撤销角色。每次变更都记入下方的操作记录。"
+                "每位读者都可以评论。编辑、版主和管理员是在此之上授予的角色，一人可以有多个；管理员可以做其他角色能做的一切，并在这里授予和撤销角色。每次变更都记入下方的操作记录。"
             </p>
             <p class="form-error" role="alert">{form_error}</p>
             <h2>"授予角色"</h2>
-            <ActionForm action=grant node_ref=form attr:class="admin-form" on:submit:capture=on_submit>
+            <ActionForm action=grant attr:class="admin-form" on:submit:capture=on_submit>
                 <label for="grant-name">"用户名"</label>
                 <input
                     id="grant-name"
                     name="name"
                     type="text"
-                    required
+                    aria-required="true"
                     autocomplete="off"
                     maxlength=NAME_MAX * 4
                     value=typed
@@ -138,7 +140,7 @@ fn Staff(
                 <select
                     id="grant-role"
                     name="role"
-                    required
+                    aria-required="true"
                     node_ref=role_select
                     aria-invalid=move || field_error("role").is_some().to_string()
                     aria-describedby="grant-role-error"
@@ -175,7 +177,7 @@ fn Members(
     pending: Signal<bool>,
 ) -> impl IntoView {
     view! {
-            <h2>{format!("成员({} 位)", page.staff.len())}</h2>
+            <h2>{format!("成员（{} 位）", page.staff.len())}</h2>
             <ul class="staff-list">
                 {page
                     .staff
@@ -317,18 +319,18 @@ fn FactsForm(facts: SiteFacts, save: ServerAction<SetFacts>, flash: Option<FormF
             shared.refetch();
         }
     });
-    let saved = move || matches!(save.value().get(), Some(Ok(()))).then_some("已保存,所有页面的顶栏已更新。");
+    let saved = move || matches!(save.value().get(), Some(Ok(()))).then_some("已保存，所有页面的顶栏已更新。");
     let field_error = move |f: &str| error.get().filter(|(field, _)| field == f).map(|(_, m)| m);
     let form_error =
         move || error.get().filter(|(field, _)| !FACT_FIELDS.iter().any(|(k, _, _)| k == field)).map(|(_, m)| m);
-    let form = NodeRef::<leptos::html::Form>::new();
-    crate::components::checked_by_page(form);
     let inputs: [NodeRef<leptos::html::Input>; 3] = [NodeRef::new(), NodeRef::new(), NodeRef::new()];
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         for ((key, _, _), input) in FACT_FIELDS.iter().zip(inputs) {
-            let value = input.get_untracked().map(|i| i.value()).unwrap_or_default();
+            // A listener left by an earlier rendering of this form (see `CommentForm`) steps aside.
+            let Some(input) = input.try_get_untracked() else { return };
+            let value = input.map(|i| i.value()).unwrap_or_default();
             if let Err(message) = check_fact(&value) {
-                checked.set(Some(((*key).to_owned(), message)));
+                checked.try_set(Some(((*key).to_owned(), message)));
                 ev.prevent_default();
                 return;
             }
@@ -349,7 +351,7 @@ fn FactsForm(facts: SiteFacts, save: ServerAction<SetFacts>, flash: Option<FormF
                     id=id
                     name=key
                     type="text"
-                    required
+                    aria-required="true"
                     maxlength=FACT_MAX * 4
                     value=value
                     node_ref=input
@@ -357,7 +359,7 @@ fn FactsForm(facts: SiteFacts, save: ServerAction<SetFacts>, flash: Option<FormF
                     aria-describedby=format!("{help} {err}")
                     on:input=move |_| checked.set(None)
                 />
-                <p id=help class="field-help">{format!("例如 {example},最多 {FACT_MAX} 个字符")}</p>
+                <p id=help class="field-help">{format!("例如 {example}，最多 {FACT_MAX} 个字符")}</p>
                 <p id=err class="field-error" role="alert">{move || field_error(key)}</p>
             }
         })
@@ -366,10 +368,10 @@ fn FactsForm(facts: SiteFacts, save: ServerAction<SetFacts>, flash: Option<FormF
         <section class="admin-page">
             <AdminNav />
             <h1>"顶栏信息"</h1>
-            <p class="admin-intro">"每个页面顶栏显示的天气、汇率和城市。保存后,之后打开的每个页面都显示新的内容;每次修改都记入操作记录。"</p>
+            <p class="admin-intro">"每个页面顶栏显示的天气、汇率和城市。保存后，之后打开的每个页面都显示新的内容；每次修改都记入操作记录。"</p>
             <p class="form-error" role="alert">{form_error}</p>
             <p class="form-saved" role="status">{saved}</p>
-            <ActionForm action=save node_ref=form attr:class="admin-form" on:submit:capture=on_submit>
+            <ActionForm action=save attr:class="admin-form" on:submit:capture=on_submit>
                 {fields}
                 <button type="submit" class="primary" disabled=move || save.pending().get()>"保存"</button>
             </ActionForm>

@@ -3,7 +3,9 @@ use crate::api::articles::get_article;
 use crate::api::comments::{list_comments, reply_author};
 use crate::app::{Flash, MeResource};
 use crate::components::{article_count_text, comments_error, CommentsSection, FormEcho, PageMeta};
-use crate::model::{AppError, Article, ArticleId, Block, CommentId, CommentPage, FormFlash, Sort, UserId};
+use crate::model::{
+    encode_query, preview_image, AppError, Article, ArticleId, Block, CommentId, CommentPage, FormFlash, Sort, UserId,
+};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
@@ -87,63 +89,153 @@ fn ArticleView(
     let s = article.summary;
     let total = comments.as_ref().map_or(s.comment_count, |(_, p)| p.total);
     let image = article.blocks.iter().find_map(|b| match b {
-        Block::Figure { src, .. } => Some(src.clone()),
+        Block::Figure { src, .. } => Some(src.as_str()),
         Block::Paragraph(_) => None,
     });
+    let image = preview_image(image);
     let channel_href = format!("/channel/{}", s.channel_slug);
     // The count in the meta line follows the live thread below it.
     let total = RwSignal::new(total);
     let article_id = s.id;
+    let (previous, next, related) = (article.previous, article.next, article.related);
     view! {
         <PageMeta
             title=s.title.clone()
             description=s.summary.clone()
             path=s.href()
             og_type="article"
-            image=image.unwrap_or_default()
+            image
             published=s.published_iso.clone()
         />
-        <article class="article">
-            <nav class="breadcrumb" aria-label="位置">
-                <a href="/">"首页"</a>" › "<a href=channel_href>{s.channel_name}</a>
-            </nav>
-            <h1 class="article-title">{s.title}</h1>
-            <p class="article-meta">
-                <time datetime=s.published_iso>{s.published_date}</time>
-                <span>{format!("来源: {}", s.source)}</span>
-                {article.original_url.map(|u| view! {
-                    <a href=u rel="nofollow noopener" target="_blank">"原文链接"</a>
-                })}
-                <a href="#comments" class="comment-count">{move || article_count_text(total.get())}</a>
-            </p>
-            <div class="article-body">
-                {
-                    // The first figure is usually the largest thing on screen: it loads at once,
-                    // the others as the reader scrolls to them.
-                    let mut first = true;
-                    article
-                        .blocks
-                        .into_iter()
-                        .map(|b| match b {
-                            Block::Paragraph(text) => view! { <p>{text}</p> }.into_any(),
-                            Block::Figure { src, caption } => {
-                                let (loading, priority) = if std::mem::take(&mut first) { ("eager", "high") } else { ("lazy", "auto") };
-                                view! {
-                                    <figure>
-                                        <img src=src alt=caption.clone() width="800" height="450" loading=loading fetchpriority=priority decoding="async" />
-                                        <figcaption>{caption}</figcaption>
-                                    </figure>
-                                }
-                                .into_any()
-                            }
-                        })
-                        .collect_view()
-                }
+        <div class="article-layout">
+            <div class="article-main">
+                <article class="article">
+                    <nav class="breadcrumb" aria-label="位置">
+                        <a href="/">"首页"</a>" › "<a href=channel_href.clone()>{s.channel_name.clone()}</a>
+                    </nav>
+                    <h1 class="article-title">{s.title.clone()}</h1>
+                    <p class="article-meta">
+                        <time datetime=s.published_iso>{article.published_at}</time>
+                        <span>{format!("来源：{}", s.source)}</span>
+                        {article.original_url.map(|u| view! {
+                            <a href=u rel="nofollow noopener" target="_blank">"原文链接"</a>
+                        })}
+                        <a href="#comments" class="comment-count">{move || article_count_text(total.get())}</a>
+                    </p>
+                    <div class="article-body">
+                        {
+                            // The first figure is usually the largest thing on screen: it loads at once,
+                            // the others as the reader scrolls to them.
+                            let mut first = true;
+                            article
+                                .blocks
+                                .into_iter()
+                                .map(|b| match b {
+                                    Block::Paragraph(text) => view! { <p>{text}</p> }.into_any(),
+                                    Block::Figure { src, caption, alt } => {
+                                        let (loading, priority) = if std::mem::take(&mut first) { ("eager", "high") } else { ("lazy", "auto") };
+                                        view! {
+                                            <figure>
+                                                <img src=src alt=alt width="800" height="450" loading=loading fetchpriority=priority decoding="async" />
+                                                <figcaption>{caption}</figcaption>
+                                            </figure>
+                                        }
+                                        .into_any()
+                                    }
+                                })
+                                .collect_view()
+                        }
+                    </div>
+                    {share_links(article_id, &s.title, article.url)}
+                    {(previous.is_some() || next.is_some()).then(|| view! {
+                        <nav class="article-pager" aria-label="本频道的上一篇和下一篇">
+                            {previous.map(|a| view! {
+                                <a class="previous" rel="prev" href=a.href()><span>"上一篇"</span>{a.title.clone()}</a>
+                            })}
+                            {next.map(|a| view! {
+                                <a class="next" rel="next" href=a.href()><span>"下一篇"</span>{a.title.clone()}</a>
+                            })}
+                        </nav>
+                    })}
+                </article>
+                {match comments {
+                    Ok((sort, page)) => view! { <CommentsSection article_id initial=page sort viewer echo total /> }.into_any(),
+                    Err(e) => comments_error(&e),
+                }}
             </div>
-        </article>
-        {match comments {
-            Ok((sort, page)) => view! { <CommentsSection article_id initial=page sort viewer echo total /> }.into_any(),
-            Err(e) => comments_error(&e),
-        }}
+            {(!related.is_empty()).then(|| view! {
+                <aside class="article-side" aria-labelledby="related-heading">
+                    <h2 id="related-heading">
+                        <a href=channel_href>{format!("{}·最新", s.channel_name)}</a>
+                    </h2>
+                    <ol class="side-list">
+                        {related.into_iter().map(|a| view! { <li><a href=a.href()>{a.title.clone()}</a></li> }).collect_view()}
+                    </ol>
+                </aside>
+            })}
+        </div>
     }
+}
+
+/// 分享: the article's address copied, a WeChat code to scan (drawn by this server, see
+/// `/share/qr/{id}`), and Weibo's and X's share pages. Every one works without JavaScript:
+/// 复制链接 is then a link to the article itself (a long press copies it), and the code opens
+/// in a `<details>`.
+fn share_links(article_id: ArticleId, title: &str, url: String) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let (u, t) = (encode_query(&url), encode_query(title));
+    let copy_url = url.clone();
+    view! {
+        <div class="share" role="group" aria-label="分享">
+            <span class="share-label">"分享："</span>
+            <a
+                class="share-copy"
+                href=url
+                on:click=move |ev| {
+                    if copy_to_clipboard(&copy_url) {
+                        ev.prevent_default();
+                        copied.set(true);
+                    }
+                }
+            >
+                "复制链接"
+            </a>
+            <details class="share-wechat">
+                <summary>"微信"</summary>
+                <figure>
+                    <img src=format!("/share/qr/{article_id}") alt="本文地址的二维码" width="200" height="200" loading="lazy" />
+                    <figcaption>"用微信扫一扫，打开本文后分享给朋友"</figcaption>
+                </figure>
+            </details>
+            <a href=format!("https://service.weibo.com/share/share.php?url={u}&title={t}") target="_blank" rel="noopener noreferrer">
+                "微博"
+            </a>
+            <a href=format!("https://x.com/intent/post?url={u}&text={t}") target="_blank" rel="noopener noreferrer">
+                "X"
+            </a>
+            <span class="share-done" role="status">{move || copied.get().then_some("已复制链接")}</span>
+        </div>
+    }
+}
+
+/// Puts `text` on the clipboard; false where the browser offers no clipboard (then the
+/// link is followed instead).
+fn copy_to_clipboard(text: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsValue;
+        let clipboard = js_sys::Reflect::get(&window(), &JsValue::from_str("navigator"))
+            .and_then(|n| js_sys::Reflect::get(&n, &JsValue::from_str("clipboard")))
+            .ok()
+            .filter(|c| !c.is_undefined() && !c.is_null());
+        let write = clipboard
+            .as_ref()
+            .and_then(|c| js_sys::Reflect::get(c, &JsValue::from_str("writeText")).ok())
+            .and_then(|f| leptos::wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(f).ok());
+        if let (Some(c), Some(write)) = (clipboard, write) {
+            return write.call1(&c, &JsValue::from_str(text)).is_ok();
+        }
+    }
+    let _ = text;
+    false
 }

@@ -14,7 +14,7 @@ super::lazy_page! {
 #[component]
 fn LoginPage() -> impl IntoView {
     view! {
-        <PageMeta title="登录" description="登录今日,参与评论。" path="/login" />
+        <PageMeta title="登录" description="登录今日，参与评论。" path="/login" />
         <AuthForm kind=Kind::Login />
     }
 }
@@ -27,7 +27,7 @@ super::lazy_page! {
 #[component]
 fn RegisterPage() -> impl IntoView {
     view! {
-        <PageMeta title="注册" description="注册今日账号,参与评论。" path="/register" />
+        <PageMeta title="注册" description="注册今日账号，参与评论。" path="/register" />
         <AuthForm kind=Kind::Register />
     }
 }
@@ -64,10 +64,7 @@ fn check(kind: Kind, name: &str, password: &str) -> Result<(), (&'static str, St
             Username::parse(name).map_err(|m| ("name", m))?;
             check_password_length(password).map_err(|m| ("password", m))
         }
-        // Any registered name and password may sign in; only empty fields are refused here.
-        Kind::Login if name.trim().is_empty() => Err(("name", "请输入用户名".to_owned())),
-        Kind::Login if password.is_empty() => Err(("password", "请输入密码".to_owned())),
-        Kind::Login => Ok(()),
+        Kind::Login => crate::model::login_fields_filled(name, password),
     }
 }
 
@@ -98,18 +95,20 @@ fn AuthFields(kind: Kind, flash: Option<FormFlash>) -> impl IntoView {
     let field_error = move |f: &'static str| error.get().filter(|(field, _)| field == f).map(|(_, m)| m);
     let form_error = move || error.get().filter(|(field, _)| field != "name" && field != "password").map(|(_, m)| m);
     let (title, button, other, other_href, other_text) = match kind {
-        Kind::Login => ("登录", "登录", "还没有账号?", "/register", "注册"),
-        Kind::Register => ("注册", "注册", "已有账号?", "/login", "登录"),
+        Kind::Login => ("登录", "登录", "还没有账号？", "/register", "注册"),
+        Kind::Register => ("注册", "注册", "已有账号？", "/login", "登录"),
     };
-    let form = NodeRef::<leptos::html::Form>::new();
-    crate::components::checked_by_page(form);
     let name_input = NodeRef::<leptos::html::Input>::new();
     let password_input = NodeRef::<leptos::html::Input>::new();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        let name = name_input.get_untracked().map(|i| i.value()).unwrap_or_default();
-        let password = password_input.get_untracked().map(|i| i.value()).unwrap_or_default();
+        // A listener left by an earlier rendering of this form (see `CommentForm`) steps aside.
+        let (Some(name), Some(password)) = (name_input.try_get_untracked(), password_input.try_get_untracked()) else {
+            return;
+        };
+        let name = name.map(|i| i.value()).unwrap_or_default();
+        let password = password.map(|i| i.value()).unwrap_or_default();
         if let Err((field, message)) = check(kind, &name, &password) {
-            checked.set(Some((field.to_owned(), message)));
+            checked.try_set(Some((field.to_owned(), message)));
             ev.prevent_default();
         }
     };
@@ -123,7 +122,7 @@ fn AuthFields(kind: Kind, flash: Option<FormFlash>) -> impl IntoView {
                 name="name"
                 type="text"
                 autocomplete="username"
-                required
+                aria-required="true"
                 maxlength=NAME_MAX * 4
                 value=typed.clone()
                 node_ref=name_input
@@ -132,7 +131,7 @@ fn AuthFields(kind: Kind, flash: Option<FormFlash>) -> impl IntoView {
                 on:input=move |_| checked.set(None)
             />
             {(kind == Kind::Register).then(|| view! {
-                <p id="name-help" class="field-help">{format!("{NAME_MIN}-{NAME_MAX} 个字符:汉字、英文字母、数字、_ 或 -")}</p>
+                <p id="name-help" class="field-help">{format!("{NAME_MIN}-{NAME_MAX} 个字符：汉字、英文字母、数字、_ 或 -")}</p>
             })}
             <p id="name-error" class="field-error" role="alert">{move || field_error("name")}</p>
             <label for="password">"密码"</label>
@@ -141,7 +140,7 @@ fn AuthFields(kind: Kind, flash: Option<FormFlash>) -> impl IntoView {
                 name="password"
                 type="password"
                 autocomplete=if kind == Kind::Login { "current-password" } else { "new-password" }
-                required
+                aria-required="true"
                 maxlength=PASSWORD_MAX * 4
                 node_ref=password_input
                 aria-invalid=move || field_error("password").is_some().to_string()
@@ -149,7 +148,7 @@ fn AuthFields(kind: Kind, flash: Option<FormFlash>) -> impl IntoView {
                 on:input=move |_| checked.set(None)
             />
             {(kind == Kind::Register).then(|| view! {
-                <p id="password-help" class="field-help">{format!("至少 {PASSWORD_MIN} 个字符,不要使用常见密码")}</p>
+                <p id="password-help" class="field-help">{format!("至少 {PASSWORD_MIN} 个字符，不要使用常见密码")}</p>
             })}
             <p id="password-error" class="field-error" role="alert">{move || field_error("password")}</p>
             <button type="submit" class="primary" disabled=move || pending.get()>{button}</button>
@@ -160,10 +159,10 @@ fn AuthFields(kind: Kind, flash: Option<FormFlash>) -> impl IntoView {
             <h1>{title}</h1>
             {match kind {
                 Kind::Login => view! {
-                    <ActionForm action=actions.login attr:class="auth-form" node_ref=form on:submit:capture=on_submit>{fields()}</ActionForm>
+                    <ActionForm action=actions.login attr:class="auth-form" on:submit:capture=on_submit>{fields()}</ActionForm>
                 }.into_any(),
                 Kind::Register => view! {
-                    <ActionForm action=actions.register attr:class="auth-form" node_ref=form on:submit:capture=on_submit>{fields()}</ActionForm>
+                    <ActionForm action=actions.register attr:class="auth-form" on:submit:capture=on_submit>{fields()}</ActionForm>
                 }.into_any(),
             }}
             <p class="auth-switch">

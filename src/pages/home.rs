@@ -75,8 +75,8 @@ fn list_view(channel: Signal<Option<String>>, data: ListResource) -> AnyView {
                     None => (String::new(), "/".to_owned()),
                 };
                 let description = match ch {
-                    Some(c) => format!("今日{}新闻: 最新{}资讯与网友评论。", c.name, c.name),
-                    None => "今日: 悉尼华人身边的新闻,澳洲、中国、国际、财经与生活资讯,网友实时评论。".to_owned(),
+                    Some(c) => format!("今日{}新闻：最新{}资讯与网友评论。", c.name, c.name),
+                    None => "今日：悉尼华人身边的新闻，澳洲、中国、国际、财经与生活资讯，网友实时评论。".to_owned(),
                 };
                 let path = if list.page > 1 { format!("{base}?page={}", list.page) } else { base.clone() };
                 let heading = ch.map(|c| c.name).unwrap_or("最新新闻");

@@ -26,7 +26,7 @@ impl LazyRoute for SitemapRoute {
 
 fn sitemap_view(entries: crate::api::codec::JsonResource<Result<Vec<SitemapEntry>, AppError>>) -> AnyView {
     view! {
-        <PageMeta title="网站地图" description="今日网站地图:全部频道与文章。" path="/sitemap" />
+        <PageMeta title="网站地图" description="今日网站地图：全部频道与文章。" path="/sitemap" />
         <article class="static-page sitemap">
             <h1>"网站地图"</h1>
             <Suspense fallback=|| view! { <p class="loading">"加载中…"</p> }>

@@ -51,11 +51,11 @@ fn thread_page(data: JsonResource<Result<CommentThread, AppError>>) -> AnyView {
 
 #[component]
 fn ThreadView(thread: CommentThread, viewer: Option<crate::model::UserId>) -> impl IntoView {
-    let CommentThread { article_id, article_title, root, replies, page, total_pages } = thread;
+    let CommentThread { article_id, article_title, root, replies, page, total_pages, max_chars } = thread;
     let base = format!("/comment/{}", root.id);
     let path = if page > 1 { format!("{base}?page={page}") } else { base.clone() };
     let article_href = format!("/article/{article_id}");
-    let description = format!("{}在《{article_title}》下的评论,共{}条回复。", root.author.name, root.replies);
+    let description = format!("{}在《{article_title}》下的评论，共{}条回复。", root.author.name, root.replies);
     let heading = format!("{}的评论", root.author.name);
     view! {
         <PageMeta title=format!("{heading} - {article_title}") description path />
@@ -68,7 +68,7 @@ fn ThreadView(thread: CommentThread, viewer: Option<crate::model::UserId>) -> im
                 {format!("共{}条回复 · ", root.replies)}
                 <a href=format!("{article_href}#c{}", root.id)>{format!("返回文章《{article_title}》")}</a>
             </p>
-            <CommentThreadList root replies viewer />
+            <CommentThreadList root replies viewer max_chars />
             <Pager base page total_pages />
         </section>
     }

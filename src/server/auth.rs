@@ -94,7 +94,7 @@ pub const STRENGTH_MAX_CHARS: usize = 32;
 /// English words, names and TV words).
 pub const MIN_STRENGTH_SCORE: u8 = 2;
 
-const COMMON_MESSAGE: &str = "这个密码太常见,很容易被猜中,请换一个";
+const COMMON_MESSAGE: &str = "这个密码太常见，很容易被猜中，请换一个";
 
 /// Judges a new password (registration only; sign-in never does): not in the common list, and
 /// a zxcvbn score of at least `MIN_STRENGTH_SCORE`, with the reader's name (and the site's)
@@ -142,7 +142,7 @@ fn user_inputs(name: &str) -> Vec<String> {
 fn weak_reason(has_name: bool, warning: Option<zxcvbn::feedback::Warning>) -> &'static str {
     use zxcvbn::feedback::Warning::*;
     if has_name {
-        return "密码包含用户名,很容易被猜中,请换一个";
+        return "密码包含用户名，很容易被猜中，请换一个";
     }
     match warning {
         Some(
@@ -154,16 +154,16 @@ fn weak_reason(has_name: bool, warning: Option<zxcvbn::feedback::Warning>) -> &'
             | RepeatsLikeAaaAreEasyToGuess
             | RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess
             | SequencesLikeAbcAreEasyToGuess,
-        ) => "这个密码的规律太明显(如 123、abc、键盘上连着的字母、重复的字符),很容易被猜中,请换一个",
+        ) => "这个密码的规律太明显（如 123、abc、键盘上连着的字母、重复的字符），很容易被猜中，请换一个",
         Some(RecentYearsAreEasyToGuess | DatesAreOftenEasyToGuess) => {
-            "年份和日期很容易被猜中,请用更长的密码或几个不相关的词"
+            "年份和日期很容易被猜中，请用更长的密码或几个不相关的词"
         }
         Some(
             AWordByItselfIsEasyToGuess
             | NamesAndSurnamesByThemselvesAreEasyToGuess
             | CommonNamesAndSurnamesAreEasyToGuess,
-        ) => "单个词或名字很容易被猜中,请再加几个不相关的词",
-        _ => "这个密码太容易被猜中,请用更长的密码或几个不相关的词",
+        ) => "单个词或名字很容易被猜中，请再加几个不相关的词",
+        _ => "这个密码太容易被猜中，请用更长的密码或几个不相关的词",
     }
 }
 

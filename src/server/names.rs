@@ -28,7 +28,7 @@ use unicode_normalization::UnicodeNormalization;
 pub const SKELETON_VERSION: &str = "1";
 
 /// Refusal of a reserved name or a lookalike of one (the same words `Username::parse` uses).
-pub const RESERVED_MESSAGE: &str = "这个用户名保留给本站使用,请换一个";
+pub const RESERVED_MESSAGE: &str = "这个用户名保留给本站使用，请换一个";
 
 /// Chinese characters that differ from another only by a dot, a hook or a stroke's length: the
 /// classic 形近字 pairs taught in Chinese schools. Unicode's confusables data (the TS #39

@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .route("/sitemap.xml", get(sitemap_xml))
         .route("/robots.txt", get(robots_txt))
+        .route("/share/qr/{id}", get(share_qr))
         .route("/api/comments/stream", get(comment_stream))
         .route("/healthz", get(healthz))
         .nest_service(&format!("/{pkg}"), files(&pkg))
@@ -167,7 +168,7 @@ pub fn unavailable_router(config: &super::Config, options: &leptos::config::Lept
                 "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
                  <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
                  <title>网站维护中 - 今日</title></head><body><h1>网站维护中</h1>\
-                 <p>今日暂时无法读取数据,我们正在处理,请稍后再来。已发表的文章和评论都不会丢失。</p>\
+                 <p>今日暂时无法读取数据，我们正在处理，请稍后再来。已发表的文章和评论都不会丢失。</p>\
                  <p lang=\"en\">Jinri is temporarily unavailable. Please try again shortly.</p></body></html>",
             )
         })
@@ -237,7 +238,7 @@ fn panic_page(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
         StatusCode::INTERNAL_SERVER_ERROR,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>出错了 - 今日</title></head>\
-         <body><h1>出错了</h1><p>服务器暂时出错,请稍后再试。</p><p><a href=\"/\">返回首页</a></p></body></html>",
+         <body><h1>出错了</h1><p>服务器暂时出错，请稍后再试。</p><p><a href=\"/\">返回首页</a></p></body></html>",
     )
         .into_response()
 }
@@ -492,6 +493,50 @@ async fn robots_txt(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         format!("User-agent: *\nAllow: /\nSitemap: {base}/sitemap.xml\n"),
+    )
+}
+
+/// `/share/qr/{id}`: the QR code a WeChat reader scans to open article `{id}` (the article
+/// page's 微信 share), an SVG drawn here: the site asks no outside service. It encodes only
+/// the site's own address of an existing article, so nothing a visitor sends ends up in it,
+/// and its size is fixed by `site.base_url`. Unknown or malformed ids are 404s.
+async fn share_qr(State(state): State<AppState>, axum::extract::Path(id): axum::extract::Path<String>) -> Response {
+    let Some(id) = crate::model::ArticleId::parse(&id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match db::articles::title(&state.pool, id).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "share code: article lookup failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    }
+    let url = format!("{}/article/{id}", state.config.site.base_url);
+    match qr_svg(&url) {
+        Some(svg) => (
+            [
+                (header::CONTENT_TYPE, "image/svg+xml"),
+                // An article's address does not change; a day keeps the code fresh if the site moves.
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            svg,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `text` as a QR code in SVG, black on white with its quiet zone, at least 200 px square.
+pub fn qr_svg(text: &str) -> Option<String> {
+    use qrcode::render::svg;
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).ok()?;
+    Some(
+        code.render::<svg::Color<'_>>()
+            .min_dimensions(200, 200)
+            .dark_color(svg::Color("#000000"))
+            .light_color(svg::Color("#ffffff"))
+            .build(),
     )
 }
 

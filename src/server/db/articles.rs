@@ -1,7 +1,7 @@
 //! Reading articles.
 
 use super::Db;
-use crate::model::{Article, ArticleId, ArticleSummary, Block, SitemapEntry};
+use crate::model::{Article, ArticleId, ArticleLink, ArticleSummary, Block, SitemapEntry};
 use crate::server::time;
 use chrono_tz::Tz;
 
@@ -110,7 +110,11 @@ struct BlockRow {
     kind: String,
     body: String,
     caption: Option<String>,
+    alt: Option<String>,
 }
+
+/// How many of the channel's other articles the side column lists.
+pub const RELATED: i64 = 5;
 
 /// One whole article, or `None` if there is no such article.
 pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx::Error> {
@@ -121,7 +125,7 @@ pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx
         return Ok(None);
     };
     let blocks: Vec<BlockRow> = on!(db, p => sqlx::query_as(
-        "SELECT kind, body, caption FROM article_blocks WHERE article_id = $1 ORDER BY position",
+        "SELECT kind, body, caption, alt FROM article_blocks WHERE article_id = $1 ORDER BY position",
     )
     .bind(id.0)
     .fetch_all(p)
@@ -129,11 +133,56 @@ pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx
     let blocks = blocks
         .into_iter()
         .map(|b| match b.kind.as_str() {
-            "figure" => Block::Figure { src: b.body, caption: b.caption.unwrap_or_default() },
+            "figure" => {
+                let caption = b.caption.unwrap_or_default();
+                // Figures stored before `alt` existed say at least their caption.
+                let alt = b.alt.filter(|a| !a.trim().is_empty()).unwrap_or_else(|| caption.clone());
+                Block::Figure { src: b.body, caption, alt }
+            }
             _ => Block::Paragraph(b.body),
         })
         .collect();
-    Ok(Some(Article { summary: summary.into_summary(tz), original_url, blocks }))
+    // 上一篇, 下一篇 and the channel's newest others, in one statement on `articles_by_channel`.
+    let links: Vec<(String, i64, String)> = on!(db, p => sqlx::query_as(
+        "SELECT 'previous' AS k, id, title FROM (SELECT id, title FROM articles \
+           WHERE channel_id = (SELECT channel_id FROM articles WHERE id = $1) \
+             AND (published_at < $2 OR (published_at = $2 AND id < $1)) \
+           ORDER BY published_at DESC, id DESC LIMIT 1) o \
+         UNION ALL \
+         SELECT 'next', id, title FROM (SELECT id, title FROM articles \
+           WHERE channel_id = (SELECT channel_id FROM articles WHERE id = $1) \
+             AND (published_at > $2 OR (published_at = $2 AND id > $1)) \
+           ORDER BY published_at ASC, id ASC LIMIT 1) n \
+         UNION ALL \
+         SELECT 'related', id, title FROM (SELECT id, title FROM articles \
+           WHERE channel_id = (SELECT channel_id FROM articles WHERE id = $1) AND id <> $1 \
+           ORDER BY published_at DESC, id DESC LIMIT $3) r",
+    )
+    .bind(id.0)
+    .bind(summary.published_at)
+    .bind(RELATED)
+    .fetch_all(p)
+    .await?);
+    let (mut previous, mut next, mut related) = (None, None, Vec::new());
+    for (kind, id, title) in links {
+        let link = ArticleLink { id: ArticleId(id), title };
+        match kind.as_str() {
+            "previous" => previous = Some(link),
+            "next" => next = Some(link),
+            _ => related.push(link),
+        }
+    }
+    let published_at = time::date_time(tz, summary.published_at);
+    Ok(Some(Article {
+        summary: summary.into_summary(tz),
+        original_url,
+        blocks,
+        published_at,
+        previous,
+        next,
+        related,
+        url: String::new(),
+    }))
 }
 
 /// An article's title, or `None` if there is no such article.

@@ -96,9 +96,9 @@ pub async fn copy_to(source: &Db, target: &Db) -> Result<Vec<(&'static str, i64)
              created_at, event_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             (id: i64, channel: i64, title: String, summary: String, src_name: String, url: Option<String>,
              published: i64, count: i64, created: i64, seq: i64)),
-        copy_rows!(s, d, "SELECT article_id, position, kind, body, caption FROM article_blocks ORDER BY article_id, position",
-            "INSERT INTO article_blocks (article_id, position, kind, body, caption) VALUES ($1, $2, $3, $4, $5)",
-            (article: i64, position: i64, kind: String, body: String, caption: Option<String>)),
+        copy_rows!(s, d, "SELECT article_id, position, kind, body, caption, alt FROM article_blocks ORDER BY article_id, position",
+            "INSERT INTO article_blocks (article_id, position, kind, body, caption, alt) VALUES ($1, $2, $3, $4, $5, $6)",
+            (article: i64, position: i64, kind: String, body: String, caption: Option<String>, alt: Option<String>)),
         // In id order: a reply's parent and thread root come before it.
         copy_rows!(s, d, "SELECT id, article_id, parent_id, root_id, author_id, body, created_at, deleted_at, like_count \
              FROM comments ORDER BY id",

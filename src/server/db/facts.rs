@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 /// The facts an editor may set, with what each means (for `jinri facts`).
 pub const FACTS: [(&str, &str); 3] = [
-    ("weather", "今日气温范围, 例如 20.1°C-21.3°C"),
-    ("exchange_rate", "澳元兑人民币汇率, 例如 4.73"),
-    ("city", "城市名, 例如 悉尼"),
+    ("weather", "今日气温范围，例如 20.1°C-21.3°C"),
+    ("exchange_rate", "澳元兑人民币汇率，例如 4.73"),
+    ("city", "城市名，例如 悉尼"),
 ];
 
 pub async fn all(db: &Db) -> Result<HashMap<String, String>, sqlx::Error> {

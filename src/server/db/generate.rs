@@ -105,14 +105,16 @@ async fn insert_article(tx: &mut WriteTx, channel: i64, title: &str, published: 
     .enumerate()
     {
         let caption = (kind == "figure").then(|| format!("{title} - 1"));
+        let alt = (kind == "figure").then_some("暴雨中的悉尼港，可见海港大桥和歌剧院");
         on_tx!(tx, c => sqlx::query(
-            "INSERT INTO article_blocks (article_id, position, kind, body, caption) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO article_blocks (article_id, position, kind, body, caption, alt) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(id)
         .bind(pos as i64)
         .bind(kind)
         .bind(body)
         .bind(&caption)
+        .bind(alt)
         .execute(&mut *c)
         .await?
         .rows_affected());

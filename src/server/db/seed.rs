@@ -23,11 +23,12 @@ struct DemoArticle {
     comments: Vec<DemoComment>,
 }
 
+/// `{"p": text}` or `{"figure": path, "alt": what it shows}`.
 #[derive(Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(untagged)]
 enum DemoBlock {
-    P(String),
-    Figure(String),
+    P { p: String },
+    Figure { figure: String, alt: String },
 }
 
 #[derive(Deserialize)]
@@ -134,22 +135,23 @@ async fn insert_article(tx: &mut WriteTx, a: &DemoArticle, now: i64) -> Result<A
     .await?);
     let mut figures = 0;
     for (position, block) in a.blocks.iter().enumerate() {
-        let (kind, body, caption) = match block {
-            DemoBlock::P(text) => ("paragraph", text.as_str(), None),
-            DemoBlock::Figure(src) => {
+        let (kind, body, caption, alt) = match block {
+            DemoBlock::P { p } => ("paragraph", p.as_str(), None, None),
+            DemoBlock::Figure { figure, alt } => {
                 figures += 1;
                 // Captions follow the paper's convention: "<title> - N".
-                ("figure", src.as_str(), Some(format!("{} - {figures}", a.title)))
+                ("figure", figure.as_str(), Some(format!("{} - {figures}", a.title)), Some(alt.as_str()))
             }
         };
         on_tx!(tx, c => sqlx::query(
-            "INSERT INTO article_blocks (article_id, position, kind, body, caption) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO article_blocks (article_id, position, kind, body, caption, alt) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(id)
         .bind(position as i64)
         .bind(kind)
         .bind(body)
         .bind(&caption)
+        .bind(alt)
         .execute(&mut *c)
         .await?
         .rows_affected());
@@ -280,6 +282,49 @@ mod tests {
             let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("public").join(&src[1..]);
             assert!(file.is_file(), "{} is missing", file.display());
         }
+    }
+
+    /// Width and height of a baseline or progressive JPEG, from its frame header.
+    fn jpeg_size(bytes: &[u8]) -> Option<(u16, u16)> {
+        let mut i = 2;
+        while i + 9 < bytes.len() {
+            if bytes[i] != 0xFF {
+                return None;
+            }
+            let (marker, len) = (bytes[i + 1], u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]) as usize);
+            if matches!(marker, 0xC0..=0xC2) {
+                let h = u16::from_be_bytes([bytes[i + 5], bytes[i + 6]]);
+                let w = u16::from_be_bytes([bytes[i + 7], bytes[i + 8]]);
+                return Some((w, h));
+            }
+            i += 2 + len;
+        }
+        None
+    }
+
+    #[tokio::test]
+    async fn every_demo_figure_says_what_it_shows_and_has_a_raster_preview_of_1200_by_630() {
+        let (pool, _dir) = test_db::fresh().await;
+        seed_if_empty(&pool, 0).await.unwrap();
+        let rows: Vec<(String, Option<String>, Option<String>)> = on!(&pool, p => sqlx::query_as(
+            "SELECT body, caption, alt FROM article_blocks WHERE kind = 'figure'",
+        )
+        .fetch_all(p)
+        .await
+        .unwrap());
+        assert!(rows.len() >= 20);
+        let public = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("public");
+        for (src, caption, alt) in rows {
+            let alt = alt.unwrap_or_else(|| panic!("{src} has no alt"));
+            assert!(alt.chars().count() >= 4, "{src}: {alt}");
+            assert_ne!(Some(&alt), caption.as_ref(), "{src}: the alt repeats the caption");
+            let preview = crate::model::preview_image(Some(&src));
+            assert!(preview.starts_with("/images/og/") && preview.ends_with(".jpg"), "{src} -> {preview}");
+            let bytes = std::fs::read(public.join(&preview[1..])).unwrap_or_else(|_| panic!("{preview} is missing"));
+            assert_eq!(jpeg_size(&bytes), Some((1200, 630)), "{preview}");
+        }
+        let card = std::fs::read(public.join("images/og/jinri.jpg")).unwrap();
+        assert_eq!(jpeg_size(&card), Some((1200, 630)), "the site's card");
     }
 
     #[tokio::test]

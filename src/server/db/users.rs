@@ -24,8 +24,8 @@ pub enum NameConflict {
 impl NameConflict {
     pub fn message(self) -> &'static str {
         match self {
-            NameConflict::Taken => "这个用户名已被使用,请换一个",
-            NameConflict::LooksLike => "这个用户名和已有的用户名太像,容易混淆,请换一个",
+            NameConflict::Taken => "这个用户名已被使用，请换一个",
+            NameConflict::LooksLike => "这个用户名和已有的用户名太像，容易混淆，请换一个",
         }
     }
 }
