@@ -479,3 +479,132 @@ test('without JavaScript, 回复 shows the reply form under that comment and the
   await a.context.close();
   await w.context.close();
 });
+
+test('without JavaScript, 加载更多 leads to the next page of comments and 上一页 back again', async ({ browser }) => {
+  const article = '/article/15';
+  const writers = await Promise.all(['翻页甲', '翻页乙', '翻页丙'].map((n) => apiWriter(browser, n)));
+  for (let round = 0; round < 7; round++) {
+    if (round) await new Promise((r) => setTimeout(r, 1100));
+    await Promise.all(writers.map((w, k) => w.post(article, `翻页评论${round * 3 + k + 1}`)));
+  }
+  const context = await browser.newContext({ ...PHONE, javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(article);
+  const items = page.locator('ol.comments > li.comment');
+  await expect(items).toHaveCount(20);
+  await expect(page.locator('.comment-pages')).toHaveCount(0);
+  await page.getByRole('link', { name: '加载更多' }).click();
+  await expect(page).toHaveURL(/\?sort=new&page=2#comments$/);
+  // The rest, none of them from the first page.
+  expect(await items.count()).toBeGreaterThan(0);
+  await expect(items.locator('.comment-text', { hasText: /^翻页评论(19|20|21)$/ })).toHaveCount(0);
+  await expect(page.getByRole('link', { name: '加载更多' })).toHaveCount(0);
+  await page.locator('.comment-pages').getByRole('link', { name: '上一页' }).click();
+  await expect(page).toHaveURL(/\?sort=new&page=1#comments$/);
+  await expect(items).toHaveCount(20);
+  await expect(items.first().locator('.comment-text')).toHaveText(/^翻页评论(19|20|21)$/);
+  await context.close();
+  for (const w of writers) await w.context.close();
+});
+
+test('signing in from a page with a query, or from a comment, comes back to exactly that place', async ({ browser }) => {
+  const name = '回到原处的读者';
+  const register = await browser.newContext(PHONE);
+  const r = await register.newPage();
+  await r.goto('/register');
+  await r.locator('#name').fill(name);
+  await r.locator('#password').fill(PASSWORD);
+  await r.getByRole('button', { name: '注册', exact: true }).click();
+  await expect(r).toHaveURL('/');
+  await register.close();
+
+  const context = await browser.newContext(PHONE);
+  const page = await context.newPage();
+  const problems = watchConsole(page);
+  // From the top bar on a page with a query: the same page and query afterwards.
+  await page.goto(`${ARTICLE}?sort=old`);
+  await waitForHydration(page);
+  await page.locator('.topbar').getByRole('link', { name: '登录' }).tap();
+  await expect(page).toHaveURL(/\/login\?next=/);
+  expect(new URL(page.url()).searchParams.get('next')).toBe(`${ARTICLE}?sort=old`);
+  await page.locator('#name').fill(name);
+  await page.locator('#password').fill(PASSWORD);
+  await page.getByRole('button', { name: '登录', exact: true }).tap();
+  await expect(page).toHaveURL(`${ARTICLE}?sort=old`);
+  await expect(page.locator('.comments-count')).toHaveText(/^最早评论/);
+  // Signing out from there stays there too.
+  await page.locator('.topbar').getByRole('button', { name: '退出' }).tap();
+  await expect(page.locator('.topbar').getByRole('link', { name: '登录' })).toBeVisible();
+  await expect(page).toHaveURL(`${ARTICLE}?sort=old`);
+  // A visitor's 赞 leads to signing in and back to that comment.
+  const comment = page.locator('ol.comments > li.comment').first();
+  const id = await comment.getAttribute('id');
+  await comment.locator('> .comment-body .comment-actions a').first().tap();
+  await expect(page).toHaveURL(/\/login\?next=/);
+  await page.locator('#name').fill(name);
+  await page.locator('#password').fill(PASSWORD);
+  await page.getByRole('button', { name: '登录', exact: true }).tap();
+  await expect(page).toHaveURL(`${ARTICLE}#${id}`);
+  await expect(page.locator(`#${id}`)).toBeInViewport();
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
+test('an article at phone size: its time, pictures, preview image, share links and neighbours', async ({ browser }) => {
+  const context = await browser.newContext(PHONE);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const page = await context.newPage();
+  const problems = watchConsole(page);
+  await page.goto(ARTICLE);
+  await waitForHydration(page);
+  await expect(page.locator('.article-meta time')).toHaveText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+  // The first picture loads at once, the rest lazily; each alt says what it shows.
+  const imgs = page.locator('.article-body img');
+  await expect(imgs.first()).toHaveAttribute('loading', 'eager');
+  for (const img of (await imgs.all()).slice(1)) await expect(img).toHaveAttribute('loading', 'lazy');
+  for (const fig of await page.locator('.article-body figure').all()) {
+    const alt = await fig.locator('img').getAttribute('alt');
+    expect(alt!.length).toBeGreaterThan(3);
+    expect(alt).not.toBe(await fig.locator('figcaption').textContent());
+  }
+  // Link previews get a raster image the server has.
+  const og = await page.locator('meta[property="og:image"]').getAttribute('content');
+  expect(og).toMatch(/\/images\/og\/[a-z0-9-]+\.jpg$/);
+  const image = await page.request.get(og!);
+  expect(image.status()).toBe(200);
+  expect(image.headers()['content-type']).toBe('image/jpeg');
+  // 复制链接 puts the address on the clipboard and says so.
+  const share = page.getByRole('group', { name: '分享' });
+  await share.getByRole('link', { name: '复制链接' }).tap();
+  await expect(share.locator('.share-done')).toHaveText('已复制链接');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(new URL(ARTICLE, page.url()).href);
+  // 微信 opens a code drawn by the site.
+  await share.locator('summary', { hasText: '微信' }).tap();
+  const code = share.locator('.share-wechat img');
+  await expect(code).toBeVisible();
+  await expect.poll(() => code.evaluate((i: HTMLImageElement) => i.naturalWidth)).toBeGreaterThan(0);
+  // A second tap folds it away.
+  await share.locator('summary', { hasText: '微信' }).tap();
+  await expect(code).toBeHidden();
+  const address = new URL(ARTICLE, page.url()).href;
+  const title = await page.locator('h1.article-title').textContent();
+  for (const [name, start, text] of [
+    ['微博', 'https://service.weibo.com/share/share.php?', 'title'],
+    ['X', 'https://x.com/intent/post?', 'text'],
+  ]) {
+    const href = (await share.getByRole('link', { name, exact: true }).getAttribute('href'))!;
+    expect(href.startsWith(start), href).toBe(true);
+    const query = new URL(href).searchParams;
+    expect([query.get('url'), query.get(text)]).toEqual([address, title]);
+  }
+  // 上一篇 leads to the article before it in the same channel, through the router.
+  const channel = await page.locator('.breadcrumb a').nth(1).textContent();
+  const previous = page.locator('.article-pager a[rel="prev"]');
+  const before = (await previous.textContent())!.replace(/^上一篇/, '');
+  await previous.tap();
+  await expect(page.locator('h1.article-title')).toHaveText(before);
+  await expect(page.locator('.breadcrumb a').nth(1)).toHaveText(channel!);
+  await expect(page.locator('.article-pager a[rel="next"]')).toHaveAttribute('href', ARTICLE);
+  expect(problems).toEqual([]);
+  await context.close();
+});

@@ -60,6 +60,8 @@ pub fn CommentsSection(
     article_id: ArticleId,
     initial: CommentPage,
     sort: Sort,
+    /// The page of comments the address asked for (`?page=N`, from 1): the list starts there.
+    page: u32,
     viewer: Option<UserId>,
     echo: FormEcho,
     total: RwSignal<i64>,
@@ -76,7 +78,7 @@ pub fn CommentsSection(
     read_to.update(|m| note_read(m, &initial.comments));
     let comments = RwSignal::new(initial.comments);
     let has_more = RwSignal::new(initial.has_more);
-    let loaded_pages = RwSignal::new(1u32);
+    let loaded_pages = RwSignal::new(page.max(1));
     let path = StoredValue::new(format!("/article/{article_id}"));
     let confirm = RwSignal::new(echo.delete);
 
@@ -86,7 +88,7 @@ pub fn CommentsSection(
     let reload = Callback::new(move |()| {
         let pages = loaded_pages.get_untracked();
         leptos::task::spawn_local(async move {
-            for n in 1..=pages {
+            for n in page.max(1)..=pages {
                 let Ok(page) = list_comments(article_id, Some(sort.as_str().to_owned()), Some(n)).await else { return };
                 read_to.update(|m| note_read(m, &page.comments));
                 comments.update(|list| page.comments.into_iter().for_each(|c| upsert_comment(list, c)));
@@ -352,6 +354,17 @@ pub fn CommentsSection(
                     }
                 }}
             </ol>
+            // A later page reached without JavaScript (加载更多 is then a link to it) leads
+            // back to the one before.
+            {(page > 1).then(|| {
+                let href = format!("{}?sort={}&page={}#comments", path.get_value(), sort.as_str(), page - 1);
+                view! {
+                    <nav class="comment-pages" aria-label="评论分页">
+                        <a href=href rel="prev">"上一页"</a>
+                        <span>{format!("第 {page} 页起")}</span>
+                    </nav>
+                }
+            })}
             {move || has_more.get().then(|| {
                 let href = format!("{}?sort={}&page={}#comments", path.get_value(), sort.as_str(), loaded_pages.get() + 1);
                 let waiting = later.get();

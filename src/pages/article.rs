@@ -40,7 +40,7 @@ pub fn ArticlePage() -> impl IntoView {
             Some(reply) => reply_author(article, reply).await.ok().flatten(),
             None => None,
         };
-        Ok::<_, AppError>((sort, list, reply_name))
+        Ok::<_, AppError>((sort, page, list, reply_name))
     });
     view! {
         <Transition fallback=|| view! { <p class="loading">"加载中…"</p> }>
@@ -56,10 +56,10 @@ pub fn ArticlePage() -> impl IntoView {
                     other => other,
                 };
                 let viewer = me.await.ok().flatten().map(|u| u.id);
-                let reply_name = comments.as_ref().ok().and_then(|(_, _, name)| name.clone());
+                let reply_name = comments.as_ref().ok().and_then(|(_, _, _, name)| name.clone());
                 let flash = flash.get().await;
                 let echo = form_echo(&query.read_untracked(), reply_name, flash);
-                let comments = comments.map(|(sort, list, _)| (sort, list));
+                let comments = comments.map(|(sort, page, list, _)| (sort, page, list));
                 view! { <ArticleView article comments viewer echo /> }.into_any()
             })}
         </Transition>
@@ -82,12 +82,12 @@ fn form_echo(q: &ParamsMap, reply_name: Option<String>, flash: Option<FormFlash>
 #[component]
 fn ArticleView(
     article: Article,
-    comments: Result<(Sort, CommentPage), AppError>,
+    comments: Result<(Sort, u32, CommentPage), AppError>,
     viewer: Option<UserId>,
     echo: FormEcho,
 ) -> impl IntoView {
     let s = article.summary;
-    let total = comments.as_ref().map_or(s.comment_count, |(_, p)| p.total);
+    let total = comments.as_ref().map_or(s.comment_count, |(_, _, p)| p.total);
     let image = article.blocks.iter().find_map(|b| match b {
         Block::Figure { src, .. } => Some(src.as_str()),
         Block::Paragraph(_) => None,
@@ -159,7 +159,9 @@ fn ArticleView(
                     })}
                 </article>
                 {match comments {
-                    Ok((sort, page)) => view! { <CommentsSection article_id initial=page sort viewer echo total /> }.into_any(),
+                    Ok((sort, page, list)) => {
+                        view! { <CommentsSection article_id initial=list sort page viewer echo total /> }.into_any()
+                    }
                     Err(e) => comments_error(&e),
                 }}
             </div>
