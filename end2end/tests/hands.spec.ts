@@ -316,6 +316,17 @@ async function apiWriter(browser: Browser, name: string) {
   };
 }
 
+/** 21 top-level comments on `article` (`text(1)` … `text(21)`) from three API writers, one post
+ * a second each: more than one page. Returns the writers. */
+async function postTwentyOne(browser: Browser, names: string[], article: string, text: (n: number) => string) {
+  const writers = await Promise.all(names.map((n) => apiWriter(browser, n)));
+  for (let round = 0; round < 7; round++) {
+    if (round) await new Promise((r) => setTimeout(r, 1100));
+    await Promise.all(writers.map((w, k) => w.post(article, text(round * 3 + k + 1))));
+  }
+  return writers;
+}
+
 test('live arrivals are announced: 有 N 条新评论 while reading the list, replies in place, a screen-reader line', async ({
   browser,
 }) => {
@@ -371,11 +382,7 @@ test('live arrivals are announced: 有 N 条新评论 while reading the list, re
 test('in 最早 order with pages not loaded, a new comment waits at the end, not as the 21st', async ({ browser }) => {
   const article = '/article/16';
   // 21 top-level comments from three writers (one post a second each): two pages in 最早 order.
-  const writers = await Promise.all(['最早甲', '最早乙', '最早丙'].map((n) => apiWriter(browser, n)));
-  for (let round = 0; round < 7; round++) {
-    if (round) await new Promise((r) => setTimeout(r, 1100));
-    await Promise.all(writers.map((w, k) => w.post(article, `第${round * 3 + k + 1}条早评`)));
-  }
+  const writers = await postTwentyOne(browser, ['最早甲', '最早乙', '最早丙'], article, (n) => `第${n}条早评`);
   const context = await browser.newContext(PHONE);
   const page = await context.newPage();
   const problems = watchConsole(page);
@@ -482,11 +489,7 @@ test('without JavaScript, 回复 shows the reply form under that comment and the
 
 test('without JavaScript, 加载更多 leads to the next page of comments and 上一页 back again', async ({ browser }) => {
   const article = '/article/15';
-  const writers = await Promise.all(['翻页甲', '翻页乙', '翻页丙'].map((n) => apiWriter(browser, n)));
-  for (let round = 0; round < 7; round++) {
-    if (round) await new Promise((r) => setTimeout(r, 1100));
-    await Promise.all(writers.map((w, k) => w.post(article, `翻页评论${round * 3 + k + 1}`)));
-  }
+  const writers = await postTwentyOne(browser, ['翻页甲', '翻页乙', '翻页丙'], article, (n) => `翻页评论${n}`);
   const context = await browser.newContext({ ...PHONE, javaScriptEnabled: false });
   const page = await context.newPage();
   await page.goto(article);

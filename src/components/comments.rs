@@ -433,17 +433,7 @@ fn CommentForm(
             action=post
             attr:id="comment-form"
             attr:class="comment-form"
-            on:submit:capture=move |ev: leptos::ev::SubmitEvent| {
-                // A form hydrated on the first page and then rebuilt for another article keeps
-                // its first capture listener (tachys attaches it again without removing the
-                // hydrated one): that one belongs to the section that is gone and steps aside.
-                let Some(textarea) = textarea.try_get_untracked() else { return };
-                let text = textarea.map(|t| t.value()).unwrap_or_default();
-                if let Err(message) = CommentBody::parse(&text, max_chars) {
-                    checked.try_set(Some(message));
-                    ev.prevent_default();
-                }
-            }
+            on:submit:capture=check_before_sending(textarea, checked, max_chars)
         >
             <input type="hidden" name="article_id" value=article_id.to_string() />
             <input type="hidden" name="parent_id" value=move || replying.get().map(|(id, _)| id.to_string()).unwrap_or_default() />
@@ -486,6 +476,26 @@ fn CommentForm(
                 {move || if replying.get().is_some() { "发表回复" } else { "发表评论" }}
             </button>
         </ActionForm>
+    }
+}
+
+/// The browser's own check of a comment box before its form is sent, with the server's rule
+/// (`CommentBody::parse`): an empty or overlong text is refused beside the box, no request.
+/// A form hydrated on the first page and then rebuilt for another article keeps its first
+/// capture listener (tachys attaches it again without removing the hydrated one): that one
+/// belongs to the section that is gone and steps aside.
+fn check_before_sending(
+    textarea: NodeRef<leptos::html::Textarea>,
+    checked: RwSignal<Option<String>>,
+    max_chars: usize,
+) -> impl Fn(leptos::ev::SubmitEvent) + 'static {
+    move |ev| {
+        let Some(textarea) = textarea.try_get_untracked() else { return };
+        let text = textarea.map(|t| t.value()).unwrap_or_default();
+        if let Err(message) = CommentBody::parse(&text, max_chars) {
+            checked.try_set(Some(message));
+            ev.prevent_default();
+        }
     }
 }
 
@@ -558,14 +568,7 @@ fn reply_box(id: CommentId, name: String, ctx: ThreadCtx) -> impl IntoView {
             action=ctx.reply
             attr:class="reply-form"
             attr:id=format!("reply-{id}")
-            on:submit:capture=move |ev: leptos::ev::SubmitEvent| {
-                let Some(textarea) = textarea.try_get_untracked() else { return };
-                let text = textarea.map(|t| t.value()).unwrap_or_default();
-                if let Err(message) = CommentBody::parse(&text, max_chars) {
-                    checked.try_set(Some(message));
-                    ev.prevent_default();
-                }
-            }
+            on:submit:capture=check_before_sending(textarea, checked, max_chars)
         >
             <input type="hidden" name="article_id" value=ctx.article_id.to_string() />
             <input type="hidden" name="parent_id" value=id.to_string() />
@@ -661,8 +664,8 @@ fn mark_arrival(id: CommentId) {
     let _ = id;
 }
 
-/// After a 回复 click: the box under the comment gets the focus once drawn (or, for a comment
-/// the list does not show, the form at the top); a visitor is shown the sign-in prompt.
+/// After a signed-in reader's 回复 click: the box under the comment gets the focus once drawn
+/// (or, for a comment the list does not show, the form at the top).
 fn focus_reply_box(id: CommentId) {
     #[cfg(feature = "hydrate")]
     request_animation_frame(move || {
@@ -672,8 +675,6 @@ fn focus_reply_box(id: CommentId) {
             doc.get_element_by_id(&format!("reply-body-{id}")).or_else(|| doc.get_element_by_id("comment-body"))
         {
             let _ = body.unchecked_into::<leptos::web_sys::HtmlElement>().focus();
-        } else if let Some(prompt) = doc.get_element_by_id("comment-form") {
-            prompt.scroll_into_view();
         }
     });
     #[cfg(not(feature = "hydrate"))]
