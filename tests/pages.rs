@@ -441,8 +441,11 @@ async fn cached(s: &common::TestServer, path: &str) -> bool {
 #[tokio::test]
 async fn a_cached_page_goes_stale_exactly_when_what_it_shows_changes() {
     let s = common::spawn().await;
-    let article = s.seed_article_path().await;
-    let other = if article == "/article/1" { "/article/2" } else { "/article/1" };
+    // The demo's most commented article: a comment on it leaves the order of 热门 (in every
+    // article page's side column) as it was.
+    let article = s.article_path("au", RAIN).await;
+    let other = s.seed_article_path().await;
+    let other = other.as_str();
     let pages = ["/", "/channel/world", article.as_str(), other, "/sitemap", "/about/contact"];
     for p in pages {
         cached(&s, p).await;
@@ -454,7 +457,7 @@ async fn a_cached_page_goes_stale_exactly_when_what_it_shows_changes() {
     assert_eq!(posted.status(), 200);
     let comment: serde_json::Value = posted.json().await.unwrap();
     // A new comment: its article and the lists (their counts, 热门) are rendered again; the
-    // other article, the sitemap and the about page are not.
+    // other article (热门 did not move), the sitemap and the about page are not.
     for (p, kept) in [
         (article.as_str(), false),
         ("/", false),
@@ -489,6 +492,70 @@ async fn a_cached_page_goes_stale_exactly_when_what_it_shows_changes() {
     }
     let (_, html) = s.get("/").await;
     assert!(html.contains("墨尔本"), "the new fact shows");
+}
+
+/// The demo's most commented article (11 comments), first in 热门.
+const RAIN: &str = "悉尼连日暴雨多地发布洪水疏散令 当局提醒切勿驾车涉水(图)";
+
+/// The titles an article page's side column lists under 热门, in order.
+fn side_hot(html: &str) -> Vec<String> {
+    let at = html.find("id=\"side-hot-heading\"").expect("no 热门 in the side column");
+    let list = &html[at..];
+    let list = &list[..list.find("</ol>").unwrap()];
+    list.split("<li><a href=\"/article/")
+        .skip(1)
+        .map(|item| {
+            let title = &item[item.find('>').unwrap() + 1..];
+            title[..title.find("</a>").unwrap()].to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_side_column_lists_hot_articles_and_its_cached_pages_go_stale_only_when_that_order_moves() {
+    let s = common::spawn().await;
+    let seed = s.seed_article_path().await; // 5 comments, fifth in 热门
+    let rain = s.article_path("au", RAIN).await; // 11, first
+    let quiet = s.article_path("world", "东京奥运会圣火传递在福岛启动").await; // none
+    let ukraine = "乌克兰局势紧张之际,拜登普京通话:相约面谈(图)";
+    let top =
+        [RAIN, "苏伊士运河“长赐”号货轮成功脱浅 航道逐步恢复通行(图)", "悉尼房价3月大涨 首次置业者面临更大压力(图)"];
+    let bubble = "澳新“旅行泡泡”今日启动 两国旅客可免隔离往返(图)"; // 5 comments, newer than the seed
+    let rate = "澳储行维持0.1%现金利率不变 重申低利率将维持较长时间"; // 5 comments, older
+                                                                      // Most commented first, the newer first among equals; a page never lists itself.
+    let (_, html) = s.get(&quiet).await;
+    assert_eq!(side_hot(&html), [top[0], top[1], top[2], bubble, ukraine]);
+    let (_, html) = s.get(&seed).await;
+    assert_eq!(side_hot(&html), [top[0], top[1], top[2], bubble, rate], "the seed article leaves itself out");
+    assert!(html.contains("id=\"related-heading\""), "the channel's newest stay");
+
+    for p in [quiet.as_str(), seed.as_str()] {
+        cached(&s, p).await;
+        assert!(cached(&s, p).await, "{p} is kept");
+    }
+    // Two readers: one may post only every few seconds.
+    let readers = [s.reader("热门读者甲").await, s.reader("热门读者乙").await];
+    let post = |path: &str, reader: usize| {
+        let id = common::encode(&path["/article/".len()..]);
+        let (s, cookie) = (&s, readers[reader].clone());
+        async move {
+            let resp =
+                s.call("/api/comments/post", &[("article_id", &id), ("body", "热门测试评论")], Some(&cookie)).await;
+            assert_eq!(resp.status(), 200);
+        }
+    };
+    // A comment on the first: 热门's order holds, the other article pages are kept.
+    post(&rain, 0).await;
+    assert!(!cached(&s, &rain).await, "the commented article is rendered again");
+    assert!(cached(&s, &quiet).await && cached(&s, &seed).await, "热门 did not move");
+    // A sixth comment on the seed article takes it above 澳新 (same count before, newer):
+    // every article page is rendered again, with the new order, and kept after that.
+    post(&seed, 1).await;
+    assert!(!cached(&s, &quiet).await, "热门 moved");
+    assert!(cached(&s, &quiet).await, "and the page is kept again");
+    let (_, html) = s.get(&quiet).await;
+    assert_eq!(side_hot(&html), [top[0], top[1], top[2], ukraine, bubble]);
+    assert!(!cached(&s, &rain).await, "热门 moved on its page too");
 }
 
 #[tokio::test]
@@ -536,7 +603,12 @@ async fn an_article_shows_its_time_alt_texts_preview_image_share_links_and_its_n
         assert!(other.contains("<a href=\"/channel/world\">国际</a>"), "{rel} {href} is in another channel");
     }
     assert!(html.contains("id=\"related-heading\"") && html.contains("国际·最新"));
-    assert!(!html[html.find("class=\"side-list\"").unwrap()..].starts_with(&format!("<a href=\"{path}\"")));
+    let related = &html[html.find("id=\"related-heading\"").unwrap()..];
+    let related = &related[..related.find("</ol>").unwrap()];
+    let hrefs: Vec<&str> = related.split("<li><a href=\"").skip(1).map(|i| &i[..i.find('"').unwrap()]).collect();
+    // 国际 has four demo articles: the three others, never this one.
+    assert_eq!(hrefs.len(), 3, "{hrefs:?}");
+    assert!(!hrefs.contains(&path.as_str()), "{hrefs:?}");
 }
 
 #[tokio::test]

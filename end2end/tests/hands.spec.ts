@@ -153,7 +153,7 @@ test('on phones the header is one sticky bar of at most 56 px, its facts folded 
   await v.context.close();
 });
 
-test('on desktops the channel bar spans the width evenly and an article has a side column of its channel', async ({
+test('on desktops the channel bar spans the width evenly and an article has a side column of 热门 and of its channel', async ({
   browser,
 }) => {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
@@ -173,13 +173,24 @@ test('on desktops the channel bar spans the width evenly and an article has a si
   expect(side.x).toBeGreaterThan(article.x + article.width);
   expect(side.y).toBeLessThan(article.y + 200);
   const channel = await page.locator('.breadcrumb a').nth(1).textContent();
+  const title = await page.locator('.article-title').textContent();
+  // 热门: five of the most commented articles, never the page's own.
+  await expect(page.locator('#side-hot-heading')).toHaveText('热门');
+  const hot = page.locator('section[aria-labelledby="side-hot-heading"] .side-list a');
+  await expect(hot).toHaveCount(5);
+  expect(await hot.allTextContents()).not.toContain(title);
   await expect(page.locator('#related-heading')).toHaveText(`${channel}·最新`);
-  const related = page.locator('.side-list a');
+  const related = page.locator('section[aria-labelledby="related-heading"] .side-list a');
   expect(await related.count()).toBeGreaterThan(0);
   // Every one of them is an article of the same channel, reached through the router.
   const before = await page.evaluate(() => performance.getEntriesByType('navigation').length);
   await related.first().click();
   await expect(page.locator('.breadcrumb a').nth(1)).toHaveText(channel!);
+  expect(await page.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(before);
+  // The first of 热门 leads to its article the same way.
+  const first = await hot.first().textContent();
+  await hot.first().click();
+  await expect(page.locator('.article-title')).toHaveText(first!);
   expect(await page.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(before);
   expect(problems).toEqual([]);
   await context.close();
@@ -600,6 +611,12 @@ test('an article at phone size: its time, pictures, preview image, share links a
     const query = new URL(href).searchParams;
     expect([query.get('url'), query.get(text)]).toEqual([address, title]);
   }
+  // The side column (热门, the channel's newest) follows the comments, its links thumb-sized.
+  const side = (await page.locator('.article-side').boundingBox())!;
+  const thread = (await page.locator('#comments').boundingBox())!;
+  expect(side.y).toBeGreaterThan(thread.y + thread.height - 1);
+  await expect(page.locator('section[aria-labelledby="side-hot-heading"] .side-list a')).toHaveCount(5);
+  expect(await smallTargets(page.locator('.article-side a'))).toEqual([]);
   // 上一篇 leads to the article before it in the same channel, through the router.
   const channel = await page.locator('.breadcrumb a').nth(1).textContent();
   const previous = page.locator('.article-pager a[rel="prev"]');

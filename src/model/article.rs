@@ -116,6 +116,10 @@ pub struct Article {
     pub next: Option<ArticleLink>,
     /// The channel's newest other articles, for the side column.
     pub related: Vec<ArticleLink>,
+    /// 热门 for the side column: the site's most commented other articles, titles only (a count
+    /// shown here would make every article page stale with any comment on them; see
+    /// `server::page_cache`).
+    pub hot: Vec<ArticleLink>,
     /// The article's full address (`site.base_url` and its path), for sharing.
     pub url: String,
 }

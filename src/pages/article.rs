@@ -97,7 +97,7 @@ fn ArticleView(
     // The count in the meta line follows the live thread below it.
     let total = RwSignal::new(total);
     let article_id = s.id;
-    let (previous, next, related) = (article.previous, article.next, article.related);
+    let (previous, next, related, hot) = (article.previous, article.next, article.related, article.hot);
     view! {
         <PageMeta
             title=s.title.clone()
@@ -111,7 +111,7 @@ fn ArticleView(
             <div class="article-main">
                 <article class="article">
                     <nav class="breadcrumb" aria-label="位置">
-                        <a href="/">"首页"</a>" › "<a href=channel_href.clone()>{s.channel_name.clone()}</a>
+                        <a href="/">"首页"</a>" › "<a href=channel_href>{s.channel_name.clone()}</a>
                     </nav>
                     <h1 class="article-title">{s.title.clone()}</h1>
                     <p class="article-meta">
@@ -165,15 +165,28 @@ fn ArticleView(
                     Err(e) => comments_error(&e),
                 }}
             </div>
-            {(!related.is_empty()).then(|| view! {
-                <aside class="article-side" aria-labelledby="related-heading">
-                    <h2 id="related-heading">
-                        <a href=channel_href>{format!("{}·最新", s.channel_name)}</a>
-                    </h2>
-                    <ol class="side-list">
-                        {related.into_iter().map(|a| view! { <li><a href=a.href()>{a.title.clone()}</a></li> }).collect_view()}
-                    </ol>
-                </aside>
+            {(!related.is_empty() || !hot.is_empty()).then(|| {
+                // Both lists through one view (one view type in the bundle).
+                let lists = [
+                    ("side-hot-heading", "热门".to_owned(), hot),
+                    ("related-heading", format!("{}·最新", s.channel_name), related),
+                ];
+                view! {
+                    <aside class="article-side" aria-label="更多文章">
+                        {lists
+                            .into_iter()
+                            .filter(|(_, _, links)| !links.is_empty())
+                            .map(|(id, heading, links)| view! {
+                                <section aria-labelledby=id>
+                                    <h2 id=id>{heading}</h2>
+                                    <ol class="side-list">
+                                        {links.into_iter().map(|a| { let href = a.href(); view! { <li><a href=href>{a.title}</a></li> } }).collect_view()}
+                                    </ol>
+                                </section>
+                            })
+                            .collect_view()}
+                    </aside>
+                }
             })}
         </div>
     }

@@ -5,7 +5,9 @@
 //! which counts them per article and overall, and through `jinri facts set` (another process).
 //! A page is stored with a [`Stamp`] of what it shows, read *before* rendering (so a change
 //! committed meanwhile makes it stale at once), and served while the stamp is unchanged:
-//! - an article page (`/article/N`) goes stale with a change to that article's comments;
+//! - an article page (`/article/N`) goes stale with a change to that article's comments, and
+//!   when the order of 热门 in its side column changes ([`HotWatch`]: after a new or deleted
+//!   comment anywhere, the order is read again, once, and the pages go stale only if it moved);
 //! - the front and channel pages with a new or deleted comment anywhere (they show each
 //!   article's count, and 热门 follows the counts), not with a like;
 //! - a comment's page (`/comment/N`) with any comment change (its article is not in its address);
@@ -42,6 +44,8 @@ pub struct Stamp {
     epoch: u64,
     /// The changes the page's own content follows (see the module's list).
     scope: u64,
+    /// For article pages, `HotWatch`'s version of the 热门 order; 0 for other pages.
+    hot: u64,
     /// A digest of the top bar's facts.
     facts: u64,
     /// The day in the site's time zone (`time::day_number`).
@@ -65,6 +69,53 @@ pub struct PageCache {
     pages: Mutex<Pages>,
     /// The facts' digest and when it was read.
     facts: Mutex<Option<(Instant, u64)>>,
+    hot: HotWatch,
+}
+
+/// The order of 热门 the article pages' side column shows (`db::articles::hot_order`), and a
+/// version that moves when it changes. Only a new or deleted comment can change it, and each
+/// one counts in `Hub::counted_version`: the order is read again when that count has moved
+/// since the last reading, by one request at a time, so a burst of comments costs a reading
+/// per change at most, and a page request with no change since costs none.
+#[derive(Default)]
+struct HotWatch {
+    /// `counted_version + 1` when the order was last read; 0 before the first reading.
+    seen: std::sync::atomic::AtomicU64,
+    version: std::sync::atomic::AtomicU64,
+    order: tokio::sync::Mutex<Vec<i64>>,
+}
+
+impl HotWatch {
+    /// The version of 热门 now, or `None` if the order cannot be read (the page is then
+    /// rendered, not cached).
+    async fn version(&self, state: &AppState) -> Option<u64> {
+        use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
+        let fresh = || state.hub.counted_version() + 1;
+        if self.seen.load(Acquire) == fresh() {
+            return Some(self.version.load(Acquire));
+        }
+        let mut order = self.order.lock().await;
+        // The count is read before the order: a change committed after this reading moves the
+        // count again, and the next request reads the order again.
+        let counted = fresh();
+        if self.seen.load(Acquire) == counted {
+            return Some(self.version.load(Acquire));
+        }
+        match super::db::articles::hot_order(&state.pool).await {
+            Ok(now) => {
+                if *order != now {
+                    *order = now;
+                    self.version.fetch_add(1, AcqRel);
+                }
+                self.seen.store(counted, Release);
+                Some(self.version.load(Acquire))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the order of 热门 could not be read for the page cache");
+                None
+            }
+        }
+    }
 }
 
 /// The stored pages, each with the tick of its last use: a full cache drops the page unused
@@ -88,7 +139,7 @@ struct Page {
 impl PageCache {
     /// A cache of at most `capacity` pages; 0 turns it off.
     pub fn new(capacity: usize) -> Self {
-        PageCache { capacity, pages: Mutex::default(), facts: Mutex::default() }
+        PageCache { capacity, pages: Mutex::default(), facts: Mutex::default(), hot: HotWatch::default() }
     }
 
     fn get(&self, key: &str, stamp: Stamp) -> Option<Arc<Page>> {
@@ -180,7 +231,9 @@ fn canonical_query(query: &str) -> Option<String> {
 /// The stamp of the page at `path` now (see the module's list).
 async fn stamp(state: &AppState, path: &str) -> Option<Stamp> {
     let hub = &state.hub;
+    let mut hot = 0;
     let scope = if let Some(id) = path.strip_prefix("/article/") {
+        hot = state.page_cache.hot.version(state).await?;
         ArticleId::parse(id).map_or(0, |a| hub.article_version(a))
     } else if path == "/" || path.starts_with("/channel/") {
         hub.counted_version()
@@ -192,6 +245,7 @@ async fn stamp(state: &AppState, path: &str) -> Option<Stamp> {
     Some(Stamp {
         epoch: hub.epoch(),
         scope,
+        hot,
         facts: state.page_cache.facts_digest(state).await?,
         day: super::time::day_number(state.config.site.timezone, super::time::now_unix()),
     })

@@ -201,9 +201,13 @@ impl TestServer {
 
     /// The id of the seed article, found through the sitemap.
     pub async fn seed_article_path(&self) -> String {
-        let (_, html) = self.get("/channel/world").await;
-        let title = "乌克兰局势紧张之际,拜登普京通话:相约面谈(图)";
-        let at = html.find(title).expect("seed article listed under 国际");
+        self.article_path("world", "乌克兰局势紧张之际,拜登普京通话:相约面谈(图)").await
+    }
+
+    /// The address of the demo article with this title, as its channel's page lists it.
+    pub async fn article_path(&self, channel: &str, title: &str) -> String {
+        let (_, html) = self.get(&format!("/channel/{channel}")).await;
+        let at = html.find(title).unwrap_or_else(|| panic!("{title} is not listed under {channel}"));
         let before = &html[..at];
         let start = before.rfind("/article/").unwrap();
         let end = start + before[start..].find('"').unwrap();

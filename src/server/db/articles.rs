@@ -116,6 +116,22 @@ struct BlockRow {
 /// How many of the channel's other articles the side column lists.
 pub const RELATED: i64 = 5;
 
+/// How many articles the side column's 热门 lists (the page's own article left out).
+pub const HOT_SIDE: usize = 5;
+
+/// The order of 热门 the article pages follow: the ids of the [`HOT_SIDE`] + 1 most commented
+/// articles (one more, since each page leaves itself out). The article pages' side column is
+/// the same for every page while this list is unchanged (`server::page_cache` keeps them on
+/// that condition).
+pub async fn hot_order(db: &Db) -> Result<Vec<i64>, sqlx::Error> {
+    on!(db, p => sqlx::query_scalar(
+        "SELECT id FROM articles ORDER BY comment_count DESC, published_at DESC LIMIT $1",
+    )
+    .bind(HOT_SIDE as i64 + 1)
+    .fetch_all(p)
+    .await)
+}
+
 /// One whole article, or `None` if there is no such article.
 pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx::Error> {
     // One read of the article row: its summary and original link together.
@@ -142,33 +158,42 @@ pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx
             _ => Block::Paragraph(b.body),
         })
         .collect();
-    // 上一篇, 下一篇 and the channel's newest others, in one statement on `articles_by_channel`.
-    let links: Vec<(String, i64, String)> = on!(db, p => sqlx::query_as(
-        "SELECT 'previous' AS k, id, title FROM (SELECT id, title FROM articles \
+    // 上一篇, 下一篇 and the channel's newest others (on `articles_by_channel`), and 热门 in the
+    // order of `hot_order` (on `articles_by_comments`): one statement.
+    // Each row carries its sort keys: `UNION ALL` keeps no order of its own.
+    let mut links: Vec<(String, i64, String, i64, i64)> = on!(db, p => sqlx::query_as(
+        "SELECT 'previous' AS k, id, title, 0 AS c, published_at FROM (SELECT id, title, published_at FROM articles \
            WHERE channel_id = (SELECT channel_id FROM articles WHERE id = $1) \
              AND (published_at < $2 OR (published_at = $2 AND id < $1)) \
            ORDER BY published_at DESC, id DESC LIMIT 1) o \
          UNION ALL \
-         SELECT 'next', id, title FROM (SELECT id, title FROM articles \
+         SELECT 'next', id, title, 0, published_at FROM (SELECT id, title, published_at FROM articles \
            WHERE channel_id = (SELECT channel_id FROM articles WHERE id = $1) \
              AND (published_at > $2 OR (published_at = $2 AND id > $1)) \
            ORDER BY published_at ASC, id ASC LIMIT 1) n \
          UNION ALL \
-         SELECT 'related', id, title FROM (SELECT id, title FROM articles \
+         SELECT 'related', id, title, 0, published_at FROM (SELECT id, title, published_at FROM articles \
            WHERE channel_id = (SELECT channel_id FROM articles WHERE id = $1) AND id <> $1 \
-           ORDER BY published_at DESC, id DESC LIMIT $3) r",
+           ORDER BY published_at DESC, id DESC LIMIT $3) r \
+         UNION ALL \
+         SELECT 'hot', id, title, comment_count, published_at FROM (SELECT id, title, comment_count, published_at \
+           FROM articles ORDER BY comment_count DESC, published_at DESC LIMIT $4) h",
     )
     .bind(id.0)
     .bind(summary.published_at)
     .bind(RELATED)
+    .bind(HOT_SIDE as i64 + 1)
     .fetch_all(p)
     .await?);
-    let (mut previous, mut next, mut related) = (None, None, Vec::new());
-    for (kind, id, title) in links {
-        let link = ArticleLink { id: ArticleId(id), title };
+    links.sort_by_key(|l| std::cmp::Reverse((l.3, l.4, l.1)));
+    let (mut previous, mut next, mut related, mut hot) = (None, None, Vec::new(), Vec::new());
+    for (kind, other, title, _, _) in links {
+        let link = ArticleLink { id: ArticleId(other), title };
         match kind.as_str() {
             "previous" => previous = Some(link),
             "next" => next = Some(link),
+            "hot" if other != id.0 && hot.len() < HOT_SIDE => hot.push(link),
+            "hot" => {}
             _ => related.push(link),
         }
     }
@@ -181,6 +206,7 @@ pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx
         previous,
         next,
         related,
+        hot,
         url: String::new(),
     }))
 }
