@@ -347,6 +347,21 @@ mod tests {
         assert_eq!(after_three.events.iter().map(|e| e.id).collect::<Vec<_>>(), vec![4, 5, 6]);
     }
 
+    /// See `.cargo/config.toml`: without the planner's stability guarantee, every statement with
+    /// a bound LIMIT is compiled again on each use.
+    #[tokio::test]
+    async fn the_bundled_sqlite_keeps_its_plans() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("qpsg.db").display());
+        let db = super::connect(&url, 1, std::time::Duration::from_secs(5)).await.unwrap();
+        let n = super::test_db::scalar(
+            &db,
+            "SELECT COUNT(*) FROM pragma_compile_options WHERE compile_options = 'ENABLE_QPSG'",
+        )
+        .await;
+        assert_eq!(n, 1, "SQLite was built without SQLITE_ENABLE_QPSG");
+    }
+
     #[tokio::test]
     async fn the_health_check_answers() {
         let (db, _dir) = super::test_db::fresh().await;
