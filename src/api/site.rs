@@ -5,9 +5,11 @@ use leptos::prelude::*;
 /// weather, exchange rate and city.
 #[server(endpoint = "site/facts")]
 pub async fn get_site_facts() -> Result<SiteFacts, AppError> {
-    use crate::server::{db, time, AppState};
+    use crate::server::{time, AppState};
     let state = AppState::current()?;
-    let facts = db::facts::all(&state.pool).await.map_err(super::internal)?;
+    // Read at most once a second per process (`PageCache::facts`); a change made here shows at
+    // once (`forget_facts`), one made by another process within a second.
+    let facts = state.page_cache.facts(&state).await.map_err(super::internal)?;
     let site = &state.config.site;
     let fact = |k: &str| facts.get(k).cloned().unwrap_or_default();
     Ok(SiteFacts {

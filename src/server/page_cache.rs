@@ -67,9 +67,18 @@ const NONCE_LEN: usize = 22;
 pub struct PageCache {
     capacity: usize,
     pages: Mutex<Pages>,
-    /// The facts' digest and when it was read.
-    facts: Mutex<Option<(Instant, u64)>>,
+    /// The facts as last read, when, and their digest; and when this process last changed them
+    /// (a reading begun before that is not kept).
+    facts: Mutex<(Option<Facts>, Option<Instant>)>,
     hot: HotWatch,
+}
+
+/// The top bar's facts as read at `at`, with their digest (for [`Stamp`]).
+#[derive(Clone)]
+struct Facts {
+    at: Instant,
+    values: Arc<HashMap<String, String>>,
+    digest: u64,
 }
 
 /// The order of 热门 the article pages' side column shows (`db::articles::hot_order`), and a
@@ -256,29 +265,45 @@ impl PageCache {
     /// stored page with the old ones is served from now on (other processes within
     /// [`FACTS_CHECK`]).
     pub fn forget_facts(&self) {
-        *self.facts.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *self.facts.lock().unwrap_or_else(|e| e.into_inner()) = (None, Some(Instant::now()));
     }
 
-    /// A digest of the top bar's facts, read from the database at most once per
-    /// [`FACTS_CHECK`]; `None` if they cannot be read (the page is then rendered, not cached).
-    async fn facts_digest(&self, state: &AppState) -> Option<u64> {
-        if let Some((at, digest)) = *self.facts.lock().unwrap_or_else(|e| e.into_inner()) {
-            if at.elapsed() < FACTS_CHECK {
-                return Some(digest);
+    /// The top bar's facts, read from the database at most once per [`FACTS_CHECK`]: every page
+    /// shows them (`api::site::get_site_facts`) and every cached page's stamp holds their
+    /// digest, so one reading serves both, and a page rendered after a stamp never shows older
+    /// facts than the stamp says.
+    pub async fn facts(&self, state: &AppState) -> Result<Arc<HashMap<String, String>>, sqlx::Error> {
+        Ok(self.reading(state).await?.values)
+    }
+
+    async fn reading(&self, state: &AppState) -> Result<Facts, sqlx::Error> {
+        if let Some(facts) = self.facts.lock().unwrap_or_else(|e| e.into_inner()).0.as_ref() {
+            if facts.at.elapsed() < FACTS_CHECK {
+                return Ok(facts.clone());
             }
         }
-        let read = Instant::now();
-        match super::db::facts::all(&state.pool).await {
-            Ok(facts) => {
-                use std::hash::{Hash, Hasher};
-                let mut sorted: Vec<_> = facts.into_iter().collect();
-                sorted.sort();
-                let mut h = std::collections::hash_map::DefaultHasher::new();
-                sorted.hash(&mut h);
-                let digest = h.finish();
-                *self.facts.lock().unwrap_or_else(|e| e.into_inner()) = Some((read, digest));
-                Some(digest)
-            }
+        let at = Instant::now();
+        let values = super::db::facts::all(&state.pool).await?;
+        use std::hash::{Hash, Hasher};
+        let mut sorted: Vec<_> = values.iter().collect();
+        sorted.sort();
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        sorted.hash(&mut h);
+        let facts = Facts { at, values: Arc::new(values), digest: h.finish() };
+        let mut kept = self.facts.lock().unwrap_or_else(|e| e.into_inner());
+        // A reading begun before the one kept, or before this process changed the facts, is not
+        // kept.
+        if kept.0.as_ref().is_none_or(|k| k.at <= at) && kept.1.is_none_or(|changed| changed < at) {
+            kept.0 = Some(facts.clone());
+        }
+        Ok(facts)
+    }
+
+    /// A digest of the top bar's facts (see [`PageCache::facts`]); `None` if they cannot be
+    /// read (the page is then rendered, not cached).
+    async fn facts_digest(&self, state: &AppState) -> Option<u64> {
+        match self.reading(state).await {
+            Ok(facts) => Some(facts.digest),
             Err(e) => {
                 tracing::warn!(error = %e, "the top bar's facts could not be read for the page cache");
                 None
