@@ -119,14 +119,20 @@ pub const RELATED: i64 = 5;
 /// How many articles the side column's 热门 lists (the page's own article left out).
 pub const HOT_SIDE: usize = 5;
 
+/// The order of the side column's 热门, written once: `hot_order` (which the page cache
+/// watches) and the article's own statement must agree, or a cached page would keep an old list.
+macro_rules! hot_side_select {
+    () => {
+        "SELECT id, title, comment_count, published_at FROM articles ORDER BY comment_count DESC, published_at DESC LIMIT "
+    };
+}
+
 /// The order of 热门 the article pages follow: the ids of the [`HOT_SIDE`] + 1 most commented
 /// articles (one more, since each page leaves itself out). The article pages' side column is
 /// the same for every page while this list is unchanged (`server::page_cache` keeps them on
 /// that condition).
 pub async fn hot_order(db: &Db) -> Result<Vec<i64>, sqlx::Error> {
-    on!(db, p => sqlx::query_scalar(
-        "SELECT id FROM articles ORDER BY comment_count DESC, published_at DESC LIMIT $1",
-    )
+    on!(db, p => sqlx::query_scalar(concat!("SELECT id FROM (", hot_side_select!(), "$1) h"))
     .bind(HOT_SIDE as i64 + 1)
     .fetch_all(p)
     .await)
@@ -161,7 +167,7 @@ pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx
     // 上一篇, 下一篇 and the channel's newest others (on `articles_by_channel`), and 热门 in the
     // order of `hot_order` (on `articles_by_comments`): one statement.
     // Each row carries its sort keys: `UNION ALL` keeps no order of its own.
-    let mut links: Vec<(String, i64, String, i64, i64)> = on!(db, p => sqlx::query_as(
+    let mut links: Vec<(String, i64, String, i64, i64)> = on!(db, p => sqlx::query_as(concat!(
         "SELECT 'previous' AS k, id, title, 0 AS c, published_at FROM (SELECT id, title, published_at FROM articles \
            WHERE channel_id = (SELECT channel_id FROM articles WHERE id = $1) \
              AND (published_at < $2 OR (published_at = $2 AND id < $1)) \
@@ -176,9 +182,10 @@ pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx
            WHERE channel_id = (SELECT channel_id FROM articles WHERE id = $1) AND id <> $1 \
            ORDER BY published_at DESC, id DESC LIMIT $3) r \
          UNION ALL \
-         SELECT 'hot', id, title, comment_count, published_at FROM (SELECT id, title, comment_count, published_at \
-           FROM articles ORDER BY comment_count DESC, published_at DESC LIMIT $4) h",
-    )
+         SELECT 'hot', id, title, comment_count, published_at FROM (",
+        hot_side_select!(),
+        "$4) h",
+    ))
     .bind(id.0)
     .bind(summary.published_at)
     .bind(RELATED)
