@@ -115,6 +115,9 @@ pub fn App() -> impl IntoView {
     view! {
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
         <Link rel="manifest" href="/manifest.webmanifest" />
+        // The site's feeds (`server::feeds`); a channel page adds its own.
+        <Link rel="alternate" type_="application/rss+xml" title="今日 RSS" href="/feeds/rss.xml" />
+        <Link rel="alternate" type_="application/atom+xml" title="今日 Atom" href="/feeds/atom.xml" />
         <Title formatter=title_text text=shown_title() />
         <Router set_is_routing=is_routing>
             <Site is_routing />

@@ -4,6 +4,7 @@ use crate::api::codec::JsonResource;
 use crate::components::{ArticleList, HotList, PageMeta, Pager};
 use crate::model::{AppError, ArticlePage, Channel};
 use leptos::prelude::*;
+use leptos_meta::Link;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::{lazy_route, LazyRoute};
 
@@ -82,6 +83,11 @@ fn list_view(channel: Signal<Option<String>>, data: ListResource) -> AnyView {
                 let heading = ch.map(|c| c.name).unwrap_or("最新新闻");
                 view! {
                     <PageMeta title=title description=description path=path />
+                    // The channel's own feeds (`server::feeds`), beside the site's.
+                    {ch.map(|c| view! {
+                        <Link rel="alternate" type_="application/rss+xml" title=format!("今日 · {} RSS", c.name) href=format!("/feeds/{}/rss.xml", c.slug) />
+                        <Link rel="alternate" type_="application/atom+xml" title=format!("今日 · {} Atom", c.name) href=format!("/feeds/{}/atom.xml", c.slug) />
+                    })}
                     <div class="front">
                         <section class="latest" aria-labelledby="latest-heading">
                             <h1 id="latest-heading" class="section-title">{heading}</h1>

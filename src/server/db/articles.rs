@@ -241,3 +241,39 @@ pub async fn sitemap(db: &Db, tz: Tz) -> Result<Vec<SitemapEntry>, sqlx::Error> 
         })
         .collect())
 }
+
+/// One entry of a feed (`server::feeds`).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct FeedEntry {
+    pub id: i64,
+    pub title: String,
+    pub summary: String,
+    pub source: String,
+    pub channel_slug: String,
+    pub channel_name: String,
+    pub published_at: i64,
+}
+
+/// The `limit` newest articles, of one channel or of all, for a feed.
+pub async fn feed(db: &Db, channel: Option<&str>, limit: i64) -> Result<Vec<FeedEntry>, sqlx::Error> {
+    macro_rules! feed_select {
+        ($tail:literal) => {
+            concat!(
+                "SELECT a.id, a.title, a.summary, a.source, c.slug AS channel_slug, c.name AS channel_name, \
+                 a.published_at FROM articles a JOIN channels c ON c.id = a.channel_id ",
+                $tail
+            )
+        };
+    }
+    on!(db, p => match channel {
+        None => sqlx::query_as(feed_select!("ORDER BY a.published_at DESC, a.id DESC LIMIT $1"))
+            .bind(limit)
+            .fetch_all(p)
+            .await,
+        Some(slug) => sqlx::query_as(feed_select!("WHERE c.slug = $1 ORDER BY a.published_at DESC, a.id DESC LIMIT $2"))
+            .bind(slug)
+            .bind(limit)
+            .fetch_all(p)
+            .await,
+    })
+}
