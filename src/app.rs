@@ -5,8 +5,8 @@ use crate::api::site::{get_site_facts, page_flash};
 use crate::components::{NavEffects, SiteFooter, SiteHeader};
 use crate::model::{AppError, FormFlash, SiteFacts, Viewer};
 use crate::pages::{
-    AboutRoute, AdminSiteRoute, AdminUsersRoute, AppRoute, ArticlePage, ChannelRoute, HomeRoute, LoginRoute, NotFound,
-    RegisterRoute, SitemapRoute, ThreadRoute,
+    AboutRoute, AdminSiteRoute, AdminUsersRoute, AppRoute, ArticlePage, ChannelRoute, DeskRoute, EditArticleRoute,
+    HomeRoute, LoginRoute, NewArticleRoute, NotFound, RegisterRoute, SitemapRoute, ThreadRoute,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Title};
@@ -170,6 +170,9 @@ fn Site(is_routing: RwSignal<bool>) -> impl IntoView {
                 <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/admin/users") view={Lazy::<AdminUsersRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/admin/site") view={Lazy::<AdminSiteRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/admin/articles") view={Lazy::<DeskRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/admin/articles/new") view={Lazy::<NewArticleRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/admin/articles/:id") view={Lazy::<EditArticleRoute>::new()} ssr=SsrMode::Async />
             </FlatRoutes>
         </main>
         <SiteFooter />

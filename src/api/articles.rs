@@ -34,6 +34,15 @@ pub async fn get_article(id: String) -> Result<Article, AppError> {
         .await
         .map_err(super::internal)?
         .ok_or(AppError::NotFound)?;
+    if article.state != crate::model::ArticleState::Published {
+        // Drafts, scheduled and withdrawn articles exist for the newsroom only: for anyone else
+        // there is no such page.
+        use crate::server::request::Request;
+        let may_edit = Request::current()?.require(crate::model::Role::Editor).await.is_ok();
+        if !may_edit {
+            return Err(AppError::NotFound);
+        }
+    }
     article.url = format!("{}{}", state.config.site.base_url, article.summary.href());
     Ok(article)
 }

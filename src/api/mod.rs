@@ -6,6 +6,7 @@ pub mod articles;
 pub mod auth;
 pub mod codec;
 pub mod comments;
+pub mod newsroom;
 pub mod site;
 
 /// Turns a failure into what the reader is told; the details stay in the log. A database that

@@ -68,6 +68,8 @@ pub enum Block {
         caption: String,
         alt: String,
     },
+    /// A block of a body written in the newsroom's Markdown (`model::markdown`).
+    Text(super::markdown::TextBlock),
 }
 
 /// Another article, as a link: 上一篇/下一篇 and the side column.
@@ -105,6 +107,8 @@ pub fn preview_image(figure: Option<&str>) -> String {
 /// A whole article as its page shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Article {
+    /// Readers only ever get `Published` ones; the newsroom sees the others with a notice.
+    pub state: super::ArticleState,
     pub summary: ArticleSummary,
     pub original_url: Option<String>,
     pub blocks: Vec<Block>,

@@ -208,6 +208,23 @@ fn link(chars: &[char], at: usize) -> Option<(String, String, usize)> {
     safe_href(&href).map(|href| (text, href, end + 1))
 }
 
+/// Plain text as Markdown that reads as that same text: every markup character escaped, line
+/// breaks made spaces (a paragraph stays one).
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\r' | '\n' => out.push(' '),
+            c if is_markup(c) => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// An address a link may have: absolute http or https, with a host, no spaces or control
 /// characters, not longer than `HREF_MAX`.
 pub fn safe_href(href: &str) -> Option<String> {

@@ -7,6 +7,7 @@ mod error;
 mod ids;
 mod live;
 pub mod markdown;
+mod newsroom;
 mod site;
 mod staff;
 mod user;
@@ -25,6 +26,11 @@ pub use comment::{
 pub use error::{AppError, FormFlash};
 pub use ids::{ArticleId, CommentId, UserId};
 pub use live::{linkify, reconnect_delay_ms, Change, CommentBody, LiveEvent, Segment, BODY_MAX};
+pub use newsroom::{
+    body_parts, check_article, diff_lines, figure_line, legacy_body, revision_text, ArticleFields, ArticleState,
+    BodyPart, CheckedArticle, DeskLine, DeskPage, DiffLine, EditorArticle, RevisionLine, ARTICLE_BODY_MAX,
+    ARTICLE_FIELDS, DIFF_SHOWN, SOURCE_MAX, SUMMARY_MAX, TITLE_MAX,
+};
 pub use site::{check_fact, SiteFacts, FACT_FIELDS, FACT_MAX};
 pub use staff::{audit_text, AuditLine, StaffMember, StaffPage, StaffRole};
 pub use user::{Avatar, PublicUser, Role, Roles, Viewer};

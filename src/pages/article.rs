@@ -3,6 +3,8 @@ use crate::api::articles::get_article;
 use crate::api::comments::{list_comments, reply_author};
 use crate::app::{Flash, MeResource};
 use crate::components::{article_count_text, comments_error, CommentsSection, FormEcho, PageMeta};
+use crate::model::markdown::{Inline, TextBlock};
+use crate::model::ArticleState;
 use crate::model::{
     encode_query, preview_image, AppError, Article, ArticleId, Block, CommentId, CommentPage, FormFlash, Sort, UserId,
 };
@@ -90,7 +92,7 @@ fn ArticleView(
     let total = comments.as_ref().map_or(s.comment_count, |(_, _, p)| p.total);
     let image = article.blocks.iter().find_map(|b| match b {
         Block::Figure { src, .. } => Some(src.as_str()),
-        Block::Paragraph(_) => None,
+        _ => None,
     });
     let image = preview_image(image);
     let channel_href = format!("/channel/{}", s.channel_slug);
@@ -113,6 +115,12 @@ fn ArticleView(
                     <nav class="breadcrumb" aria-label="位置">
                         <a href="/">"首页"</a>" › "<a href=channel_href>{s.channel_name.clone()}</a>
                     </nav>
+                    {(article.state != ArticleState::Published).then(|| view! {
+                        <p class="draft-notice" role="status">
+                            {format!("{}：读者看不到这篇文章，这是它发布后的样子。", article.state.label())}
+                            <a href=format!("/admin/articles/{}", article_id)>"编辑"</a>
+                        </p>
+                    })}
                     <h1 class="article-title">{s.title.clone()}</h1>
                     <p class="article-meta">
                         <time datetime=s.published_iso>{article.published_at}</time>
@@ -132,6 +140,7 @@ fn ArticleView(
                                 .into_iter()
                                 .map(|b| match b {
                                     Block::Paragraph(text) => view! { <p>{text}</p> }.into_any(),
+                                    Block::Text(block) => text_block(block),
                                     Block::Figure { src, caption, alt } => {
                                         let (loading, priority) = if std::mem::take(&mut first) { ("eager", "high") } else { ("lazy", "auto") };
                                         view! {
@@ -253,4 +262,33 @@ fn copy_to_clipboard(text: &str) -> bool {
     }
     let _ = text;
     false
+}
+
+/// A block of a body written in the newsroom's Markdown.
+fn text_block(block: TextBlock) -> AnyView {
+    match block {
+        TextBlock::Paragraph(inlines) => view! { <p>{inline_view(inlines)}</p> }.into_any(),
+        TextBlock::Heading(2, inlines) => view! { <h2>{inline_view(inlines)}</h2> }.into_any(),
+        TextBlock::Heading(_, inlines) => view! { <h3>{inline_view(inlines)}</h3> }.into_any(),
+        TextBlock::Quote(lines) => view! {
+            <blockquote>
+                {lines.into_iter().map(|l| view! { <p>{inline_view(l)}</p> }).collect_view()}
+            </blockquote>
+        }
+        .into_any(),
+    }
+}
+
+fn inline_view(inlines: Vec<Inline>) -> impl IntoView {
+    inlines
+        .into_iter()
+        .map(|i| match i {
+            Inline::Text(t) => t.into_any(),
+            Inline::Em(t) => view! { <em>{t}</em> }.into_any(),
+            Inline::Strong(t) => view! { <strong>{t}</strong> }.into_any(),
+            Inline::Link { text, href } => {
+                view! { <a href=href rel="nofollow noopener" target="_blank">{text}</a> }.into_any()
+            }
+        })
+        .collect_view()
 }

@@ -213,6 +213,7 @@ async fn serve(config: Arc<Config>) -> Result<(), BoxError> {
     tracing::info!(%addr, "listening");
     if let Some(state) = &running {
         tokio::spawn(prune_tables(state.clone()));
+        tokio::spawn(publish_scheduled(state.clone()));
     }
     let hub = running.as_ref().map(|s| s.hub.clone());
     let header_timeout = Duration::from_secs(config.client_timeout_secs);
@@ -250,6 +251,37 @@ fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener
     socket.listen(BACKLOG)
 }
 
+/// Every second, publishes the scheduled articles whose time has come (`db::newsroom::publish_due`:
+/// each is taken by one process) and makes every rendered page stale, here and in the other
+/// processes. Ends when the site shuts down.
+async fn publish_scheduled(state: AppState) {
+    let closed = state.hub.closed();
+    tokio::pin!(closed);
+    loop {
+        tokio::select! {
+            _ = &mut closed => return,
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+        match db::newsroom::publish_due(&state.pool, time::now_unix()).await {
+            Ok(ids) if ids.is_empty() => {}
+            Ok(ids) => {
+                tracing::info!(articles = ?ids, "scheduled articles published");
+                articles_changed(&state).await;
+            }
+            Err(e) => tracing::warn!(error = %e, "scheduled articles not published"),
+        }
+    }
+}
+
+/// After an article was published, changed or withdrawn: every page may show it (lists, 热门,
+/// side columns, the article itself), so every rendered page of every process is stale.
+pub async fn articles_changed(state: &AppState) {
+    state.hub.invalidate_pages();
+    if let Err(e) = state.pool.pages_changed().await {
+        tracing::warn!(error = %e, "other processes not told of an article change");
+    }
+}
+
 /// Every few minutes, prunes what would otherwise grow without end (`prune`). Ends when the
 /// site shuts down.
 async fn prune_tables(state: AppState) {
@@ -279,6 +311,7 @@ pub async fn prune(pool: &db::Db, config: &Config, now: i64) {
         ("login_account", auth.login_window_secs),
         ("like_user", 60),
         ("staff_change", 60),
+        ("article_change", 60),
         ("facts_change", 60),
     ];
     for (scope, window) in windows {

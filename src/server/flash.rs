@@ -42,7 +42,11 @@ const TAG_BYTES: usize = 16;
 
 /// Longest kept value, in bytes (cut at a character boundary). A 2,000-character comment is at
 /// most 8,000 bytes.
-const KEPT_MAX_BYTES: usize = 8 * 1024;
+pub const KEPT_MAX_BYTES: usize = 8 * 1024;
+
+/// Longest kept value of a newsroom form (`Request::fail_large`): an article's whole body
+/// (`model::ARTICLE_BODY_MAX` characters of up to 4 bytes).
+pub const KEPT_LARGE_MAX_BYTES: usize = crate::model::ARTICLE_BODY_MAX * 4;
 
 /// Live flashes one client address may hold (`request::client_key`): a reader needs one at a
 /// time; past this a refused post comes back with its message only, never an error. With the
@@ -122,10 +126,10 @@ pub struct Pending(Arc<Mutex<Option<(String, FormFlash)>>>);
 
 impl Pending {
     /// Keeps `flash` for the page at `path` (the last one left wins).
-    pub fn leave(&self, path: &str, mut flash: FormFlash) {
+    pub fn leave(&self, path: &str, mut flash: FormFlash, max: usize) {
         for (_, v) in &mut flash.kept {
-            if v.len() > KEPT_MAX_BYTES {
-                let mut end = KEPT_MAX_BYTES;
+            if v.len() > max {
+                let mut end = max;
                 while !v.is_char_boundary(end) {
                     end -= 1;
                 }
@@ -251,7 +255,7 @@ mod tests {
         let pending = Pending::default();
         let long = "长".repeat(KEPT_MAX_BYTES);
         let kept = vec![("body".to_owned(), long), ("name".to_owned(), "ab".to_owned())];
-        pending.leave("/x", FormFlash { field: "body".into(), message: "m".into(), kept });
+        pending.leave("/x", FormFlash { field: "body".into(), message: "m".into(), kept }, KEPT_MAX_BYTES);
         let (path, flash) = pending.take().unwrap();
         assert_eq!(path, "/x");
         let body = flash.get("body").unwrap();

@@ -55,6 +55,17 @@ impl Request {
     /// never a password) go in a flash the page reads once (`server::flash`), never in the
     /// address.
     pub fn fail(&self, error: AppError, page: &str, keep: &[(&str, &str)], anchor: &str) -> AppError {
+        self.fail_keeping(error, page, keep, anchor, super::flash::KEPT_MAX_BYTES)
+    }
+
+    /// `fail` for a form of the newsroom, whose article body is longer than any reader's field:
+    /// its values are kept up to `flash::KEPT_LARGE_MAX_BYTES`. Only for a caller whose role was
+    /// checked (it lets one request make the server keep more).
+    pub fn fail_large(&self, error: AppError, page: &str, keep: &[(&str, &str)], anchor: &str) -> AppError {
+        self.fail_keeping(error, page, keep, anchor, super::flash::KEPT_LARGE_MAX_BYTES)
+    }
+
+    fn fail_keeping(&self, error: AppError, page: &str, keep: &[(&str, &str)], anchor: &str, max: usize) -> AppError {
         if self.is_plain_form() {
             let field = match &error {
                 AppError::Validation { field, .. } => field.as_str(),
@@ -67,7 +78,7 @@ impl Request {
             };
             let path = page.split(['?', '#']).next().unwrap_or(page);
             if let Some(pending) = self.parts.extensions.get::<super::flash::Pending>() {
-                pending.leave(path, flash);
+                pending.leave(path, flash, max);
             }
             leptos_axum::redirect(&format!("{page}{anchor}"));
         } else {

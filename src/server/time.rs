@@ -27,6 +27,21 @@ pub fn iso(tz: Tz, unix: i64) -> String {
     local(tz, unix).to_rfc3339()
 }
 
+/// `2026-12-03T18:30`, the value of an `<input type="datetime-local">`, in the site's time zone.
+pub fn local_input(tz: Tz, unix: i64) -> String {
+    local(tz, unix).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// Reads what an `<input type="datetime-local">` sends (`2026-12-03T18:30`, seconds allowed) as
+/// a time in the site's time zone; in the hour skipped by a change to summer time, `None`; in
+/// the hour repeated at its end, the first.
+pub fn parse_local_input(tz: Tz, s: &str) -> Option<i64> {
+    let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+        .ok()?;
+    tz.from_local_datetime(&naive).earliest().map(|t| t.timestamp())
+}
+
 /// The day in the site's time zone, as a number that grows by one at each local midnight.
 pub fn day_number(tz: Tz, unix: i64) -> i32 {
     local(tz, unix).date_naive().num_days_from_ce()
@@ -51,6 +66,19 @@ mod tests {
         assert_eq!(date_time(Sydney, t), "2021-04-14 09:30");
         assert_eq!(iso(Sydney, t), "2021-04-14T09:30:00+10:00");
         assert_eq!(month_day(Sydney, t), "04月14日");
+    }
+
+    #[test]
+    fn a_publication_time_is_read_in_the_site_time_zone() {
+        let t = Utc.with_ymd_and_hms(2026, 12, 3, 7, 30, 0).unwrap().timestamp();
+        assert_eq!(local_input(Sydney, t), "2026-12-03T18:30");
+        assert_eq!(parse_local_input(Sydney, "2026-12-03T18:30"), Some(t));
+        assert_eq!(parse_local_input(Sydney, "2026-12-03T18:30:00"), Some(t));
+        // 2026-10-04 02:30 does not exist in Sydney (clocks go from 02:00 to 03:00).
+        assert_eq!(parse_local_input(Sydney, "2026-10-04T02:30"), None);
+        for bad in ["", "2026-13-01T10:00", "明天", "2026-12-03 18:30", "2026-12-03T18:30+11:00"] {
+            assert_eq!(parse_local_input(Sydney, bad), None, "{bad}");
+        }
     }
 
     #[test]

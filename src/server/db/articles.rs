@@ -1,7 +1,9 @@
 //! Reading articles.
 
 use super::Db;
-use crate::model::{Article, ArticleId, ArticleLink, ArticleSummary, Block, SitemapEntry};
+use crate::model::{
+    body_parts, Article, ArticleId, ArticleLink, ArticleState, ArticleSummary, Block, BodyPart, SitemapEntry,
+};
 use crate::server::time;
 use chrono_tz::Tz;
 
@@ -40,9 +42,13 @@ impl SummaryRow {
 
 macro_rules! summary_select {
     ($($tail:literal)*) => {
+        summary_select!(@ ""; $($tail)*)
+    };
+    // With more columns of `a`, for the whole article.
+    (@ $cols:literal; $($tail:literal)*) => {
         concat!(
             "SELECT a.id, a.title, a.summary, a.source, c.slug AS channel_slug, c.name AS channel_name, \
-             a.published_at, a.comment_count, a.original_url, \
+             a.published_at, a.comment_count, a.original_url", $cols, ", \
              (SELECT b.body FROM article_blocks b WHERE b.article_id = a.id AND b.kind = 'figure' \
               ORDER BY b.position LIMIT 1) AS thumbnail \
              FROM articles a JOIN channels c ON c.id = a.channel_id ",
@@ -61,16 +67,18 @@ pub async fn list(
     let offset = (i64::from(page.max(1)) - 1) * PER_PAGE;
     let (rows, total): (Vec<SummaryRow>, i64) = on!(db, pool => match channel {
         None => (
-            sqlx::query_as(summary_select!("ORDER BY a.published_at DESC, a.id DESC LIMIT $1 OFFSET $2"))
+            sqlx::query_as(summary_select!(
+                "WHERE a.state = 'published' ORDER BY a.published_at DESC, a.id DESC LIMIT $1 OFFSET $2"
+            ))
                 .bind(PER_PAGE)
                 .bind(offset)
                 .fetch_all(pool)
                 .await?,
-            sqlx::query_scalar("SELECT COUNT(*) FROM articles").fetch_one(pool).await?,
+            sqlx::query_scalar("SELECT COUNT(*) FROM articles WHERE state = 'published'").fetch_one(pool).await?,
         ),
         Some(slug) => (
             sqlx::query_as(summary_select!(
-                "WHERE c.slug = $1 ORDER BY a.published_at DESC, a.id DESC LIMIT $2 OFFSET $3"
+                "WHERE c.slug = $1 AND a.state = 'published' ORDER BY a.published_at DESC, a.id DESC LIMIT $2 OFFSET $3"
             ))
             .bind(slug)
             .bind(PER_PAGE)
@@ -78,7 +86,8 @@ pub async fn list(
             .fetch_all(pool)
             .await?,
             sqlx::query_scalar(
-                "SELECT COUNT(*) FROM articles a JOIN channels c ON c.id = a.channel_id WHERE c.slug = $1",
+                "SELECT COUNT(*) FROM articles a JOIN channels c ON c.id = a.channel_id \
+                 WHERE c.slug = $1 AND a.state = 'published'",
             )
             .bind(slug)
             .fetch_one(pool)
@@ -91,7 +100,7 @@ pub async fn list(
 
 /// The most commented articles (热门), newest first among equals.
 pub async fn hot(db: &Db, tz: Tz, limit: i64) -> Result<Vec<ArticleSummary>, sqlx::Error> {
-    let rows: Vec<SummaryRow> = on!(db, p => sqlx::query_as(summary_select!("ORDER BY a.comment_count DESC, a.published_at DESC LIMIT $1"))
+    let rows: Vec<SummaryRow> = on!(db, p => sqlx::query_as(summary_select!("WHERE a.state = 'published' ORDER BY a.comment_count DESC, a.published_at DESC LIMIT $1"))
             .bind(limit)
             .fetch_all(p)
             .await?);
@@ -103,6 +112,8 @@ struct ArticleRow {
     #[sqlx(flatten)]
     summary: SummaryRow,
     original_url: Option<String>,
+    state: String,
+    body_md: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -123,7 +134,8 @@ pub const HOT_SIDE: usize = 5;
 /// watches) and the article's own statement must agree, or a cached page would keep an old list.
 macro_rules! hot_side_select {
     () => {
-        "SELECT id, title, comment_count, published_at FROM articles ORDER BY comment_count DESC, published_at DESC LIMIT "
+        "SELECT id, title, comment_count, published_at FROM articles WHERE state = 'published' \
+         ORDER BY comment_count DESC, published_at DESC LIMIT "
     };
 }
 
@@ -140,10 +152,12 @@ pub async fn hot_order(db: &Db) -> Result<Vec<i64>, sqlx::Error> {
 
 /// One whole article, or `None` if there is no such article.
 pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx::Error> {
-    // One read of the article row: its summary and original link together.
-    let row: Option<ArticleRow> =
-        on!(db, p => sqlx::query_as(summary_select!("WHERE a.id = $1")).bind(id.0).fetch_optional(p).await?);
-    let Some(ArticleRow { summary, original_url }) = row else {
+    // One read of the article row: its summary, original link, state and Markdown body together.
+    let row: Option<ArticleRow> = on!(db, p => sqlx::query_as(summary_select!(@ ", a.state, a.body_md"; "WHERE a.id = $1"))
+        .bind(id.0)
+        .fetch_optional(p)
+        .await?);
+    let Some(ArticleRow { summary, original_url, state, body_md }) = row else {
         return Ok(None);
     };
     let blocks: Vec<BlockRow> = on!(db, p => sqlx::query_as(
@@ -152,34 +166,38 @@ pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx
     .bind(id.0)
     .fetch_all(p)
     .await?);
-    let blocks = blocks
-        .into_iter()
-        .map(|b| match b.kind.as_str() {
-            "figure" => {
-                let caption = b.caption.unwrap_or_default();
-                // Figures stored before `alt` existed say at least their caption.
-                let alt = b.alt.filter(|a| !a.trim().is_empty()).unwrap_or_else(|| caption.clone());
-                Block::Figure { src: b.body, caption, alt }
-            }
-            _ => Block::Paragraph(b.body),
-        })
-        .collect();
+    let stored = blocks.into_iter().map(|b| match b.kind.as_str() {
+        "figure" => {
+            let caption = b.caption.unwrap_or_default();
+            // Figures stored before `alt` existed say at least their caption.
+            let alt = b.alt.filter(|a| !a.trim().is_empty()).unwrap_or_else(|| caption.clone());
+            Block::Figure { src: b.body, caption, alt }
+        }
+        _ => Block::Paragraph(b.body),
+    });
+    let blocks = match &body_md {
+        None => stored.collect(),
+        Some(md) => {
+            let figures: Vec<Block> = stored.filter(|b| matches!(b, Block::Figure { .. })).collect();
+            place_figures(md, figures)
+        }
+    };
     // 上一篇, 下一篇 and the channel's newest others (on `articles_by_channel`), and 热门 in the
     // order of `hot_order` (on `articles_by_comments`): one statement.
     // Each row carries its sort keys: `UNION ALL` keeps no order of its own.
     let mut links: Vec<(String, i64, String, i64, i64)> = on!(db, p => sqlx::query_as(concat!(
         "SELECT 'previous' AS k, id, title, 0 AS c, published_at FROM (SELECT id, title, published_at FROM articles \
            WHERE channel_id = (SELECT channel_id FROM articles WHERE id = $1) \
-             AND (published_at < $2 OR (published_at = $2 AND id < $1)) \
+             AND (published_at < $2 OR (published_at = $2 AND id < $1)) AND state = 'published' \
            ORDER BY published_at DESC, id DESC LIMIT 1) o \
          UNION ALL \
          SELECT 'next', id, title, 0, published_at FROM (SELECT id, title, published_at FROM articles \
            WHERE channel_id = (SELECT channel_id FROM articles WHERE id = $1) \
-             AND (published_at > $2 OR (published_at = $2 AND id > $1)) \
+             AND (published_at > $2 OR (published_at = $2 AND id > $1)) AND state = 'published' \
            ORDER BY published_at ASC, id ASC LIMIT 1) n \
          UNION ALL \
          SELECT 'related', id, title, 0, published_at FROM (SELECT id, title, published_at FROM articles \
-           WHERE channel_id = (SELECT channel_id FROM articles WHERE id = $1) AND id <> $1 \
+           WHERE channel_id = (SELECT channel_id FROM articles WHERE id = $1) AND id <> $1 AND state = 'published' \
            ORDER BY published_at DESC, id DESC LIMIT $3) r \
          UNION ALL \
          SELECT 'hot', id, title, comment_count, published_at FROM (",
@@ -206,6 +224,7 @@ pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx
     }
     let published_at = time::date_time(tz, summary.published_at);
     Ok(Some(Article {
+        state: ArticleState::parse(&state).unwrap_or(ArticleState::Draft),
         summary: summary.into_summary(tz),
         original_url,
         blocks,
@@ -218,16 +237,32 @@ pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx
     }))
 }
 
-/// An article's title, or `None` if there is no such article.
+/// A Markdown body with the article's figures (in their order): each `[图N]` line puts figure N
+/// there, once; a figure no line places follows the text, and a line naming no figure shows
+/// nothing.
+pub fn place_figures(md: &str, figures: Vec<Block>) -> Vec<Block> {
+    let mut figures: Vec<Option<Block>> = figures.into_iter().map(Some).collect();
+    let mut blocks = Vec::new();
+    for part in body_parts(md) {
+        match part {
+            BodyPart::Text(text) => blocks.push(Block::Text(text)),
+            BodyPart::Figure(n) => blocks.extend(figures.get_mut(n - 1).and_then(Option::take)),
+        }
+    }
+    blocks.extend(figures.into_iter().flatten());
+    blocks
+}
+
+/// A published article's title, or `None` if there is no such article.
 pub async fn title(db: &Db, id: ArticleId) -> Result<Option<String>, sqlx::Error> {
-    on!(db, p => sqlx::query_scalar("SELECT title FROM articles WHERE id = $1").bind(id.0).fetch_optional(p).await)
+    on!(db, p => sqlx::query_scalar("SELECT title FROM articles WHERE id = $1 AND state = 'published'").bind(id.0).fetch_optional(p).await)
 }
 
 /// Every article, newest first, for the sitemaps.
 pub async fn sitemap(db: &Db, tz: Tz) -> Result<Vec<SitemapEntry>, sqlx::Error> {
     let rows: Vec<(i64, String, String, i64)> = on!(db, p => sqlx::query_as(
         "SELECT a.id, a.title, c.slug, a.published_at FROM articles a JOIN channels c ON c.id = a.channel_id \
-         ORDER BY a.published_at DESC, a.id DESC",
+         WHERE a.state = 'published' ORDER BY a.published_at DESC, a.id DESC",
     )
     .fetch_all(p)
     .await?);
@@ -266,11 +301,13 @@ pub async fn feed(db: &Db, channel: Option<&str>, limit: i64) -> Result<Vec<Feed
         };
     }
     on!(db, p => match channel {
-        None => sqlx::query_as(feed_select!("ORDER BY a.published_at DESC, a.id DESC LIMIT $1"))
+        None => sqlx::query_as(feed_select!("WHERE a.state = 'published' ORDER BY a.published_at DESC, a.id DESC LIMIT $1"))
             .bind(limit)
             .fetch_all(p)
             .await,
-        Some(slug) => sqlx::query_as(feed_select!("WHERE c.slug = $1 ORDER BY a.published_at DESC, a.id DESC LIMIT $2"))
+        Some(slug) => sqlx::query_as(feed_select!(
+            "WHERE c.slug = $1 AND a.state = 'published' ORDER BY a.published_at DESC, a.id DESC LIMIT $2"
+        ))
             .bind(slug)
             .bind(limit)
             .fetch_all(p)

@@ -318,7 +318,7 @@ impl BeforePost {
 async fn before_post(tx: &mut WriteTx, new: &NewComment<'_>) -> Result<BeforePost, sqlx::Error> {
     let mut checks: BeforePost = on_tx!(tx, c => sqlx::query_as(
         "SELECT (SELECT MAX(created_at) FROM comments WHERE author_id = $1) AS last_post_at, \
-                EXISTS (SELECT 1 FROM articles WHERE id = $2) AS article_exists, \
+                EXISTS (SELECT 1 FROM articles WHERE id = $2 AND state = 'published') AS article_exists, \
                 (SELECT body FROM comments WHERE author_id = $1 AND article_id = $2 AND deleted_at IS NULL \
                  ORDER BY created_at DESC, id DESC LIMIT 1) AS previous, \
                 (SELECT COALESCE(p.root_id, p.id) FROM comments p WHERE p.id = $3 AND p.article_id = $2) AS parent_root, \

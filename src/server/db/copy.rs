@@ -39,13 +39,14 @@ macro_rules! copy_rows {
 }
 
 /// The tables in the order they are copied (each after those it refers to).
-pub const TABLES: [&str; 14] = [
+pub const TABLES: [&str; 15] = [
     "channels",
     "users",
     "user_roles",
     "audit_log",
     "articles",
     "article_blocks",
+    "article_revisions",
     "comments",
     "comment_likes",
     "comment_events",
@@ -91,14 +92,22 @@ pub async fn copy_to(source: &Db, target: &Db) -> Result<Vec<(&'static str, i64)
             "INSERT INTO audit_log (id, at, actor_id, action, target_user_id, detail) VALUES ($1, $2, $3, $4, $5, $6)",
             (id: i64, at: i64, actor: Option<i64>, action: String, target: Option<i64>, detail: String)),
         copy_rows!(s, d, "SELECT id, channel_id, title, summary, source, original_url, published_at, comment_count, \
-             created_at, event_seq FROM articles ORDER BY id",
+             created_at, event_seq, state, body_md, updated_at FROM articles ORDER BY id",
             "INSERT INTO articles (id, channel_id, title, summary, source, original_url, published_at, comment_count, \
-             created_at, event_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             created_at, event_seq, state, body_md, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             (id: i64, channel: i64, title: String, summary: String, src_name: String, url: Option<String>,
-             published: i64, count: i64, created: i64, seq: i64)),
+             published: i64, count: i64, created: i64, seq: i64, state: String, body: Option<String>,
+             updated: Option<i64>)),
         copy_rows!(s, d, "SELECT article_id, position, kind, body, caption, alt FROM article_blocks ORDER BY article_id, position",
             "INSERT INTO article_blocks (article_id, position, kind, body, caption, alt) VALUES ($1, $2, $3, $4, $5, $6)",
             (article: i64, position: i64, kind: String, body: String, caption: Option<String>, alt: Option<String>)),
+        copy_rows!(s, d, "SELECT id, article_id, editor_id, created_at, title, channel_id, summary, source, original_url, \
+             body_md FROM article_revisions ORDER BY id",
+            "INSERT INTO article_revisions (id, article_id, editor_id, created_at, title, channel_id, summary, source, \
+             original_url, body_md) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            (id: i64, article: i64, editor: Option<i64>, at: i64, title: String, channel: i64, summary: String,
+             src_name: String, url: Option<String>, body: String)),
         // In id order: a reply's parent and thread root come before it.
         copy_rows!(s, d, "SELECT id, article_id, parent_id, root_id, author_id, body, created_at, deleted_at, like_count \
              FROM comments ORDER BY id",
@@ -132,7 +141,7 @@ pub async fn copy_to(source: &Db, target: &Db) -> Result<Vec<(&'static str, i64)
     ];
     if let WriteTx::Pg(t) = &mut dst {
         // The copied ids were given explicitly: new rows are numbered after them.
-        for table in ["channels", "users", "audit_log", "articles", "comments", "limit_events"] {
+        for table in ["channels", "users", "audit_log", "articles", "article_revisions", "comments", "limit_events"] {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM {table}"
             )))
@@ -162,7 +171,7 @@ mod tests {
     use super::*;
     use crate::model::Role;
     use crate::model::{ArticleId, CommentId, UserId};
-    use crate::server::db::{comments, flash, limits, roles, secrets, seed, sessions, test_db};
+    use crate::server::db::{comments, flash, limits, newsroom, roles, secrets, seed, sessions, test_db};
 
     /// A SQLite site with a bit of everything.
     async fn site() -> (Db, tempfile::TempDir) {
@@ -177,6 +186,15 @@ mod tests {
         secrets::get_or_create(&db, "form_echo", "abc123").await.unwrap();
         limits::take(&db, &[limits::Limit::new("like_user", "1", 60, 30)], 1_000).await.unwrap().unwrap();
         flash::insert(&db, "flash-hash", "127.0.0.1/32", "/login", "{}", 1_000, 2_000_000_000, 5).await.unwrap();
+        let draft = crate::model::ArticleFields {
+            title: "搬家前的草稿".into(),
+            channel: "life".into(),
+            summary: "摘要".into(),
+            body: "*正文*".into(),
+            ..Default::default()
+        };
+        let draft = crate::model::check_article(&draft).unwrap();
+        newsroom::save(&db, None, &draft, UserId(1), 1_000).await.unwrap().unwrap();
         for _ in 0..3 {
             let mut tx = db.begin_write().await.unwrap();
             let c = comments::insert(&mut tx, ArticleId(2), None, UserId(2), "搬家前的评论", 1_000).await.unwrap();
@@ -201,6 +219,11 @@ mod tests {
         // With the role granted before the move, and its record.
         assert!(who.unwrap().roles.holds(Role::Editor));
         assert_eq!((rows("user_roles"), rows("audit_log")), (1, 1));
+        // The draft stays a draft, with its Markdown and its version.
+        assert_eq!(rows("article_revisions"), 1);
+        let draft =
+            test_db::texts(&target, "SELECT state || ' ' || body_md FROM articles WHERE title = '搬家前的草稿'").await;
+        assert_eq!(draft, ["draft *正文*"]);
         assert_eq!(secrets::get_or_create(&target, "form_echo", "other").await.unwrap(), "abc123");
         assert_eq!(comments::last_event_id(&target, ArticleId(2)).await.unwrap(), 3);
         let before = test_db::scalar(&target, "SELECT MAX(id) FROM comments").await;

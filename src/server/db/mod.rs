@@ -39,6 +39,7 @@ pub mod facts;
 pub mod flash;
 pub mod generate;
 pub mod limits;
+pub mod newsroom;
 pub mod notices;
 pub mod roles;
 pub mod secrets;

@@ -230,7 +230,7 @@ mod tests {
             .iter()
             .filter_map(|b| match b {
                 Block::Figure { caption, .. } => Some(caption.clone()),
-                Block::Paragraph(_) => None,
+                _ => None,
             })
             .collect();
         assert_eq!(captions, (1..=3).map(|i| format!("{SEED_TITLE} - {i}")).collect::<Vec<_>>());

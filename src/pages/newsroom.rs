@@ -1,0 +1,386 @@
+//! The editors' pages: `/admin/articles` (every article, drafts included), `/admin/articles/new`
+//! and `/admin/articles/{id}` (the form, publishing, and every saved version with what it
+//! changed). Editors and admins only: the server answers 401 to visitors and 403 to other
+//! readers. Lazy routes, so none of this is in the main bundle.
+
+use crate::api::newsroom::{
+    get_desk, get_editor_article, PublishArticle, RestoreRevision, SaveArticle, WithdrawArticle,
+};
+use crate::app::Flash;
+use crate::model::{
+    check_article, AppError, ArticleFields, ArticleState, DeskPage, DiffLine, EditorArticle, FormFlash,
+    ARTICLE_BODY_MAX, CHANNELS, SOURCE_MAX, SUMMARY_MAX, TITLE_MAX,
+};
+use leptos::prelude::*;
+use leptos_meta::Meta;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+
+super::lazy_page! {
+    /// `/admin/articles`
+    DeskRoute => DeskView
+}
+
+#[component]
+fn DeskView() -> impl IntoView {
+    let query = use_query_map();
+    let data = crate::api::codec::resource(
+        move || query.read().get("page"),
+        |page| async move { get_desk(super::parse_page(page)?).await },
+    );
+    view! {
+        <leptos_meta::Title text="文章管理" />
+        <Meta name="robots" content="noindex" />
+        <Suspense fallback=|| view! { <p class="loading">"加载中…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(page) => desk_list(page),
+                    Err(e) => super::error_view(e),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn desk_list(page: DeskPage) -> AnyView {
+    let rows = page
+        .articles
+        .into_iter()
+        .map(|a| {
+            view! {
+                <tr>
+                    <td><a href=format!("/admin/articles/{}", a.id)>{a.title}</a></td>
+                    <td>{a.channel_name}</td>
+                    <td class=format!("state state-{}", a.state.as_str())>{a.state.label()}</td>
+                    <td>{a.published}</td>
+                    <td>{a.updated}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="admin-page admin-wide">
+            <NewsroomNav />
+            <h1>"文章管理"</h1>
+            <p><a class="button primary" href="/admin/articles/new">"写新文章"</a></p>
+            <table class="desk">
+                <thead>
+                    <tr><th scope="col">"标题"</th><th scope="col">"频道"</th><th scope="col">"状态"</th><th scope="col">"发布时间"</th><th scope="col">"最后保存"</th></tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+            <crate::components::Pager base="/admin/articles".to_owned() page=page.page total_pages=page.total_pages />
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn NewsroomNav() -> impl IntoView {
+    view! {
+        <nav class="admin-nav" aria-label="编辑部">
+            <a href="/admin/articles">"文章管理"</a>
+            <a href="/admin/articles/new">"写新文章"</a>
+        </nav>
+    }
+}
+
+super::lazy_page! {
+    /// `/admin/articles/new`
+    NewArticleRoute => NewArticleView
+}
+
+#[component]
+fn NewArticleView() -> impl IntoView {
+    let flash = expect_context::<Flash>();
+    // The newsroom's own check, before the form shows: a visitor or a reader gets the error page.
+    let allowed = crate::api::codec::resource(|| (), |_| get_desk(1));
+    view! {
+        <leptos_meta::Title text="写新文章" />
+        <Meta name="robots" content="noindex" />
+        <Suspense fallback=|| view! { <p class="loading">"加载中…"</p> }>
+            {move || Suspend::new(async move {
+                let flash = flash.get().await;
+                match allowed.await {
+                    Ok(_) => view! { <ArticleEditor article=None flash /> }.into_any(),
+                    Err(e) => super::error_view(e),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+super::lazy_page! {
+    /// `/admin/articles/{id}`
+    EditArticleRoute => EditArticleView
+}
+
+#[component]
+fn EditArticleView() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let flash = expect_context::<Flash>();
+    // `?v=` grows after each change made through the bundle: the page is read again.
+    let data = crate::api::codec::resource(
+        move || (params.read().get("id").unwrap_or_default(), query.read().get("v")),
+        |(id, _)| get_editor_article(id),
+    );
+    view! {
+        <leptos_meta::Title text="编辑文章" />
+        <Meta name="robots" content="noindex" />
+        <Suspense fallback=|| view! { <p class="loading">"加载中…"</p> }>
+            {move || Suspend::new(async move {
+                let flash = flash.get().await;
+                match data.await {
+                    Ok(article) => view! { <ArticleEditor article=Some(article) flash /> }.into_any(),
+                    Err(e) => super::error_view(e),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The message of an action's failure, by field (`form` for the whole form).
+fn failure<T>(value: Option<Result<T, AppError>>) -> Option<(String, String)> {
+    match value {
+        Some(Err(AppError::Validation { field, message })) => Some((field, message)),
+        Some(Err(e)) => Some(("form".to_owned(), e.to_string())),
+        _ => None,
+    }
+}
+
+#[component]
+fn ArticleEditor(article: Option<EditorArticle>, flash: Option<FormFlash>) -> impl IntoView {
+    let save = ServerAction::<SaveArticle>::new();
+    let publish = ServerAction::<PublishArticle>::new();
+    let withdraw = ServerAction::<WithdrawArticle>::new();
+    let restore = ServerAction::<RestoreRevision>::new();
+    let navigate = use_navigate();
+    let id = article.as_ref().map(|a| a.id);
+    // After any change through the bundle, the page is read again from the server.
+    Effect::new(move |_| {
+        let saved = save.value().get();
+        let changed = matches!(publish.value().get(), Some(Ok(())))
+            || matches!(withdraw.value().get(), Some(Ok(())))
+            || matches!(restore.value().get(), Some(Ok(())));
+        let target = match saved {
+            Some(Ok(new)) => Some(new),
+            _ if changed => id,
+            _ => None,
+        };
+        if let Some(target) = target {
+            navigate(
+                &format!(
+                    "/admin/articles/{target}?v={}",
+                    save.version().get_untracked()
+                        + publish.version().get_untracked()
+                        + withdraw.version().get_untracked()
+                        + restore.version().get_untracked()
+                ),
+                Default::default(),
+            );
+        }
+    });
+    let stored = article.as_ref().map(|a| a.fields.clone()).unwrap_or_default();
+    let kept = |key: &str, stored: &str| flash.as_ref().and_then(|f| f.get(key)).unwrap_or_else(|| stored.to_owned());
+    let fields = ArticleFields {
+        title: kept("title", &stored.title),
+        channel: kept("channel", &stored.channel),
+        summary: kept("summary", &stored.summary),
+        source: kept("source", &stored.source),
+        original_url: kept("original_url", &stored.original_url),
+        body: kept("body", &stored.body),
+    };
+    let flashed = flash.as_ref().map(|f| (f.field.clone(), f.message.clone()));
+    let checked = RwSignal::new(None::<(String, String)>);
+    let error = Memo::new(move |_| {
+        checked
+            .get()
+            .or_else(|| failure(save.value().get()))
+            .or_else(|| failure(publish.value().get()))
+            .or_else(|| failure(withdraw.value().get()))
+            .or_else(|| failure(restore.value().get()))
+            .or_else(|| {
+                let acted =
+                    save.version().get() + publish.version().get() + withdraw.version().get() + restore.version().get();
+                (acted == 0).then(|| flashed.clone()).flatten()
+            })
+    });
+    let field_error = move |f: &'static str| error.get().filter(|(field, _)| field == f).map(|(_, m)| m);
+    let form_error = move || {
+        error
+            .get()
+            .filter(|(field, _)| !crate::model::ARTICLE_FIELDS.iter().any(|(k, _)| k == field) && field != "at")
+            .map(|(_, m)| m)
+    };
+    let (title_in, source_in, url_in) = (NodeRef::new(), NodeRef::new(), NodeRef::new());
+    let channel_in = NodeRef::<leptos::html::Select>::new();
+    let (summary_in, body_in) = (NodeRef::<leptos::html::Textarea>::new(), NodeRef::<leptos::html::Textarea>::new());
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        // A listener left by an earlier rendering of this form (see `CommentForm`) steps aside.
+        let input =
+            |n: NodeRef<leptos::html::Input>| n.try_get_untracked().map(|i| i.map(|i| i.value()).unwrap_or_default());
+        let text = |n: NodeRef<leptos::html::Textarea>| {
+            n.try_get_untracked().map(|t| t.map(|t| t.value()).unwrap_or_default())
+        };
+        let (Some(title), Some(source), Some(original_url), Some(summary), Some(body)) =
+            (input(title_in), input(source_in), input(url_in), text(summary_in), text(body_in))
+        else {
+            return;
+        };
+        let Some(channel) = channel_in.try_get_untracked().map(|s| s.map(|s| s.value()).unwrap_or_default()) else {
+            return;
+        };
+        let typed = ArticleFields { title, channel, summary, source, original_url, body };
+        if let Err((field, message)) = check_article(&typed) {
+            checked.try_set(Some((field.to_owned(), message)));
+            ev.prevent_default();
+        }
+    };
+    let input = move |key: &'static str,
+                      label: &'static str,
+                      value: String,
+                      max: usize,
+                      help: String,
+                      node: NodeRef<leptos::html::Input>| {
+        let (fid, err, hid) = (format!("a-{key}"), format!("a-{key}-error"), format!("a-{key}-help"));
+        view! {
+            <label for=fid.clone()>{label}</label>
+            <input
+                id=fid
+                name=key
+                type="text"
+                value=value
+                maxlength=max * 4
+                node_ref=node
+                aria-invalid=move || field_error(key).is_some().to_string()
+                aria-describedby=format!("{hid} {err}")
+                on:input=move |_| checked.set(None)
+            />
+            <p id=hid class="field-help">{help}</p>
+            <p id=err class="field-error" role="alert">{move || field_error(key)}</p>
+        }
+    };
+    let channel = fields.channel.clone();
+    let state = article.as_ref().map(|a| a.state);
+    let figures = article.as_ref().map_or(0, |a| a.figures);
+    let figure_help = if figures == 0 {
+        "这篇文章还没有图片。".to_owned()
+    } else {
+        format!("这篇文章有 {figures} 张图片：单独一行写 [图1]…[图{figures}] 放在那里，没写的排在文末。")
+    };
+    view! {
+        <section class="admin-page">
+            <NewsroomNav />
+            <h1>{if id.is_some() { "编辑文章" } else { "写新文章" }}</h1>
+            {id.map(|id| view! {
+                <p class="article-state">
+                    {format!("状态：{}", state.unwrap_or_default().label())}
+                    " · "
+                    <a href=format!("/article/{id}")>"预览（读者看到的样子）"</a>
+                </p>
+            })}
+            <p class="form-error" role="alert">{form_error}</p>
+            <ActionForm action=save attr:class="admin-form article-form" on:submit:capture=on_submit>
+                <input type="hidden" name="id" value=id.map(|i| i.to_string()).unwrap_or_default() />
+                {input("title", "标题", fields.title, TITLE_MAX, format!("最多 {TITLE_MAX} 个字"), title_in)}
+                <label for="a-channel">"频道"</label>
+                <select id="a-channel" name="channel" node_ref=channel_in aria-invalid=move || field_error("channel").is_some().to_string() aria-describedby="a-channel-error">
+                    {CHANNELS.iter().map(|c| view! { <option value=c.slug selected=channel == c.slug>{c.name}</option> }).collect_view()}
+                </select>
+                <p id="a-channel-error" class="field-error" role="alert">{move || field_error("channel")}</p>
+                <label for="a-summary">"摘要"</label>
+                <textarea id="a-summary" name="summary" node_ref=summary_in rows="3" maxlength=SUMMARY_MAX * 4
+                    aria-invalid=move || field_error("summary").is_some().to_string() aria-describedby="a-summary-help a-summary-error"
+                    on:input=move |_| checked.set(None)>{fields.summary}</textarea>
+                <p id="a-summary-help" class="field-help">{format!("显示在列表、分享和订阅里，最多 {SUMMARY_MAX} 个字")}</p>
+                <p id="a-summary-error" class="field-error" role="alert">{move || field_error("summary")}</p>
+                {input("source", "来源", fields.source, SOURCE_MAX, format!("例如 今日、新华社，最多 {SOURCE_MAX} 个字，可以不填"), source_in)}
+                {input("original_url", "原文链接", fields.original_url, 2_000, "完整的 http:// 或 https:// 网址，可以不填".to_owned(), url_in)}
+                <label for="a-body">"正文"</label>
+                <textarea id="a-body" name="body" node_ref=body_in rows="20" maxlength=ARTICLE_BODY_MAX * 4
+                    aria-invalid=move || field_error("body").is_some().to_string() aria-describedby="a-body-help a-body-error"
+                    on:input=move |_| checked.set(None)>{fields.body}</textarea>
+                <p id="a-body-help" class="field-help">
+                    {format!("空一行分段；## 小标题，### 更小的标题；> 引用；*强调*，**加粗**，[文字](https://网址)。不支持 HTML。{figure_help} 最多 {ARTICLE_BODY_MAX} 个字。")}
+                </p>
+                <p id="a-body-error" class="field-error" role="alert">{move || field_error("body")}</p>
+                <button type="submit" class="primary" disabled=move || save.pending().get()>
+                    {if id.is_some() { "保存" } else { "保存草稿" }}
+                </button>
+            </ActionForm>
+            {article.map(|a| view! { <Publishing article=a publish withdraw restore field_error /> })}
+        </section>
+    }
+}
+
+#[component]
+fn Publishing(
+    article: EditorArticle,
+    publish: ServerAction<PublishArticle>,
+    withdraw: ServerAction<WithdrawArticle>,
+    restore: ServerAction<RestoreRevision>,
+    field_error: impl Fn(&'static str) -> Option<String> + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let id = article.id.to_string();
+    let state = article.state;
+    let shown_at = if state == ArticleState::Scheduled { article.published_local.clone() } else { String::new() };
+    let publish_label = match state {
+        ArticleState::Published => "更新发布时间",
+        _ => "发布",
+    };
+    let revisions = article
+        .revisions
+        .into_iter()
+        .map(|r| {
+            let more = r.changed.saturating_sub(r.changes.len());
+            let changes = r
+                .changes
+                .into_iter()
+                .map(|c| match c {
+                    DiffLine::Added(l) => {
+                        view! { <li class="added"><span class="sr">"新增："</span>{l}</li> }.into_any()
+                    }
+                    DiffLine::Removed(l) => {
+                        view! { <li class="removed"><span class="sr">"删去："</span>{l}</li> }.into_any()
+                    }
+                })
+                .collect_view();
+            let id = id.clone();
+            view! {
+                <li class="revision">
+                    <p>
+                        <strong>{r.at}</strong>" "{r.editor.unwrap_or_else(|| "（导入）".to_owned())}"："{r.title}
+                    </p>
+                    <ul class="diff">{changes}</ul>
+                    {(more > 0).then(|| view! { <p class="field-help">{format!("还有 {more} 行改动未列出")}</p> })}
+                    <ActionForm action=restore attr:class="inline-form">
+                        <input type="hidden" name="id" value=id />
+                        <input type="hidden" name="revision" value=r.id.to_string() />
+                        <button type="submit">"恢复这个版本"</button>
+                    </ActionForm>
+                </li>
+            }
+        })
+        .collect_view();
+    let withdraw_id = id.clone();
+    view! {
+        <h2 id="publish">"发布"</h2>
+        <ActionForm action=publish attr:class="admin-form">
+            <input type="hidden" name="id" value=id.clone() />
+            <label for="a-at">"定时发布（悉尼时间）"</label>
+            <input id="a-at" name="at" type="datetime-local" value=shown_at
+                aria-invalid=move || field_error("at").is_some().to_string() aria-describedby="a-at-help a-at-error" />
+            <p id="a-at-help" class="field-help">"留空即现在发布；填写将来的时间则到时自动发布。"</p>
+            <p id="a-at-error" class="field-error" role="alert">{move || field_error("at")}</p>
+            <button type="submit" class="primary" disabled=move || publish.pending().get()>{publish_label}</button>
+        </ActionForm>
+        {matches!(state, ArticleState::Published | ArticleState::Scheduled).then(|| view! {
+            <ActionForm action=withdraw attr:class="admin-form">
+                <input type="hidden" name="id" value=withdraw_id />
+                <button type="submit" disabled=move || withdraw.pending().get()>"撤下（读者将看不到这篇文章）"</button>
+            </ActionForm>
+        })}
+        <h2>"历史版本"</h2>
+        <ol class="revisions">{revisions}</ol>
+    }
+}
