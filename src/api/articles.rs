@@ -34,7 +34,7 @@ pub async fn get_article(id: String) -> Result<Article, AppError> {
         .await
         .map_err(super::internal)?
         .ok_or(AppError::NotFound)?;
-    if article.state != crate::model::ArticleState::Published {
+    if article.unpublished.is_some() {
         // Drafts, scheduled and withdrawn articles exist for the newsroom only: for anyone else
         // there is no such page.
         use crate::server::request::Request;

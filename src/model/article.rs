@@ -68,8 +68,11 @@ pub enum Block {
         caption: String,
         alt: String,
     },
-    /// A block of a body written in the newsroom's Markdown (`model::markdown`).
-    Text(super::markdown::TextBlock),
+    /// A run of a body written in the newsroom's Markdown, as HTML made by the server from the
+    /// parsed text (`markdown::to_html`: every character of the text escaped, only the subset's
+    /// own elements, links checked). Sent as made, so the browser needs neither the parser nor
+    /// a decoder of its tree.
+    Html(String),
 }
 
 /// Another article, as a link: 上一篇/下一篇 and the side column.
@@ -107,8 +110,9 @@ pub fn preview_image(figure: Option<&str>) -> String {
 /// A whole article as its page shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Article {
-    /// Readers only ever get `Published` ones; the newsroom sees the others with a notice.
-    pub state: super::ArticleState,
+    /// For an article readers cannot see (a draft, scheduled, withdrawn), which only the
+    /// newsroom is shown: its state's name (`ArticleState::label`). `None` when published.
+    pub unpublished: Option<String>,
     pub summary: ArticleSummary,
     pub original_url: Option<String>,
     pub blocks: Vec<Block>,

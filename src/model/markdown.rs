@@ -208,6 +208,76 @@ fn link(chars: &[char], at: usize) -> Option<(String, String, usize)> {
     safe_href(&href).map(|href| (text, href, end + 1))
 }
 
+/// Blocks as HTML: `<p>`, `<h2>`, `<h3>`, `<blockquote>` with a `<p>` a line, and within them
+/// `<em>`, `<strong>` and `<a href rel="nofollow noopener" target="_blank">`. All text and
+/// addresses are escaped; a link's address passed `safe_href`.
+pub fn to_html(blocks: &[TextBlock]) -> String {
+    let mut out = String::new();
+    let inline = |out: &mut String, inlines: &[Inline]| {
+        for i in inlines {
+            match i {
+                Inline::Text(t) => escape_html(out, t),
+                Inline::Em(t) => {
+                    out.push_str("<em>");
+                    escape_html(out, t);
+                    out.push_str("</em>");
+                }
+                Inline::Strong(t) => {
+                    out.push_str("<strong>");
+                    escape_html(out, t);
+                    out.push_str("</strong>");
+                }
+                Inline::Link { text, href } => {
+                    out.push_str("<a href=\"");
+                    escape_html(out, href);
+                    out.push_str("\" rel=\"nofollow noopener\" target=\"_blank\">");
+                    escape_html(out, text);
+                    out.push_str("</a>");
+                }
+            }
+        }
+    };
+    for block in blocks {
+        match block {
+            TextBlock::Paragraph(i) => {
+                out.push_str("<p>");
+                inline(&mut out, i);
+                out.push_str("</p>");
+            }
+            TextBlock::Heading(level, i) => {
+                let tag = if *level == 2 { "h2" } else { "h3" };
+                out.push_str(&format!("<{tag}>"));
+                inline(&mut out, i);
+                out.push_str(&format!("</{tag}>"));
+            }
+            TextBlock::Quote(lines) => {
+                out.push_str("<blockquote>");
+                for line in lines {
+                    out.push_str("<p>");
+                    inline(&mut out, line);
+                    out.push_str("</p>");
+                }
+                out.push_str("</blockquote>");
+            }
+        }
+    }
+    out
+}
+
+/// Appends `text` with `&`, `<`, `>`, `"` and `'` escaped.
+pub fn escape_html(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
 /// Plain text as Markdown that reads as that same text: every markup character escaped, line
 /// breaks made spaces (a paragraph stays one).
 pub fn escape(text: &str) -> String {
@@ -243,6 +313,24 @@ pub fn safe_href(href: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_is_made_only_of_the_subset_and_every_text_is_escaped() {
+        let html = to_html(&parse(
+            "## <b>标题</b>\n\n*强调* **加粗** [链接](https://e.com/?a=1&b=\"2\")\n\n> 引\"用\n> 二\n\n<img src=x onerror=alert(1)>",
+        ));
+        assert_eq!(
+            html,
+            "<h2>&lt;b&gt;标题&lt;/b&gt;</h2><p><em>强调</em> <strong>加粗</strong> \
+             [链接](https://e.com/?a=1&amp;b=&quot;2&quot;)</p><blockquote><p>引&quot;用</p><p>二</p></blockquote>\
+             <p>&lt;img src=x onerror=alert(1)&gt;</p>"
+        );
+        let link = to_html(&parse("[站](https://e.com/a?x=1&y=2)"));
+        assert_eq!(
+            link,
+            "<p><a href=\"https://e.com/a?x=1&amp;y=2\" rel=\"nofollow noopener\" target=\"_blank\">站</a></p>"
+        );
+    }
 
     fn text(s: &str) -> Inline {
         Inline::Text(s.to_owned())

@@ -3,8 +3,6 @@ use crate::api::articles::get_article;
 use crate::api::comments::{list_comments, reply_author};
 use crate::app::{Flash, MeResource};
 use crate::components::{article_count_text, comments_error, CommentsSection, FormEcho, PageMeta};
-use crate::model::markdown::{Inline, TextBlock};
-use crate::model::ArticleState;
 use crate::model::{
     encode_query, preview_image, AppError, Article, ArticleId, Block, CommentId, CommentPage, FormFlash, Sort, UserId,
 };
@@ -115,9 +113,9 @@ fn ArticleView(
                     <nav class="breadcrumb" aria-label="位置">
                         <a href="/">"首页"</a>" › "<a href=channel_href>{s.channel_name.clone()}</a>
                     </nav>
-                    {(article.state != ArticleState::Published).then(|| view! {
+                    {article.unpublished.map(|state| view! {
                         <p class="draft-notice" role="status">
-                            {format!("{}：读者看不到这篇文章，这是它发布后的样子。", article.state.label())}
+                            {format!("{state}：读者看不到这篇文章，这是它发布后的样子。")}
                             <a href=format!("/admin/articles/{}", article_id)>"编辑"</a>
                         </p>
                     })}
@@ -140,7 +138,7 @@ fn ArticleView(
                                 .into_iter()
                                 .map(|b| match b {
                                     Block::Paragraph(text) => view! { <p>{text}</p> }.into_any(),
-                                    Block::Text(block) => text_block(block),
+                                    Block::Html(html) => view! { <div class="article-text" inner_html=html></div> }.into_any(),
                                     Block::Figure { src, caption, alt } => {
                                         let (loading, priority) = if std::mem::take(&mut first) { ("eager", "high") } else { ("lazy", "auto") };
                                         view! {
@@ -262,33 +260,4 @@ fn copy_to_clipboard(text: &str) -> bool {
     }
     let _ = text;
     false
-}
-
-/// A block of a body written in the newsroom's Markdown.
-fn text_block(block: TextBlock) -> AnyView {
-    match block {
-        TextBlock::Paragraph(inlines) => view! { <p>{inline_view(inlines)}</p> }.into_any(),
-        TextBlock::Heading(2, inlines) => view! { <h2>{inline_view(inlines)}</h2> }.into_any(),
-        TextBlock::Heading(_, inlines) => view! { <h3>{inline_view(inlines)}</h3> }.into_any(),
-        TextBlock::Quote(lines) => view! {
-            <blockquote>
-                {lines.into_iter().map(|l| view! { <p>{inline_view(l)}</p> }).collect_view()}
-            </blockquote>
-        }
-        .into_any(),
-    }
-}
-
-fn inline_view(inlines: Vec<Inline>) -> impl IntoView {
-    inlines
-        .into_iter()
-        .map(|i| match i {
-            Inline::Text(t) => t.into_any(),
-            Inline::Em(t) => view! { <em>{t}</em> }.into_any(),
-            Inline::Strong(t) => view! { <strong>{t}</strong> }.into_any(),
-            Inline::Link { text, href } => {
-                view! { <a href=href rel="nofollow noopener" target="_blank">{text}</a> }.into_any()
-            }
-        })
-        .collect_view()
 }

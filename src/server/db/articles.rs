@@ -2,7 +2,7 @@
 
 use super::Db;
 use crate::model::{
-    body_parts, Article, ArticleId, ArticleLink, ArticleState, ArticleSummary, Block, BodyPart, SitemapEntry,
+    body_parts, markdown, Article, ArticleId, ArticleLink, ArticleState, ArticleSummary, Block, BodyPart, SitemapEntry,
 };
 use crate::server::time;
 use chrono_tz::Tz;
@@ -224,7 +224,10 @@ pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx
     }
     let published_at = time::date_time(tz, summary.published_at);
     Ok(Some(Article {
-        state: ArticleState::parse(&state).unwrap_or(ArticleState::Draft),
+        unpublished: match ArticleState::parse(&state).unwrap_or(ArticleState::Draft) {
+            ArticleState::Published => None,
+            other => Some(other.label().to_owned()),
+        },
         summary: summary.into_summary(tz),
         original_url,
         blocks,
@@ -243,12 +246,25 @@ pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx
 pub fn place_figures(md: &str, figures: Vec<Block>) -> Vec<Block> {
     let mut figures: Vec<Option<Block>> = figures.into_iter().map(Some).collect();
     let mut blocks = Vec::new();
+    let mut text = Vec::new();
+    let flush = |text: &mut Vec<_>, blocks: &mut Vec<Block>| {
+        if !text.is_empty() {
+            blocks.push(Block::Html(markdown::to_html(text)));
+            text.clear();
+        }
+    };
     for part in body_parts(md) {
         match part {
-            BodyPart::Text(text) => blocks.push(Block::Text(text)),
-            BodyPart::Figure(n) => blocks.extend(figures.get_mut(n - 1).and_then(Option::take)),
+            BodyPart::Text(block) => text.push(block),
+            BodyPart::Figure(n) => {
+                if let Some(figure) = figures.get_mut(n - 1).and_then(Option::take) {
+                    flush(&mut text, &mut blocks);
+                    blocks.push(figure);
+                }
+            }
         }
     }
+    flush(&mut text, &mut blocks);
     blocks.extend(figures.into_iter().flatten());
     blocks
 }

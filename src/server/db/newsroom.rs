@@ -305,7 +305,7 @@ mod tests {
         assert!(articles::feed(&db, None, 100).await.unwrap().iter().all(|e| e.id != id.0));
         assert_eq!(articles::title(&db, id).await.unwrap(), None);
         let a = articles::get(&db, chrono_tz::UTC, id).await.unwrap().unwrap();
-        assert_eq!(a.state, ArticleState::Draft);
+        assert_eq!(a.unpublished.as_deref(), Some("草稿"));
         let now = 2_000_000_000;
         assert_eq!(publish(&db, id, Publication::Now, who, now).await.unwrap(), Some(ArticleState::Draft));
         let (list, _) = articles::list(&db, chrono_tz::UTC, None, 1).await.unwrap();
@@ -330,7 +330,7 @@ mod tests {
         assert_eq!(publish_due(&db, 10_000).await.unwrap(), vec![id]);
         assert!(publish_due(&db, 10_001).await.unwrap().is_empty(), "once");
         let a = articles::get(&db, chrono_tz::UTC, id).await.unwrap().unwrap();
-        assert_eq!((a.state, a.summary.published_iso.as_str()), (ArticleState::Published, "1970-01-01T02:46:40+00:00"));
+        assert_eq!((a.unpublished, a.summary.published_iso.as_str()), (None, "1970-01-01T02:46:40+00:00"));
     }
 
     #[tokio::test]
@@ -373,19 +373,26 @@ mod tests {
         };
         save(&db, Some(id), &check_article(&fields).unwrap(), editor(&db).await, 7_000).await.unwrap().unwrap();
         let after = articles::get(&db, chrono_tz::UTC, id).await.unwrap().unwrap();
-        assert_eq!(after.blocks.len(), before.blocks.len());
-        for (b, a) in before.blocks.iter().zip(&after.blocks) {
-            match (b, a) {
-                (crate::model::Block::Paragraph(text), crate::model::Block::Text(block)) => {
-                    let expected =
-                        crate::model::markdown::TextBlock::Paragraph(vec![crate::model::markdown::Inline::Text(
-                            text.clone(),
-                        )]);
-                    assert_eq!(block, &expected);
+        // The same paragraphs (now HTML runs between the figures) and the same figures in place.
+        use crate::model::Block;
+        let mut expected: Vec<Block> = Vec::new();
+        for b in before.blocks {
+            match (b, expected.last_mut()) {
+                (Block::Paragraph(text), Some(Block::Html(run))) => {
+                    run.push_str("<p>");
+                    crate::model::markdown::escape_html(run, &text);
+                    run.push_str("</p>");
                 }
-                (b, a) => assert_eq!(b, a),
+                (Block::Paragraph(text), _) => {
+                    let mut run = "<p>".to_owned();
+                    crate::model::markdown::escape_html(&mut run, &text);
+                    run.push_str("</p>");
+                    expected.push(Block::Html(run));
+                }
+                (b, _) => expected.push(b),
             }
         }
-        assert_eq!(after.state, ArticleState::Published, "saving keeps the state");
+        assert_eq!(after.blocks, expected);
+        assert_eq!(after.unpublished, None, "saving keeps the state");
     }
 }
