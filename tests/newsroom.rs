@@ -106,6 +106,10 @@ async fn a_draft_is_seen_by_editors_only_until_published_and_a_withdrawal_takes_
     let as_editor = s.client.get(format!("{}{path}", s.base)).header("cookie", &chief).send().await.unwrap();
     assert_eq!(as_editor.status(), 200);
     let html = common::strip_comments(&as_editor.text().await.unwrap());
+    // The editor's top bar leads to the newsroom; a reader's does not.
+    assert!(html.contains(r#"<a href="/admin/articles" class="staff-link">编辑部</a>"#));
+    let (_, guest_page) = s.get("/about/contact").await;
+    assert!(!guest_page.contains("/admin/articles"));
     for expected in [
         "草稿：读者看不到这篇文章",
         "<h2>小标题</h2>",

@@ -95,7 +95,15 @@ fn UserArea() -> impl IntoView {
                                 <AvatarBadge name=user.name.clone() />
                                 <span class="user-name">{user.name}</span>
                             </span>
-                            {user.roles.may(Role::Admin).then(|| view! { <a class="staff-link" href="/admin/users">"管理"</a> })}
+                            {
+                                // Admins reach every newsroom page from theirs; editors go to the articles.
+                                let staff = if user.roles.may(Role::Admin) {
+                                    Some(("/admin/users", "管理"))
+                                } else {
+                                    user.roles.may(Role::Editor).then_some(("/admin/articles", "编辑部"))
+                                };
+                                staff.map(|(href, label)| view! { <a class="staff-link" href=href>{label}</a> })
+                            }
                             <ActionForm action=logout attr:class="logout-form">
                                 <input type="hidden" name="next" value=here />
                                 <button type="submit" class="link-button" disabled=move || logout.pending().get()>"退出"</button>

@@ -269,6 +269,7 @@ fn AdminNav() -> impl IntoView {
         <nav class="admin-nav" aria-label="管理">
             <a href="/admin/users" aria-current=move || current("/admin/users")>"编辑部成员"</a>
             <a href="/admin/site" aria-current=move || current("/admin/site")>"顶栏信息"</a>
+            <a href="/admin/articles">"文章管理"</a>
         </nav>
     }
 }
