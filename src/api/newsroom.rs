@@ -155,7 +155,7 @@ pub async fn save_article(
     if let Err(retry_after_secs) = slot(&req, &editor, now).await? {
         return Err(fail(AppError::RateLimited { retry_after_secs }));
     }
-    let saved = db::newsroom::save(pool, existing, &checked, editor.id, now).await.map_err(super::internal)?;
+    let saved = db::newsroom::save(pool, existing, &checked, Some(editor.id), now).await.map_err(super::internal)?;
     let id = saved.ok_or(AppError::NotFound)?;
     if existing.is_some() {
         crate::server::cli::articles_changed(&req.state).await;
@@ -229,7 +229,7 @@ pub async fn restore_revision(id: String, revision: String) -> Result<(), AppErr
     if let Err(retry_after_secs) = slot(&req, &editor, now).await? {
         return Err(req.fail(AppError::RateLimited { retry_after_secs }, &page, &[], ""));
     }
-    db::newsroom::save(pool, Some(article), &checked, editor.id, now).await.map_err(super::internal)?;
+    db::newsroom::save(pool, Some(article), &checked, Some(editor.id), now).await.map_err(super::internal)?;
     crate::server::cli::articles_changed(&req.state).await;
     req.redirect_plain_form(&page);
     Ok(())

@@ -14,6 +14,9 @@ const USAGE: &str = "usage:
   jinri user grant NAME ROLE   give the reader NAME a role: editor, moderator or admin (how the first
                                admin is made; admins grant and revoke on the site's /admin/users)
   jinri user revoke NAME ROLE  take a role back (never the last admin's)
+  jinri import PATH            import articles from a Markdown file with front matter, or from a folder's
+                               .md files; importing the same files again changes nothing (README: Writing articles)
+  jinri export PATH            write every article as such a file into the folder PATH (made if missing)
   jinri backup FILE            write a consistent copy of the database to FILE (safe while the site runs)
   jinri copy-to URL            copy the database (safe while the site runs) into the empty PostgreSQL
                                database at URL (postgres://user:password@host/database) and check the counts
@@ -52,6 +55,8 @@ pub async fn main() -> ExitCode {
             change_role(config, action == &"grant", name, role).await
         }
         ["backup", file] => backup(config, file).await,
+        ["import", path] => import(config, path).await,
+        ["export", path] => export(config, path).await,
         ["copy-to", url] => copy_to(config, url).await,
         _ => {
             eprintln!("{USAGE}");
@@ -280,6 +285,12 @@ pub async fn articles_changed(state: &AppState) {
     if let Err(e) = state.pool.pages_changed().await {
         tracing::warn!(error = %e, "other processes not told of an article change");
     }
+    // Heard by every process within a second even without notifications (SQLite, or a
+    // listener that is reconnecting).
+    if let Err(e) = db::facts::touch_articles(&state.pool, time::now_unix()).await {
+        tracing::warn!(error = %e, "article change not recorded for the page cache");
+    }
+    state.page_cache.forget_facts();
 }
 
 /// Every few minutes, prunes what would otherwise grow without end (`prune`). Ends when the
@@ -360,6 +371,85 @@ async fn backup(config: Arc<Config>, file: &str) -> Result<(), BoxError> {
         .map_err(|e| format!("cannot open database {}: {e}", db::redacted(&config.database_url)))?;
     db::backup(&pool, file).await.map_err(|e| format!("backup failed: {e}"))?;
     println!("backup written to {file}");
+    Ok(())
+}
+
+/// `jinri import`: every file of PATH (`server::import`), with a progress bar on stderr, then
+/// a summary and each refused file with its reason. Fails when any file was refused.
+async fn import(config: Arc<Config>, path: &str) -> Result<(), BoxError> {
+    use super::import::{self, Outcome};
+    use std::io::Write;
+    let files = import::files(std::path::Path::new(path)).map_err(|e| format!("cannot read {path}: {e}"))?;
+    if files.is_empty() {
+        return Err(format!("{path} holds no .md file").into());
+    }
+    let pool = open_database(&config).await?;
+    let (tz, started) = (config.site.timezone, std::time::Instant::now());
+    let (mut imported, mut updated, mut unchanged, mut refused) = (0, 0, 0, Vec::new());
+    let total = files.len();
+    let mut stderr = std::io::stderr();
+    for (n, file) in files.iter().enumerate() {
+        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        let parsed = match std::fs::metadata(file) {
+            Ok(m) if m.len() > import::FILE_MAX => Err(format!("larger than {} bytes", import::FILE_MAX)),
+            Ok(_) => match std::fs::read_to_string(file) {
+                Ok(text) => import::parse(&text, stem, tz, time::now_unix()),
+                Err(e) => Err(format!("cannot be read as UTF-8 text: {e}")),
+            },
+            Err(e) => Err(e.to_string()),
+        };
+        match parsed {
+            Ok(article) => match import::store(&pool, &article, time::now_unix()).await? {
+                Outcome::Imported(_) => imported += 1,
+                Outcome::Updated(_) => updated += 1,
+                Outcome::Unchanged(_) => unchanged += 1,
+            },
+            Err(reason) => refused.push((file.display().to_string(), reason)),
+        }
+        let done = n + 1;
+        if done == total || done % 10 == 0 {
+            let bar = "#".repeat(done * 30 / total);
+            let _ = write!(stderr, "\r[{bar:<30}] {done}/{total}");
+            let _ = stderr.flush();
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let _ = writeln!(stderr);
+    println!(
+        "imported {imported}, updated {updated}, unchanged {unchanged}, refused {} ({total} files in {secs:.1} s, {:.0} a second)",
+        refused.len(),
+        total as f64 / secs.max(0.001)
+    );
+    for (file, reason) in &refused {
+        println!("refused {file}: {reason}");
+    }
+    if imported + updated > 0 {
+        // A running site's cached pages may list these articles: every process reads this
+        // within a second (`db::facts::ARTICLES_CHANGED`).
+        db::facts::touch_articles(&pool, time::now_unix()).await?;
+        let _ = pool.pages_changed().await;
+    }
+    pool.close().await;
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} of {total} files refused", refused.len()).into())
+    }
+}
+
+/// `jinri export`: every article into PATH as `ID.md` (`server::import::render`).
+async fn export(config: Arc<Config>, path: &str) -> Result<(), BoxError> {
+    let dir = std::path::Path::new(path);
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot make {path}: {e}"))?;
+    let pool = open_database(&config).await?;
+    let articles = db::newsroom::export(&pool).await?;
+    for a in &articles {
+        let file = dir.join(format!("{}.md", a.external_id));
+        std::fs::write(&file, super::import::render(a, config.site.timezone))
+            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    }
+    println!("exported {} articles to {path}", articles.len());
+    pool.close().await;
     Ok(())
 }
 

@@ -8,6 +8,7 @@ pub mod db;
 pub mod feeds;
 pub mod flash;
 pub mod headers;
+pub mod import;
 pub mod likes;
 pub mod listen;
 pub mod live;

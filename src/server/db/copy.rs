@@ -92,13 +92,13 @@ pub async fn copy_to(source: &Db, target: &Db) -> Result<Vec<(&'static str, i64)
             "INSERT INTO audit_log (id, at, actor_id, action, target_user_id, detail) VALUES ($1, $2, $3, $4, $5, $6)",
             (id: i64, at: i64, actor: Option<i64>, action: String, target: Option<i64>, detail: String)),
         copy_rows!(s, d, "SELECT id, channel_id, title, summary, source, original_url, published_at, comment_count, \
-             created_at, event_seq, state, body_md, updated_at FROM articles ORDER BY id",
+             created_at, event_seq, state, body_md, updated_at, external_id FROM articles ORDER BY id",
             "INSERT INTO articles (id, channel_id, title, summary, source, original_url, published_at, comment_count, \
-             created_at, event_seq, state, body_md, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+             created_at, event_seq, state, body_md, updated_at, external_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
             (id: i64, channel: i64, title: String, summary: String, src_name: String, url: Option<String>,
              published: i64, count: i64, created: i64, seq: i64, state: String, body: Option<String>,
-             updated: Option<i64>)),
+             updated: Option<i64>, external: Option<String>)),
         copy_rows!(s, d, "SELECT article_id, position, kind, body, caption, alt FROM article_blocks ORDER BY article_id, position",
             "INSERT INTO article_blocks (article_id, position, kind, body, caption, alt) VALUES ($1, $2, $3, $4, $5, $6)",
             (article: i64, position: i64, kind: String, body: String, caption: Option<String>, alt: Option<String>)),
@@ -194,7 +194,7 @@ mod tests {
             ..Default::default()
         };
         let draft = crate::model::check_article(&draft).unwrap();
-        newsroom::save(&db, None, &draft, UserId(1), 1_000).await.unwrap().unwrap();
+        newsroom::save(&db, None, &draft, Some(UserId(1)), 1_000).await.unwrap().unwrap();
         for _ in 0..3 {
             let mut tx = db.begin_write().await.unwrap();
             let c = comments::insert(&mut tx, ArticleId(2), None, UserId(2), "搬家前的评论", 1_000).await.unwrap();

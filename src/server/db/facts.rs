@@ -17,6 +17,21 @@ pub async fn all(db: &Db) -> Result<HashMap<String, String>, sqlx::Error> {
     Ok(rows.into_iter().collect())
 }
 
+/// The row that says the articles changed (not a fact the top bar shows): the page cache digests
+/// every row of this table, read at most once a second per process (`page_cache::FACTS_CHECK`),
+/// so writing it makes every cached page of every process stale within a second, whichever
+/// process (the site, `jinri import`) changed the articles.
+pub const ARTICLES_CHANGED: &str = "articles_changed";
+
+/// Marks the articles as changed (`ARTICLES_CHANGED`).
+pub async fn touch_articles(db: &Db, now: i64) -> Result<(), sqlx::Error> {
+    let stamp = format!(
+        "{now}.{}",
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos())
+    );
+    set(db, ARTICLES_CHANGED, &stamp, now).await
+}
+
 pub async fn set(db: &Db, key: &str, value: &str, now: i64) -> Result<(), sqlx::Error> {
     let mut tx = db.begin_write().await?;
     upsert(&mut tx, key, value, now).await?;

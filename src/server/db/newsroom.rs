@@ -72,7 +72,7 @@ pub async fn save(
     db: &Db,
     id: Option<ArticleId>,
     a: &CheckedArticle,
-    editor: UserId,
+    editor: Option<UserId>,
     now: i64,
 ) -> Result<Option<ArticleId>, sqlx::Error> {
     let mut tx = db.begin_write().await?;
@@ -120,7 +120,7 @@ pub async fn save(
          original_url, body_md) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(id)
-    .bind(editor.0)
+    .bind(editor.map(|e| e.0))
     .bind(now)
     .bind(&a.title)
     .bind(channel)
@@ -133,6 +133,67 @@ pub async fn save(
     .rows_affected());
     tx.commit().await?;
     Ok(Some(ArticleId(id)))
+}
+
+/// The article imported with this external id, as `stored` reads it.
+pub async fn by_external_id(db: &Db, external_id: &str) -> Result<Option<(ArticleId, Stored)>, sqlx::Error> {
+    let id: Option<i64> = on!(db, p => sqlx::query_scalar("SELECT id FROM articles WHERE external_id = $1")
+        .bind(external_id)
+        .fetch_optional(p)
+        .await?);
+    let Some(id) = id.map(ArticleId) else { return Ok(None) };
+    Ok(stored(db, id).await?.map(|s| (id, s)))
+}
+
+pub async fn set_external_id(db: &Db, id: ArticleId, external_id: &str) -> Result<(), sqlx::Error> {
+    on!(db, p => sqlx::query("UPDATE articles SET external_id = $2 WHERE id = $1")
+        .bind(id.0)
+        .bind(external_id)
+        .execute(p)
+        .await?
+        .rows_affected());
+    Ok(())
+}
+
+/// Sets an imported article's state and, when given, its publication time (`jinri import`).
+pub async fn set_state(db: &Db, id: ArticleId, state: ArticleState, at: Option<i64>) -> Result<(), sqlx::Error> {
+    on!(db, p => sqlx::query("UPDATE articles SET state = $2, published_at = COALESCE($3, published_at) WHERE id = $1")
+        .bind(id.0)
+        .bind(state.as_str())
+        .bind(at)
+        .execute(p)
+        .await?
+        .rows_affected());
+    Ok(())
+}
+
+/// An article for `jinri export`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exported {
+    pub external_id: String,
+    pub stored: Stored,
+}
+
+/// Every article, oldest first, for `jinri export`. An article without an external id gets
+/// `article-N` (N its number) first, so that importing the export into this site again
+/// updates these articles instead of adding copies.
+pub async fn export(db: &Db) -> Result<Vec<Exported>, sqlx::Error> {
+    on!(db, p => sqlx::query(
+        "UPDATE articles SET external_id = 'article-' || CAST(id AS TEXT) WHERE external_id IS NULL",
+    )
+    .execute(p)
+    .await?
+    .rows_affected());
+    let ids: Vec<(i64, String)> = on!(db, p => sqlx::query_as("SELECT id, external_id FROM articles ORDER BY id")
+        .fetch_all(p)
+        .await?);
+    let mut out = Vec::with_capacity(ids.len());
+    for (id, external_id) in ids {
+        if let Some(stored) = stored(db, ArticleId(id)).await? {
+            out.push(Exported { external_id, stored });
+        }
+    }
+    Ok(out)
 }
 
 /// What an editor does with an article's publication.
@@ -298,7 +359,7 @@ mod tests {
     async fn a_draft_is_seen_by_no_reader_until_it_is_published() {
         let (db, _guard) = seeded().await;
         let who = editor(&db).await;
-        let id = save(&db, None, &article("新闻草稿", "**第一段**"), who, 5_000).await.unwrap().unwrap();
+        let id = save(&db, None, &article("新闻草稿", "**第一段**"), Some(who), 5_000).await.unwrap().unwrap();
         let (list, _) = articles::list(&db, chrono_tz::UTC, None, 1).await.unwrap();
         assert!(list.iter().all(|a| a.id != id), "a draft is in no list");
         assert!(articles::sitemap(&db, chrono_tz::UTC).await.unwrap().iter().all(|e| e.id != id));
@@ -323,7 +384,7 @@ mod tests {
     async fn a_scheduled_article_is_published_once_at_its_time() {
         let (db, _guard) = seeded().await;
         let who = editor(&db).await;
-        let id = save(&db, None, &article("定时", "正文"), who, 5_000).await.unwrap().unwrap();
+        let id = save(&db, None, &article("定时", "正文"), Some(who), 5_000).await.unwrap().unwrap();
         publish(&db, id, Publication::At(10_000), who, 5_000).await.unwrap();
         assert!(publish_due(&db, 9_999).await.unwrap().is_empty());
         assert_eq!(articles::title(&db, id).await.unwrap(), None);
@@ -337,17 +398,17 @@ mod tests {
     async fn every_save_is_a_revision_and_an_old_one_reads_back_whole() {
         let (db, _guard) = seeded().await;
         let who = editor(&db).await;
-        let id = save(&db, None, &article("第一版", "甲"), who, 5_000).await.unwrap().unwrap();
-        save(&db, Some(id), &article("第二版", "乙"), who, 6_000).await.unwrap().unwrap();
+        let id = save(&db, None, &article("第一版", "甲"), Some(who), 5_000).await.unwrap().unwrap();
+        save(&db, Some(id), &article("第二版", "乙"), Some(who), 6_000).await.unwrap().unwrap();
         let revs = revisions(&db, id, 10).await.unwrap();
         assert_eq!(revs.iter().map(|r| r.title.as_str()).collect::<Vec<_>>(), ["第二版", "第一版"]);
         let first = revision(&db, id, revs[1].id).await.unwrap().unwrap();
         assert_eq!((first.body_md.as_str(), first.original_url.as_deref()), ("甲", Some("https://example.com/a")));
         assert!(revs[0].editor.is_some());
         // Another article's version is not this one's.
-        let other = save(&db, None, &article("别篇", "丙"), who, 5_000).await.unwrap().unwrap();
+        let other = save(&db, None, &article("别篇", "丙"), Some(who), 5_000).await.unwrap().unwrap();
         assert_eq!(revision(&db, other, revs[1].id).await.unwrap(), None);
-        assert_eq!(save(&db, Some(ArticleId(999_999)), &article("无", "无"), who, 1).await.unwrap(), None);
+        assert_eq!(save(&db, Some(ArticleId(999_999)), &article("无", "无"), Some(who), 1).await.unwrap(), None);
         let stored = stored(&db, id).await.unwrap().unwrap();
         assert_eq!((stored.title.as_str(), stored.body.as_str(), stored.state.as_str()), ("第二版", "乙", "draft"));
     }
@@ -371,7 +432,7 @@ mod tests {
             original_url: s.original_url.clone().unwrap_or_default(),
             body: s.body.clone(),
         };
-        save(&db, Some(id), &check_article(&fields).unwrap(), editor(&db).await, 7_000).await.unwrap().unwrap();
+        save(&db, Some(id), &check_article(&fields).unwrap(), Some(editor(&db).await), 7_000).await.unwrap().unwrap();
         let after = articles::get(&db, chrono_tz::UTC, id).await.unwrap().unwrap();
         // The same paragraphs (now HTML runs between the figures) and the same figures in place.
         use crate::model::Block;
