@@ -5,11 +5,11 @@ use crate::api::site::{get_site_facts, page_flash};
 use crate::components::{NavEffects, SiteFooter, SiteHeader};
 use crate::model::{AppError, FormFlash, SiteFacts, Viewer};
 use crate::pages::{
-    AboutRoute, AdminSiteRoute, AdminUsersRoute, AppRoute, ArticlePage, ChannelRoute, DeskRoute, EditArticleRoute,
-    HomeRoute, LoginRoute, NewArticleRoute, NotFound, RegisterRoute, SitemapRoute, ThreadRoute,
+    AboutRoute, AdminSiteRoute, AdminUsersRoute, AppRoute, ArticlePage, ChannelRoute, HomeRoute, LoginRoute,
+    NewsroomRoute, NotFound, RegisterRoute, SitemapRoute, ThreadRoute,
 };
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, MetaTags, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{FlatRoutes, Route, Router};
 use leptos_router::hooks::use_location;
 use leptos_router::{path, Lazy, SsrMode};
@@ -33,6 +33,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // `/pkg/jinri.<hash>.css` in a release build, `/pkg/jinri.css` in development
                 // (`server::assets::hashed_names`, `stylesheet_href`).
                 <link rel="stylesheet" id="leptos" href=stylesheet />
+                // The icon, the manifest and the site's feeds (`server::feeds`; a channel page adds
+                // its own): in the shell, which only the server renders, so they cost the browser
+                // bundle nothing.
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <link rel="alternate" type="application/rss+xml" title="今日 RSS" href="/feeds/rss.xml" />
+                <link rel="alternate" type="application/atom+xml" title="今日 Atom" href="/feeds/atom.xml" />
                 // Content first: the bundle is fetched at low priority and the page hydrates once
                 // the browser is idle (at most 2 s later); until then it works as plain HTML
                 // (links, forms), so a slow phone shows text and figures without waiting for it.
@@ -113,11 +120,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let is_routing = RwSignal::new(false);
     view! {
-        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
-        <Link rel="manifest" href="/manifest.webmanifest" />
-        // The site's feeds (`server::feeds`); a channel page adds its own.
-        <Link rel="alternate" type_="application/rss+xml" title="今日 RSS" href="/feeds/rss.xml" />
-        <Link rel="alternate" type_="application/atom+xml" title="今日 Atom" href="/feeds/atom.xml" />
         <Title formatter=title_text text=shown_title() />
         <Router set_is_routing=is_routing>
             <Site is_routing />
@@ -170,9 +172,8 @@ fn Site(is_routing: RwSignal<bool>) -> impl IntoView {
                 <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/admin/users") view={Lazy::<AdminUsersRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/admin/site") view={Lazy::<AdminSiteRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/admin/articles") view={Lazy::<DeskRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/admin/articles/new") view={Lazy::<NewArticleRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/admin/articles/:id") view={Lazy::<EditArticleRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/admin/articles") view={Lazy::<NewsroomRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/admin/articles/:id") view={Lazy::<NewsroomRoute>::new()} ssr=SsrMode::Async />
             </FlatRoutes>
         </main>
         <SiteFooter />

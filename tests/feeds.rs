@@ -117,8 +117,8 @@ async fn pages_link_their_feeds() {
     let s = common::spawn().await;
     let (_, front) = s.get("/").await;
     for link in [
-        r#"<link href="/feeds/rss.xml" rel="alternate" title="今日 RSS" type="application/rss+xml">"#,
-        r#"<link href="/feeds/atom.xml" rel="alternate" title="今日 Atom" type="application/atom+xml">"#,
+        r#"<link rel="alternate" type="application/rss+xml" title="今日 RSS" href="/feeds/rss.xml">"#,
+        r#"<link rel="alternate" type="application/atom+xml" title="今日 Atom" href="/feeds/atom.xml">"#,
     ] {
         assert!(front.contains(link), "the front page lacks {link}");
     }

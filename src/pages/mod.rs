@@ -23,7 +23,7 @@ pub use admin::{AdminSiteRoute, AdminUsersRoute};
 pub use article::ArticlePage;
 pub use auth::{LoginRoute, RegisterRoute};
 pub use home::{ChannelRoute, HomeRoute};
-pub use newsroom::{DeskRoute, EditArticleRoute, NewArticleRoute};
+pub use newsroom::NewsroomRoute;
 pub use not_found::{ErrorView, NotFound};
 pub use sitemap::SitemapRoute;
 pub use thread::ThreadRoute;

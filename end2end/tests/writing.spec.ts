@@ -1,0 +1,114 @@
+import { test, expect, Browser, Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { waitForHydration, watchConsole } from './helpers';
+
+// The editor's path through the newsroom: write, check, save a draft, preview it, publish it,
+// and see it reach readers; with JavaScript on at phone size, and as plain forms without it.
+
+const PASSWORD = '今日新闻真好看2021';
+const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true };
+
+function grantEditor(name: string) {
+  execFileSync('target/release/jinri', ['user', 'grant', name, 'editor'], {
+    cwd: '..',
+    env: { ...process.env, DATABASE_URL: 'sqlite://target/e2e-data/jinri.db', RUST_LOG: 'warn' },
+  });
+}
+
+async function register(page: Page, name: string) {
+  await page.goto('/register');
+  await page.locator('#name').fill(name);
+  await page.locator('#password').fill(PASSWORD);
+  await page.getByRole('button', { name: '注册', exact: true }).click();
+  await expect(page).not.toHaveURL(/\/register/);
+}
+
+async function editorPage(browser: Browser, name: string, javaScriptEnabled: boolean) {
+  const context = await browser.newContext({ ...PHONE, javaScriptEnabled });
+  const page = await context.newPage();
+  await register(page, name);
+  grantEditor(name);
+  return page;
+}
+
+async function fillArticle(page: Page, title: string) {
+  await page.locator('#a-title').fill(title);
+  await page.locator('#a-channel').selectOption('life');
+  await page.locator('#a-summary').fill('悉尼本周末多个社区举办夏日市集。');
+  await page.locator('#a-source').fill('今日');
+  await page.locator('#a-body').fill('## 去哪里\n\n周六上午在 **Chatswood** 有*手作*摊位。\n\n> 主办方说：欢迎全家来玩。');
+}
+
+test('an editor writes, previews and publishes an article at phone size; readers see it only once published', async ({ browser }) => {
+  const page = await editorPage(browser, '编辑小许', true);
+  const problems = watchConsole(page);
+  // From the top bar, through the newsroom's list, to a new article.
+  await page.goto('/about/contact');
+  await waitForHydration(page);
+  await page.locator('.topbar').getByRole('link', { name: '编辑部' }).click();
+  await expect(page).toHaveURL('/admin/articles');
+  await page.getByRole('link', { name: '写新文章' }).first().click();
+  await expect(page).toHaveURL('/admin/articles/new');
+  // The browser checks before sending: nothing reaches the server.
+  await page.getByRole('button', { name: '保存草稿' }).click();
+  await expect(page.locator('#a-title-error')).toHaveText('请输入标题');
+  await expect(page).toHaveURL('/admin/articles/new');
+  const title = `夏日市集周末开张 ${Date.now() % 100000}`;
+  await fillArticle(page, title);
+  await page.locator('#a-original_url').fill('javascript:alert(1)');
+  await page.getByRole('button', { name: '保存草稿' }).click();
+  await expect(page.locator('#a-original_url-error')).toContainText('http');
+  await page.locator('#a-original_url').fill('');
+  await page.getByRole('button', { name: '保存草稿' }).click();
+  await expect(page).toHaveURL(/\/admin\/articles\/\d+/);
+  await expect(page.locator('.article-state')).toContainText('草稿');
+  const id = page.url().match(/\/admin\/articles\/(\d+)/)![1];
+
+  // A reader gets a 404; the editor's preview is the reader's page, marked.
+  const guest = await browser.newContext(PHONE);
+  const reader = await guest.newPage();
+  expect((await reader.goto(`/article/${id}`))!.status()).toBe(404);
+  await page.getByRole('link', { name: '预览（读者看到的样子）' }).click();
+  await expect(page.locator('.draft-notice')).toContainText('草稿');
+  await expect(page.locator('.article-body h2')).toHaveText('去哪里');
+  await expect(page.locator('.article-body strong')).toHaveText('Chatswood');
+  await expect(page.locator('.article-body blockquote')).toContainText('欢迎全家来玩');
+  await page.screenshot({ path: 'test-results/writing-preview.png', fullPage: false });
+
+  await page.goto(`/admin/articles/${id}`);
+  await waitForHydration(page);
+  await page.getByRole('button', { name: '发布', exact: true }).click();
+  await expect(page.locator('.article-state')).toContainText('已发布');
+  await expect(page.locator('.revisions .revision')).toHaveCount(1);
+  await reader.goto('/channel/life');
+  await expect(reader.getByRole('link', { name: title }).first()).toBeVisible();
+  expect((await reader.goto(`/article/${id}`))!.status()).toBe(200);
+  await expect(reader.locator('.draft-notice')).toHaveCount(0);
+  expect(problems).toEqual([]);
+  await guest.close();
+});
+
+test.describe('with JavaScript off', () => {
+  test('an editor writes and publishes with plain forms, and a refused save keeps what was typed', async ({ browser }) => {
+    const page = await editorPage(browser, '编辑老杜', false);
+    await page.goto('/admin/articles/new');
+    const title = `社区图书馆延长开放 ${Date.now() % 100000}`;
+    await fillArticle(page, title);
+    await page.locator('#a-body').fill('正文第一段。\n\n[图1]');
+    await page.getByRole('button', { name: '保存草稿' }).click();
+    await expect(page).toHaveURL('/admin/articles/new');
+    await expect(page.locator('#a-body-error')).toContainText('[图1] 没有对应的图片');
+    await expect(page.locator('#a-title')).toHaveValue(title);
+    await expect(page.locator('#a-body')).toHaveValue('正文第一段。\n\n[图1]');
+    await page.locator('#a-body').fill('正文第一段。');
+    await page.getByRole('button', { name: '保存草稿' }).click();
+    await expect(page).toHaveURL(/\/admin\/articles\/\d+$/);
+    await page.getByRole('button', { name: '发布', exact: true }).click();
+    await expect(page.locator('.article-state')).toContainText('已发布');
+    const guest = await browser.newContext(PHONE);
+    const reader = await guest.newPage();
+    await reader.goto('/channel/life');
+    await expect(reader.getByRole('link', { name: title }).first()).toBeVisible();
+    await guest.close();
+  });
+});
