@@ -261,3 +261,20 @@ async fn without_javascript_a_refused_save_comes_back_with_everything_typed() {
     assert!(html.contains(&body), "the whole body (18,000 characters) comes back");
     assert!(html.contains("没有图的文章"));
 }
+
+#[tokio::test]
+async fn a_burst_of_changes_is_held_to_the_limit_exactly() {
+    let s = common::spawn_with(&MANY).await;
+    let chief = editor(&s, "bian_ji_qian").await;
+    let id = new_draft(&s, &chief, "限流测试", "正文").await;
+    // One save is spent; a burst of 70 parallel withdrawals gets the 59 left, and 429 after.
+    let form = [("id", id.as_str())];
+    let calls = (0..70).map(|_| s.call("/api/newsroom/withdraw", &form, Some(&chief)));
+    let statuses: Vec<u16> = futures::future::join_all(calls).await.iter().map(|r| r.status().as_u16()).collect();
+    let ok = statuses.iter().filter(|s| **s == 200).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((ok, limited), (59, 11), "{statuses:?}");
+    let logged =
+        common::scalar(&s.db().await, "SELECT COUNT(*) FROM audit_log WHERE action = 'article.withdraw'").await;
+    assert_eq!(logged, 59, "a refused change leaves no trace");
+}

@@ -104,6 +104,7 @@ pub async fn get_editor_article(id: String) -> Result<EditorArticle, AppError> {
         },
         state: ArticleState::parse(&stored.state).unwrap_or(ArticleState::Draft),
         published_local: time::local_input(tz, stored.published_at),
+        time_zone: tz.name().to_owned(),
         figures: stored.figures as usize,
         revisions,
     })

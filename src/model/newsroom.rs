@@ -203,6 +203,8 @@ pub struct EditorArticle {
     /// `YYYY-MM-DDTHH:MM` in the site's time zone (for `<input type="datetime-local">`): when it
     /// was or will be published.
     pub published_local: String,
+    /// The site's time zone (`site.timezone`), in which `published_local` is read and written.
+    pub time_zone: String,
     /// How many figures the article has (`[图N]` places them).
     pub figures: usize,
     pub revisions: Vec<RevisionLine>,

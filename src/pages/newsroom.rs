@@ -325,10 +325,7 @@ fn Publishing(
     let id = article.id.to_string();
     let state = article.state;
     let shown_at = if state == ArticleState::Scheduled { article.published_local.clone() } else { String::new() };
-    let publish_label = match state {
-        ArticleState::Published => "更新发布时间",
-        _ => "发布",
-    };
+    let zone = article.time_zone.clone();
     let revisions = article
         .revisions
         .into_iter()
@@ -366,15 +363,22 @@ fn Publishing(
     let withdraw_id = id.clone();
     view! {
         <h2 id="publish">"发布"</h2>
+        // A published article is corrected by saving it (readers see the change at once); it
+        // can only be withdrawn here. Anything else is published now or at a time.
+        {(state == ArticleState::Published).then(|| view! {
+            <p class="field-help">"已发布：保存的改动读者立即看到。"</p>
+        })}
+        {(state != ArticleState::Published).then(|| view! {
         <ActionForm action=publish attr:class="admin-form">
             <input type="hidden" name="id" value=id.clone() />
-            <label for="a-at">"定时发布（悉尼时间）"</label>
+            <label for="a-at">{format!("定时发布（网站时间 {zone}）")}</label>
             <input id="a-at" name="at" type="datetime-local" value=shown_at
                 aria-invalid=move || field_error("at").is_some().to_string() aria-describedby="a-at-help a-at-error" />
             <p id="a-at-help" class="field-help">"留空即现在发布；填写将来的时间则到时自动发布。"</p>
             <p id="a-at-error" class="field-error" role="alert">{move || field_error("at")}</p>
-            <button type="submit" class="primary" disabled=move || publish.pending().get()>{publish_label}</button>
+            <button type="submit" class="primary" disabled=move || publish.pending().get()>"发布"</button>
         </ActionForm>
+        })}
         {matches!(state, ArticleState::Published | ArticleState::Scheduled).then(|| view! {
             <ActionForm action=withdraw attr:class="admin-form">
                 <input type="hidden" name="id" value=withdraw_id />
