@@ -1,4 +1,5 @@
 import { Locator, expect, Page, ConsoleMessage } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 
 export const SEED_TITLE = '乌克兰局势紧张之际,拜登普京通话:相约面谈(图)';
 
@@ -34,4 +35,27 @@ export async function waitForHydration(page: Page) {
 export async function deleteComment(actions: Locator) {
   await actions.getByRole('link', { name: '删除', exact: true }).click();
   await actions.getByRole('button', { name: '确定删除' }).click();
+}
+
+/** The password the suite's readers register with (it passes the strength check). */
+export const PASSWORD = '今日新闻真好看2021';
+
+/** A phone: the size and touch of the readers most visits come from. */
+export const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true };
+
+/** `jinri user …` on the suite's database, as an operator makes the first admin. */
+export function jinriUser(...args: string[]) {
+  execFileSync('target/release/jinri', ['user', ...args], {
+    cwd: '..',
+    env: { ...process.env, DATABASE_URL: 'sqlite://target/e2e-data/jinri.db', RUST_LOG: 'warn' },
+  });
+}
+
+/** Registers `name` (with or without JavaScript) and waits for the top bar to name them. */
+export async function register(page: Page, name: string) {
+  await page.goto('/register');
+  await page.locator('#name').fill(name);
+  await page.locator('#password').fill(PASSWORD);
+  await page.getByRole('button', { name: '注册', exact: true }).click();
+  await expect(page.locator('.topbar .user-name')).toHaveText(name);
 }

@@ -1,25 +1,5 @@
-import { test, expect, Browser, Page } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
-import { waitForHydration, watchConsole } from './helpers';
-
-const PASSWORD = '今日新闻真好看2021';
-const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true };
-
-/** `jinri user …` on the suite's database, as an operator makes the first admin. */
-function jinriUser(...args: string[]) {
-  execFileSync('target/release/jinri', ['user', ...args], {
-    cwd: '..',
-    env: { ...process.env, DATABASE_URL: 'sqlite://target/e2e-data/jinri.db', RUST_LOG: 'warn' },
-  });
-}
-
-async function register(page: Page, name: string) {
-  await page.goto('/register');
-  await page.locator('#name').fill(name);
-  await page.locator('#password').fill(PASSWORD);
-  await page.getByRole('button', { name: '注册', exact: true }).click();
-  await expect(page.locator('.topbar .user-name')).toHaveText(name);
-}
+import { test, expect, Browser } from '@playwright/test';
+import { PASSWORD, PHONE, jinriUser, register, waitForHydration, watchConsole } from './helpers';
 
 async function phone(browser: Browser, javaScriptEnabled = true) {
   const context = await browser.newContext({ ...PHONE, javaScriptEnabled });

@@ -1,33 +1,14 @@
 import { test, expect, Browser, Page } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
-import { waitForHydration, watchConsole } from './helpers';
+import { PHONE, jinriUser, register, waitForHydration, watchConsole } from './helpers';
 
 // The editor's path through the newsroom: write, check, save a draft, preview it, publish it,
 // and see it reach readers; with JavaScript on at phone size, and as plain forms without it.
-
-const PASSWORD = '今日新闻真好看2021';
-const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true };
-
-function grantEditor(name: string) {
-  execFileSync('target/release/jinri', ['user', 'grant', name, 'editor'], {
-    cwd: '..',
-    env: { ...process.env, DATABASE_URL: 'sqlite://target/e2e-data/jinri.db', RUST_LOG: 'warn' },
-  });
-}
-
-async function register(page: Page, name: string) {
-  await page.goto('/register');
-  await page.locator('#name').fill(name);
-  await page.locator('#password').fill(PASSWORD);
-  await page.getByRole('button', { name: '注册', exact: true }).click();
-  await expect(page).not.toHaveURL(/\/register/);
-}
 
 async function editorPage(browser: Browser, name: string, javaScriptEnabled: boolean) {
   const context = await browser.newContext({ ...PHONE, javaScriptEnabled });
   const page = await context.newPage();
   await register(page, name);
-  grantEditor(name);
+  jinriUser('grant', name, 'editor');
   return page;
 }
 

@@ -83,7 +83,8 @@ async fn change(name: String, role: String, grant: bool) -> Result<(), AppError>
     }
     let Some(role) = Role::parse(&role) else { return Err(fail(AppError::validation("role", "请选择角色"))) };
     let now = time::now_unix();
-    if let Err(retry_after_secs) = per_minute_slot(&req, "staff_change", &admin, now).await? {
+    if let Err(retry_after_secs) = super::per_minute_slot(&req, "staff_change", &admin, CHANGES_PER_MINUTE, now).await?
+    {
         return Err(fail(AppError::RateLimited { retry_after_secs }));
     }
     let key = Username::lookup_key(trimmed);
@@ -131,7 +132,8 @@ pub async fn set_facts(weather: String, exchange_rate: String, city: String) -> 
         values.push((key, check_fact(value).map_err(|m| fail(AppError::validation(key, m)))?));
     }
     let now = time::now_unix();
-    if let Err(retry_after_secs) = per_minute_slot(&req, "facts_change", &admin, now).await? {
+    if let Err(retry_after_secs) = super::per_minute_slot(&req, "facts_change", &admin, CHANGES_PER_MINUTE, now).await?
+    {
         return Err(fail(AppError::RateLimited { retry_after_secs }));
     }
     let changes: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -143,32 +145,12 @@ pub async fn set_facts(weather: String, exchange_rate: String, city: String) -> 
     Ok(())
 }
 
-/// The admin behind a form post to the admin page `page`: a visitor is sent to sign in and back
-/// to `page`, anyone else refused back to `page` with what they typed (`keep`).
+/// The admin behind a form post to the admin page `page` (`super::staff_for_form`).
 #[cfg(feature = "ssr")]
 async fn admin_for_form(
     req: &crate::server::request::Request,
     page: &str,
     keep: &[(&str, &str)],
 ) -> Result<crate::model::Viewer, AppError> {
-    use crate::model::{encode_query, Role};
-    req.require(Role::Admin).await.map_err(|e| match e {
-        AppError::Unauthorized => req.fail(e, &format!("/login?next={}", encode_query(page)), &[], ""),
-        e => req.fail(e, page, keep, ""),
-    })
-}
-
-/// Takes one of the admin's `CHANGES_PER_MINUTE` slots of `scope` (counted atomically in the
-/// database, across processes); `Err(retry_after_secs)` when none is left.
-#[cfg(feature = "ssr")]
-async fn per_minute_slot(
-    req: &crate::server::request::Request,
-    scope: &str,
-    admin: &crate::model::Viewer,
-    now: i64,
-) -> Result<Result<(), u64>, AppError> {
-    use crate::server::db;
-    let who = admin.id.0.to_string();
-    let limit = [db::limits::Limit::new(scope, &who, 60, CHANGES_PER_MINUTE)];
-    Ok(db::limits::take(&req.state.pool, &limit, now).await.map_err(super::internal)?.map(|_| ()))
+    super::staff_for_form(req, crate::model::Role::Admin, page, keep).await
 }

@@ -36,3 +36,36 @@ pub(crate) fn internal<E: std::fmt::Display + 'static>(e: E) -> crate::model::Ap
         AppError::Internal
     }
 }
+
+/// The staff member behind a form post to the newsroom page `page` who may act as `role`: a
+/// visitor is sent to sign in and back to `page`, anyone else refused back to `page` with what
+/// they typed (`keep`).
+#[cfg(feature = "ssr")]
+pub(crate) async fn staff_for_form(
+    req: &crate::server::request::Request,
+    role: crate::model::Role,
+    page: &str,
+    keep: &[(&str, &str)],
+) -> Result<crate::model::Viewer, crate::model::AppError> {
+    use crate::model::{encode_query, AppError};
+    req.require(role).await.map_err(|e| match e {
+        AppError::Unauthorized => req.fail(e, &format!("/login?next={}", encode_query(page)), &[], ""),
+        e => req.fail(e, page, keep, ""),
+    })
+}
+
+/// Takes one of the `per_minute` slots `who` has in `scope` (counted atomically in the
+/// database, across processes); `Err(retry_after_secs)` when none is left.
+#[cfg(feature = "ssr")]
+pub(crate) async fn per_minute_slot(
+    req: &crate::server::request::Request,
+    scope: &str,
+    who: &crate::model::Viewer,
+    per_minute: i64,
+    now: i64,
+) -> Result<Result<(), u64>, crate::model::AppError> {
+    use crate::server::db;
+    let who = who.id.0.to_string();
+    let limit = [db::limits::Limit::new(scope, &who, 60, per_minute)];
+    Ok(db::limits::take(&req.state.pool, &limit, now).await.map_err(internal)?.map(|_| ()))
+}

@@ -266,19 +266,14 @@ async fn change_publication(
     Ok(())
 }
 
-/// The editor behind a form post to `page`: a visitor is sent to sign in and back, anyone else
-/// refused back to `page` with what they typed.
+/// The editor behind a form post to `page` (`super::staff_for_form`).
 #[cfg(feature = "ssr")]
 async fn editor_for_form(
     req: &crate::server::request::Request,
     page: &str,
     keep: &[(&str, &str)],
 ) -> Result<crate::model::Viewer, AppError> {
-    use crate::model::{encode_query, Role};
-    req.require(Role::Editor).await.map_err(|e| match e {
-        AppError::Unauthorized => req.fail(e, &format!("/login?next={}", encode_query(page)), &[], ""),
-        e => req.fail(e, page, keep, ""),
-    })
+    super::staff_for_form(req, crate::model::Role::Editor, page, keep).await
 }
 
 /// One of the editor's `CHANGES_PER_MINUTE`; `Err(retry_after_secs)` when none is left.
@@ -288,8 +283,5 @@ async fn slot(
     editor: &crate::model::Viewer,
     now: i64,
 ) -> Result<Result<(), u64>, AppError> {
-    use crate::server::db;
-    let who = editor.id.0.to_string();
-    let limit = [db::limits::Limit::new("article_change", &who, 60, CHANGES_PER_MINUTE)];
-    Ok(db::limits::take(&req.state.pool, &limit, now).await.map_err(super::internal)?.map(|_| ()))
+    super::per_minute_slot(req, "article_change", editor, CHANGES_PER_MINUTE, now).await
 }
