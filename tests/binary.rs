@@ -542,3 +542,65 @@ fn a_like_pending_at_sigterm_is_announced_before_the_server_stops() {
     });
     assert_eq!(kinds, vec!["created", "liked"]);
 }
+
+#[test]
+fn the_running_site_publishes_a_scheduled_article_at_its_time_and_its_cached_pages_follow() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, base) = start(dir.path());
+    let (rt, client) = driver();
+    let cookie = rt.block_on(register(&client, &base, "ding_shi_bian_ji"));
+    assert!(jinri(dir.path()).args(["user", "grant", "ding_shi_bian_ji", "editor"]).output().unwrap().status.success());
+    let call = |endpoint: &str, form: &[(&str, &str)]| {
+        rt.block_on(async {
+            let resp = client
+                .post(format!("{base}{endpoint}"))
+                .header("accept", "application/json")
+                .header("cookie", &cookie)
+                .form(form)
+                .send()
+                .await
+                .unwrap();
+            (resp.status().as_u16(), resp.text().await.unwrap())
+        })
+    };
+    let get = |path: &str| {
+        rt.block_on(async { client.get(format!("{base}{path}")).send().await.unwrap().text().await.unwrap() })
+    };
+    let (status, id) = call(
+        "/api/newsroom/save",
+        &[
+            ("id", ""),
+            ("title", "定时发布的晚间新闻"),
+            ("channel", "au"),
+            ("summary", "摘要"),
+            ("source", ""),
+            ("original_url", ""),
+            ("body", "正文"),
+        ],
+    );
+    assert_eq!(status, 200, "{id}");
+    let tz: chrono_tz::Tz = "Australia/Sydney".parse().unwrap();
+    let in_two_hours = jinri::server::time::local_input(tz, jinri::server::time::now_unix() + 7_200);
+    assert_eq!(call("/api/newsroom/publish", &[("id", &id), ("at", &in_two_hours)]).0, 200);
+    // The front page is rendered and cached without it.
+    for _ in 0..2 {
+        assert!(!get("/").contains("定时发布的晚间新闻"));
+    }
+    // Its time comes (moved to a second ago, as two hours passing would): the scheduler
+    // publishes it within a second, and the cached front page goes stale with it.
+    rt.block_on(async {
+        let db = common::open(&common::database_url(dir.path()).await).await;
+        let moved =
+            common::execute(&db, "UPDATE articles SET published_at = published_at - 7201 WHERE state = 'scheduled'")
+                .await;
+        assert_eq!(moved, 1);
+    });
+    let started = std::time::Instant::now();
+    while !get("/").contains("定时发布的晚间新闻") {
+        assert!(started.elapsed() < Duration::from_secs(5), "not published within 5 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(get(&format!("/article/{id}")).contains("定时发布的晚间新闻"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
