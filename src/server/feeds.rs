@@ -126,9 +126,10 @@ impl Site<'_> {
         self.tz.timestamp_opt(unix, 0).single().unwrap_or_else(|| self.tz.timestamp_opt(0, 0).unwrap())
     }
 
-    /// When the feed last changed: its newest entry, or the epoch when it has none.
+    /// When the feed last changed: its latest publication or correction, or the epoch when it
+    /// has no entry.
     fn updated(&self, entries: &[db::articles::FeedEntry]) -> chrono::DateTime<Tz> {
-        self.at(entries.iter().map(|e| e.published_at).max().unwrap_or(0))
+        self.at(entries.iter().map(|e| e.updated_at).max().unwrap_or(0))
     }
 }
 
@@ -179,12 +180,13 @@ pub fn atom(site: &Site<'_>, entries: &[db::articles::FeedEntry]) -> String {
     for e in entries {
         let link = format!("{}/article/{}", site.base, e.id);
         let at = site.at(e.published_at).to_rfc3339();
+        let updated = site.at(e.updated_at).to_rfc3339();
         x.push_str("<entry>\n");
         element(&mut x, "title", &e.title);
         element(&mut x, "id", &link);
         x.push_str(&format!("<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n", escape(&link)));
         element(&mut x, "published", &at);
-        element(&mut x, "updated", &at);
+        element(&mut x, "updated", &updated);
         x.push_str(&format!(
             "<category term=\"{}\" label=\"{}\"/>\n",
             escape(&e.channel_slug),
@@ -248,8 +250,9 @@ mod tests {
             source: "新华社 & <AAP>".to_owned(),
             channel_slug: "au".to_owned(),
             channel_name: "澳洲".to_owned(),
-            // 2026-12-02 23:00 in Sydney (UTC+11).
+            // 2026-12-02 23:00 in Sydney (UTC+11), corrected an hour later.
             published_at: 1_796_212_800,
+            updated_at: 1_796_216_400,
         }
     }
 
@@ -276,7 +279,9 @@ mod tests {
         assert!(r.contains("<link>https://jinri.test/channel/au</link>"), "{r}");
         assert!(r.contains("href=\"https://jinri.test/feeds/au/rss.xml\" rel=\"self\""), "{r}");
         let a = atom(&site, &[entry("标题", "摘要")]);
-        assert!(a.contains("<updated>2026-12-02T23:00:00+11:00</updated>"), "{a}");
+        assert!(a.contains("<published>2026-12-02T23:00:00+11:00</published>"), "{a}");
+        assert!(a.contains("<updated>2026-12-03T00:00:00+11:00</updated>"), "the correction: {a}");
+        assert!(r.contains("<lastBuildDate>Thu, 3 Dec 2026 00:00:00 +1100</lastBuildDate>"), "{r}");
         assert!(a.contains("<id>https://jinri.test/article/7</id>"), "{a}");
         assert!(a.contains("<title>今日 · 澳洲</title>"), "{a}");
     }

@@ -303,6 +303,8 @@ pub struct FeedEntry {
     pub channel_slug: String,
     pub channel_name: String,
     pub published_at: i64,
+    /// Its last change: a correction after publication, or its publication.
+    pub updated_at: i64,
 }
 
 /// The `limit` newest articles, of one channel or of all, for a feed.
@@ -311,7 +313,8 @@ pub async fn feed(db: &Db, channel: Option<&str>, limit: i64) -> Result<Vec<Feed
         ($tail:literal) => {
             concat!(
                 "SELECT a.id, a.title, a.summary, a.source, c.slug AS channel_slug, c.name AS channel_name, \
-                 a.published_at FROM articles a JOIN channels c ON c.id = a.channel_id ",
+                 a.published_at, CASE WHEN a.updated_at > a.published_at THEN a.updated_at ELSE a.published_at END AS updated_at \
+                 FROM articles a JOIN channels c ON c.id = a.channel_id ",
                 $tail
             )
         };
