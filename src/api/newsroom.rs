@@ -141,7 +141,7 @@ pub async fn save_article(
     let checked = check_article(&fields).map_err(|(f, m)| fail(AppError::validation(f, m)))?;
     let pool = &req.state.pool;
     let figures = match existing {
-        Some(a) => db::newsroom::stored(pool, a).await.map_err(super::internal)?.ok_or(AppError::NotFound)?.figures,
+        Some(a) => db::newsroom::figure_count(pool, a).await.map_err(super::internal)?,
         None => 0,
     };
     if let Some(n) = checked.body.lines().filter_map(figure_line).find(|n| *n as i64 > figures) {

@@ -138,6 +138,9 @@ fn ArticleView(
                                 .into_iter()
                                 .map(|b| match b {
                                     Block::Paragraph(text) => view! { <p>{text}</p> }.into_any(),
+                                    // Only the server makes this HTML, from an editor's Markdown
+                                    // (`markdown::to_html`: every text and address escaped, only the
+                                    // subset's own elements); nothing a reader typed reaches it.
                                     Block::Html(html) => view! { <div class="article-text" inner_html=html></div> }.into_any(),
                                     Block::Figure { src, caption, alt } => {
                                         let (loading, priority) = if std::mem::take(&mut first) { ("eager", "high") } else { ("lazy", "auto") };

@@ -135,6 +135,14 @@ pub async fn save(
     Ok(Some(ArticleId(id)))
 }
 
+/// How many figures article `id` has (`[图N]` may name 1 to this).
+pub async fn figure_count(db: &Db, id: ArticleId) -> Result<i64, sqlx::Error> {
+    on!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM article_blocks WHERE article_id = $1 AND kind = 'figure'")
+        .bind(id.0)
+        .fetch_one(p)
+        .await)
+}
+
 /// The article imported with this external id, as `stored` reads it.
 pub async fn by_external_id(db: &Db, external_id: &str) -> Result<Option<(ArticleId, Stored)>, sqlx::Error> {
     let id: Option<i64> = on!(db, p => sqlx::query_scalar("SELECT id FROM articles WHERE external_id = $1")
@@ -274,30 +282,34 @@ pub struct Revision {
     pub body_md: String,
 }
 
+/// A version with its editor's name and its channel, written once for `revisions` and `revision`.
+macro_rules! revision_select {
+    ($tail:literal) => {
+        concat!(
+            "SELECT r.id, r.created_at, u.name AS editor, r.title, c.slug AS channel_slug, r.summary, r.source, \
+             r.original_url, r.body_md FROM article_revisions r JOIN channels c ON c.id = r.channel_id \
+             LEFT JOIN users u ON u.id = r.editor_id ",
+            $tail
+        )
+    };
+}
+
 /// The article's newest `limit` versions, newest first.
 pub async fn revisions(db: &Db, id: ArticleId, limit: i64) -> Result<Vec<Revision>, sqlx::Error> {
-    on!(db, p => sqlx::query_as(
-        "SELECT r.id, r.created_at, u.name AS editor, r.title, c.slug AS channel_slug, r.summary, r.source, \
-         r.original_url, r.body_md FROM article_revisions r JOIN channels c ON c.id = r.channel_id \
-         LEFT JOIN users u ON u.id = r.editor_id WHERE r.article_id = $1 ORDER BY r.id DESC LIMIT $2",
-    )
-    .bind(id.0)
-    .bind(limit)
-    .fetch_all(p)
-    .await)
+    on!(db, p => sqlx::query_as(revision_select!("WHERE r.article_id = $1 ORDER BY r.id DESC LIMIT $2"))
+        .bind(id.0)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
 }
 
 /// Version `revision` of article `id` (`None` if it is not one of its versions).
 pub async fn revision(db: &Db, id: ArticleId, revision: i64) -> Result<Option<Revision>, sqlx::Error> {
-    on!(db, p => sqlx::query_as(
-        "SELECT r.id, r.created_at, u.name AS editor, r.title, c.slug AS channel_slug, r.summary, r.source, \
-         r.original_url, r.body_md FROM article_revisions r JOIN channels c ON c.id = r.channel_id \
-         LEFT JOIN users u ON u.id = r.editor_id WHERE r.article_id = $1 AND r.id = $2",
-    )
-    .bind(id.0)
-    .bind(revision)
-    .fetch_optional(p)
-    .await)
+    on!(db, p => sqlx::query_as(revision_select!("WHERE r.article_id = $1 AND r.id = $2"))
+        .bind(id.0)
+        .bind(revision)
+        .fetch_optional(p)
+        .await)
 }
 
 /// One line of the newsroom's list.
