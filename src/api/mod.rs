@@ -6,6 +6,7 @@ pub mod articles;
 pub mod auth;
 pub mod codec;
 pub mod comments;
+pub mod figures;
 pub mod newsroom;
 pub mod site;
 

@@ -105,7 +105,21 @@ pub async fn get_editor_article(id: String) -> Result<EditorArticle, AppError> {
         state: ArticleState::parse(&stored.state).unwrap_or(ArticleState::Draft),
         published_local: time::local_input(tz, stored.published_at),
         time_zone: tz.name().to_owned(),
-        figures: stored.figures as usize,
+        figures: db::figures::list(pool, id)
+            .await
+            .map_err(super::internal)?
+            .into_iter()
+            .map(|f| {
+                let caption = f.caption.unwrap_or_default();
+                crate::model::EditorFigure {
+                    // The narrowest file of an upload; a drawing of the demo content as it is.
+                    thumbnail: f.srcset.as_deref().and_then(|s| s.split(' ').next()).map_or(f.src, str::to_owned),
+                    alt: f.alt.filter(|a| !a.trim().is_empty()).unwrap_or_else(|| caption.clone()),
+                    caption,
+                    credit: f.credit.unwrap_or_default(),
+                }
+            })
+            .collect(),
         revisions,
     })
 }
@@ -237,7 +251,7 @@ pub async fn restore_revision(id: String, revision: String) -> Result<(), AppErr
 }
 
 #[cfg(feature = "ssr")]
-fn editor_page(id: &str) -> Result<String, AppError> {
+pub(crate) fn editor_page(id: &str) -> Result<String, AppError> {
     let id = ArticleId::parse(id).ok_or(AppError::NotFound)?;
     Ok(format!("/admin/articles/{id}"))
 }
@@ -268,7 +282,7 @@ async fn change_publication(
 
 /// The editor behind a form post to `page` (`super::staff_for_form`).
 #[cfg(feature = "ssr")]
-async fn editor_for_form(
+pub(crate) async fn editor_for_form(
     req: &crate::server::request::Request,
     page: &str,
     keep: &[(&str, &str)],
@@ -278,7 +292,7 @@ async fn editor_for_form(
 
 /// One of the editor's `CHANGES_PER_MINUTE`; `Err(retry_after_secs)` when none is left.
 #[cfg(feature = "ssr")]
-async fn slot(
+pub(crate) async fn slot(
     req: &crate::server::request::Request,
     editor: &crate::model::Viewer,
     now: i64,

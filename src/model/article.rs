@@ -62,11 +62,17 @@ pub struct ArticlePage {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Block {
     Paragraph(String),
-    /// `alt` says what the picture shows; the caption is the paper's line under it.
+    /// `alt` says what the picture shows; the caption is the paper's line under it, then the
+    /// credit (图片来源) when there is one. An uploaded figure has its other widths in `srcset`
+    /// (empty for the drawings of the demo content) and the size of its largest file.
     Figure {
         src: String,
         caption: String,
         alt: String,
+        credit: String,
+        srcset: String,
+        width: u32,
+        height: u32,
     },
     /// A run of a body written in the newsroom's Markdown, as HTML made by the server from the
     /// parsed text (`markdown::to_html`: every character of the text escaped, only the subset's

@@ -32,7 +32,7 @@ impl CommentBody {
 
 /// Bidi controls that reorder text: embeddings and overrides (U+202A-202E), isolates
 /// (U+2066-2069), marks (U+200E, U+200F, U+061C).
-fn is_bidi_control(c: char) -> bool {
+pub(crate) fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 

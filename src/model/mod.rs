@@ -27,9 +27,10 @@ pub use error::{AppError, FormFlash};
 pub use ids::{ArticleId, CommentId, UserId};
 pub use live::{linkify, reconnect_delay_ms, Change, CommentBody, LiveEvent, Segment, BODY_MAX};
 pub use newsroom::{
-    body_parts, check_article, diff_lines, figure_line, legacy_body, revision_text, ArticleFields, ArticleState,
-    BodyPart, CheckedArticle, DeskLine, DeskPage, DiffLine, EditorArticle, RevisionLine, ARTICLE_BODY_MAX,
-    ARTICLE_FIELDS, DIFF_SHOWN, SOURCE_MAX, SUMMARY_MAX, TITLE_MAX,
+    body_parts, check_article, check_figure_words, diff_lines, figure_line, legacy_body, renumber_figures,
+    revision_text, ArticleFields, ArticleState, BodyPart, CheckedArticle, DeskLine, DeskPage, DiffLine, EditorArticle,
+    EditorFigure, RevisionLine, ARTICLE_BODY_MAX, ARTICLE_FIELDS, DIFF_SHOWN, FIGURES_MAX, FIGURE_ALT_MAX,
+    FIGURE_CAPTION_MAX, FIGURE_CREDIT_MAX, FIGURE_UPLOAD_MAX_BYTES, SOURCE_MAX, SUMMARY_MAX, TITLE_MAX,
 };
 pub use site::{check_fact, SiteFacts, FACT_FIELDS, FACT_MAX};
 pub use staff::{audit_text, AuditLine, StaffMember, StaffPage, StaffRole};

@@ -205,9 +205,81 @@ pub struct EditorArticle {
     pub published_local: String,
     /// The site's time zone (`site.timezone`), in which `published_local` is read and written.
     pub time_zone: String,
-    /// How many figures the article has (`[图N]` places them).
-    pub figures: usize,
+    /// The article's figures in order: figure N is `[图N]`.
+    pub figures: Vec<EditorFigure>,
     pub revisions: Vec<RevisionLine>,
+}
+
+/// One figure as the editor's page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditorFigure {
+    /// The smallest file, for the editor's list.
+    pub thumbnail: String,
+    pub caption: String,
+    pub alt: String,
+    pub credit: String,
+}
+
+/// Longest figure caption, in characters.
+pub const FIGURE_CAPTION_MAX: usize = 200;
+/// Longest description of what a figure shows (`alt`), in characters.
+pub const FIGURE_ALT_MAX: usize = 200;
+/// Longest credit line (图片来源), in characters.
+pub const FIGURE_CREDIT_MAX: usize = 60;
+/// Largest figure upload, in bytes.
+pub const FIGURE_UPLOAD_MAX_BYTES: usize = 10 * 1024 * 1024;
+/// Most figures one article may have.
+pub const FIGURES_MAX: usize = 40;
+
+/// What an editor wrote about a figure, trimmed, once it passes the checks: a caption and a
+/// credit are required (a news picture always says what it is and whose it is); `alt` left
+/// empty is the caption. `Err((field, message))` names the first field in error.
+pub fn check_figure_words(
+    caption: &str,
+    alt: &str,
+    credit: &str,
+) -> Result<(String, String, String), (&'static str, String)> {
+    let one_line = |field: &'static str, label: &str, value: &str, max: usize, required: bool| {
+        let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
+        if required && value.is_empty() {
+            return Err((field, format!("请填写{label}")));
+        }
+        if value.chars().count() > max {
+            return Err((field, format!("{label}最多 {max} 个字")));
+        }
+        if value.chars().any(|c| c.is_control() || super::live::is_bidi_control(c)) {
+            return Err((field, format!("{label}里有不能显示的字符")));
+        }
+        Ok(value)
+    };
+    let caption = one_line("caption", "图片说明", caption, FIGURE_CAPTION_MAX, true)?;
+    let credit = one_line("credit", "图片来源", credit, FIGURE_CREDIT_MAX, true)?;
+    let alt = one_line("alt", "图片内容描述", alt, FIGURE_ALT_MAX, false)?;
+    let alt = if alt.is_empty() { caption.clone() } else { alt };
+    Ok((caption, alt, credit))
+}
+
+/// The body once figure `removed` is gone: its `[图N]` lines leave, and each later figure's
+/// lines name it by its new number (one less). Every other line stays as it was.
+pub fn renumber_figures(body: &str, removed: usize) -> String {
+    let mut out = String::with_capacity(body.len());
+    // After a dropped line between two blank ones, the second blank one goes too.
+    let mut dropped = false;
+    for line in body.split_inclusive('\n') {
+        let after_drop = std::mem::take(&mut dropped);
+        match figure_line(line) {
+            Some(n) if n == removed => dropped = out.is_empty() || out.ends_with("\n\n"),
+            Some(n) if n > removed => {
+                out.push_str(&format!("[图{}]", n - 1));
+                if line.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            _ if after_drop && line.trim().is_empty() => {}
+            _ => out.push_str(line),
+        }
+    }
+    out
 }
 
 /// One saved version of an article.
@@ -364,6 +436,30 @@ mod tests {
         let mut f = fields();
         f.original_url = "https://example.com/news?id=1".into();
         assert_eq!(check_article(&f).unwrap().original_url.as_deref(), Some("https://example.com/news?id=1"));
+    }
+
+    #[test]
+    fn removing_a_figure_drops_its_lines_and_renumbers_the_later_ones_only() {
+        let body = "甲\n\n[图1]\n\n乙 [图3]\n[图2]\n [图3] \n\\[图3\\]\n[图3]";
+        assert_eq!(renumber_figures(body, 2), "甲\n\n[图1]\n\n乙 [图3]\n[图2]\n\\[图3\\]\n[图2]");
+        assert_eq!(renumber_figures(body, 9), body);
+        assert_eq!(renumber_figures("[图1]", 1), "");
+        assert_eq!(renumber_figures("开头\n\n[图1]\n\n中间\n\n[图2]", 1), "开头\n\n中间\n\n[图1]");
+        assert_eq!(renumber_figures("[图1]\n\n正文", 1), "正文");
+    }
+
+    #[test]
+    fn a_figure_needs_a_caption_and_a_credit_and_alt_falls_back_to_the_caption() {
+        assert_eq!(
+            check_figure_words("  悉尼  港口 ", "", " 新华社 "),
+            Ok(("悉尼 港口".to_owned(), "悉尼 港口".to_owned(), "新华社".to_owned()))
+        );
+        assert_eq!(check_figure_words("", "x", "新华社").unwrap_err().0, "caption");
+        assert_eq!(check_figure_words("说明", "x", " ").unwrap_err().0, "credit");
+        assert_eq!(check_figure_words("说明", &"长".repeat(FIGURE_ALT_MAX + 1), "今日").unwrap_err().0, "alt");
+        assert_eq!(check_figure_words(&"长".repeat(FIGURE_CAPTION_MAX + 1), "", "今日").unwrap_err().0, "caption");
+        assert_eq!(check_figure_words("说明", "", "今\u{202e}日").unwrap_err().0, "credit");
+        assert!(check_figure_words("说明", "", "今日").is_ok());
     }
 
     #[test]

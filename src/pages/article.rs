@@ -142,12 +142,14 @@ fn ArticleView(
                                     // (`markdown::to_html`: every text and address escaped, only the
                                     // subset's own elements); nothing a reader typed reaches it.
                                     Block::Html(html) => view! { <div class="article-text" inner_html=html></div> }.into_any(),
-                                    Block::Figure { src, caption, alt } => {
+                                    Block::Figure { src, caption, alt, credit, srcset, width, height } => {
                                         let (loading, priority) = if std::mem::take(&mut first) { ("eager", "high") } else { ("lazy", "auto") };
+                                        // The column is at most 760 pixels wide, the page's width less its margins on a phone.
+                                        let sizes = (!srcset.is_empty()).then_some("(min-width: 792px) 760px, calc(100vw - 32px)");
                                         view! {
                                             <figure>
-                                                <img src=src alt=alt width="800" height="450" loading=loading fetchpriority=priority decoding="async" />
-                                                <figcaption>{caption}</figcaption>
+                                                <img src=src srcset=(!srcset.is_empty()).then_some(srcset) sizes=sizes alt=alt width=width height=height loading=loading fetchpriority=priority decoding="async" />
+                                                <figcaption>{caption}{(!credit.is_empty()).then(|| view! { <span class="credit">"图片来源："{credit}</span> })}</figcaption>
                                             </figure>
                                         }
                                         .into_any()

@@ -8,7 +8,7 @@ use crate::api::newsroom::{
 };
 use crate::app::Flash;
 use crate::model::{
-    check_article, AppError, ArticleFields, ArticleState, DeskPage, DiffLine, EditorArticle, FormFlash,
+    check_article, AppError, ArticleFields, ArticleState, DeskPage, DiffLine, EditorArticle, EditorFigure, FormFlash,
     ARTICLE_BODY_MAX, CHANNELS, SOURCE_MAX, SUMMARY_MAX, TITLE_MAX,
 };
 use leptos::prelude::*;
@@ -210,7 +210,11 @@ fn ArticleEditor(article: Option<EditorArticle>, flash: Option<FormFlash>) -> im
     let form_error = move || {
         error
             .get()
-            .filter(|(field, _)| !crate::model::ARTICLE_FIELDS.iter().any(|(k, _)| k == field) && field != "at")
+            .filter(|(field, _)| {
+                !crate::model::ARTICLE_FIELDS.iter().any(|(k, _)| k == field)
+                    && field != "at"
+                    && !is_figure_field(field)
+            })
             .map(|(_, m)| m)
     };
     let (title_in, source_in, url_in) = (NodeRef::new(), NodeRef::new(), NodeRef::new());
@@ -263,7 +267,7 @@ fn ArticleEditor(article: Option<EditorArticle>, flash: Option<FormFlash>) -> im
     };
     let channel = fields.channel.clone();
     let state = article.as_ref().map(|a| a.state);
-    let figures = article.as_ref().map_or(0, |a| a.figures);
+    let figures = article.as_ref().map_or(0, |a| a.figures.len());
     let figure_help = if figures == 0 {
         "这篇文章还没有图片。".to_owned()
     } else {
@@ -309,8 +313,171 @@ fn ArticleEditor(article: Option<EditorArticle>, flash: Option<FormFlash>) -> im
                     {if id.is_some() { "保存" } else { "保存草稿" }}
                 </button>
             </ActionForm>
+            {match id {
+                Some(id) => view! { <Figures id figures=article.as_ref().map(|a| a.figures.clone()).unwrap_or_default() flash=flash.clone() /> }.into_any(),
+                None => view! {
+                    <h2 id="figures">"图片"</h2>
+                    <p class="field-help">"先保存草稿，再给文章加图片。"</p>
+                }.into_any(),
+            }}
             {article.map(|a| view! { <Publishing article=a publish withdraw restore field_error /> })}
         </section>
+    }
+}
+
+/// A field of the figures' forms (its errors show there, not at the top of the page).
+fn is_figure_field(field: &str) -> bool {
+    matches!(field, "file" | "caption" | "alt" | "credit") || field.starts_with("figure-")
+}
+
+/// The article's figures, each with what it says (changed in place) and a button to remove it,
+/// then the upload form. With JavaScript the upload is sent from the page (checked first:
+/// a picture chosen, under the size limit, its words); without, it is a plain multipart post.
+#[component]
+fn Figures(id: crate::model::ArticleId, figures: Vec<EditorFigure>, flash: Option<FormFlash>) -> impl IntoView {
+    use crate::api::figures::{upload_figure, DescribeFigure, RemoveFigure, UPLOADS_PER_MINUTE};
+    use crate::model::{FIGURES_MAX, FIGURE_ALT_MAX, FIGURE_CAPTION_MAX, FIGURE_CREDIT_MAX};
+    let describe = ServerAction::<DescribeFigure>::new();
+    let remove = ServerAction::<RemoveFigure>::new();
+    let upload = Action::new_local(|data: &leptos::web_sys::FormData| upload_figure(data.clone().into()));
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        let done = matches!(describe.value().get(), Some(Ok(())))
+            || matches!(remove.value().get(), Some(Ok(())))
+            || matches!(upload.value().get(), Some(Ok(_)));
+        if done {
+            let v = describe.version().get_untracked()
+                + remove.version().get_untracked()
+                + upload.version().get_untracked();
+            navigate(&format!("/admin/articles/{id}?f={v}#figures"), Default::default());
+        }
+    });
+    let flashed = flash.as_ref().map(|f| (f.field.clone(), f.message.clone()));
+    let checked = RwSignal::new(None::<(String, String)>);
+    let error = Memo::new(move |_| {
+        checked
+            .get()
+            .or_else(|| failure(upload.value().get()))
+            .or_else(|| failure(describe.value().get()))
+            .or_else(|| failure(remove.value().get()))
+            .or_else(|| {
+                let acted = upload.version().get() + describe.version().get() + remove.version().get();
+                (acted == 0).then(|| flashed.clone()).flatten().filter(|(f, _)| is_figure_field(f))
+            })
+    });
+    let error_of = move |f: String| move || error.get().filter(|(field, _)| *field == f).map(|(_, m)| m);
+    let kept = |key: &str| flash.as_ref().and_then(|f| f.get(key)).unwrap_or_default();
+    let count = figures.len();
+    let list = figures
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let n = i + 1;
+            let key = move |k: &str| format!("figure-{n}-{k}");
+            let value = |k: &str, stored: &str| flash.as_ref().and_then(|f| f.get(&key(k))).unwrap_or_else(|| stored.to_owned());
+            let words = [
+                ("caption", "图片说明", value("caption", &f.caption), FIGURE_CAPTION_MAX),
+                ("alt", "图片内容描述（给看不到图片的读者）", value("alt", &f.alt), FIGURE_ALT_MAX),
+                ("credit", "图片来源", value("credit", &f.credit), FIGURE_CREDIT_MAX),
+            ]
+            .into_iter()
+            .map(|(k, label, v, max)| {
+                let (fid, err) = (key(k), format!("{}-error", key(k)));
+                view! {
+                    <label for=fid.clone()>{label}</label>
+                    <input id=fid name=k type="text" value=v maxlength=max * 4 aria-describedby=err.clone()
+                        aria-invalid=move || error_of(key(k))().is_some().to_string() />
+                    <p id=err class="field-error" role="alert">{error_of(key(k))}</p>
+                }
+            })
+            .collect_view();
+            view! {
+                <li class="figure-item" id=format!("figure-{n}")>
+                    <img src=f.thumbnail alt=f.alt width="160" height="90" loading="lazy" />
+                    <div>
+                        <h3>{format!("图{n}")}<code>{format!(" [图{n}]")}</code></h3>
+                        <ActionForm action=describe attr:class="admin-form">
+                            <input type="hidden" name="id" value=id.to_string() />
+                            <input type="hidden" name="n" value=n.to_string() />
+                            {words}
+                            <button type="submit" disabled=move || describe.pending().get()>"保存说明"</button>
+                        </ActionForm>
+                        <ActionForm action=remove attr:class="inline-form">
+                            <input type="hidden" name="id" value=id.to_string() />
+                            <input type="hidden" name="n" value=n.to_string() />
+                            <button type="submit" disabled=move || remove.pending().get()>{format!("删除图{n}（正文里的 [图{n}] 一并删去，后面的图片编号减一）")}</button>
+                        </ActionForm>
+                    </div>
+                </li>
+            }
+        })
+        .collect_view();
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::wasm_bindgen::JsCast;
+            let Some(form) = form_ref.get_untracked() else { return };
+            let form: leptos::web_sys::HtmlFormElement = form.unchecked_into();
+            let Ok(data) = leptos::web_sys::FormData::new_with_form(&form) else { return };
+            let text = |k: &str| data.get(k).as_string().unwrap_or_default();
+            let size = data.get("file").dyn_into::<leptos::web_sys::File>().ok().map(|f| f.size());
+            let refused = match size {
+                None | Some(0.0) => Some(("file".to_owned(), "请选择要上传的图片".to_owned())),
+                Some(b) if b > crate::model::FIGURE_UPLOAD_MAX_BYTES as f64 => Some((
+                    "file".to_owned(),
+                    format!("图片文件太大：最大 {} MB", crate::model::FIGURE_UPLOAD_MAX_BYTES / (1024 * 1024)),
+                )),
+                _ => crate::model::check_figure_words(&text("caption"), &text("alt"), &text("credit"))
+                    .err()
+                    .map(|(f, m)| (f.to_owned(), m)),
+            };
+            match refused {
+                Some(e) => checked.set(Some(e)),
+                None => {
+                    checked.set(None);
+                    upload.dispatch_local(data);
+                }
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (form_ref, checked);
+    };
+    let upload_input = |k: &'static str, label: &'static str, max: usize, help: &'static str| {
+        let (fid, err, hid) = (format!("u-{k}"), format!("u-{k}-error"), format!("u-{k}-help"));
+        view! {
+            <label for=fid.clone()>{label}</label>
+            <input id=fid name=k type="text" value=kept(k) maxlength=max * 4 aria-describedby=format!("{hid} {err}")
+                aria-invalid=move || error_of(k.to_owned())().is_some().to_string() />
+            <p id=hid class="field-help">{help}</p>
+            <p id=err class="field-error" role="alert">{error_of(k.to_owned())}</p>
+        }
+    };
+    view! {
+        <h2 id="figures">"图片"</h2>
+        <p class="field-help">
+            {if count == 0 { "还没有图片。".to_owned() } else { format!("共 {count} 张。正文里单独一行写 [图N] 把第 N 张放在那里，没写的排在文末。") }}
+        </p>
+        <ol class="figure-list">{list}</ol>
+        <form node_ref=form_ref method="post" action="/api/newsroom/figure" enctype="multipart/form-data"
+            class="admin-form upload-form" on:submit=on_submit>
+            <h3>"上传图片"</h3>
+            <input type="hidden" name="id" value=id.to_string() />
+            <label for="u-file">"图片文件"</label>
+            <input id="u-file" name="file" type="file" accept="image/jpeg,image/png,image/webp,image/gif"
+                aria-describedby="u-file-help u-file-error" aria-invalid=move || error_of("file".to_owned())().is_some().to_string() />
+            <p id="u-file-help" class="field-help">
+                {format!("JPEG、PNG、WebP 或 GIF，最大 10 MB、4000 万像素。图片会重新压缩成几种宽度，拍摄地点等附带信息会被去掉。每篇最多 {FIGURES_MAX} 张，每分钟最多上传 {UPLOADS_PER_MINUTE} 张。")}
+            </p>
+            <p id="u-file-error" class="field-error" role="alert">{error_of("file".to_owned())}</p>
+            {upload_input("caption", "图片说明", FIGURE_CAPTION_MAX, "显示在图片下方")}
+            {upload_input("alt", "图片内容描述", FIGURE_ALT_MAX, "给看不到图片的读者；不填就用图片说明")}
+            {upload_input("credit", "图片来源", FIGURE_CREDIT_MAX, "例如 今日记者 王明 摄、新华社")}
+            <button type="submit" class="primary" disabled=move || upload.pending().get()>
+                {move || if upload.pending().get() { "上传中…" } else { "上传图片" }}
+            </button>
+        </form>
     }
 }
 

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod feeds;
+pub mod figures;
 pub mod flash;
 pub mod headers;
 pub mod import;

@@ -25,6 +25,7 @@ pub fn router(state: AppState) -> Router {
     let fallback_state = state.clone();
     let cache_state = state.clone();
     let flash_state = state.clone();
+    let upload_state = state.clone();
     let files = |dir: &str| static_files(&state.config.site_root, dir);
     let pkg = state.leptos_options.site_pkg_dir.to_string();
     let client_timeout = std::time::Duration::from_secs(state.config.client_timeout_secs);
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route("/feeds/{channel}/rss.xml", get(super::feeds::channel_rss))
         .route("/feeds/{channel}/atom.xml", get(super::feeds::channel_atom))
         .route("/share/qr/{id}", get(share_qr))
+        .route("/media/{name}", get(media))
         .route("/api/comments/stream", get(comment_stream))
         .route("/healthz", get(healthz))
         .nest_service(&format!("/{pkg}"), files(&pkg))
@@ -58,8 +60,11 @@ pub fn router(state: AppState) -> Router {
         // A handler that takes too long answers 503; a slow client's body is cut off with 408.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, handler_timeout))
         .layer(middleware::from_fn_with_state(client_timeout, read_body_in_time))
-        // Nothing a reader sends is near this size; larger bodies get 413 before any work.
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(NEWSROOM_MAX_BODY))
+        // An upload's sender is checked before its body is read.
+        .layer(middleware::from_fn_with_state(upload_state, upload_gate))
+        // No body is larger than a figure upload; larger ones get 413 before any work (and
+        // every path but the upload has a far smaller limit: `body_limit`).
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(UPLOAD_MAX_BODY))
         .layer(middleware::from_fn(limit_uri_length))
         // Pages and answers compressed for browsers that accept it (never the live stream, which
         // would then be buffered). A fast level: this runs per response.
@@ -192,12 +197,88 @@ const MAX_BODY: usize = 64 * 1024;
 /// its other fields. Only that endpoint, and only editors get past its role check.
 const NEWSROOM_MAX_BODY: usize = 384 * 1024;
 
+/// The figure upload (`api::figures::upload_figure`).
+const UPLOAD_PATH: &str = "/api/newsroom/figure";
+
+/// Largest body of a figure upload: the picture (`figures::UPLOAD_MAX_BYTES`) and its form.
+const UPLOAD_MAX_BODY: usize = super::figures::UPLOAD_MAX_BYTES + 64 * 1024;
+
 /// The largest body accepted at `path`.
 fn body_limit(path: &str) -> usize {
-    if path == "/api/newsroom/save" {
-        NEWSROOM_MAX_BODY
-    } else {
-        MAX_BODY
+    match path {
+        "/api/newsroom/save" => NEWSROOM_MAX_BODY,
+        UPLOAD_PATH => UPLOAD_MAX_BODY,
+        _ => MAX_BODY,
+    }
+}
+
+/// Before a figure upload's body (up to 10 MB) is read: it must be multipart form data with a
+/// boundary (anything else is 415; the server function's decoder would not take it), from an
+/// editor or admin (a visitor's plain form post is sent to sign in; otherwise 401 or 403, and
+/// the body is never read).
+async fn upload_gate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    use crate::model::Role;
+    if req.uri().path() != UPLOAD_PATH {
+        return next.run(req).await;
+    }
+    let text = |status: StatusCode, message: &'static str| {
+        (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CONNECTION, "close")], message)
+            .into_response()
+    };
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| multer::parse_boundary(t).is_ok());
+    if req.method() != Method::POST || !multipart {
+        return text(StatusCode::UNSUPPORTED_MEDIA_TYPE, "415 请用图片上传表单提交 (multipart/form-data only)");
+    }
+    let plain_form =
+        req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
+    match super::auth::current_user(&state, req.headers()).await {
+        Ok(Some(viewer)) if viewer.roles.may(Role::Editor) => next.run(req).await,
+        Ok(Some(_)) => text(StatusCode::FORBIDDEN, "403 只有编辑可以上传图片 (editors only)"),
+        Ok(None) if plain_form => {
+            (StatusCode::SEE_OTHER, [(header::LOCATION, "/login?next=%2Fadmin%2Farticles")]).into_response()
+        }
+        Ok(None) => text(StatusCode::UNAUTHORIZED, "401 请先登录 (sign in first)"),
+        Err(_) => text(StatusCode::SERVICE_UNAVAILABLE, "503 请稍后再试 (try again shortly)"),
+    }
+}
+
+/// `/media/{name}`: a figure's file, from the database. Its name is the hash of its bytes, so
+/// it never changes: browsers and proxies keep it for a year without asking again.
+async fn media(
+    State(state): State<AppState>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+    if !super::figures::is_media_name(&name) {
+        return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "404 没有这张图片")
+            .into_response();
+    }
+    let etag = format!("\"{}\"", &name[..32]);
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+    {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag), (header::CACHE_CONTROL, IMMUTABLE.to_owned())])
+            .into_response();
+    }
+    match db::figures::media(&state.pool, &name).await {
+        Ok(Some((content_type, bytes))) => (
+            [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, IMMUTABLE.to_owned()), (header::ETAG, etag)],
+            bytes,
+        )
+            .into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "404 没有这张图片")
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "a figure's file could not be read");
+            (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], "503").into_response()
+        }
     }
 }
 

@@ -122,6 +122,10 @@ struct BlockRow {
     body: String,
     caption: Option<String>,
     alt: Option<String>,
+    credit: Option<String>,
+    srcset: Option<String>,
+    width: Option<i64>,
+    height: Option<i64>,
 }
 
 /// How many of the channel's other articles the side column lists.
@@ -161,7 +165,8 @@ pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx
         return Ok(None);
     };
     let blocks: Vec<BlockRow> = on!(db, p => sqlx::query_as(
-        "SELECT kind, body, caption, alt FROM article_blocks WHERE article_id = $1 ORDER BY position",
+        "SELECT kind, body, caption, alt, credit, srcset, width, height FROM article_blocks WHERE article_id = $1 \
+         ORDER BY position",
     )
     .bind(id.0)
     .fetch_all(p)
@@ -171,7 +176,17 @@ pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx
             let caption = b.caption.unwrap_or_default();
             // Figures stored before `alt` existed say at least their caption.
             let alt = b.alt.filter(|a| !a.trim().is_empty()).unwrap_or_else(|| caption.clone());
-            Block::Figure { src: b.body, caption, alt }
+            // The demo's drawings are 16:9 and carry no size.
+            let size = |v: Option<i64>, default: u32| v.and_then(|v| u32::try_from(v).ok()).unwrap_or(default);
+            Block::Figure {
+                src: b.body,
+                caption,
+                alt,
+                credit: b.credit.unwrap_or_default(),
+                srcset: b.srcset.unwrap_or_default(),
+                width: size(b.width, 800),
+                height: size(b.height, 450),
+            }
         }
         _ => Block::Paragraph(b.body),
     });

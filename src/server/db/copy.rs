@@ -39,12 +39,13 @@ macro_rules! copy_rows {
 }
 
 /// The tables in the order they are copied (each after those it refers to).
-pub const TABLES: [&str; 15] = [
+pub const TABLES: [&str; 16] = [
     "channels",
     "users",
     "user_roles",
     "audit_log",
     "articles",
+    "media",
     "article_blocks",
     "article_revisions",
     "comments",
@@ -99,9 +100,15 @@ pub async fn copy_to(source: &Db, target: &Db) -> Result<Vec<(&'static str, i64)
             (id: i64, channel: i64, title: String, summary: String, src_name: String, url: Option<String>,
              published: i64, count: i64, created: i64, seq: i64, state: String, body: Option<String>,
              updated: Option<i64>, external: Option<String>)),
-        copy_rows!(s, d, "SELECT article_id, position, kind, body, caption, alt FROM article_blocks ORDER BY article_id, position",
-            "INSERT INTO article_blocks (article_id, position, kind, body, caption, alt) VALUES ($1, $2, $3, $4, $5, $6)",
-            (article: i64, position: i64, kind: String, body: String, caption: Option<String>, alt: Option<String>)),
+        copy_rows!(s, d, "SELECT name, content_type, bytes, created_at FROM media ORDER BY name",
+            "INSERT INTO media (name, content_type, bytes, created_at) VALUES ($1, $2, $3, $4)",
+            (name: String, content_type: String, bytes: Vec<u8>, at: i64)),
+        copy_rows!(s, d, "SELECT article_id, position, kind, body, caption, alt, credit, srcset, width, height \
+             FROM article_blocks ORDER BY article_id, position",
+            "INSERT INTO article_blocks (article_id, position, kind, body, caption, alt, credit, srcset, width, height) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            (article: i64, position: i64, kind: String, body: String, caption: Option<String>, alt: Option<String>,
+             credit: Option<String>, srcset: Option<String>, width: Option<i64>, height: Option<i64>)),
         copy_rows!(s, d, "SELECT id, article_id, editor_id, created_at, title, channel_id, summary, source, original_url, \
              body_md FROM article_revisions ORDER BY id",
             "INSERT INTO article_revisions (id, article_id, editor_id, created_at, title, channel_id, summary, source, \

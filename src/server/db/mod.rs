@@ -36,6 +36,7 @@ pub mod articles;
 pub mod comments;
 pub mod copy;
 pub mod facts;
+pub mod figures;
 pub mod flash;
 pub mod generate;
 pub mod limits;
