@@ -105,3 +105,77 @@ async fn an_export_imports_back_unchanged_and_a_draft_stays_a_draft() {
         common::texts(&common::open(&url).await, "SELECT state FROM articles WHERE external_id = 'desk-draft'").await;
     assert_eq!(state, [Some("draft".to_owned())]);
 }
+
+fn photo(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 90]));
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&img).unwrap();
+    out
+}
+
+#[tokio::test]
+async fn figures_are_imported_from_files_beside_once_and_an_export_with_them_imports_back_unchanged() {
+    let data = tempfile::tempdir().unwrap();
+    let url = common::database_url(data.path()).await;
+    let files = tempfile::tempdir().unwrap();
+    let dir = files.path();
+    std::fs::write(dir.join("harbour.jpg"), photo(1200, 800)).unwrap();
+    let text = |caption: &str| {
+        format!(
+            "---\nid: harbour\ntitle: 清晨的悉尼港\nchannel: au\nsummary: 一组照片\npublished: 2026-11-04 07:00\n\
+             figure: harbour.jpg | {caption} | 今日记者 王明 摄 | 海港大桥下的渡轮\n---\n第一段。\n\n[图1]\n\n第二段。\n"
+        )
+    };
+    std::fs::write(dir.join("harbour.md"), text("清晨的港口")).unwrap();
+    // Refused whole, nothing written: a damaged picture, a missing one.
+    let jpeg = photo(640, 480);
+    std::fs::write(dir.join("cut.jpg"), &jpeg[..jpeg.len() / 2]).unwrap();
+    let refused = |id: &str, file: &str| {
+        format!(
+            "---\nid: {id}\ntitle: 坏图 {id}\nchannel: au\nsummary: 摘要\nfigure: {file} | 说明 | 今日\n---\n正文\n"
+        )
+    };
+    std::fs::write(dir.join("cut.md"), refused("cut", "cut.jpg")).unwrap();
+    std::fs::write(dir.join("gone.md"), refused("gone", "gone.jpg")).unwrap();
+    let path = dir.to_str().unwrap();
+    let (ok, out, _) = run(&url, &["import", path]);
+    assert!(!ok);
+    assert!(out.contains("imported 1, updated 0, unchanged 0, refused 2"), "{out}");
+    assert!(out.contains("cut.md: figure 1 (cut.jpg): 图片已损坏"), "{out}");
+    assert!(out.contains("gone.md: figure 1 (gone.jpg): cannot be read"), "{out}");
+    std::fs::remove_file(dir.join("cut.md")).unwrap();
+    std::fs::remove_file(dir.join("gone.md")).unwrap();
+    let pool = common::open(&url).await;
+    assert_eq!(common::scalar(&pool, "SELECT COUNT(*) FROM media").await, 3, "480, 960 and 1200 wide");
+    let titles = common::texts(&pool, "SELECT title FROM articles WHERE title LIKE '坏图%'").await;
+    assert!(titles.is_empty(), "a refused file leaves no article: {titles:?}");
+    let site = common::spawn_on(url.clone(), &[]).await;
+    let id = common::texts(&pool, "SELECT CAST(id AS TEXT) FROM articles WHERE external_id = 'harbour'").await;
+    let id = id[0].clone().unwrap();
+    let (_, html) = site.get(&format!("/article/{id}")).await;
+    assert!(html.contains("图片来源：今日记者 王明 摄") && html.contains("1200w"), "{html}");
+    assert!(html.find("第一段。").unwrap() < html.find("<figure>").unwrap());
+
+    // Again: nothing changes, and the picture is not even decoded again (the same files).
+    let (ok, out, _) = run(&url, &["import", path]);
+    assert!(ok && out.contains("imported 0, updated 0, unchanged 1, refused 0"), "{out}");
+    // New words: the article is updated, its files kept.
+    std::fs::write(dir.join("harbour.md"), text("港口的清晨")).unwrap();
+    let (ok, out, _) = run(&url, &["import", path]);
+    assert!(ok && out.contains("imported 0, updated 1, unchanged 0, refused 0"), "{out}");
+    assert_eq!(common::scalar(&pool, "SELECT COUNT(*) FROM media").await, 3);
+
+    // The export writes the largest file beside the article, and imports back unchanged.
+    let out_dir = tempfile::tempdir().unwrap();
+    let exported = out_dir.path().join("export");
+    let (ok, out, _) = run(&url, &["export", exported.to_str().unwrap()]);
+    assert!(ok, "{out}");
+    let written = std::fs::read_to_string(exported.join("harbour.md")).unwrap();
+    assert!(written.contains("figure: harbour-1.jpg | 港口的清晨 | 今日记者 王明 摄 | 海港大桥下的渡轮"), "{written}");
+    let picture = image::load_from_memory(&std::fs::read(exported.join("harbour-1.jpg")).unwrap()).unwrap();
+    assert_eq!(picture.width(), 1200);
+    let articles = common::scalar(&pool, "SELECT COUNT(*) FROM articles").await;
+    let (ok, out, _) = run(&url, &["import", exported.to_str().unwrap()]);
+    assert!(ok, "{out}");
+    assert!(out.contains(&format!("imported 0, updated 0, unchanged {articles}, refused 0")), "{out}");
+}

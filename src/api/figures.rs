@@ -49,10 +49,12 @@ pub async fn upload_figure(data: MultipartData) -> Result<usize, AppError> {
     if let Err(retry_after_secs) = db::limits::take(&req.state.pool, &limits, now).await.map_err(super::internal)? {
         return Err(fail(AppError::RateLimited { retry_after_secs }));
     }
+    let source_hash = figures::hash_name(&form.file);
     let files = figures::process_in_turn(form.file).await.map_err(super::internal)?;
     let files = files.map_err(|refused| fail(AppError::validation("file", refused.message())))?;
     let words = Words { caption: &caption, alt: &alt, credit: &credit };
-    match stored::add(&req.state.pool, article, &files, words, FIGURES_MAX, now).await.map_err(super::internal)? {
+    let figure = stored::NewFigure { files: &files, kept: None, words, source_hash: &source_hash };
+    match stored::add(&req.state.pool, article, figure, FIGURES_MAX, now).await.map_err(super::internal)? {
         Added::Figure(n) => {
             crate::server::cli::articles_changed(&req.state).await;
             req.redirect_plain_form(&format!("{page}#figures"));

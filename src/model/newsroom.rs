@@ -250,6 +250,10 @@ pub fn check_figure_words(
         if value.chars().any(|c| c.is_control() || super::live::is_bidi_control(c)) {
             return Err((field, format!("{label}里有不能显示的字符")));
         }
+        // `|` separates a figure's words in an imported file's front matter (`server::import`).
+        if value.contains('|') {
+            return Err((field, format!("{label}里不能有半角竖线 |（可用全角 ｜）")));
+        }
         Ok(value)
     };
     let caption = one_line("caption", "图片说明", caption, FIGURE_CAPTION_MAX, true)?;
@@ -460,6 +464,8 @@ mod tests {
         assert_eq!(check_figure_words(&"长".repeat(FIGURE_CAPTION_MAX + 1), "", "今日").unwrap_err().0, "caption");
         assert_eq!(check_figure_words("说明", "", "今\u{202e}日").unwrap_err().0, "credit");
         assert!(check_figure_words("说明", "", "今日").is_ok());
+        assert_eq!(check_figure_words("说明", "a|b", "今日").unwrap_err().0, "alt");
+        assert!(check_figure_words("左｜右", "", "今日").is_ok());
     }
 
     #[test]

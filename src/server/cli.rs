@@ -398,12 +398,16 @@ async fn import(config: Arc<Config>, path: &str) -> Result<(), BoxError> {
             },
             Err(e) => Err(e.to_string()),
         };
-        match parsed {
-            Ok(article) => match import::store(&pool, &article, time::now_unix()).await? {
-                Outcome::Imported(_) => imported += 1,
-                Outcome::Updated(_) => updated += 1,
-                Outcome::Unchanged(_) => unchanged += 1,
-            },
+        let folder = file.parent().unwrap_or(std::path::Path::new("."));
+        let loaded = parsed.and_then(|article| import::load_figures(folder, &article).map(|f| (article, f)));
+        let stored = match loaded {
+            Ok((article, figures)) => import::store(&pool, &article, &figures, time::now_unix()).await?,
+            Err(reason) => Err(reason),
+        };
+        match stored {
+            Ok(Outcome::Imported(_)) => imported += 1,
+            Ok(Outcome::Updated(_)) => updated += 1,
+            Ok(Outcome::Unchanged(_)) => unchanged += 1,
             Err(reason) => refused.push((file.display().to_string(), reason)),
         }
         let done = n + 1;
@@ -444,8 +448,29 @@ async fn export(config: Arc<Config>, path: &str) -> Result<(), BoxError> {
     let pool = open_database(&config).await?;
     let articles = db::newsroom::export(&pool).await?;
     for a in &articles {
+        // Each uploaded figure's largest file beside the article's (`ID-N.jpg`); a drawing of
+        // the site's own is named by its address.
+        let mut figures = Vec::new();
+        for (i, f) in db::figures::list(&pool, a.id).await?.iter().enumerate() {
+            let largest = f.srcset.as_deref().and_then(|s| s.rsplit(", ").next()).and_then(|l| l.split(' ').next());
+            let file = match largest.and_then(|l| l.strip_prefix("/media/")) {
+                Some(name) => {
+                    let (_, bytes) = db::figures::media(&pool, name)
+                        .await?
+                        .ok_or_else(|| format!("figure {} of {}: file {name} is missing", i + 1, a.external_id))?;
+                    let ext = name.rsplit('.').next().unwrap_or("jpg");
+                    let file = format!("{}-{}.{ext}", a.external_id, i + 1);
+                    let path = dir.join(&file);
+                    std::fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                    file
+                }
+                None => format!("{}{}", super::import::SITE_FIGURE, f.src),
+            };
+            let words = |v: &Option<String>| v.clone().unwrap_or_default();
+            figures.push(format!("{file} | {} | {} | {}", words(&f.caption), words(&f.credit), words(&f.alt)));
+        }
         let file = dir.join(format!("{}.md", a.external_id));
-        std::fs::write(&file, super::import::render(a, config.site.timezone))
+        std::fs::write(&file, super::import::render(a, &figures, config.site.timezone))
             .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
     }
     println!("exported {} articles to {path}", articles.len());

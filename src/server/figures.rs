@@ -203,10 +203,14 @@ fn encode(picture: &DynamicImage, opaque: bool) -> Variant {
             .expect("encoding to memory does not fail");
         "image/png"
     };
-    let hash = Sha256::digest(&bytes);
-    let hex: String = hash.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let hex = hash_name(&bytes);
     let ext = if opaque { "jpg" } else { "png" };
     Variant { name: format!("{hex}.{ext}"), content_type, width: picture.width(), height: picture.height(), bytes }
+}
+
+/// The 32 hex digits a file is named by: the start of the SHA-256 of its bytes.
+pub fn hash_name(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
 /// Whether `name` could be a file `process` wrote: 32 lowercase hex digits and `.jpg`/`.png`.

@@ -12,6 +12,8 @@
 //! state: published              (optional: draft, scheduled, published, withdrawn; by default
 //!                                published when `published` is given and past, scheduled when
 //!                                it is ahead, else draft)
+//! figure: market.jpg | 说明 | 图片来源 | 描述   (optional, repeated: figure 1, 2, … in order; the
+//!                                file beside the .md file; the description may be left out)
 //! ---
 //! The body, in the newsroom's Markdown subset.
 //! ```
@@ -19,8 +21,10 @@
 //! Each file keeps its `id` as the article's external id: importing the same files again
 //! changes nothing, and a changed file updates its article (a new version). Unknown keys,
 //! missing fields, bad values and files over `FILE_MAX` bytes are refused with the reason, and
-//! the other files are still imported. Figures are not imported yet (a file naming `figures` is
-//! refused): they arrive with uploads.
+//! the other files are still imported. A figure goes through the same checks and re-encoding
+//! as an upload (`server::figures`); a file whose figure is refused is refused whole. A figure
+//! whose picture and words are what the article has already (the same file, or the file
+//! `jinri export` wrote for it) is left as it is, so importing again changes nothing.
 
 use super::db::{self, Db};
 use crate::model::{check_article, ArticleFields, ArticleId, ArticleState, CheckedArticle};
@@ -39,6 +43,17 @@ pub struct FileArticle {
     pub article: CheckedArticle,
     pub published_at: Option<i64>,
     pub state: ArticleState,
+    pub figures: Vec<FileFigure>,
+}
+
+/// A figure as a file's front matter names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileFigure {
+    /// The picture's file name, beside the Markdown file.
+    pub file: String,
+    pub caption: String,
+    pub alt: String,
+    pub credit: String,
 }
 
 /// Reads a file's text; `stem` is its name without `.md`. `Err` says why it is refused.
@@ -51,6 +66,7 @@ pub fn parse(text: &str, stem: &str, tz: Tz, now: i64) -> Result<FileArticle, St
     let mut fields = ArticleFields { body: body.to_owned(), ..Default::default() };
     let (mut id, mut published, mut state) = (stem.to_owned(), None, None);
     let mut seen = std::collections::HashSet::new();
+    let mut figures = Vec::new();
     for (n, line) in front.lines().enumerate() {
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
             continue;
@@ -59,7 +75,7 @@ pub fn parse(text: &str, stem: &str, tz: Tz, now: i64) -> Result<FileArticle, St
             line.split_once(':').ok_or_else(|| format!("front matter line {}: no `key: value`", n + 1))?;
         let key = key.trim();
         let value = unquote(value.trim());
-        if !seen.insert(key.to_owned()) {
+        if key != "figure" && !seen.insert(key.to_owned()) {
             return Err(format!("front matter: `{key}` is given twice"));
         }
         match key {
@@ -80,7 +96,7 @@ pub fn parse(text: &str, stem: &str, tz: Tz, now: i64) -> Result<FileArticle, St
                         format!("state: `{value}` is not one of draft, scheduled, published, withdrawn")
                     })?)
             }
-            "figures" => return Err("figures are not imported yet: remove `figures` and import them later".into()),
+            "figure" => figures.push(figure(value, figures.len() + 1)?),
             other => return Err(format!("front matter: unknown key `{other}`")),
         }
     }
@@ -99,7 +115,45 @@ pub fn parse(text: &str, stem: &str, tz: Tz, now: i64) -> Result<FileArticle, St
         (None, Some(at)) if at > now => ArticleState::Scheduled,
         (None, Some(_)) => ArticleState::Published,
     };
-    Ok(FileArticle { external_id: id, article, published_at: published, state })
+    if figures.len() > crate::model::FIGURES_MAX {
+        return Err(format!("figure: at most {} figures an article", crate::model::FIGURES_MAX));
+    }
+    if let Some(n) = article.body.lines().filter_map(crate::model::figure_line).find(|n| *n > figures.len()) {
+        return Err(format!("body: [图{n}] names a figure the front matter does not give"));
+    }
+    Ok(FileArticle { external_id: id, article, published_at: published, state, figures })
+}
+
+/// How a file names a figure already on the site (`site:/images/articles/NAME.svg`).
+pub const SITE_FIGURE: &str = "site:";
+
+/// `FILE | caption | credit | description` (the description may be left out).
+fn figure(value: &str, n: usize) -> Result<FileFigure, String> {
+    let parts: Vec<&str> = value.split('|').map(str::trim).collect();
+    let [file, caption, credit, rest @ ..] = parts.as_slice() else {
+        return Err(format!("figure {n}: write `figure: FILE | 说明 | 图片来源 | 描述`"));
+    };
+    let alt = match rest {
+        [] => "",
+        [alt] => alt,
+        _ => return Err(format!("figure {n}: `|` may not appear in its words")),
+    };
+    // A drawing of the site's own (`site:/images/…`, as `jinri export` writes the demo's), or
+    // a name beside the Markdown file: no folder, nothing hidden.
+    let site = file.strip_prefix(SITE_FIGURE);
+    if let Some(path) = site {
+        if !path.starts_with("/images/") || path.contains("..") {
+            return Err(format!("figure {n}: `{file}` is not a picture of this site"));
+        }
+    } else if file.is_empty() || file.starts_with('.') || file.contains(['/', '\\']) || file.len() > 200 {
+        return Err(format!("figure {n}: `{file}` must be the name of a file beside the .md file"));
+    }
+    // The site's own drawings may have no credit (the demo's have none).
+    let credit = if site.is_some() && credit.is_empty() { "-" } else { credit };
+    let (caption, alt, credit) =
+        crate::model::check_figure_words(caption, alt, credit).map_err(|(f, m)| format!("figure {n} {f}: {m}"))?;
+    let credit = if credit == "-" && site.is_some() { String::new() } else { credit };
+    Ok(FileFigure { file: (*file).to_owned(), caption, alt, credit })
 }
 
 fn unquote(v: &str) -> &str {
@@ -107,7 +161,8 @@ fn unquote(v: &str) -> &str {
 }
 
 /// An article as its file, the inverse of `parse`.
-pub fn render(a: &db::newsroom::Exported, tz: Tz) -> String {
+/// `figures`: each figure's `figure:` value (`FILE | caption | credit | description`).
+pub fn render(a: &db::newsroom::Exported, figures: &[String], tz: Tz) -> String {
     let mut out = String::from("---\n");
     let mut line = |k: &str, v: &str| {
         if !v.is_empty() {
@@ -127,6 +182,9 @@ pub fn render(a: &db::newsroom::Exported, tz: Tz) -> String {
         line("published", &super::time::date_time(tz, a.stored.published_at));
     }
     line("state", state.as_str());
+    for f in figures {
+        out.push_str(&format!("figure: {f}\n"));
+    }
     out.push_str("---\n");
     out.push_str(&a.stored.body);
     out.push('\n');
@@ -141,11 +199,72 @@ pub enum Outcome {
     Unchanged(ArticleId),
 }
 
-/// Stores one parsed file: a new article, an update of the one with its id (a new version),
-/// or nothing when the article already says exactly this.
-pub async fn store(db: &Db, f: &FileArticle, now: i64) -> Result<Outcome, sqlx::Error> {
+/// A figure of a file with its picture read from disk.
+pub struct LoadedFigure {
+    pub words: FileFigure,
+    /// `figures::hash_name` of the picture.
+    pub hash: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Reads the pictures `f` names from `dir` (the folder of its Markdown file). `Err` says why
+/// the file is refused.
+pub fn load_figures(dir: &std::path::Path, f: &FileArticle) -> Result<Vec<LoadedFigure>, String> {
+    let max = super::figures::UPLOAD_MAX_BYTES as u64;
+    f.figures
+        .iter()
+        .enumerate()
+        .map(|(i, figure)| {
+            if figure.file.starts_with(SITE_FIGURE) {
+                // Nothing to read: the article must have it already (`store`).
+                return Ok(LoadedFigure { words: figure.clone(), hash: figure.file.clone(), bytes: Vec::new() });
+            }
+            let path = dir.join(&figure.file);
+            let fail = |why: String| format!("figure {} ({}): {why}", i + 1, figure.file);
+            match std::fs::metadata(&path) {
+                Ok(m) if m.len() > max => return Err(fail(super::figures::Refused::TooLarge.message())),
+                Ok(_) => {}
+                Err(e) => return Err(fail(format!("cannot be read: {e}"))),
+            }
+            let bytes = std::fs::read(&path).map_err(|e| fail(format!("cannot be read: {e}")))?;
+            Ok(LoadedFigure { words: figure.clone(), hash: super::figures::hash_name(&bytes), bytes })
+        })
+        .collect()
+}
+
+/// Stores one parsed file with its figures: a new article, an update of the one with its id (a
+/// new version), or nothing when the article already says exactly this. A picture is decoded
+/// only when the article does not have it already; one that is refused refuses the file
+/// before anything is written (`Ok(Err(reason))`).
+pub async fn store(
+    db: &Db,
+    f: &FileArticle,
+    figures: &[LoadedFigure],
+    now: i64,
+) -> Result<Result<Outcome, String>, sqlx::Error> {
+    use db::figures::{NewFigure, Words};
     let existing = db::newsroom::by_external_id(db, &f.external_id).await?;
     let wanted_at = f.published_at;
+    let current = match &existing {
+        Some((id, _)) => db::figures::list(db, *id).await?,
+        None => Vec::new(),
+    };
+    let made_from = |c: &db::figures::Figure, l: &LoadedFigure| match l.hash.strip_prefix(SITE_FIGURE) {
+        Some(path) => c.src == path,
+        None => c.made_from(&l.hash),
+    };
+    let kept: Vec<Option<&db::figures::Figure>> =
+        figures.iter().map(|l| current.iter().find(|c| made_from(c, l))).collect();
+    if let Some((i, l)) = figures.iter().enumerate().find(|(i, l)| l.bytes.is_empty() && kept[*i].is_none()) {
+        return Ok(Err(format!("figure {} ({}): the article has no such picture", i + 1, l.words.file)));
+    }
+    let figures_same = current.len() == figures.len()
+        && figures.iter().zip(&current).all(|(l, c)| {
+            made_from(c, l)
+                && c.caption.as_deref().unwrap_or("") == l.words.caption
+                && c.alt.as_deref().unwrap_or("") == l.words.alt
+                && c.credit.as_deref().unwrap_or("") == l.words.credit
+        });
     if let Some((id, stored)) = &existing {
         let same = stored.title == f.article.title
             && stored.channel_slug == f.article.channel.slug
@@ -155,8 +274,22 @@ pub async fn store(db: &Db, f: &FileArticle, now: i64) -> Result<Outcome, sqlx::
             && stored.body == f.article.body
             && stored.state == f.state.as_str()
             && wanted_at.is_none_or(|at| at == stored.published_at);
-        if same {
-            return Ok(Outcome::Unchanged(*id));
+        if same && figures_same {
+            return Ok(Ok(Outcome::Unchanged(*id)));
+        }
+    }
+    // Every new picture decoded before anything is written.
+    let mut made = Vec::with_capacity(figures.len());
+    if !figures_same {
+        for (i, (l, kept)) in figures.iter().zip(&kept).enumerate() {
+            if kept.is_some() {
+                made.push(Vec::new());
+                continue;
+            }
+            match super::figures::process(&l.bytes) {
+                Ok(files) => made.push(files),
+                Err(refused) => return Ok(Err(format!("figure {} ({}): {}", i + 1, l.words.file, refused.message()))),
+            }
         }
     }
     let id = match &existing {
@@ -167,11 +300,25 @@ pub async fn store(db: &Db, f: &FileArticle, now: i64) -> Result<Outcome, sqlx::
             id
         }
     };
+    if !figures_same {
+        let new: Vec<NewFigure> = figures
+            .iter()
+            .zip(&kept)
+            .zip(&made)
+            .map(|((l, kept), files)| NewFigure {
+                files,
+                kept: *kept,
+                words: Words { caption: &l.words.caption, alt: &l.words.alt, credit: &l.words.credit },
+                source_hash: &l.hash,
+            })
+            .collect();
+        db::figures::replace(db, id, &new, now).await?;
+    }
     db::newsroom::set_state(db, id, f.state, wanted_at).await?;
-    Ok(match existing {
+    Ok(Ok(match existing {
         Some(_) => Outcome::Updated(id),
         None => Outcome::Imported(id),
-    })
+    }))
 }
 
 /// The `.md` files a path names: the file itself, or a folder's own files (not its
@@ -234,7 +381,10 @@ mod tests {
             ("bad time", file(&GOOD.replace("2026-12-01 09:30", "昨天"), "正文"), "published"),
             ("bad channel", file(&GOOD.replace("life", "sport"), "正文"), "channel"),
             ("no body", file(GOOD, ""), "body"),
-            ("figures", file(&format!("{GOOD}\nfigures: a.jpg"), "正文"), "figures"),
+            ("a figure in a folder", file(&format!("{GOOD}\nfigure: ../a.jpg | 说明 | 今日"), "正文"), "beside"),
+            ("a figure without credit", file(&format!("{GOOD}\nfigure: a.jpg | 说明"), "正文"), "figure 1"),
+            ("a figure's empty credit", file(&format!("{GOOD}\nfigure: a.jpg | 说明 | "), "正文"), "图片来源"),
+            ("a body naming a missing figure", file(&format!("{GOOD}\nfigure: a.jpg | 说明 | 今日"), "[图2]"), "[图2]"),
             ("bad id", file(&format!("{GOOD}\nid: ../../etc"), "正文"), "id"),
             ("script url", file(&format!("{GOOD}\noriginal_url: javascript:alert(1)"), "正文"), "original_url"),
             ("scheduled in the past", file(&format!("{GOOD}\nstate: scheduled"), "正文"), "ahead"),

@@ -103,12 +103,13 @@ pub async fn copy_to(source: &Db, target: &Db) -> Result<Vec<(&'static str, i64)
         copy_rows!(s, d, "SELECT name, content_type, bytes, created_at FROM media ORDER BY name",
             "INSERT INTO media (name, content_type, bytes, created_at) VALUES ($1, $2, $3, $4)",
             (name: String, content_type: String, bytes: Vec<u8>, at: i64)),
-        copy_rows!(s, d, "SELECT article_id, position, kind, body, caption, alt, credit, srcset, width, height \
-             FROM article_blocks ORDER BY article_id, position",
-            "INSERT INTO article_blocks (article_id, position, kind, body, caption, alt, credit, srcset, width, height) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        copy_rows!(s, d, "SELECT article_id, position, kind, body, caption, alt, credit, srcset, width, height, \
+             source_hash FROM article_blocks ORDER BY article_id, position",
+            "INSERT INTO article_blocks (article_id, position, kind, body, caption, alt, credit, srcset, width, height, \
+             source_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             (article: i64, position: i64, kind: String, body: String, caption: Option<String>, alt: Option<String>,
-             credit: Option<String>, srcset: Option<String>, width: Option<i64>, height: Option<i64>)),
+             credit: Option<String>, srcset: Option<String>, width: Option<i64>, height: Option<i64>,
+             source_hash: Option<String>)),
         copy_rows!(s, d, "SELECT id, article_id, editor_id, created_at, title, channel_id, summary, source, original_url, \
              body_md FROM article_revisions ORDER BY id",
             "INSERT INTO article_revisions (id, article_id, editor_id, created_at, title, channel_id, summary, source, \

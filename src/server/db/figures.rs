@@ -17,6 +17,29 @@ pub struct Figure {
     pub alt: Option<String>,
     pub credit: Option<String>,
     pub srcset: Option<String>,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub source_hash: Option<String>,
+}
+
+impl Figure {
+    /// Whether this figure was made from a file whose hash is `hash`: the upload itself, or
+    /// its largest file (what `jinri export` writes).
+    pub fn made_from(&self, hash: &str) -> bool {
+        self.source_hash.as_deref() == Some(hash)
+            || self.srcset.as_deref().and_then(|s| s.rsplit(", ").next()).is_some_and(|largest| {
+                largest.strip_prefix("/media/").and_then(|n| n.split_once('.')).is_some_and(|(h, _)| h == hash)
+            })
+    }
+}
+
+/// A figure to store: new files with what they say, or an existing figure's files again.
+pub struct NewFigure<'a> {
+    pub files: &'a [Variant],
+    /// For a figure kept from before: its `src`, `srcset`, width and height as stored.
+    pub kept: Option<&'a Figure>,
+    pub words: Words<'a>,
+    pub source_hash: &'a str,
 }
 
 /// What an editor writes about a figure.
@@ -30,7 +53,7 @@ pub struct Words<'a> {
 /// Article `id`'s figures, in order.
 pub async fn list(db: &Db, id: ArticleId) -> Result<Vec<Figure>, sqlx::Error> {
     on!(db, p => sqlx::query_as(
-        "SELECT position, body AS src, caption, alt, credit, srcset FROM article_blocks \
+        "SELECT position, body AS src, caption, alt, credit, srcset, width, height, source_hash FROM article_blocks \
          WHERE article_id = $1 AND kind = 'figure' ORDER BY position",
     )
     .bind(id.0)
@@ -50,16 +73,7 @@ pub enum Added {
 
 /// Adds an uploaded figure (`files`, narrowest first, as `figures::process` wrote them) after
 /// article `id`'s others, with its files, in one transaction: a failure leaves nothing behind.
-pub async fn add(
-    db: &Db,
-    id: ArticleId,
-    files: &[Variant],
-    words: Words<'_>,
-    max: usize,
-    now: i64,
-) -> Result<Added, sqlx::Error> {
-    let Some(top) = files.last() else { return Ok(Added::Full) };
-    let middle = files.iter().rev().find(|v| v.width <= 960).unwrap_or(top);
+pub async fn add(db: &Db, id: ArticleId, figure: NewFigure<'_>, max: usize, now: i64) -> Result<Added, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     if !stamp(&mut tx, id, now).await? {
         return Ok(Added::NoArticle);
@@ -74,8 +88,46 @@ pub async fn add(
     if count as usize >= max {
         return Ok(Added::Full);
     }
-    for f in files {
-        on_tx!(&mut tx, c => sqlx::query(
+    insert(&mut tx, id, last + 1, &figure, now).await?;
+    tx.commit().await?;
+    Ok(Added::Figure(count as usize + 1))
+}
+
+/// Makes `figures` article `id`'s figures, in this order, in place of those it had: one
+/// transaction. `false` when there is no such article.
+pub async fn replace(db: &Db, id: ArticleId, figures: &[NewFigure<'_>], now: i64) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    if !stamp(&mut tx, id, now).await? {
+        return Ok(false);
+    }
+    on_tx!(&mut tx, c => sqlx::query("DELETE FROM article_blocks WHERE article_id = $1 AND kind = 'figure'")
+        .bind(id.0)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+    let last: i64 = on_tx!(&mut tx, c => sqlx::query_scalar(
+        "SELECT COALESCE(MAX(position), 0) FROM article_blocks WHERE article_id = $1",
+    )
+    .bind(id.0)
+    .fetch_one(&mut *c)
+    .await?);
+    for (i, figure) in figures.iter().enumerate() {
+        insert(&mut tx, id, last + 1 + i as i64, figure, now).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Stores a figure's new files (a file already stored stays as it is) and its row.
+async fn insert(
+    tx: &mut WriteTx,
+    id: ArticleId,
+    position: i64,
+    figure: &NewFigure<'_>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    for f in figure.files {
+        on_tx!(tx, c => sqlx::query(
             "INSERT INTO media (name, content_type, bytes, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (name) DO NOTHING",
         )
@@ -87,24 +139,39 @@ pub async fn add(
         .await?
         .rows_affected());
     }
-    on_tx!(&mut tx, c => sqlx::query(
-        "INSERT INTO article_blocks (article_id, position, kind, body, caption, alt, credit, srcset, width, height) \
-         VALUES ($1, $2, 'figure', $3, $4, $5, $6, $7, $8, $9)",
+    let (src, srcset, width, height) = match (figure.kept, figure.files.last()) {
+        (Some(k), _) => (k.src.clone(), k.srcset.clone(), k.width, k.height),
+        (None, Some(top)) => {
+            // The plain `src` (for browsers without srcset) is the desktop width.
+            let middle = figure.files.iter().rev().find(|v| v.width <= 960).unwrap_or(top);
+            (
+                format!("/media/{}", middle.name),
+                Some(crate::server::figures::srcset(figure.files)),
+                Some(i64::from(top.width)),
+                Some(i64::from(top.height)),
+            )
+        }
+        (None, None) => return Err(sqlx::Error::Protocol("a figure without files".into())),
+    };
+    let w = figure.words;
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO article_blocks (article_id, position, kind, body, caption, alt, credit, srcset, width, height, \
+         source_hash) VALUES ($1, $2, 'figure', $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(id.0)
-    .bind(last + 1)
-    .bind(format!("/media/{}", middle.name))
-    .bind(words.caption)
-    .bind(words.alt)
-    .bind(words.credit)
-    .bind(crate::server::figures::srcset(files))
-    .bind(i64::from(top.width))
-    .bind(i64::from(top.height))
+    .bind(position)
+    .bind(src)
+    .bind(w.caption)
+    .bind(w.alt)
+    .bind(w.credit)
+    .bind(srcset)
+    .bind(width)
+    .bind(height)
+    .bind(figure.source_hash)
     .execute(&mut *c)
     .await?
     .rows_affected());
-    tx.commit().await?;
-    Ok(Added::Figure(count as usize + 1))
+    Ok(())
 }
 
 /// Changes what figure `n` of article `id` says. `false` when there is no such figure.

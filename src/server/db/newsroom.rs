@@ -178,6 +178,7 @@ pub async fn set_state(db: &Db, id: ArticleId, state: ArticleState, at: Option<i
 /// An article for `jinri export`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Exported {
+    pub id: ArticleId,
     pub external_id: String,
     pub stored: Stored,
 }
@@ -198,7 +199,7 @@ pub async fn export(db: &Db) -> Result<Vec<Exported>, sqlx::Error> {
     let mut out = Vec::with_capacity(ids.len());
     for (id, external_id) in ids {
         if let Some(stored) = stored(db, ArticleId(id)).await? {
-            out.push(Exported { external_id, stored });
+            out.push(Exported { id: ArticleId(id), external_id, stored });
         }
     }
     Ok(out)
