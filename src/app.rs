@@ -107,6 +107,17 @@ impl Flash {
     }
 }
 
+/// The newest published articles' ids of the list page on screen (its scope: `""` for the
+/// front page, else the channel's slug), as its live stream last said (`live_client`):
+/// the list shows "N 篇新文章" when it lacks some. `None` until the stream speaks.
+#[derive(Clone, Copy)]
+pub struct NewestArticles(pub RwSignal<Option<(&'static str, Vec<i64>)>>);
+
+/// What the open article page last heard of its article from the newsroom (corrected,
+/// withdrawn), on its comment stream.
+#[derive(Clone, Copy)]
+pub struct ArticleLive(pub RwSignal<Option<crate::model::ArticleNotice>>);
+
 /// The account actions, shared by the header, the sign-in pages and `MeResource`.
 #[derive(Clone, Copy)]
 pub struct AccountActions {
@@ -148,6 +159,12 @@ fn Site(is_routing: RwSignal<bool>) -> impl IntoView {
         |_| me(),
     );
     provide_context(me);
+    let newest = NewestArticles(RwSignal::new(None));
+    provide_context(newest);
+    // Followed from here, in the main bundle: the list pages are lazy chunks, whose code
+    // cannot hold the stream's callbacks (see `pages`).
+    #[cfg(feature = "hydrate")]
+    crate::components::follow_newest(location.pathname, newest);
     let waiting = RwSignal::new(false);
     provide_context(Flash { data: crate::api::codec::resource(|| (), |_| page_flash()), moved: RwSignal::new(false) });
 

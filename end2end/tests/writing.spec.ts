@@ -93,7 +93,7 @@ test('an editor writes, previews and publishes an article at phone size; readers
   await waitForHydration(page);
   await page.getByRole('button', { name: '发布', exact: true }).click();
   await expect(page.locator('.article-state')).toContainText('已发布');
-  await expect(page.locator('.revisions .revision')).toHaveCount(1);
+  await expect(page.locator('.revisions .revision')).toHaveCount(2);
   await reader.goto('/channel/life');
   await expect(reader.getByRole('link', { name: title }).first()).toBeVisible();
   expect((await reader.goto(`/article/${id}`))!.status()).toBe(200);

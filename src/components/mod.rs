@@ -7,6 +7,8 @@ mod footer;
 mod header;
 #[cfg(feature = "hydrate")]
 mod live_client;
+#[cfg(feature = "hydrate")]
+pub use live_client::follow_newest;
 mod navigation;
 mod page_meta;
 

@@ -124,6 +124,9 @@ pub struct Article {
     pub blocks: Vec<Block>,
     /// `YYYY-MM-DD HH:MM` in the site's time zone, for the meta line.
     pub published_at: String,
+    /// When it was last changed (Unix seconds): an open page whose copy is older takes the new
+    /// text when the stream says so (`ArticleNotice`).
+    pub updated: i64,
     /// 上一篇: the article of the same channel published just before this one.
     pub previous: Option<ArticleLink>,
     /// 下一篇: the one published just after.

@@ -170,9 +170,43 @@ pub enum Change {
     Reset,
 }
 
+/// What an open article page hears of its article (SSE `event: article` on the comment
+/// stream): its state now and when it last changed. A page whose copy is older takes the new
+/// text; one that hears it is no longer published says so.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArticleNotice {
+    pub state: String,
+    pub updated: i64,
+}
+
+/// How many articles of `newest` (the scope's newest ids, newest first: SSE `event: articles`)
+/// an open list showing `shown` lacks: those not shown that come before the last shown one
+/// the list still has. An article withdrawn from the list only moves older ones up, which
+/// counts nothing. When none of `shown` is left in `newest`, all of `newest` is new.
+pub fn count_new(newest: &[i64], shown: &[i64]) -> usize {
+    match newest.iter().rposition(|id| shown.contains(id)) {
+        Some(last) => newest[..last].iter().filter(|id| !shown.contains(id)).count(),
+        None if shown.is_empty() => 0,
+        None => newest.len(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn new_articles_are_those_ahead_of_what_the_page_shows() {
+        let shown = [9, 8, 7];
+        assert_eq!(count_new(&[9, 8, 7, 6, 5], &shown), 0);
+        assert_eq!(count_new(&[11, 10, 9, 8, 7, 6], &shown), 2);
+        // One withdrawn: an older one moves up, nothing is new.
+        assert_eq!(count_new(&[9, 7, 6, 5], &shown), 0);
+        // Published with an earlier date: it sits between shown ones.
+        assert_eq!(count_new(&[9, 12, 8, 7], &shown), 1);
+        assert_eq!(count_new(&[20, 19, 18], &shown), 3);
+        assert_eq!(count_new(&[3, 2], &[]), 0);
+    }
 
     #[test]
     fn a_body_is_trimmed_and_keeps_its_line_breaks() {

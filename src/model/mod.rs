@@ -25,7 +25,9 @@ pub use comment::{
 };
 pub use error::{AppError, FormFlash};
 pub use ids::{ArticleId, CommentId, UserId};
-pub use live::{linkify, reconnect_delay_ms, Change, CommentBody, LiveEvent, Segment, BODY_MAX};
+pub use live::{
+    count_new, linkify, reconnect_delay_ms, ArticleNotice, Change, CommentBody, LiveEvent, Segment, BODY_MAX,
+};
 pub use newsroom::{
     body_parts, check_article, check_figure_words, diff_lines, figure_line, legacy_body, renumber_figures,
     revision_text, ArticleFields, ArticleState, BodyPart, CheckedArticle, DeskLine, DeskPage, DiffLine, EditorArticle,

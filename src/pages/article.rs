@@ -98,6 +98,38 @@ fn ArticleView(
     let total = RwSignal::new(total);
     let article_id = s.id;
     let (previous, next, related, hot) = (article.previous, article.next, article.related, article.hot);
+    // What the newsroom does meanwhile reaches the open page (`ArticleLive`, on the comment
+    // stream): a correction replaces the title and body in place (the thread and anything
+    // typed stay), a withdrawal takes the body away and says so.
+    let title = RwSignal::new(s.title.clone());
+    let blocks = RwSignal::new(article.blocks);
+    let live = crate::app::ArticleLive(RwSignal::new(None));
+    provide_context(live);
+    let known = StoredValue::new(article.updated);
+    let preview = article.unpublished.is_some();
+    let heard = RwSignal::new(None::<bool>);
+    Effect::new(move |_| {
+        let Some(notice) = live.0.get() else { return };
+        if notice.state != "published" && !preview {
+            if heard.get_untracked() != Some(false) {
+                heard.set(Some(false));
+                blocks.set(Vec::new());
+            }
+            return;
+        }
+        if notice.updated <= known.get_value() {
+            return;
+        }
+        known.set_value(notice.updated);
+        leptos::task::spawn_local(async move {
+            if let Ok(a) = get_article(article_id.to_string()).await {
+                known.set_value(a.updated);
+                title.set(a.summary.title);
+                blocks.set(a.blocks);
+                heard.set(Some(true));
+            }
+        });
+    });
     view! {
         <PageMeta
             title=s.title.clone()
@@ -119,7 +151,12 @@ fn ArticleView(
                             <a href=format!("/admin/articles/{}", article_id)>"编辑"</a>
                         </p>
                     })}
-                    <h1 class="article-title">{s.title.clone()}</h1>
+                    {move || heard.get().map(|updated| if updated {
+                        view! { <p class="live-notice" role="status">"这篇文章刚刚更新了，下面是更新后的内容。"</p> }.into_any()
+                    } else {
+                        view! { <p class="live-notice withdrawn" role="status">"这篇文章已被编辑撤下。"</p> }.into_any()
+                    })}
+                    <h1 class="article-title">{move || title.get()}</h1>
                     <p class="article-meta">
                         <time datetime=s.published_iso>{article.published_at}</time>
                         <span>{format!("来源：{}", s.source)}</span>
@@ -128,35 +165,7 @@ fn ArticleView(
                         })}
                         <a href="#comments" class="comment-count">{move || article_count_text(total.get())}</a>
                     </p>
-                    <div class="article-body">
-                        {
-                            // The first figure is usually the largest thing on screen: it loads at once,
-                            // the others as the reader scrolls to them.
-                            let mut first = true;
-                            article
-                                .blocks
-                                .into_iter()
-                                .map(|b| match b {
-                                    Block::Paragraph(text) => view! { <p>{text}</p> }.into_any(),
-                                    // Only the server makes this HTML, from an editor's Markdown
-                                    // (`markdown::to_html`: every text and address escaped, only the
-                                    // subset's own elements); nothing a reader typed reaches it.
-                                    Block::Html(html) => view! { <div class="article-text" inner_html=html></div> }.into_any(),
-                                    Block::Figure { src, caption, alt, credit, srcset, width, height } => {
-                                        let (loading, priority) = if std::mem::take(&mut first) { ("eager", "high") } else { ("lazy", "auto") };
-                                        // The column is at most 760 pixels wide, the page's width less its margins on a phone.
-                                        let sizes = (!srcset.is_empty()).then_some("(min-width: 792px) 760px, calc(100vw - 32px)");
-                                        view! {
-                                            <figure>
-                                                <img src=src srcset=(!srcset.is_empty()).then_some(srcset) sizes=sizes alt=alt width=width height=height loading=loading fetchpriority=priority decoding="async" />
-                                                <figcaption>{caption}{(!credit.is_empty()).then(|| view! { <span class="credit">"图片来源："{credit}</span> })}</figcaption>
-                                            </figure>
-                                        }
-                                        .into_any()
-                                    }
-                                })
-                                .collect_view()
-                        }
+                    <div class="article-body">{move || body_view(blocks.get())}
                     </div>
                     {share_links(article_id, &s.title, article.url)}
                     {(previous.is_some() || next.is_some()).then(|| view! {
@@ -265,4 +274,33 @@ fn copy_to_clipboard(text: &str) -> bool {
     }
     let _ = text;
     false
+}
+
+/// An article's body: paragraphs, the newsroom's HTML runs and figures.
+fn body_view(blocks: Vec<Block>) -> impl IntoView {
+    // The first figure is usually the largest thing on screen: it loads at once,
+    // the others as the reader scrolls to them.
+    let mut first = true;
+    blocks
+                                .into_iter()
+                                .map(|b| match b {
+                                    Block::Paragraph(text) => view! { <p>{text}</p> }.into_any(),
+                                    // Only the server makes this HTML, from an editor's Markdown
+                                    // (`markdown::to_html`: every text and address escaped, only the
+                                    // subset's own elements); nothing a reader typed reaches it.
+                                    Block::Html(html) => view! { <div class="article-text" inner_html=html></div> }.into_any(),
+                                    Block::Figure { src, caption, alt, credit, srcset, width, height } => {
+                                        let (loading, priority) = if std::mem::take(&mut first) { ("eager", "high") } else { ("lazy", "auto") };
+                                        // The column is at most 760 pixels wide, the page's width less its margins on a phone.
+                                        let sizes = (!srcset.is_empty()).then_some("(min-width: 792px) 760px, calc(100vw - 32px)");
+                                        view! {
+                                            <figure>
+                                                <img src=src srcset=(!srcset.is_empty()).then_some(srcset) sizes=sizes alt=alt width=width height=height loading=loading fetchpriority=priority decoding="async" />
+                                                <figcaption>{caption}{(!credit.is_empty()).then(|| view! { <span class="credit">"图片来源："{credit}</span> })}</figcaption>
+                                            </figure>
+                                        }
+                                        .into_any()
+                                    }
+                                })
+                                .collect_view()
 }

@@ -80,6 +80,17 @@ fn list_view(channel: Signal<Option<String>>, data: ListResource) -> AnyView {
                     None => "今日：悉尼华人身边的新闻，澳洲、中国、国际、财经与生活资讯，网友实时评论。".to_owned(),
                 };
                 let path = if list.page > 1 { format!("{base}?page={}", list.page) } else { base.clone() };
+                // "N 篇新文章": what the live stream (`NewestArticles`, followed by the main
+                // bundle) has that the first page does not show; a click reads the list again.
+                let newest = use_context::<crate::app::NewestArticles>();
+                let shown: Vec<i64> = list.articles.iter().map(|a| a.id.0).collect();
+                let scope = ch.map_or("", |c| c.slug);
+                let first_page = list.page == 1;
+                let fresh = move || {
+                    let (s, ids) = newest?.0.get()?;
+                    let n = crate::model::count_new(&ids, &shown);
+                    (first_page && s == scope && n > 0).then_some(n)
+                };
                 let heading = ch.map(|c| c.name).unwrap_or("最新新闻");
                 view! {
                     <PageMeta title=title description=description path=path />
@@ -91,6 +102,11 @@ fn list_view(channel: Signal<Option<String>>, data: ListResource) -> AnyView {
                     <div class="front">
                         <section class="latest" aria-labelledby="latest-heading">
                             <h1 id="latest-heading" class="section-title">{heading}</h1>
+                            {move || fresh().map(|n| view! {
+                                <button type="button" class="new-articles" on:click=move |_| data.refetch()>
+                                    {format!("{n} 篇新文章")}
+                                </button>
+                            })}
                             <ArticleList articles=list.articles />
                             <Pager base=base page=list.page total_pages=list.total_pages />
                         </section>

@@ -140,6 +140,13 @@ fn EditArticleView() -> impl IntoView {
     }
 }
 
+/// The next `?v=` of the editor's page: one more than the address has, so that each change's
+/// page change reads the article again (the actions are new with each rendering of the page,
+/// so their own counts start again).
+fn next_version(query: Memo<leptos_router::params::ParamsMap>) -> u64 {
+    query.with_untracked(|q| q.get("v").and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)) + 1
+}
+
 /// The message of an action's failure, by field (`form` for the whole form).
 fn failure<T>(value: Option<Result<T, AppError>>) -> Option<(String, String)> {
     match value {
@@ -156,6 +163,7 @@ fn ArticleEditor(article: Option<EditorArticle>, flash: Option<FormFlash>) -> im
     let withdraw = ServerAction::<WithdrawArticle>::new();
     let restore = ServerAction::<RestoreRevision>::new();
     let navigate = use_navigate();
+    let query = use_query_map();
     let id = article.as_ref().map(|a| a.id);
     // After any change through the bundle, the page is read again from the server.
     Effect::new(move |_| {
@@ -169,16 +177,7 @@ fn ArticleEditor(article: Option<EditorArticle>, flash: Option<FormFlash>) -> im
             _ => None,
         };
         if let Some(target) = target {
-            navigate(
-                &format!(
-                    "/admin/articles/{target}?v={}",
-                    save.version().get_untracked()
-                        + publish.version().get_untracked()
-                        + withdraw.version().get_untracked()
-                        + restore.version().get_untracked()
-                ),
-                Default::default(),
-            );
+            navigate(&format!("/admin/articles/{target}?v={}", next_version(query)), Default::default());
         }
     });
     let stored = article.as_ref().map(|a| a.fields.clone()).unwrap_or_default();
@@ -341,15 +340,13 @@ fn Figures(id: crate::model::ArticleId, figures: Vec<EditorFigure>, flash: Optio
     let remove = ServerAction::<RemoveFigure>::new();
     let upload = Action::new_local(|data: &leptos::web_sys::FormData| upload_figure(data.clone().into()));
     let navigate = use_navigate();
+    let query = use_query_map();
     Effect::new(move |_| {
         let done = matches!(describe.value().get(), Some(Ok(())))
             || matches!(remove.value().get(), Some(Ok(())))
             || matches!(upload.value().get(), Some(Ok(_)));
         if done {
-            let v = describe.version().get_untracked()
-                + remove.version().get_untracked()
-                + upload.version().get_untracked();
-            navigate(&format!("/admin/articles/{id}?f={v}#figures"), Default::default());
+            navigate(&format!("/admin/articles/{id}?v={}#figures", next_version(query)), Default::default());
         }
     });
     let flashed = flash.as_ref().map(|f| (f.field.clone(), f.message.clone()));

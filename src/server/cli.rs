@@ -174,6 +174,7 @@ pub async fn state(config: Arc<Config>) -> Result<AppState, BoxError> {
         hasher,
         // Half the pool at most for streams reading the log; the rest serves pages and posts.
         hub: super::live::Hub::new(config.max_connections as usize / 2),
+        articles: Default::default(),
         likes: Arc::default(),
         page_cache: Arc::new(super::page_cache::PageCache::new(config.page_cache_entries)),
         form_key: super::flash::FormKey::new(secret.as_bytes()),

@@ -14,6 +14,7 @@ pub mod likes;
 pub mod listen;
 pub mod live;
 pub mod names;
+pub mod newest;
 pub mod page_cache;
 pub mod proxies;
 pub mod request;

@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/share/qr/{id}", get(share_qr))
         .route("/media/{name}", get(media))
         .route("/api/comments/stream", get(comment_stream))
+        .route("/api/articles/stream", get(articles_stream))
         .route("/healthz", get(healthz))
         .nest_service(&format!("/{pkg}"), files(&pkg))
         .nest_service("/images", files("images"))
@@ -459,8 +460,15 @@ async fn comment_stream(
         }
     };
     let closed = state.hub.closed();
+    // What the newsroom does to the article (corrected, withdrawn: `server::newest`) comes on
+    // the same stream; the stream ends when its comments' part does.
+    let notices = article_notices(state.articles.changed(&state), article);
+    let comments = live_events(state, article, after, first, rx).map(Some).chain(futures::stream::once(async { None }));
+    let merged = futures::stream::select(comments, notices.map(Some))
+        .take_while(|e| std::future::ready(e.is_some()))
+        .filter_map(std::future::ready);
     // The slot lives as long as the stream.
-    let stream = live_events(state, article, after, first, rx).take_until(closed).map(move |e| {
+    let stream = merged.take_until(closed).map(move |e| {
         let _held = &slot;
         e
     });
@@ -470,6 +478,87 @@ async fn comment_stream(
             (header::CACHE_CONTROL, "no-cache"),
             // A proxy in front (nginx honours this) passes each event on as it comes, whatever
             // its own buffering setting.
+            (header::HeaderName::from_static("x-accel-buffering"), "no"),
+        ],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+/// The frames of the newsroom's changes to `article`, as the watcher reads them.
+fn article_notices(
+    rx: broadcast::Receiver<super::newest::Changes>,
+    article: ArticleId,
+) -> impl futures::Stream<Item = Result<Bytes, std::convert::Infallible>> {
+    futures::stream::unfold(rx, move |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(changes) => {
+                    if let Some((_, frame)) = changes.iter().find(|(id, _)| *id == article.0) {
+                        return Some((Ok(frame.clone()), rx));
+                    }
+                }
+                // Missed changes are older than the next ones, which say the article's state.
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct ArticlesQuery {
+    channel: Option<String>,
+}
+
+/// `/api/articles/stream[?channel=SLUG]`: Server-Sent Events for an open front or channel
+/// page: `event: articles` with the scope's newest published ids (newest first, at most
+/// `newest::NEWEST`) at once and whenever they change. Counted with the comment streams
+/// against `max_streams_per_ip`.
+async fn articles_stream(
+    State(state): State<AppState>,
+    Query(q): Query<ArticlesQuery>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+) -> Response {
+    let scope: &'static str = match q.channel.as_deref() {
+        None | Some("") => "",
+        Some(slug) => match CHANNELS.iter().find(|c| c.slug == slug) {
+            Some(c) => c.slug,
+            None => return (StatusCode::NOT_FOUND, "no such channel").into_response(),
+        },
+    };
+    let client = super::request::client_key(peer.ip(), state.config.ipv6_prefix);
+    let Some(slot) = state.hub.take_stream_slot(client, state.config.max_streams_per_ip) else {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, "30")],
+            "too many live streams from this address",
+        )
+            .into_response();
+    };
+    let rx = state.articles.newest(&state);
+    let first = futures::stream::once(async { Ok(Bytes::from_static(b"retry: 1000\n: jinri\n\n")) });
+    let frames = futures::stream::unfold((rx, None::<Bytes>), move |(mut rx, sent)| async move {
+        loop {
+            let frame = rx.borrow_and_update().get(scope).cloned();
+            if frame.is_some() && frame != sent {
+                return Some((Ok::<_, std::convert::Infallible>(frame.clone().unwrap_or_default()), (rx, frame)));
+            }
+            match tokio::time::timeout(KEEP_ALIVE, rx.changed()).await {
+                Err(_) => return Some((Ok(Bytes::from_static(b":\n\n")), (rx, sent))),
+                Ok(Err(_)) => return None,
+                Ok(Ok(())) => {}
+            }
+        }
+    });
+    let stream = first.chain(frames).take_until(state.hub.closed()).map(move |e| {
+        let _held = &slot;
+        e
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
             (header::HeaderName::from_static("x-accel-buffering"), "no"),
         ],
         axum::body::Body::from_stream(stream),

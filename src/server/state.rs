@@ -34,6 +34,8 @@ pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub hasher: super::auth::Hasher,
     pub hub: super::live::Hub,
+    /// What open list and article pages hear of the newsroom (`server::newest`).
+    pub articles: super::newest::ArticleWatch,
     /// Likes not yet announced to other readers (`server::likes`).
     pub likes: Arc<super::likes::Likes>,
     /// Pages as guests see them, until the next comment change.

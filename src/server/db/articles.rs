@@ -34,7 +34,8 @@ impl SummaryRow {
             channel_name: self.channel_name,
             published_date: time::date(tz, self.published_at),
             published_iso: time::iso(tz, self.published_at),
-            thumbnail: self.thumbnail,
+            // An uploaded figure's narrowest file (the first of its `srcset`).
+            thumbnail: self.thumbnail.map(|t| t.split(' ').next().unwrap_or_default().to_owned()),
             comment_count: self.comment_count,
         }
     }
@@ -49,7 +50,7 @@ macro_rules! summary_select {
         concat!(
             "SELECT a.id, a.title, a.summary, a.source, c.slug AS channel_slug, c.name AS channel_name, \
              a.published_at, a.comment_count, a.original_url", $cols, ", \
-             (SELECT b.body FROM article_blocks b WHERE b.article_id = a.id AND b.kind = 'figure' \
+             (SELECT COALESCE(b.srcset, b.body) FROM article_blocks b WHERE b.article_id = a.id AND b.kind = 'figure' \
               ORDER BY b.position LIMIT 1) AS thumbnail \
              FROM articles a JOIN channels c ON c.id = a.channel_id ",
             $($tail),*
@@ -114,6 +115,7 @@ struct ArticleRow {
     original_url: Option<String>,
     state: String,
     body_md: Option<String>,
+    updated_at: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -157,11 +159,11 @@ pub async fn hot_order(db: &Db) -> Result<Vec<i64>, sqlx::Error> {
 /// One whole article, or `None` if there is no such article.
 pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx::Error> {
     // One read of the article row: its summary, original link, state and Markdown body together.
-    let row: Option<ArticleRow> = on!(db, p => sqlx::query_as(summary_select!(@ ", a.state, a.body_md"; "WHERE a.id = $1"))
+    let row: Option<ArticleRow> = on!(db, p => sqlx::query_as(summary_select!(@ ", a.state, a.body_md, COALESCE(a.updated_at, a.published_at) AS updated_at"; "WHERE a.id = $1"))
         .bind(id.0)
         .fetch_optional(p)
         .await?);
-    let Some(ArticleRow { summary, original_url, state, body_md }) = row else {
+    let Some(ArticleRow { summary, original_url, state, body_md, updated_at }) = row else {
         return Ok(None);
     };
     let blocks: Vec<BlockRow> = on!(db, p => sqlx::query_as(
@@ -247,6 +249,7 @@ pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx
         original_url,
         blocks,
         published_at,
+        updated: updated_at,
         previous,
         next,
         related,
@@ -347,4 +350,30 @@ pub async fn feed(db: &Db, channel: Option<&str>, limit: i64) -> Result<Vec<Feed
             .fetch_all(p)
             .await,
     })
+}
+
+/// The newest published articles' ids, newest first: of the whole site (`channel` `None`) or
+/// of one channel. What open front and channel pages compare with what they show
+/// (`server::newest`).
+pub async fn newest_ids(db: &Db, channel: Option<&str>, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
+    on!(db, p => sqlx::query_scalar(
+        "SELECT a.id FROM articles a JOIN channels c ON c.id = a.channel_id \
+         WHERE a.state = 'published' AND ($1 IS NULL OR c.slug = $1) \
+         ORDER BY a.published_at DESC, a.id DESC LIMIT $2",
+    )
+    .bind(channel)
+    .bind(limit)
+    .fetch_all(p)
+    .await)
+}
+
+/// Articles changed (saved, published, withdrawn) at or after `since`: id, state and when.
+pub async fn changed_since(db: &Db, since: i64) -> Result<Vec<(i64, String, i64)>, sqlx::Error> {
+    on!(db, p => sqlx::query_as(
+        "SELECT id, state, COALESCE(updated_at, published_at) FROM articles \
+         WHERE COALESCE(updated_at, published_at) >= $1 ORDER BY id LIMIT 500",
+    )
+    .bind(since)
+    .fetch_all(p)
+    .await)
 }

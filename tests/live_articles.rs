@@ -1,0 +1,167 @@
+//! Open pages hear the newsroom: a front or channel page's stream (`/api/articles/stream`)
+//! says the newest ids when it opens and again when an article is published or withdrawn, in
+//! its own scope only; an open article's comment stream says when the article is corrected or
+//! withdrawn. Through another process on the same database just the same.
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use common::TestServer;
+use futures::StreamExt;
+use jinri::model::{Role, Username};
+use jinri::server::db;
+use serde_json::Value;
+use std::time::Duration;
+
+const MANY: [(&str, &str); 1] = [("JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR", "1000")];
+
+/// Server-Sent Events as (kind, data), read from a response as they come.
+struct Events {
+    stream: futures::stream::BoxStream<'static, reqwest::Result<axum::body::Bytes>>,
+    buf: String,
+}
+
+impl Events {
+    async fn open(s: &TestServer, path: &str) -> Events {
+        let resp = s.client.get(format!("{}{path}", s.base)).timeout(Duration::from_secs(60)).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        assert_eq!(resp.headers()["content-type"], "text/event-stream");
+        Events { stream: resp.bytes_stream().boxed(), buf: String::new() }
+    }
+
+    /// The next event of kind `kind` within `within`, skipping others.
+    async fn next(&mut self, kind: &str, within: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            while let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let event = block.lines().find_map(|l| l.strip_prefix("event: ")).unwrap_or("message");
+                let data = block.lines().find_map(|l| l.strip_prefix("data: "));
+                if let (true, Some(data)) = (event == kind, data) {
+                    return Some(serde_json::from_str(data).unwrap());
+                }
+            }
+            match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Ok(Some(Ok(chunk))) => self.buf.push_str(&String::from_utf8_lossy(&chunk)),
+                _ => return None,
+            }
+        }
+    }
+}
+
+fn ids(v: &Value) -> Vec<i64> {
+    v.as_array().unwrap().iter().map(|i| i.as_i64().unwrap()).collect()
+}
+
+async fn editor(s: &TestServer, name: &str) -> String {
+    let cookie = s.reader(name).await;
+    db::roles::grant(&s.db().await, &Username::lookup_key(name), Role::Editor, None, 1).await.unwrap();
+    cookie
+}
+
+async fn save(s: &TestServer, cookie: &str, id: &str, channel: &str, body: &str) -> String {
+    let form = [
+        ("id", id),
+        ("title", "直播测试新闻"),
+        ("channel", channel),
+        ("summary", "摘要"),
+        ("source", "今日"),
+        ("original_url", ""),
+        ("body", body),
+    ];
+    let resp = s.call("/api/newsroom/save", &form, Some(cookie)).await;
+    assert_eq!(resp.status(), 200);
+    resp.json::<Value>().await.unwrap().as_i64().unwrap().to_string()
+}
+
+async fn publish(s: &TestServer, cookie: &str, id: &str) {
+    assert_eq!(s.call("/api/newsroom/publish", &[("id", id), ("at", "")], Some(cookie)).await.status(), 200);
+}
+
+const SOON: Duration = Duration::from_secs(5);
+
+#[tokio::test]
+async fn an_open_list_hears_publications_and_withdrawals_in_its_own_scope() {
+    let s = common::spawn_with(&MANY).await;
+    let chief = editor(&s, "bian_ji_live").await;
+    let mut site = Events::open(&s, "/api/articles/stream").await;
+    let mut au = Events::open(&s, "/api/articles/stream?channel=au").await;
+    let mut life = Events::open(&s, "/api/articles/stream?channel=life").await;
+    // Each says its scope's newest ids at once.
+    let before = ids(&site.next("articles", SOON).await.expect("the site's newest"));
+    assert!(!before.is_empty() && before.len() <= 30);
+    let au_before = ids(&au.next("articles", SOON).await.expect("au's newest"));
+    let life_before = ids(&life.next("articles", SOON).await.expect("life's newest"));
+    assert!(au_before.iter().all(|id| !life_before.contains(id)));
+    // A draft is not news.
+    let id = save(&s, &chief, "", "au", "正文").await;
+    let n: i64 = id.parse().unwrap();
+    publish(&s, &chief, &id).await;
+    let after = ids(&site.next("articles", SOON).await.expect("the publication heard"));
+    assert_eq!(after[0], n, "newest first");
+    assert_eq!(&after[1..], &before[..after.len() - 1]);
+    assert_eq!(ids(&au.next("articles", SOON).await.expect("in its channel"))[0], n);
+    assert_eq!(life.next("articles", Duration::from_millis(2500)).await, None, "another channel hears nothing");
+    // A correction changes no list; a withdrawal takes the article off.
+    save(&s, &chief, &id, "au", "改过的正文").await;
+    assert_eq!(site.next("articles", Duration::from_millis(2500)).await, None);
+    assert_eq!(s.call("/api/newsroom/withdraw", &[("id", &id)], Some(&chief)).await.status(), 200);
+    assert_eq!(ids(&site.next("articles", SOON).await.expect("the withdrawal heard")), before);
+    // Only the site's channels.
+    let resp = s.client.get(format!("{}/api/articles/stream?channel=nope", s.base)).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+}
+
+#[tokio::test]
+async fn an_open_article_hears_its_correction_and_its_withdrawal_and_no_other_article_does() {
+    let s = common::spawn_with(&MANY).await;
+    let chief = editor(&s, "bian_ji_gengzheng").await;
+    let id = save(&s, &chief, "", "life", "初稿").await;
+    publish(&s, &chief, &id).await;
+    let other = save(&s, &chief, "", "life", "另一篇").await;
+    publish(&s, &chief, &other).await;
+    let mut page = Events::open(&s, &format!("/api/comments/stream?article_id={id}")).await;
+    let mut elsewhere = Events::open(&s, &format!("/api/comments/stream?article_id={other}")).await;
+    // Let both streams' watcher take its first look before the change.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let t = jinri::server::time::now_unix();
+    save(&s, &chief, &id, "life", "更正后的正文").await;
+    let notice = page.next("article", SOON).await.expect("the correction heard");
+    assert_eq!(notice["state"], "published");
+    assert!(notice["updated"].as_i64().unwrap() >= t);
+    assert_eq!(s.call("/api/newsroom/withdraw", &[("id", &id)], Some(&chief)).await.status(), 200);
+    let mut notice = page.next("article", SOON).await.expect("the withdrawal heard");
+    // A look may report the correction again first.
+    if notice["state"] == "published" {
+        notice = page.next("article", SOON).await.expect("the withdrawal heard");
+    }
+    assert_eq!(notice["state"], "withdrawn");
+    // The other page may hear its own recent publication again (pages ignore what they
+    // have), never this article's correction or withdrawal.
+    while let Some(notice) = elsewhere.next("article", Duration::from_millis(1500)).await {
+        assert_eq!(notice["state"], "published");
+        assert!(notice["updated"].as_i64().unwrap() < t, "{notice}");
+    }
+    // The comment stream still works as before: a comment arrives as one.
+    let reader = s.reader("du_zhe_live").await;
+    let resp = s.call("/api/comments/post", &[("article_id", &other), ("body", "还在吗")], Some(&reader)).await;
+    assert_eq!(resp.status(), 200);
+    let event = elsewhere.next("comment", SOON).await.expect("the comment");
+    assert!(event["change"]["Created"].to_string().contains("还在吗"), "{event}");
+}
+
+#[tokio::test]
+async fn a_publication_through_one_process_reaches_lists_open_on_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = common::spawn_at_with(dir.path(), &MANY).await;
+    let b = common::spawn_at(dir.path()).await;
+    let cookie = a.reader("bian_ji_liang").await;
+    let pool = common::open(&common::database_url(dir.path()).await).await;
+    db::roles::grant(&pool, &Username::lookup_key("bian_ji_liang"), Role::Editor, None, 1).await.unwrap();
+    let mut list = Events::open(&b, "/api/articles/stream?channel=finance").await;
+    list.next("articles", SOON).await.expect("the newest at once");
+    let id = save(&a, &cookie, "", "finance", "正文").await;
+    publish(&a, &cookie, &id).await;
+    let heard = ids(&list.next("articles", SOON).await.expect("heard through the other process"));
+    assert_eq!(heard[0].to_string(), id);
+}
