@@ -14,13 +14,7 @@ use jinri::model::{Role, Username};
 use jinri::server::db;
 use serde_json::Value;
 
-const MANY: [(&str, &str); 1] = [("JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR", "1000")];
-
-async fn editor(s: &TestServer, name: &str) -> String {
-    let cookie = s.reader(name).await;
-    db::roles::grant(&s.db().await, &Username::lookup_key(name), Role::Editor, None, 1).await.unwrap();
-    cookie
-}
+use common::MANY;
 
 async fn draft(s: &TestServer, cookie: &str, body: &str) -> String {
     let resp = save(s, cookie, "", body).await;
@@ -151,7 +145,7 @@ fn srcset(html: &str) -> Vec<(String, u32)> {
 #[tokio::test]
 async fn an_uploaded_photo_reaches_readers_at_every_width_with_its_caption_and_credit_where_the_body_puts_it() {
     let s = common::spawn_with(&MANY).await;
-    let chief = editor(&s, "bian_ji_tu").await;
+    let chief = s.editor("bian_ji_tu").await;
     let id = draft(&s, &chief, "第一段。").await;
     let jpeg = photo(2400, 1600);
     let resp = send(&s, Some(&chief), Upload::of(&id, &jpeg).body(), false).await;
@@ -201,7 +195,7 @@ async fn an_uploaded_photo_reaches_readers_at_every_width_with_its_caption_and_c
 #[tokio::test]
 async fn only_editors_upload_and_every_refused_upload_leaves_nothing_behind() {
     let s = common::spawn_with(&MANY).await;
-    let chief = editor(&s, "bian_ji_ju").await;
+    let chief = s.editor("bian_ji_ju").await;
     let id = draft(&s, &chief, "正文").await;
     let reader = s.reader("du_zhe_tu").await;
     let moderator = s.reader("ban_zhu_tu").await;
@@ -324,7 +318,7 @@ fn png_bomb() -> Vec<u8> {
 #[tokio::test]
 async fn a_burst_of_parallel_uploads_gets_exactly_the_minutes_allowance() {
     let s = common::spawn_with(&MANY).await;
-    let chief = editor(&s, "bian_ji_kuai").await;
+    let chief = s.editor("bian_ji_kuai").await;
     let id = draft(&s, &chief, "正文").await;
     let jpeg = photo(320, 240);
     let sends = (0..20).map(|_| send(&s, Some(&chief), Upload::of(&id, &jpeg).body(), false));
@@ -345,7 +339,7 @@ async fn figures_elsewhere(s: &TestServer, id: &str) -> i64 {
 #[tokio::test]
 async fn a_figures_words_change_in_place_and_removing_one_renumbers_the_body_as_a_new_version() {
     let s = common::spawn_with(&MANY).await;
-    let chief = editor(&s, "bian_ji_gai").await;
+    let chief = s.editor("bian_ji_gai").await;
     let id = draft(&s, &chief, "开头").await;
     let (a, b) = (photo(640, 480), photo(600, 400));
     for (jpeg, caption) in [(&a, "第一张"), (&b, "第二张")] {
@@ -403,7 +397,7 @@ async fn a_figures_words_change_in_place_and_removing_one_renumbers_the_body_as_
 #[tokio::test]
 async fn without_javascript_an_upload_is_a_plain_post_that_comes_back_to_the_editors_page() {
     let s = common::spawn_with(&MANY).await;
-    let chief = editor(&s, "bian_ji_wu").await;
+    let chief = s.editor("bian_ji_wu").await;
     let id = draft(&s, &chief, "正文").await;
     let jpeg = photo(640, 480);
     let resp = send(&s, Some(&chief), Upload::of(&id, &jpeg).body(), true).await;
@@ -443,7 +437,7 @@ async fn uploaded_files_are_in_the_backup() {
         return; // `jinri backup` writes SQLite files; PostgreSQL is backed up with pg_dump.
     }
     let s = common::spawn_with(&MANY).await;
-    let chief = editor(&s, "bian_ji_bei").await;
+    let chief = s.editor("bian_ji_bei").await;
     let id = draft(&s, &chief, "正文").await;
     assert_eq!(send(&s, Some(&chief), Upload::of(&id, &photo(1200, 800)).body(), false).await.status(), 200);
     let dir = tempfile::tempdir().unwrap();

@@ -13,7 +13,7 @@ use jinri::server::db;
 use serde_json::Value;
 use std::time::Duration;
 
-const MANY: [(&str, &str); 1] = [("JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR", "1000")];
+use common::MANY;
 
 /// Server-Sent Events as (kind, data), read from a response as they come.
 struct Events {
@@ -53,12 +53,6 @@ fn ids(v: &Value) -> Vec<i64> {
     v.as_array().unwrap().iter().map(|i| i.as_i64().unwrap()).collect()
 }
 
-async fn editor(s: &TestServer, name: &str) -> String {
-    let cookie = s.reader(name).await;
-    db::roles::grant(&s.db().await, &Username::lookup_key(name), Role::Editor, None, 1).await.unwrap();
-    cookie
-}
-
 async fn save(s: &TestServer, cookie: &str, id: &str, channel: &str, body: &str) -> String {
     let form = [
         ("id", id),
@@ -83,7 +77,7 @@ const SOON: Duration = Duration::from_secs(5);
 #[tokio::test]
 async fn an_open_list_hears_publications_and_withdrawals_in_its_own_scope() {
     let s = common::spawn_with(&MANY).await;
-    let chief = editor(&s, "bian_ji_live").await;
+    let chief = s.editor("bian_ji_live").await;
     let mut site = Events::open(&s, "/api/articles/stream").await;
     let mut au = Events::open(&s, "/api/articles/stream?channel=au").await;
     let mut life = Events::open(&s, "/api/articles/stream?channel=life").await;
@@ -115,7 +109,7 @@ async fn an_open_list_hears_publications_and_withdrawals_in_its_own_scope() {
 #[tokio::test]
 async fn an_open_article_hears_its_correction_and_its_withdrawal_and_no_other_article_does() {
     let s = common::spawn_with(&MANY).await;
-    let chief = editor(&s, "bian_ji_gengzheng").await;
+    let chief = s.editor("bian_ji_gengzheng").await;
     let id = save(&s, &chief, "", "life", "初稿").await;
     publish(&s, &chief, &id).await;
     let other = save(&s, &chief, "", "life", "另一篇").await;

@@ -11,13 +11,7 @@ use jinri::model::{Role, Username};
 use jinri::server::db;
 use serde_json::Value;
 
-const MANY: [(&str, &str); 1] = [("JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR", "1000")];
-
-async fn editor(s: &TestServer, name: &str) -> String {
-    let cookie = s.reader(name).await;
-    db::roles::grant(&s.db().await, &Username::lookup_key(name), Role::Editor, None, 1).await.unwrap();
-    cookie
-}
+use common::MANY;
 
 fn fields<'a>(id: &'a str, title: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
@@ -53,7 +47,7 @@ async fn rows(s: &TestServer) -> (i64, i64, i64) {
 #[tokio::test]
 async fn only_editors_may_write_publish_or_withdraw_and_refusals_change_nothing() {
     let s = common::spawn_with(&MANY).await;
-    let chief = editor(&s, "bian_ji_zhang").await;
+    let chief = s.editor("bian_ji_zhang").await;
     let draft = new_draft(&s, &chief, "编辑部的草稿", "正文").await;
     let reader = s.reader("du_zhe_wang").await;
     let moderator = s.reader("ban_zhu_zhao").await;
@@ -94,7 +88,7 @@ async fn only_editors_may_write_publish_or_withdraw_and_refusals_change_nothing(
 #[tokio::test]
 async fn a_draft_is_seen_by_editors_only_until_published_and_a_withdrawal_takes_it_away() {
     let s = common::spawn_with(&MANY).await;
-    let chief = editor(&s, "bian_ji_li").await;
+    let chief = s.editor("bian_ji_li").await;
     let reader = s.reader("du_zhe_chen").await;
     let body =
         "## 小标题\n\n**加粗**和*强调*，[链接](https://example.com/a)。\n\n> 引用的话\n\n<script>alert(1)</script>";
@@ -148,7 +142,7 @@ async fn a_draft_is_seen_by_editors_only_until_published_and_a_withdrawal_takes_
 #[tokio::test]
 async fn bad_fields_times_and_figure_lines_are_refused_in_chinese() {
     let s = common::spawn_with(&MANY).await;
-    let chief = editor(&s, "bian_ji_sun").await;
+    let chief = s.editor("bian_ji_sun").await;
     let before = rows(&s).await;
     for (form, field) in [
         (fields("", "", "正文"), "title"),
@@ -192,7 +186,7 @@ async fn bad_fields_times_and_figure_lines_are_refused_in_chinese() {
 #[tokio::test]
 async fn every_save_is_a_version_and_an_old_one_can_be_restored() {
     let s = common::spawn_with(&MANY).await;
-    let chief = editor(&s, "bian_ji_zhou").await;
+    let chief = s.editor("bian_ji_zhou").await;
     let id = new_draft(&s, &chief, "第一版标题", "第一段\n\n第二段").await;
     assert_eq!(save(&s, &chief, &id, "第二版标题", "第一段\n\n改过的第二段").await.status(), 200);
     let article: Value = s.call("/api/newsroom/article", &[("id", &id)], Some(&chief)).await.json().await.unwrap();
@@ -219,7 +213,7 @@ async fn every_save_is_a_version_and_an_old_one_can_be_restored() {
 #[tokio::test]
 async fn a_long_article_is_taken_and_kept_whole_but_no_other_endpoint_takes_a_long_body() {
     let s = common::spawn_with(&MANY).await;
-    let chief = editor(&s, "bian_ji_wu").await;
+    let chief = s.editor("bian_ji_wu").await;
     // 20,000 Chinese characters: about 180 KB as a form.
     let long = "长".repeat(20_000);
     let id = new_draft(&s, &chief, "长文", &long).await;
@@ -235,7 +229,7 @@ async fn a_long_article_is_taken_and_kept_whole_but_no_other_endpoint_takes_a_lo
 #[tokio::test]
 async fn without_javascript_a_refused_save_comes_back_with_everything_typed() {
     let s = common::spawn_with(&MANY).await;
-    let chief = editor(&s, "bian_ji_he").await;
+    let chief = s.editor("bian_ji_he").await;
     let body = format!("{}\n\n[图3]", "很长的正文。".repeat(3_000));
     let resp = s
         .client
@@ -265,7 +259,7 @@ async fn without_javascript_a_refused_save_comes_back_with_everything_typed() {
 #[tokio::test]
 async fn a_burst_of_changes_is_held_to_the_limit_exactly() {
     let s = common::spawn_with(&MANY).await;
-    let chief = editor(&s, "bian_ji_qian").await;
+    let chief = s.editor("bian_ji_qian").await;
     let id = new_draft(&s, &chief, "限流测试", "正文").await;
     // One save is spent; a burst of 70 parallel withdrawals gets the 59 left, and 429 after.
     let form = [("id", id.as_str())];

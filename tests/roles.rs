@@ -11,7 +11,7 @@ use jinri::server::db;
 use serde_json::Value;
 
 /// Registrations from one address: the tests make more readers than the default allows.
-const MANY: [(&str, &str); 1] = [("JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR", "1000")];
+use common::MANY;
 
 /// Grants `role` to `name` as the command line does (how the first admin is made).
 async fn grant_directly(s: &TestServer, name: &str, role: Role) {

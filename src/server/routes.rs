@@ -439,15 +439,7 @@ async fn comment_stream(
         .or(q.after)
         .unwrap_or(0)
         .max(0);
-    let client = super::request::client_key(peer.ip(), state.config.ipv6_prefix);
-    let Some(slot) = state.hub.take_stream_slot(client, state.config.max_streams_per_ip) else {
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            [(header::RETRY_AFTER, "30")],
-            "too many live streams from this address",
-        )
-            .into_response();
-    };
+    let Some(slot) = stream_slot(&state, peer) else { return too_many_streams() };
     // Subscribed before the log is read: whatever commits after the read is published to it.
     let rx = state.hub.subscribe(article);
     let first = read_log(&state, article, after).await;
@@ -472,6 +464,24 @@ async fn comment_stream(
         let _held = &slot;
         e
     });
+    event_stream(stream)
+}
+
+/// One of the client's live streams (`max_streams_per_ip`), if it has one left.
+fn stream_slot(state: &AppState, peer: std::net::SocketAddr) -> Option<super::live::StreamSlot> {
+    let client = super::request::client_key(peer.ip(), state.config.ipv6_prefix);
+    state.hub.take_stream_slot(client, state.config.max_streams_per_ip)
+}
+
+fn too_many_streams() -> Response {
+    (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "30")], "too many live streams from this address")
+        .into_response()
+}
+
+/// A Server-Sent Events answer.
+fn event_stream(
+    stream: impl futures::Stream<Item = Result<Bytes, std::convert::Infallible>> + Send + 'static,
+) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/event-stream"),
@@ -527,15 +537,7 @@ async fn articles_stream(
             None => return (StatusCode::NOT_FOUND, "no such channel").into_response(),
         },
     };
-    let client = super::request::client_key(peer.ip(), state.config.ipv6_prefix);
-    let Some(slot) = state.hub.take_stream_slot(client, state.config.max_streams_per_ip) else {
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            [(header::RETRY_AFTER, "30")],
-            "too many live streams from this address",
-        )
-            .into_response();
-    };
+    let Some(slot) = stream_slot(&state, peer) else { return too_many_streams() };
     let rx = state.articles.newest(&state);
     let first = futures::stream::once(async { Ok(Bytes::from_static(b"retry: 1000\n: jinri\n\n")) });
     let frames = futures::stream::unfold((rx, None::<Bytes>), move |(mut rx, sent)| async move {
@@ -555,15 +557,7 @@ async fn articles_stream(
         let _held = &slot;
         e
     });
-    (
-        [
-            (header::CONTENT_TYPE, "text/event-stream"),
-            (header::CACHE_CONTROL, "no-cache"),
-            (header::HeaderName::from_static("x-accel-buffering"), "no"),
-        ],
-        axum::body::Body::from_stream(stream),
-    )
-        .into_response()
+    event_stream(stream)
 }
 
 /// One batch of the article's log after `after`, read when one of the hub's log readers is

@@ -228,7 +228,18 @@ pub fn set_cookie_pair(resp: &reqwest::Response, needle: &str) -> Option<String>
         .map(|c| c.split(';').next().unwrap().to_owned())
 }
 
+/// Overrides for a test that registers many readers from one address.
+pub const MANY: [(&str, &str); 1] = [("JINRI_AUTH_REGISTRATIONS_PER_IP_PER_HOUR", "1000")];
+
 impl TestServer {
+    /// Registers a reader who is an editor; returns their session cookie.
+    pub async fn editor(&self, name: &str) -> String {
+        let cookie = self.reader(name).await;
+        let key = jinri::model::Username::lookup_key(name);
+        jinri::server::db::roles::grant(&self.db().await, &key, jinri::model::Role::Editor, None, 1).await.unwrap();
+        cookie
+    }
+
     /// Registers a reader (with `PASSWORD`) and returns their session cookie.
     pub async fn reader(&self, name: &str) -> String {
         let resp = self.call("/api/auth/register", &[("name", name), ("password", PASSWORD)], None).await;
