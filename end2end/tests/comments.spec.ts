@@ -126,22 +126,28 @@ test('with JavaScript, registering from the comment prompt comes back to the com
 test('leaving an article page closes its live stream, so live comments keep coming after many visits', async ({ browser }) => {
   const a = await openReader(browser);
   const b = await openReader(browser);
-  // Counts the page's open EventSources (the bundle creates them through the global).
+  // Counts the page's open EventSources (the bundle creates them through the global): the
+  // article's comment streams, and the list page's stream of newest articles.
   await b.page.addInitScript(() => {
     const Native = window.EventSource;
-    (window as any).__openStreams = 0;
+    const w = window as any;
+    w.__openStreams = 0;
+    w.__listStreams = 0;
     window.EventSource = class extends Native {
+      private kind: string;
       constructor(url: string | URL, init?: EventSourceInit) {
         super(url, init);
-        (window as any).__openStreams += 1;
+        this.kind = String(url).includes('/api/articles/stream') ? '__listStreams' : '__openStreams';
+        w[this.kind] += 1;
       }
       close() {
-        if (this.readyState !== Native.CLOSED) (window as any).__openStreams -= 1;
+        if (this.readyState !== Native.CLOSED) w[this.kind] -= 1;
         super.close();
       }
     };
   });
   const openStreams = () => b.page.evaluate(() => (window as any).__openStreams);
+  const listStreams = () => b.page.evaluate(() => (window as any).__listStreams);
   await b.page.goto(ARTICLE);
   await waitForHydration(b.page);
   await b.page.evaluate(() => ((window as any).__sameDocument = true));
@@ -151,9 +157,11 @@ test('leaving an article page closes its live stream, so live comments keep comi
     await b.page.locator('.breadcrumb a').nth(1).click();
     await expect(b.page.locator('h1.section-title')).toBeVisible();
     await expect.poll(openStreams).toBe(0);
+    await expect.poll(listStreams).toBe(1);
     await b.page.locator(`.article-list a[href="${ARTICLE}"]`).first().click();
     await expect(b.page.locator('#comments')).toBeVisible();
     await expect.poll(openStreams).toBe(1);
+    await expect.poll(listStreams).toBe(0);
   }
 
   await register(a.page, '常来的读者', ARTICLE);

@@ -25,7 +25,7 @@ test('an admin grants and revokes roles at phone size; the reader is refused the
   await admin.page.locator('.topbar').getByRole('link', { name: '管理' }).click();
   await expect(admin.page).toHaveURL('/admin/users');
   await expect(admin.page.getByRole('heading', { name: '编辑部成员' })).toBeVisible();
-  await expect(admin.page.locator('.staff-member')).toContainText('主编老周');
+  await expect(admin.page.locator('.staff-member', { hasText: '主编老周' })).toBeVisible();
 
   // The browser checks the name first; then the server's refusal shows beside it, typed text kept.
   await admin.page.locator('#grant-name').fill('');
