@@ -402,7 +402,7 @@ fn Figures(id: crate::model::ArticleId, figures: Vec<EditorFigure>, flash: Optio
                         <ActionForm action=remove attr:class="inline-form">
                             <input type="hidden" name="id" value=id.to_string() />
                             <input type="hidden" name="n" value=n.to_string() />
-                            <button type="submit" disabled=move || remove.pending().get()>{format!("删除图{n}（正文里的 [图{n}] 一并删去，后面的图片编号减一）")}</button>
+                            <button type="submit" disabled=move || remove.pending().get()>{format!("删除图{n}")}</button>
                         </ActionForm>
                     </div>
                 </li>
@@ -454,7 +454,11 @@ fn Figures(id: crate::model::ArticleId, figures: Vec<EditorFigure>, flash: Optio
     view! {
         <h2 id="figures">"图片"</h2>
         <p class="field-help">
-            {if count == 0 { "还没有图片。".to_owned() } else { format!("共 {count} 张。正文里单独一行写 [图N] 把第 N 张放在那里，没写的排在文末。") }}
+            {if count == 0 {
+                "还没有图片。".to_owned()
+            } else {
+                format!("共 {count} 张。正文里单独一行写 [图N] 把第 N 张放在那里，没写的排在文末。删除一张时，正文里它的 [图N] 一并删去，后面的图片编号减一。")
+            }}
         </p>
         <ol class="figure-list">{list}</ol>
         <form node_ref=form_ref method="post" action="/api/newsroom/figure" enctype="multipart/form-data"
