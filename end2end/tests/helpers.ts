@@ -59,3 +59,14 @@ export async function register(page: Page, name: string) {
   await page.getByRole('button', { name: '注册', exact: true }).click();
   await expect(page.locator('.topbar .user-name')).toHaveText(name);
 }
+
+/** `YYYY-MM-DDTHH:MM` in the site's time zone, at least `seconds` ahead, on a minute. */
+export function siteTimeAhead(seconds: number): string {
+  const at = new Date(Math.ceil((Date.now() + seconds * 1000) / 60_000) * 60_000);
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', { timeZone: 'Australia/Sydney', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+}

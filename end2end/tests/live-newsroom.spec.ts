@@ -1,5 +1,5 @@
 import { test, expect, Browser, BrowserContext } from '@playwright/test';
-import { PHONE, jinriUser, register, waitForHydration, watchConsole } from './helpers';
+import { PHONE, jinriUser, register, siteTimeAhead, waitForHydration, watchConsole } from './helpers';
 
 // Open pages learn of the newsroom's work without a reload: a scheduled article appears on an
 // open front page as "N 篇新文章" when its time comes; a correction reaches an open copy of
@@ -23,17 +23,6 @@ async function call(editorContext: BrowserContext, endpoint: string, form: Recor
 async function draft(editorContext: BrowserContext, title: string, channel: string, body: string): Promise<string> {
   const id = await call(editorContext, 'save', { id: '', title, channel, summary: `${title}的摘要`, source: '今日', original_url: '', body });
   return String(id);
-}
-
-/** `YYYY-MM-DDTHH:MM` in the site's time zone, at least `seconds` ahead, on a minute. */
-function siteTimeAhead(seconds: number): string {
-  const at = new Date(Math.ceil((Date.now() + seconds * 1000) / 60_000) * 60_000);
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', { timeZone: 'Australia/Sydney', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-      .formatToParts(at)
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
 }
 
 test('a scheduled article appears on an open front page as "N 篇新文章" when its time comes, and a click brings it in', async ({ browser }) => {

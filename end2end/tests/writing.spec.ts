@@ -1,6 +1,6 @@
 import { test, expect, Browser, Page } from '@playwright/test';
 import * as path from 'path';
-import { PHONE, jinriUser, register, waitForHydration, watchConsole } from './helpers';
+import { PHONE, jinriUser, register, siteTimeAhead, waitForHydration, watchConsole } from './helpers';
 
 // The editor's path through the newsroom: write, check, save a draft, preview it, publish it,
 // and see it reach readers; with JavaScript on at phone size, and as plain forms without it.
@@ -31,7 +31,8 @@ async function fillArticle(page: Page, title: string) {
   await page.locator('#a-body').fill('## 去哪里\n\n周六上午在 **Chatswood** 有*手作*摊位。\n\n> 主办方说：欢迎全家来玩。');
 }
 
-test('an editor writes, previews and publishes an article at phone size; readers see it only once published', async ({ browser }) => {
+test('an editor writes, adds two figures, previews and schedules an article at phone size; an open channel page shows it live when its time comes', async ({ browser }) => {
+  test.setTimeout(180_000);
   const page = await editorPage(browser, '编辑小许', true);
   const problems = watchConsole(page);
   // From the top bar, through the newsroom's list, to a new article.
@@ -89,13 +90,23 @@ test('an editor writes, previews and publishes an article at phone size; readers
   await expect.poll(() => figures.nth(1).locator('img').evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth)).toBeGreaterThan(0);
   await page.screenshot({ path: 'test-results/writing-preview.png', fullPage: false });
 
+  // Scheduled in the site's time zone; a reader's open channel page hears it when its time
+  // comes, and a click brings it in.
+  await reader.goto('/channel/life');
+  await waitForHydration(reader);
   await page.goto(`/admin/articles/${id}`);
   await waitForHydration(page);
+  await page.locator('#a-at').fill(siteTimeAhead(35));
   await page.getByRole('button', { name: '发布', exact: true }).click();
-  await expect(page.locator('.article-state')).toContainText('已发布');
+  await expect(page.locator('.article-state')).toContainText('定时发布');
   await expect(page.locator('.revisions .revision')).toHaveCount(2);
-  await reader.goto('/channel/life');
+  await expect(reader.getByRole('link', { name: title })).toHaveCount(0);
+  const fresh = reader.getByRole('button', { name: '1 篇新文章' });
+  await expect(fresh).toBeVisible({ timeout: 110_000 });
+  await fresh.click();
   await expect(reader.getByRole('link', { name: title }).first()).toBeVisible();
+  await page.reload();
+  await expect(page.locator('.article-state')).toContainText('已发布');
   expect((await reader.goto(`/article/${id}`))!.status()).toBe(200);
   await expect(reader.locator('.draft-notice')).toHaveCount(0);
   expect(problems).toEqual([]);
