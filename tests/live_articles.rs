@@ -159,3 +159,30 @@ async fn a_publication_through_one_process_reaches_lists_open_on_another() {
     let heard = ids(&list.next("articles", SOON).await.expect("heard through the other process"));
     assert_eq!(heard[0].to_string(), id);
 }
+
+#[tokio::test]
+async fn list_streams_count_against_the_same_per_address_cap_as_comment_streams() {
+    let s = common::spawn_with(&[("JINRI_LIVE_MAX_STREAMS_PER_IP", "2")]).await;
+    let _a = Events::open(&s, "/api/articles/stream").await;
+    let _b = Events::open(&s, "/api/articles/stream?channel=au").await;
+    for path in ["/api/articles/stream?channel=life", "/api/comments/stream?article_id=1"] {
+        let resp = s.client.get(format!("{}{path}", s.base)).send().await.unwrap();
+        assert_eq!(resp.status(), 429, "{path}");
+        assert!(resp.headers().contains_key("retry-after"));
+    }
+    // Another address has its own.
+    let other = s.seen_from("127.0.0.2");
+    let _c = Events::open(&other, "/api/articles/stream").await;
+    // A stream given back makes room.
+    drop(_a);
+    let mut again = None;
+    for _ in 0..50 {
+        let resp = s.client.get(format!("{}/api/articles/stream", s.base)).send().await.unwrap();
+        if resp.status() == 200 {
+            again = Some(resp);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(again.is_some(), "the slot came back");
+}
