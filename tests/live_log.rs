@@ -65,7 +65,8 @@ async fn pruning_drops_ended_sessions_old_limit_events_expired_flashes_and_old_l
     common::execute(&db, "UPDATE comment_events SET at = 0 WHERE seq = (SELECT MIN(seq) FROM comment_events)").await;
     common::execute(
         &db,
-        "INSERT INTO limit_events (scope, key, at) VALUES ('login_ip', 'old', 0), ('login_ip', 'new', 2000000000)",
+        "INSERT INTO limit_events (scope, key, at) VALUES ('login_ip', 'old', 0), ('login_ip', 'new', 2000000000), \
+         ('figure_upload', 'old', 0), ('a_scope_of_tomorrow', 'old', 0), ('a_scope_of_tomorrow', 'new', 2000000000)",
     )
     .await;
     let (sessions, events) = (
@@ -76,6 +77,12 @@ async fn pruning_drops_ended_sessions_old_limit_events_expired_flashes_and_old_l
     assert_eq!(common::scalar(&db, "SELECT COUNT(*) FROM sessions").await, sessions - 1, "the ended session");
     assert_eq!(common::scalar(&db, "SELECT COUNT(*) FROM comment_events").await, events - 1, "the old event");
     assert_eq!(common::texts(&db, "SELECT key FROM limit_events WHERE scope = 'login_ip'").await, [Some("new".into())]);
+    // Every scope, listed or not, loses what no window counts any more.
+    assert_eq!(common::scalar(&db, "SELECT COUNT(*) FROM limit_events WHERE scope = 'figure_upload'").await, 0);
+    assert_eq!(
+        common::texts(&db, "SELECT key FROM limit_events WHERE scope = 'a_scope_of_tomorrow'").await,
+        [Some("new".into())]
+    );
     // The live session still signs its reader in.
     let me = s.call("/api/auth/me", &[], Some(&cookie)).await.json::<Value>().await.unwrap();
     assert_eq!(me["name"], "修剪甲");

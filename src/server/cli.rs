@@ -324,12 +324,19 @@ pub async fn prune(pool: &db::Db, config: &Config, now: i64) {
         ("like_user", 60),
         ("staff_change", 60),
         ("article_change", 60),
+        ("figure_upload", 60),
         ("facts_change", 60),
     ];
     for (scope, window) in windows {
         if let Err(e) = db::limits::prune(pool, scope, now - window).await {
             tracing::warn!(error = %e, scope, "pruning old limit events failed");
         }
+    }
+    // Whatever scope a limit has, nothing older than the longest window counts any more: a
+    // scope missing from the list above still cannot grow without end.
+    let longest = windows.iter().map(|(_, w)| *w).max().unwrap_or(3600);
+    if let Err(e) = db::limits::prune_all(pool, now - longest).await {
+        tracing::warn!(error = %e, "pruning old limit events failed");
     }
     if let Err(e) = db::flash::prune(pool, now).await {
         tracing::warn!(error = %e, "pruning expired form flashes failed");

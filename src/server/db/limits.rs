@@ -150,6 +150,15 @@ pub async fn prune(db: &Db, scope: &str, before: i64) -> Result<u64, sqlx::Error
         .rows_affected()))
 }
 
+/// Deletes the events of every scope before `before`.
+pub async fn prune_all(db: &Db, before: i64) -> Result<u64, sqlx::Error> {
+    on!(db, p => Ok(sqlx::query("DELETE FROM limit_events WHERE at < $1")
+        .bind(before)
+        .execute(p)
+        .await?
+        .rows_affected()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
