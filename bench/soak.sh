@@ -9,7 +9,7 @@
 # Usage: bench/soak.sh
 #   SOAK_SECS=1800      load time per run
 #   SOAK_THREADS="1 2"  TOKIO_WORKER_THREADS of the server, one run each
-#   SOAK_PORT=3301      first port (one per run: 3301, 3302, …)
+#   SOAK_PORT=3301      first port (one per run: 3301, 3302, …); default: a free port per run
 #   SOAK_CLIENT=path    the soak client to use (default: see below)
 #
 # Reuses target/release/jinri (as `cargo leptos build --release --split --precompress` leaves it) when it is newer
@@ -36,7 +36,9 @@ cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
 secs="${SOAK_SECS:-1800}"
 threads="${SOAK_THREADS:-1 2}"
-port="${SOAK_PORT:-3301}"
+port="${SOAK_PORT:-}"
+free_port() { python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 bin="$target/release/jinri"
 
 # newer FILE PATH… → true when FILE exists and no file under the PATHs is newer.
@@ -79,6 +81,8 @@ failed=0
 for t in $threads; do
   run="$dir/t$t"
   mkdir -p "$run"
+  # A fixed port could be another program's: the soak would then load that one.
+  [ -n "${SOAK_PORT:-}" ] || port=$(free_port)
   base="http://127.0.0.1:$port"
   TOKIO_WORKER_THREADS=$t RUST_LOG=warn \
     JINRI_SERVER_ADDR="127.0.0.1:$port" JINRI_SERVER_SITE_ROOT="$target/site" \
@@ -90,6 +94,7 @@ for t in $threads; do
   server=$!
   for _ in $(seq 200); do curl -sf -o /dev/null "$base/healthz" && break; sleep 0.05; done
   curl -sf -o /dev/null "$base/healthz" || { echo "soak: server did not start" >&2; cat "$run/server.log" >&2; exit 1; }
+  kill -0 "$server" 2>/dev/null || { echo "soak: the server exited (port $port taken?)" >&2; cat "$run/server.log" >&2; exit 1; }
   start=$(rss "$server")
   # One sample a minute while the soak runs.
   (
@@ -139,7 +144,7 @@ for t in $threads; do
     "$t" "$(field secs)" "$(field requests)" "$(awk -v r="$(field requests)" -v s="$(field secs)" 'BEGIN { if (s > 0) printf "%.0f", r / s }')" \
     "$(field errors)" "$(field 5xx)" "$(field hangs)" "$(field lost)" "$(field missed)" "$(field comments)" \
     "$(mb "$start") / $(mb "$first") / $(mb "$end")" "$(mb "$max")" "$stopped $verdict")")
-  port=$((port + 1))
+  [ -z "${SOAK_PORT:-}" ] || port=$((port + 1))
 done
 
 echo

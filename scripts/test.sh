@@ -46,7 +46,9 @@ pg_env="$(scripts/pg-cluster.sh start)"
 eval "$pg_env"
 pg_cluster="$JINRI_PG_CLUSTER"
 cargo test --features ssr --lib --test comments --test accounts --test flash --test pages --test threads \
-  --test event_order --test processes --test binary --test live_log --test request_ids -- --test-threads=1 2>&1 | tee "$logs/cargo-pg.txt"
+  --test event_order --test processes --test binary --test live_log --test request_ids \
+  --test moderation --test newsroom --test feeds --test roles --test figures --test import --test live_articles \
+  -- --test-threads=1 2>&1 | tee "$logs/cargo-pg.txt"
 scripts/pg-cluster.sh stop "$pg_cluster"
 pg_cluster=""
 unset JINRI_TEST_PG_URL JINRI_PG_CLUSTER
@@ -61,7 +63,7 @@ step "browser bundle size ceiling"
 # 200,000 bytes per route on a first visit (250,000 at most), not met yet: bench/README.md has
 # the figures and what stands between. Playwright's first-visit.spec.ts holds each route's whole
 # first visit (document, CSS, JS, wasm) to its own ceiling.
-budget="${JINRI_WASM_BROTLI_BUDGET:-330500}"
+budget="${JINRI_WASM_BROTLI_BUDGET:-340500}"
 wasm=$(ls target/site/pkg/jinri*.wasm)  # jinri.<content hash>.wasm
 size=$(node -e 'const z = require("zlib"), fs = require("fs");
   const b = z.brotliCompressSync(fs.readFileSync(process.argv[1]), { params: { [z.constants.BROTLI_PARAM_QUALITY]: 11 } });

@@ -6,7 +6,7 @@ use crate::components::{NavEffects, SiteFooter, SiteHeader};
 use crate::model::{AppError, FormFlash, SiteFacts, Viewer};
 use crate::pages::{
     AboutRoute, AdminSiteRoute, AdminUsersRoute, AppRoute, ArticlePage, ChannelRoute, HomeRoute, LoginRoute,
-    NewsroomRoute, NotFound, RegisterRoute, SitemapRoute, ThreadRoute,
+    ModerationRoute, NewsroomRoute, NotFound, RegisterRoute, SitemapRoute, ThreadRoute,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -109,7 +109,9 @@ impl Flash {
 
 /// The newest published articles' ids of the list page on screen (its scope: `""` for the
 /// front page, else the channel's slug), as its live stream last said (`live_client`):
-/// the list shows "N 篇新文章" when it lacks some. `None` until the stream speaks.
+/// the list shows "N 篇新文章" when it lacks some. `None` until the stream speaks. On the
+/// moderation queue (scope `moderation`) it holds the queue's version instead, alone: the
+/// queue is read again when it moves. One stream and one signal serve both kinds of page.
 #[derive(Clone, Copy)]
 pub struct NewestArticles(pub RwSignal<Option<(&'static str, Vec<i64>)>>);
 
@@ -189,6 +191,7 @@ fn Site(is_routing: RwSignal<bool>) -> impl IntoView {
                 <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/admin/users") view={Lazy::<AdminUsersRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/admin/site") view={Lazy::<AdminSiteRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/admin/moderation") view={Lazy::<ModerationRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/admin/articles") view={Lazy::<NewsroomRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/admin/articles/:id") view={Lazy::<NewsroomRoute>::new()} ssr=SsrMode::Async />
             </FlatRoutes>

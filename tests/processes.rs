@@ -299,3 +299,37 @@ async fn a_guest_page_rendered_by_one_process_while_a_like_was_pending_is_droppe
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// A moderator acting through one process reaches the pages open on the other, and that
+/// process's moderation queue hears of a report made through the first, within a second.
+#[tokio::test]
+async fn a_report_and_a_hide_made_through_one_process_reach_the_queue_and_the_pages_of_the_other() {
+    let Some((a, b)) = two_processes(&NO_WAIT).await else { return };
+    let author = a.reader("kua_jin_cheng").await;
+    let id = posted(&a, &author, 1, None, "跨进程的广告").await["id"].as_i64().unwrap().to_string();
+    let moderator = a.reader("kua_ban_zhu").await;
+    let key = jinri::model::Username::lookup_key("kua_ban_zhu");
+    jinri::server::db::roles::grant(&a.db().await, &key, jinri::model::Role::Moderator, None, 1).await.unwrap();
+    // The queue open on B, the article open on B.
+    let queue = reqwest::Client::new()
+        .get(format!("{}/api/moderation/stream", b.base))
+        .header("cookie", &moderator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queue.status(), 200);
+    let queue = tokio::spawn(common::read_events(queue, 2, Duration::from_secs(5)));
+    let page = subscribe(&b, 1, last_event_id(&b, 1).await, None).await;
+    let page = tokio::spawn(read_events(page, 1, Duration::from_secs(5)));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let reporter = a.reader("kua_ju_bao").await;
+    let report = a.call("/api/comments/report", &[("comment_id", &id), ("reason", "spam")], Some(&reporter)).await;
+    assert_eq!(report.status(), 200);
+    let versions = soon(queue).await;
+    assert_eq!(versions.len(), 2, "the queue's version, then its move: {versions:?}");
+    assert!(versions[1][0].as_i64() > versions[0][0].as_i64());
+    let hide = a.call("/api/moderation/hide", &[("comment_id", &id)], Some(&moderator)).await;
+    assert_eq!(hide.status(), 200);
+    let events = soon(page).await;
+    assert_eq!(events[0]["change"]["Hidden"].as_i64(), id.parse().ok());
+}

@@ -46,6 +46,7 @@ pub async fn get_staff() -> Result<StaffPage, AppError> {
                 at_iso: time::iso(tz, e.at),
                 actor: e.actor,
                 text: audit_text(&e.action, e.target.as_deref(), &e.detail),
+                reason: e.reason,
             })
             .collect(),
     })

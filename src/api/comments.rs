@@ -19,17 +19,27 @@ pub async fn list_comments(
         None | Some("") => Sort::New,
         Some(s) => Sort::parse(s).ok_or_else(|| AppError::validation("sort", "排序方式只能是 new、old 或 hot"))?,
     };
-    let viewer = req.user().await?.map(|u| u.id);
-    // The event id is read first: a change made while the page is read arrives again live,
-    // where it is merged by id, rather than being missed.
-    let (last_event_id, total) =
-        db::comments::position(&state.pool, article_id).await.map_err(super::internal)?.ok_or(AppError::NotFound)?;
-    let (comments, has_more) =
+    let me = req.viewer().await?;
+    let moderator = me.as_ref().is_some_and(|v| v.roles.may(crate::model::Role::Moderator));
+    let viewer = me.map(|u| u.id);
+    // The event id and the page come from one statement: a change made after it arrives live,
+    // where it is merged by id, and none made before it is missed.
+    let db::comments::Page { position, comments, has_more } =
         db::comments::page(&state.pool, state.config.site.timezone, article_id, sort, page.unwrap_or(1), viewer)
             .await
-            .map_err(super::internal)?;
+            .map_err(super::internal)?
+            .ok_or(AppError::NotFound)?;
     let max_chars = state.config.comments.max_chars;
-    Ok(CommentPage { comments, total, has_more, last_event_id, max_chars })
+    Ok(CommentPage {
+        comments,
+        total: position.count,
+        has_more,
+        last_event_id: position.last_event_id,
+        max_chars,
+        locked: position.locked,
+        premoderated: position.premoderated,
+        moderator,
+    })
 }
 
 /// The replies of a top-level comment after reply `after` (from the first without it), in id
@@ -76,7 +86,10 @@ pub async fn get_comment_thread(root_id: String, page: Option<u32>) -> Result<Co
     Ok(CommentThread { article_id: root.article_id, article_title, root, replies, page, total_pages, max_chars })
 }
 
-/// Posts a comment, or a reply when `parent_id` is given. Acknowledged only once committed.
+/// Posts a comment, or a reply when `parent_id` is given. Acknowledged only once committed. A
+/// banned reader is told until when and why; a locked article takes none; the word filter
+/// refuses it or holds it for review, as do the site's and the article's pre-moderation (a
+/// held comment is answered marked `pending` and shown to its author only).
 #[server(endpoint = "comments/post")]
 pub async fn post_comment(article_id: ArticleId, parent_id: Option<String>, body: String) -> Result<Comment, AppError> {
     use crate::model::{Change, CommentBody, LiveEvent};
@@ -96,12 +109,22 @@ pub async fn post_comment(article_id: ArticleId, parent_id: Option<String>, body
     // A reply comes back to its box under the comment it answers.
     let anchor = parent.map_or_else(|| "#comment-form".to_owned(), |p| format!("#c{p}"));
     let form = |e: AppError| req.fail(e, &back, &[("body", &body)], &anchor);
-    let Some(user) = req.user().await? else { return Err(form(AppError::Unauthorized)) };
+    let user = req.active_reader().await.map_err(form)?.public();
     let state = &req.state;
     let cfg = &state.config.comments;
     let text = CommentBody::parse(&body, cfg.max_chars).map_err(|m| form(AppError::validation("body", m)))?;
+    let rules = db::moderation::rules(&state.pool, article_id, user.id).await.map_err(super::internal)?;
+    if rules.locked {
+        return Err(form(AppError::Conflict("本文的评论已关闭，不能再发表评论或回复".into())));
+    }
+    let verdict = state.filter.check(state, rules.filters_version, text.as_str()).await.map_err(super::internal)?;
+    let filtered = verdict.map(|v| v.action);
+    if filtered == Some(crate::server::wordfilter::FilterAction::Refuse) {
+        return Err(form(AppError::validation("body", "评论含有本站不允许发表的内容，请修改后再发表")));
+    }
+    let held = rules.held(filtered == Some(crate::server::wordfilter::FilterAction::Hold));
 
-    let new = NewComment { article: article_id, parent, author: user.id, body: text.as_str() };
+    let new = NewComment { article: article_id, parent, author: user.id, body: text.as_str(), held };
     let (checks, stored) =
         db::comments::post(&state.pool, &new, cfg.min_interval_secs).await.map_err(super::internal)?;
     let Some((id, event_id, count)) = stored else {
@@ -112,7 +135,14 @@ pub async fn post_comment(article_id: ArticleId, parent_id: Option<String>, body
             Some(Refused::Repeat) => AppError::validation("body", "这条评论和您上一条评论相同，请不要重复发表"),
         }));
     };
+    let held = checks.held;
     let comment = checks.stored(state.config.site.timezone, id, user, text.as_str().to_owned());
+    if held {
+        // Nobody else sees it until a moderator approves it; open queues learn of it.
+        state.queue.poke();
+        req.redirect_plain_form(&format!("/article/{article_id}#c{id}"));
+        return Ok(comment);
+    }
     state.hub.publish(LiveEvent {
         id: event_id,
         article_id,
@@ -131,16 +161,23 @@ pub async fn like_comment(comment_id: CommentId) -> Result<Comment, AppError> {
     use crate::server::{db, request::Request, time};
     let req = Request::current()?;
     let state = &req.state;
-    let Some(user) = req.user().await? else { return Err(req.fail(AppError::Unauthorized, "/login", &[], "")) };
+    let Some(user) = req.viewer().await? else { return Err(req.fail(AppError::Unauthorized, "/login", &[], "")) };
     // This publishes nothing itself: the announcement does (`server::likes`).
     let mut tx = state.pool.begin_write().await.map_err(super::internal)?;
-    let Some((article, _, deleted)) = db::comments::article_of(&mut tx, comment_id).await.map_err(super::internal)?
+    let Some((article, _, deleted, shown)) =
+        db::comments::article_of(&mut tx, comment_id).await.map_err(super::internal)?
     else {
         return Err(req.fail(AppError::NotFound, "/", &[], ""));
     };
     let back = format!("/article/{article}");
     if deleted {
         return Err(req.fail(AppError::Conflict("该评论已删除，不能点赞".into()), &back, &[], ""));
+    }
+    if !shown {
+        return Err(req.fail(AppError::Conflict("该评论已被隐藏或尚未发表，不能点赞".into()), &back, &[], ""));
+    }
+    if let Err(banned) = req.active_reader().await {
+        return Err(req.fail(banned, &back, &[], ""));
     }
     let now = time::now_unix();
     // Counted in this transaction: a refused like, or one that fails, takes no slot.
@@ -167,7 +204,7 @@ pub async fn delete_comment(comment_id: CommentId) -> Result<Comment, AppError> 
     let state = &req.state;
     let Some(user) = req.user().await? else { return Err(req.fail(AppError::Unauthorized, "/login", &[], "")) };
     let mut tx = state.pool.begin_write().await.map_err(super::internal)?;
-    let Some((article, author, deleted)) =
+    let Some((article, author, deleted, _)) =
         db::comments::article_of(&mut tx, comment_id).await.map_err(super::internal)?
     else {
         return Err(req.fail(AppError::NotFound, "/", &[], ""));
@@ -178,8 +215,9 @@ pub async fn delete_comment(comment_id: CommentId) -> Result<Comment, AppError> 
     }
     if !deleted {
         let now = time::now_unix();
-        if db::comments::soft_delete(&mut tx, comment_id, now).await.map_err(super::internal)? {
-            let (event_id, count) = commit_event(tx, article, "deleted", comment_id, now, -1).await?;
+        if let Some(counted) = db::comments::soft_delete(&mut tx, comment_id, now).await.map_err(super::internal)? {
+            let delta = if counted { -1 } else { 0 };
+            let (event_id, count) = commit_event(tx, article, "deleted", comment_id, now, delta).await?;
             state.hub.publish(LiveEvent {
                 id: event_id,
                 article_id: article,

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod codec;
 pub mod comments;
 pub mod figures;
+pub mod moderation;
 pub mod newsroom;
 pub mod site;
 

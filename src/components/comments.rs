@@ -2,9 +2,11 @@
 
 use super::AvatarBadge;
 use crate::api::comments::{list_comments, list_replies, DeleteComment, LikeComment, PostComment};
+use crate::api::moderation::{ReportComment, REPORT_RECEIVED};
 use crate::model::{
-    build_thread, encode_query, linkify, mark_deleted, merge_comment, upsert_comment, AppError, ArticleId, Change,
-    Comment, CommentBody, CommentId, CommentNode, CommentPage, Segment, Sort, UserId,
+    build_thread, encode_query, linkify, mark_deleted, mark_hidden, mark_pinned, mark_review, merge_comment,
+    upsert_comment, AppError, ArticleId, Change, Comment, CommentBody, CommentId, CommentNode, CommentPage,
+    ReportReason, Segment, Sort, UserId,
 };
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -35,6 +37,17 @@ struct ThreadCtx {
     confirm: RwSignal<Option<CommentId>>,
     like: ServerAction<LikeComment>,
     delete: ServerAction<DeleteComment>,
+    /// The comment whose 举报 form is open under it.
+    reporting: RwSignal<Option<CommentId>>,
+    report: ServerAction<ReportComment>,
+    /// A plain report post that failed: its comment, message and text, for that form, once.
+    report_echo: StoredValue<Option<(CommentId, Option<String>, String)>>,
+    /// The comment whose report was just received.
+    reported: RwSignal<Option<CommentId>>,
+    /// The article's comments are locked: no reply boxes.
+    locked: bool,
+    /// The viewer moderates: each comment has 隐藏 / 恢复 / 置顶 (plain form posts).
+    moderator: bool,
 }
 
 /// What the redirect after a failed plain form post carries back to the comment form (the
@@ -50,6 +63,12 @@ pub struct FormEcho {
     pub reply_name: Option<String>,
     pub error: Option<String>,
     pub body: String,
+    /// The comment a 举报 link (`?report=`, without JavaScript) opens the report form under;
+    /// a failed plain report comes back there with its message and text (`detail`).
+    pub report: Option<CommentId>,
+    pub detail: String,
+    /// The comment a plain report was received for (`?reported=`).
+    pub reported: Option<CommentId>,
 }
 
 /// The comments of an article, kept live while they are on screen. `total` is the article's
@@ -67,6 +86,12 @@ pub fn CommentsSection(
     total: RwSignal<i64>,
 ) -> impl IntoView {
     let max_chars = initial.max_chars;
+    let (locked, moderator, premoderated) = (initial.locked, initial.moderator, initial.premoderated);
+    // A report's echo is its form's, not the comment form's.
+    let report_echo = StoredValue::new(echo.report.map(|id| (id, echo.error.clone(), echo.detail.clone())));
+    let echo = if echo.report.is_some() { FormEcho { error: None, ..echo } } else { echo };
+    let reporting = RwSignal::new(echo.report);
+    let reported = RwSignal::new(echo.reported);
     let drafts = StoredValue::new(HashMap::new());
     let in_page = echo.reply.is_some_and(|id| initial.comments.iter().any(|c| c.id == id));
     let reply_echo =
@@ -145,6 +170,20 @@ pub fn CommentsSection(
             comments.update(|l| mark_deleted(l, id));
             held.update(|l| mark_deleted(l, id));
         }
+        Change::Hidden(id) => {
+            comments.update(|l| mark_hidden(l, id));
+            held.update(|l| mark_hidden(l, id));
+        }
+        Change::Restored(c) => {
+            // Only a copy on the page is put back: a restored comment is not new to anyone.
+            for list in [comments, held] {
+                if list.with_untracked(|l| l.iter().any(|x| x.id == c.id)) {
+                    list.update(|l| merge_comment(l, c.clone()));
+                }
+            }
+        }
+        Change::Rejected(id) => comments.update(|l| mark_review(l, id, "rejected")),
+        Change::Pinned { comment_id, pinned } => comments.update(|l| mark_pinned(l, comment_id, pinned)),
         Change::Liked { comment_id, likes } => {
             for list in [comments, held] {
                 list.update(|l| {
@@ -218,6 +257,13 @@ pub fn CommentsSection(
             comments.update(|list| mark_deleted(list, c.id));
         }
     });
+    let report = ServerAction::<ReportComment>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = report.value().get() {
+            reported.set(reporting.get_untracked());
+            reporting.set(None);
+        }
+    });
     let reply = ServerAction::<PostComment>::new();
     // A reply box's post: the reply shows in its place, marked; that box's draft is gone.
     Effect::new(move |_| {
@@ -246,6 +292,12 @@ pub fn CommentsSection(
         confirm,
         like,
         delete,
+        reporting,
+        report,
+        report_echo,
+        reported,
+        locked,
+        moderator,
     };
     // A like or deletion that failed (network, limits) says so instead of doing nothing.
     let action_error = move || {
@@ -299,7 +351,10 @@ pub fn CommentsSection(
                 <h2 id="comments-heading">"今日评论"</h2>
                 <p class="disclaimer">"网友评论仅供其表达个人看法，并不表明网站立场。"</p>
             </div>
-            {if viewer.is_some() {
+            {moderator.then(|| moderator_bar(article_id, locked, premoderated))}
+            {if locked {
+                    view! { <p id="comment-form" class="locked-notice">"本文评论已关闭，不能再发表评论或回复。"</p> }.into_any()
+                } else if viewer.is_some() {
                     view! { <CommentForm article_id post comments reply_to echo max_chars /> }.into_any()
                 } else {
                     let next = encode_query(&format!("{}#comment-form", path.get_value()));
@@ -683,8 +738,9 @@ fn focus_reply_box(id: CommentId) {
 
 /// A comment's text as shown: plain text, with its web addresses (see `linkify`) as links.
 pub fn comment_text(c: &Comment) -> AnyView {
-    if c.deleted {
-        return view! { <p class="comment-text deleted">"该评论已删除"</p> }.into_any();
+    if c.deleted || c.hidden {
+        let text = if c.deleted { "该评论已删除" } else { "该评论已被管理员隐藏" };
+        return view! { <p class="comment-text deleted">{text}</p> }.into_any();
     }
     let parts = linkify(&c.body)
         .into_iter()
@@ -760,6 +816,10 @@ fn comment_item(c: Comment, ctx: ThreadCtx, replies: Option<AnyView>) -> AnyView
     let reply_href = format!("{}?sort={}&reply={id}#c{id}", ctx.path.get_value(), ctx.sort.as_str());
     let own = ctx.viewer == Some(author);
     let deleted = c.deleted;
+    let (hidden, pinned, top_level) = (c.hidden, c.pinned, c.parent_id.is_none());
+    // Held or rejected: only its author is sent it, and nothing can be done to it but deleting.
+    let review = c.review.as_deref().map(|r| if r == "rejected" { "未通过审核" } else { "待审核" });
+    let shown = !deleted && !hidden && review.is_none();
     let name = c.author.name.clone();
     let signed_in = ctx.viewer.is_some();
     view! {
@@ -770,10 +830,15 @@ fn comment_item(c: Comment, ctx: ThreadCtx, replies: Option<AnyView>) -> AnyView
                     <header class="comment-head">
                         <span class="comment-author">{c.author.name}</span>
                         <time datetime=c.created_iso>{c.created}</time>
+                        {pinned.then(|| view! { <span class="badge">"置顶"</span> })}
+                        {review.map(|r| view! { <span class="badge review">{r}</span> })}
                     </header>
                     {answers.map(|to| view! { <p class="reply-to">{to}</p> })}
                     {text}
-                    {(!deleted).then(|| view! {
+                    {(!deleted && review.is_some() && own).then(|| view! {
+                        <div class="comment-actions no-icon">{delete_control(id, ctx)}</div>
+                    })}
+                    {shown.then(|| view! {
                         <div class="comment-actions">
                             {if ctx.viewer.is_some() {
                                 view! {
@@ -801,7 +866,9 @@ fn comment_item(c: Comment, ctx: ThreadCtx, replies: Option<AnyView>) -> AnyView
                             // The link works without JavaScript (the `?reply=` page has the box
                             // under this comment); with it the box opens in place. A visitor is
                             // shown the sign-in prompt, or, where there is none, follows the link.
+                            // A locked thread takes no replies.
                             <a
+                                hidden=ctx.locked
                                 class="link-action"
                                 href=reply_href
                                 on:click=move |ev| {
@@ -820,9 +887,15 @@ fn comment_item(c: Comment, ctx: ThreadCtx, replies: Option<AnyView>) -> AnyView
                                 "回复"
                             </a>
                             {own.then(|| delete_control(id, ctx))}
+                            {(signed_in && !own).then(|| report_link(id, ctx))}
                         </div>
                     })}
-                    {move || (signed_in && !deleted && ctx.reply_to.get() == Some(id)).then(|| reply_box(id, name.clone(), ctx))}
+                    {(ctx.moderator && !deleted && review.is_none()).then(|| moderator_controls(id, hidden, top_level, pinned, ctx))}
+                    {move || (ctx.reported.get() == Some(id)).then(|| view! {
+                        <p class="report-received" role="status">{REPORT_RECEIVED}</p>
+                    })}
+                    {move || (signed_in && shown && ctx.reporting.get() == Some(id)).then(|| report_box(id, ctx))}
+                    {move || (signed_in && shown && !ctx.locked && ctx.reply_to.get() == Some(id)).then(|| reply_box(id, name.clone(), ctx))}
                 </div>
             </article>
             {replies}
@@ -868,6 +941,136 @@ fn delete_control(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
     }
 }
 
+/// 举报 under another reader's comment: opens the report form in place; without JavaScript a
+/// link to the page with `?report=` that shows the same form there.
+fn report_link(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
+    let href = format!("{}?sort={}&report={id}#c{id}", ctx.path.get_value(), ctx.sort.as_str());
+    view! {
+        <a
+            class="link-action"
+            href=href
+            on:click=move |ev| {
+                ev.prevent_default();
+                ctx.reported.set(None);
+                ctx.reporting.set(Some(id));
+            }
+        >
+            "举报"
+        </a>
+    }
+}
+
+/// The report form under comment `id`: a reason (其他 with a short text), sent once.
+fn report_box(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
+    let echo = ctx.report_echo.try_update_value(|e| e.take_if(|(to, ..)| *to == id)).flatten();
+    let (echoed_error, echoed_detail) = echo.map(|(_, e, d)| (e, d)).unwrap_or_default();
+    if ctx.report.value().with_untracked(|v| matches!(v, Some(Err(_)))) {
+        ctx.report.value().set(None);
+    }
+    let error = move || match ctx.report.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        Some(Ok(_)) => None,
+        None => echoed_error.clone(),
+    };
+    let here = format!("{}?sort={}#c{id}", ctx.path.get_value(), ctx.sort.as_str());
+    let (detail_id, error_id) = (format!("report-detail-{id}"), format!("report-error-{id}"));
+    view! {
+        <ActionForm action=ctx.report attr:class="report-form" attr:id=format!("report-{id}")>
+            <input type="hidden" name="comment_id" value=id.to_string() />
+            <fieldset>
+                <legend>"举报这条评论"</legend>
+                {ReportReason::ALL
+                    .into_iter()
+                    .map(|r| view! {
+                        <label class="report-reason">
+                            <input type="radio" name="reason" value=r.as_str() required=true />
+                            {r.label()}
+                        </label>
+                    })
+                    .collect_view()}
+            </fieldset>
+            <label for=detail_id.clone()>"原因说明（选“其他”时必填）"</label>
+            <input
+                id=detail_id
+                type="text"
+                name="detail"
+                maxlength=crate::model::REASON_MAX.to_string()
+                value=echoed_detail
+                aria-describedby=error_id.clone()
+            />
+            <p id=error_id class="field-error" role="alert">{error}</p>
+            <div class="reply-buttons">
+                <a
+                    class="link-action"
+                    href=here
+                    on:click=move |ev| {
+                        ev.prevent_default();
+                        ctx.reporting.set(None);
+                    }
+                >
+                    "取消"
+                </a>
+                <button
+                    type="submit"
+                    class="primary"
+                    disabled=move || ctx.report.pending().get()
+                    aria-busy=move || ctx.report.pending().get().then_some("true")
+                >
+                    "提交举报"
+                </button>
+            </div>
+        </ActionForm>
+    }
+}
+
+/// A moderator's buttons under a comment: 隐藏 or 恢复, and 置顶 for a top-level comment. Plain
+/// form posts to the moderation endpoints, which come back to this comment: no browser code.
+fn moderator_controls(id: CommentId, hidden: bool, top_level: bool, pinned: bool, ctx: ThreadCtx) -> impl IntoView {
+    let next = format!("{}?sort={}#c{id}", ctx.path.get_value(), ctx.sort.as_str());
+    let (action, label) =
+        if hidden { ("/api/moderation/restore", "恢复显示") } else { ("/api/moderation/hide", "隐藏") };
+    view! {
+        <div class="comment-actions no-icon moderator-actions">
+            <form method="post" action=action class="inline-form">
+                <input type="hidden" name="comment_id" value=id.to_string() />
+                <input type="hidden" name="next" value=next.clone() />
+                <button type="submit" class="link-action">{label}</button>
+            </form>
+            {(top_level && !hidden).then(|| view! {
+                <form method="post" action="/api/moderation/pin" class="inline-form">
+                    <input type="hidden" name="comment_id" value=id.to_string() />
+                    <input type="hidden" name="pinned" value=if pinned { "0" } else { "1" } />
+                    <input type="hidden" name="next" value=next.clone() />
+                    <button type="submit" class="link-action">{if pinned { "取消置顶" } else { "置顶" }}</button>
+                </form>
+            })}
+        </div>
+    }
+}
+
+/// A moderator's bar above an article's comments: lock or unlock them, hold new ones for
+/// review or not. Plain form posts.
+fn moderator_bar(article_id: ArticleId, locked: bool, premoderated: bool) -> impl IntoView {
+    let next = format!("/article/{article_id}#comments");
+    view! {
+        <div class="moderator-bar" role="group" aria-label="评论管理">
+            <form method="post" action="/api/moderation/lock" class="inline-form">
+                <input type="hidden" name="article_id" value=article_id.to_string() />
+                <input type="hidden" name="locked" value=if locked { "0" } else { "1" } />
+                <input type="hidden" name="next" value=next.clone() />
+                <button type="submit" class="link-action">{if locked { "开放评论" } else { "关闭评论" }}</button>
+            </form>
+            <form method="post" action="/api/moderation/premoderate" class="inline-form">
+                <input type="hidden" name="article_id" value=article_id.to_string() />
+                <input type="hidden" name="on" value=if premoderated { "0" } else { "1" } />
+                <input type="hidden" name="next" value=next />
+                <button type="submit" class="link-action">{if premoderated { "取消先审后发" } else { "本文先审后发" }}</button>
+            </form>
+            <a class="link-action" href="/admin/moderation">"审核队列"</a>
+        </div>
+    }
+}
+
 /// `Some("true")` for `aria-busy` while `action` is sending a request `mine` recognises: that
 /// one button shows it is waiting (style/main.css), not every 赞 on the page.
 fn busy<A>(action: ServerAction<A>, mine: impl Fn(&A) -> bool) -> Option<&'static str>
@@ -902,6 +1105,12 @@ pub fn CommentThreadList(
         confirm: RwSignal::new(None),
         like: ServerAction::new(),
         delete: ServerAction::new(),
+        reporting: RwSignal::new(None),
+        report: ServerAction::new(),
+        report_echo: StoredValue::new(None),
+        reported: RwSignal::new(None),
+        locked: false,
+        moderator: false,
     };
     // The thread as first in the list, then its replies; a like, deletion or reply shows at once.
     let list = RwSignal::new(std::iter::once(root).chain(replies).collect::<Vec<_>>());

@@ -96,11 +96,14 @@ fn UserArea() -> impl IntoView {
                                 <span class="user-name">{user.name}</span>
                             </span>
                             {
-                                // Admins reach every newsroom page from theirs; editors go to the articles.
+                                // Admins reach every newsroom page from theirs; editors go to the
+                                // articles, moderators to the moderation queue.
                                 let staff = if user.roles.may(Role::Admin) {
                                     Some(("/admin/users", "管理"))
+                                } else if user.roles.may(Role::Editor) {
+                                    Some(("/admin/articles", "编辑部"))
                                 } else {
-                                    user.roles.may(Role::Editor).then_some(("/admin/articles", "编辑部"))
+                                    user.roles.may(Role::Moderator).then_some(("/admin/moderation", "审核"))
                                 };
                                 staff.map(|(href, label)| view! { <a class="staff-link" href=href>{label}</a> })
                             }

@@ -65,6 +65,8 @@ pub fn follow_newest(path: Memo<String>, newest: NewestArticles) {
         let path = path.get();
         let scope = if path == "/" {
             Some("")
+        } else if path == "/admin/moderation" {
+            Some("moderation")
         } else {
             path.strip_prefix("/channel/").and_then(Channel::by_slug).map(|c| c.slug)
         };
@@ -80,6 +82,8 @@ pub fn follow_newest(path: Memo<String>, newest: NewestArticles) {
         let Some(slug) = scope else { return (None, None) };
         let url = if slug.is_empty() {
             "/api/articles/stream".to_owned()
+        } else if slug == "moderation" {
+            "/api/moderation/stream".to_owned()
         } else {
             format!("/api/articles/stream?channel={slug}")
         };
@@ -91,7 +95,7 @@ pub fn follow_newest(path: Memo<String>, newest: NewestArticles) {
             Err(_) => false,
         };
         let (task, stop) =
-            futures::future::abortable(listen(Box::new(move || url.clone()), &["articles"], Box::new(on)));
+            futures::future::abortable(listen(Box::new(move || url.clone()), &["articles", "queue"], Box::new(on)));
         leptos::task::spawn_local(async move {
             let _ = task.await;
         });

@@ -31,6 +31,12 @@ pub struct Comment {
     pub deleted: bool,
     /// Liked by the reader who asked (always false for a visitor and in live events).
     pub liked: bool,
+    /// Hidden by a moderator: shown as 该评论已被管理员隐藏, its text withheld, its replies stay.
+    pub hidden: bool,
+    /// Not published: `pending` (待审核) or `rejected` (未通过审核); only its author is sent it.
+    pub review: Option<String>,
+    /// 置顶: shown first in the thread, whatever the order.
+    pub pinned: bool,
 }
 
 impl Comment {
@@ -90,13 +96,16 @@ impl Sort {
         }
     }
 
-    /// Puts top-level comments in this order (ties broken by id, like the database does).
-    /// One comparison for all three orders: one sort routine in the browser bundle, not three.
+    /// Puts top-level comments in this order (ties broken by id, like the database does), a
+    /// pinned one first. One comparison for all three orders: one sort routine in the browser
+    /// bundle, not three.
     pub fn sort(self, roots: &mut [Comment]) {
-        roots.sort_by(|a, b| match self {
-            Sort::New => (b.created_at, b.id).cmp(&(a.created_at, a.id)),
-            Sort::Old => (a.created_at, a.id).cmp(&(b.created_at, b.id)),
-            Sort::Hot => (b.likes, b.id).cmp(&(a.likes, a.id)),
+        roots.sort_by(|a, b| {
+            b.pinned.cmp(&a.pinned).then_with(|| match self {
+                Sort::New => (b.created_at, b.id).cmp(&(a.created_at, a.id)),
+                Sort::Old => (a.created_at, a.id).cmp(&(b.created_at, b.id)),
+                Sort::Hot => (b.likes, b.id).cmp(&(a.likes, a.id)),
+            })
         });
     }
 }
@@ -114,6 +123,12 @@ pub struct CommentPage {
     pub last_event_id: i64,
     /// The longest comment the server accepts (`comments.max_chars`), for the form's own check.
     pub max_chars: usize,
+    /// A moderator closed the article's comments: the form gives way to a notice.
+    pub locked: bool,
+    /// New comments on the article are held for review.
+    pub premoderated: bool,
+    /// The viewer may moderate (hide, restore, pin) from the thread.
+    pub moderator: bool,
 }
 
 /// Top-level comments per page.
@@ -242,6 +257,33 @@ pub fn mark_deleted(list: &mut Vec<Comment>, id: CommentId) {
     }
 }
 
+/// A moderator hid comment `id`: it says 该评论已被管理员隐藏 and its replies stay.
+pub fn mark_hidden(list: &mut [Comment], id: CommentId) {
+    if let Some(c) = list.iter_mut().find(|x| x.id == id) {
+        c.hidden = true;
+        c.body.clear();
+        c.likes = 0;
+    }
+}
+
+/// Sets `review` of comment `id` (the author's own held comment was rejected).
+pub fn mark_review(list: &mut [Comment], id: CommentId, review: &str) {
+    if let Some(c) = list.iter_mut().find(|x| x.id == id) {
+        c.review = Some(review.to_owned());
+    }
+}
+
+/// Pins comment `id` (unpinning any other), or unpins it.
+pub fn mark_pinned(list: &mut [Comment], id: CommentId, pinned: bool) {
+    for c in list.iter_mut() {
+        if c.id == id {
+            c.pinned = pinned;
+        } else if pinned {
+            c.pinned = false;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,6 +324,9 @@ mod tests {
             likes,
             deleted: false,
             liked: false,
+            hidden: false,
+            review: None,
+            pinned: false,
         }
     }
 

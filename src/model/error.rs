@@ -18,6 +18,9 @@ pub enum AppError {
     Validation { field: String, message: String },
     #[error("{0}")]
     Conflict(String),
+    /// The reader is banned: the message says until when and why (`model::ban_message`).
+    #[error("{0}")]
+    Banned(String),
     #[error("操作太频繁，请 {retry_after_secs} 秒后再试")]
     RateLimited { retry_after_secs: u64 },
     #[error("服务器暂时出错，请稍后再试")]

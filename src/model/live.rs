@@ -164,6 +164,17 @@ pub enum Change {
         comment_id: CommentId,
         likes: i64,
     },
+    /// A moderator hid the comment (`model::mark_hidden`).
+    Hidden(CommentId),
+    /// A moderator showed a hidden comment again: it as it is now.
+    Restored(Comment),
+    /// A held comment was rejected (only its author's page has it).
+    Rejected(CommentId),
+    /// 置顶, or no longer.
+    Pinned {
+        comment_id: CommentId,
+        pinned: bool,
+    },
     /// The log no longer holds what this reader missed (it was pruned, or the reader's last id
     /// is not one of this article's): read the thread again. The event's id is the article's
     /// newest; the reader follows on from it.

@@ -7,6 +7,7 @@ mod error;
 mod ids;
 mod live;
 pub mod markdown;
+mod moderation;
 mod newsroom;
 mod site;
 mod staff;
@@ -20,13 +21,18 @@ pub use article::{
     preview_image, Article, ArticleLink, ArticlePage, ArticleSummary, Block, Channel, SitemapEntry, CHANNELS,
 };
 pub use comment::{
-    build_thread, mark_deleted, merge_comment, upsert_comment, Comment, CommentNode, CommentPage, CommentThread,
-    ReplyPage, Sort, COMMENTS_PER_PAGE, REPLIES_PER_PAGE, REPLIES_SHOWN,
+    build_thread, mark_deleted, mark_hidden, mark_pinned, mark_review, merge_comment, upsert_comment, Comment,
+    CommentNode, CommentPage, CommentThread, ReplyPage, Sort, COMMENTS_PER_PAGE, REPLIES_PER_PAGE, REPLIES_SHOWN,
 };
 pub use error::{AppError, FormFlash};
 pub use ids::{ArticleId, CommentId, UserId};
 pub use live::{
     count_new, linkify, reconnect_delay_ms, ArticleNotice, Change, CommentBody, LiveEvent, Segment, BODY_MAX,
+};
+pub use moderation::{
+    ban_message, check_ban_length, check_reason, check_report, held_label, AuthorRecord, BanLine, FilterLine,
+    HistoryLine, ModerationPage, ModerationRules, Premoderation, QueueComment, QueueItem, ReasonCount, ReportReason,
+    BAN_DAYS_MAX, BAN_FOREVER, NEW_READER_COMMENTS_MAX, QUEUE_SHOWN, REASON_MAX,
 };
 pub use newsroom::{
     body_parts, check_article, check_figure_words, diff_lines, figure_line, legacy_body, renumber_figures,
@@ -36,7 +42,7 @@ pub use newsroom::{
 };
 pub use site::{check_fact, SiteFacts, FACT_FIELDS, FACT_MAX};
 pub use staff::{audit_text, AuditLine, StaffMember, StaffPage, StaffRole};
-pub use user::{Avatar, PublicUser, Role, Roles, Viewer};
+pub use user::{Avatar, Ban, PublicUser, Role, Roles, Viewer};
 
 /// Unicode NFC on the server, where input is decided; the browser's pre-checks skip it to keep
 /// the normalisation tables out of the wasm bundle (browsers send NFC text in practice).

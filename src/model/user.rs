@@ -85,6 +85,15 @@ pub struct Viewer {
     pub id: UserId,
     pub name: String,
     pub roles: Roles,
+    /// A ban in force now, read with the session: it applies to open sessions at once.
+    pub ban: Option<Ban>,
+}
+
+/// A ban: until when (unix seconds, `BAN_FOREVER` for good) and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ban {
+    pub until: i64,
+    pub reason: String,
 }
 
 impl Viewer {

@@ -249,6 +249,7 @@ fn Members(
                                         <span class="audit-actor">{actor}</span>
                                         " "
                                         {line.text}
+                                        {(!line.reason.is_empty()).then(|| format!("（原因：{}）", line.reason))}
                                     </li>
                                 }
                             })
@@ -270,6 +271,7 @@ fn AdminNav() -> impl IntoView {
             <a href="/admin/users" aria-current=move || current("/admin/users")>"编辑部成员"</a>
             <a href="/admin/site" aria-current=move || current("/admin/site")>"顶栏信息"</a>
             <a href="/admin/articles">"文章管理"</a>
+            <a href="/admin/moderation">"审核队列"</a>
         </nav>
     }
 }

@@ -75,7 +75,10 @@ fn form_echo(q: &ParamsMap, reply_name: Option<String>, flash: Option<FormFlash>
         delete: q.get("delete").and_then(|r| CommentId::parse(&r)),
         reply_name,
         error: flash.as_ref().map(|f| f.message.clone()),
-        body: flash.and_then(|f| f.get("body")).unwrap_or_default(),
+        body: flash.as_ref().and_then(|f| f.get("body")).unwrap_or_default(),
+        report: q.get("report").and_then(|r| CommentId::parse(&r)),
+        detail: flash.and_then(|f| f.get("detail")).unwrap_or_default(),
+        reported: q.get("reported").and_then(|r| CommentId::parse(&r)),
     }
 }
 

@@ -33,7 +33,7 @@ pub fn ErrorView(error: AppError) -> impl IntoView {
     set_status(match error {
         AppError::RateLimited { .. } => 429,
         AppError::Unauthorized => 401,
-        AppError::Forbidden | AppError::NotPermitted => 403,
+        AppError::Forbidden | AppError::NotPermitted | AppError::Banned(_) => 403,
         AppError::Validation { .. } => 400,
         AppError::Conflict(_) => 409,
         AppError::Unavailable => 503,

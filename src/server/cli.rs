@@ -175,6 +175,8 @@ pub async fn state(config: Arc<Config>) -> Result<AppState, BoxError> {
         // Half the pool at most for streams reading the log; the rest serves pages and posts.
         hub: super::live::Hub::new(config.max_connections as usize / 2),
         articles: Default::default(),
+        queue: Default::default(),
+        filter: Default::default(),
         likes: Arc::default(),
         page_cache: Arc::new(super::page_cache::PageCache::new(config.page_cache_entries)),
         form_key: super::flash::FormKey::new(secret.as_bytes()),
@@ -326,6 +328,9 @@ pub async fn prune(pool: &db::Db, config: &Config, now: i64) {
         ("article_change", 60),
         ("figure_upload", 60),
         ("facts_change", 60),
+        ("report_user", 60),
+        ("moderation", 60),
+        ("hide_all", 60),
     ];
     for (scope, window) in windows {
         if let Err(e) = db::limits::prune(pool, scope, now - window).await {

@@ -53,8 +53,8 @@ pub struct Hub {
     closing: watch::Sender<bool>,
     /// Changes published so far: a page rendered before the last one may be out of date.
     published: Arc<AtomicU64>,
-    /// Changes published so far that moved an article's comment count (new and deleted
-    /// comments): lists show those counts and 热门 follows them; likes leave them alone.
+    /// Changes published so far that moved an article's comment count (new, deleted, hidden and
+    /// restored comments): lists show those counts and 热门 follows them; likes leave them alone.
     counted: Arc<AtomicU64>,
     /// Per article, changes published so far (`article_version`).
     per_article: Arc<Mutex<HashMap<ArticleId, u64>>>,
@@ -134,7 +134,11 @@ impl Hub {
         // Page versions move before the change is sent, so a page rendered after a reader saw
         // it is never stored under the version before it.
         *self.per_article.lock().unwrap_or_else(|e| e.into_inner()).entry(event.article_id).or_insert(0) += 1;
-        if matches!(event.change, Change::Created(_) | Change::Deleted(_) | Change::Reset) {
+        // Hiding and restoring move the count too.
+        if matches!(
+            event.change,
+            Change::Created(_) | Change::Deleted(_) | Change::Hidden(_) | Change::Restored(_) | Change::Reset
+        ) {
             self.counted.fetch_add(1, Ordering::AcqRel);
         }
         self.published.fetch_add(1, Ordering::AcqRel);
@@ -359,6 +363,9 @@ mod tests {
             likes: 0,
             deleted: false,
             liked: false,
+            hidden: false,
+            review: None,
+            pinned: false,
         };
         let event = LiveEvent { id: 42, article_id: ArticleId(3), comment_count: 1, change: Change::Created(comment) };
         let frame = sse_frame(&event);

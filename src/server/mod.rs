@@ -13,15 +13,18 @@ pub mod import;
 pub mod likes;
 pub mod listen;
 pub mod live;
+pub mod moderation;
 pub mod names;
 pub mod newest;
 pub mod page_cache;
 pub mod proxies;
+pub mod queue;
 pub mod request;
 pub mod routes;
 pub mod state;
 pub mod tasks;
 pub mod time;
+pub mod wordfilter;
 
 pub use config::Config;
 pub use state::AppState;

@@ -126,6 +126,18 @@ impl Request {
         }
     }
 
+    /// The signed-in reader if not banned now; a banned reader is told until when and why
+    /// (`AppError::Banned`), a visitor `Unauthorized`.
+    pub async fn active_reader(&self) -> Result<Viewer, AppError> {
+        let Some(viewer) = self.viewer().await? else { return Err(AppError::Unauthorized) };
+        if let Some(ban) = &viewer.ban {
+            let tz = self.state.config.site.timezone;
+            let until = (ban.until < crate::model::BAN_FOREVER).then(|| time::date_time(tz, ban.until));
+            return Err(AppError::Banned(crate::model::ban_message(until.as_deref(), &ban.reason)));
+        }
+        Ok(viewer)
+    }
+
     /// What `viewer` answers for the rest of this request, after the session changed.
     async fn remember(&self, viewer: Option<Viewer>) {
         if let Some(memo) = self.parts.extensions.get::<ViewerMemo>() {
@@ -141,7 +153,9 @@ impl Request {
         db::sessions::create(&self.state.pool, &hash, user.id, time::now_unix()).await.map_err(crate::api::internal)?;
         self.set_cookie(&auth::session_cookie(&self.state, &token));
         let roles = db::roles::of(&self.state.pool, user.id).await.map_err(crate::api::internal)?;
-        self.remember(Some(Viewer { id: user.id, name: user.name.clone(), roles })).await;
+        // The rest of a sign-in request only draws the page; the actions a ban forbids are
+        // requests of their own, which read the ban with the session.
+        self.remember(Some(Viewer { id: user.id, name: user.name.clone(), roles, ban: None })).await;
         Ok(())
     }
 
@@ -219,6 +233,7 @@ pub fn status_of(error: &AppError) -> StatusCode {
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Validation { .. } => StatusCode::BAD_REQUEST,
         AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::Banned(_) => StatusCode::FORBIDDEN,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal | AppError::Network(_) => StatusCode::INTERNAL_SERVER_ERROR,

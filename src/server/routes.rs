@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .route("/media/{name}", get(media))
         .route("/api/comments/stream", get(comment_stream))
         .route("/api/articles/stream", get(articles_stream))
+        .route("/api/moderation/stream", get(moderation_stream))
         .route("/healthz", get(healthz))
         .nest_service(&format!("/{pkg}"), files(&pkg))
         .nest_service("/images", files("images"))
@@ -539,17 +540,33 @@ async fn articles_stream(
     };
     let Some(slot) = stream_slot(&state, peer) else { return too_many_streams() };
     let rx = state.articles.newest(&state);
+    watched_stream(&state, slot, rx, move |frames| frames.get(scope).cloned())
+}
+
+/// The Server-Sent Events of a watched value: the frame `frame` makes of it at once (if any)
+/// and again whenever it makes another, a keep-alive comment when nothing changed for a while,
+/// until the site shuts down; the stream holds `slot` while it lives.
+fn watched_stream<T: Send + Sync + 'static>(
+    state: &AppState,
+    slot: super::live::StreamSlot,
+    rx: tokio::sync::watch::Receiver<T>,
+    frame: impl Fn(&T) -> Option<Bytes> + Send + Sync + 'static,
+) -> Response {
     let first = futures::stream::once(async { Ok(Bytes::from_static(b"retry: 1000\n: jinri\n\n")) });
-    let frames = futures::stream::unfold((rx, None::<Bytes>), move |(mut rx, sent)| async move {
-        loop {
-            let frame = rx.borrow_and_update().get(scope).cloned();
-            if frame.is_some() && frame != sent {
-                return Some((Ok::<_, std::convert::Infallible>(frame.clone().unwrap_or_default()), (rx, frame)));
-            }
-            match tokio::time::timeout(KEEP_ALIVE, rx.changed()).await {
-                Err(_) => return Some((Ok(Bytes::from_static(b":\n\n")), (rx, sent))),
-                Ok(Err(_)) => return None,
-                Ok(Ok(())) => {}
+    let frame = Arc::new(frame);
+    let frames = futures::stream::unfold((rx, None::<Bytes>), move |(mut rx, sent)| {
+        let frame = frame.clone();
+        async move {
+            loop {
+                let now = frame(&rx.borrow_and_update());
+                if now.is_some() && now != sent {
+                    return Some((Ok::<_, std::convert::Infallible>(now.clone().unwrap_or_default()), (rx, now)));
+                }
+                match tokio::time::timeout(KEEP_ALIVE, rx.changed()).await {
+                    Err(_) => return Some((Ok(Bytes::from_static(b":\n\n")), (rx, sent))),
+                    Ok(Err(_)) => return None,
+                    Ok(Ok(())) => {}
+                }
             }
         }
     });
@@ -558,6 +575,28 @@ async fn articles_stream(
         e
     });
     event_stream(stream)
+}
+
+/// `/api/moderation/stream`: Server-Sent Events for an open moderation queue: `event: queue`
+/// with `[version]` (`server::queue`) at once and whenever the queue changes. Moderators and
+/// admins only (401 for a visitor, 403 for anyone else); counted with the other streams
+/// against `max_streams_per_ip`.
+async fn moderation_stream(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+) -> Response {
+    match super::auth::current_user(&state, &headers).await {
+        Ok(Some(v)) if v.roles.may(crate::model::Role::Moderator) => {}
+        Ok(Some(_)) => return (StatusCode::FORBIDDEN, "moderators only").into_response(),
+        Ok(None) => return (StatusCode::UNAUTHORIZED, "sign in first").into_response(),
+        Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response(),
+    }
+    let Some(slot) = stream_slot(&state, peer) else { return too_many_streams() };
+    let rx = state.queue.follow(&state);
+    watched_stream(&state, slot, rx, |version| {
+        (*version >= 0).then(|| Bytes::from(format!("event: queue\ndata: [{version}]\n\n")))
+    })
 }
 
 /// One batch of the article's log after `after`, read when one of the hub's log readers is

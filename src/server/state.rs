@@ -36,6 +36,10 @@ pub struct Shared {
     pub hub: super::live::Hub,
     /// What open list and article pages hear of the newsroom (`server::newest`).
     pub articles: super::newest::ArticleWatch,
+    /// What open moderation queues hear (`server::queue`).
+    pub queue: super::queue::QueueWatch,
+    /// The word filter as last read (`server::moderation::FilterCache`).
+    pub filter: super::moderation::FilterCache,
     /// Likes not yet announced to other readers (`server::likes`).
     pub likes: Arc<super::likes::Likes>,
     /// Pages as guests see them, until the next comment change.

@@ -46,7 +46,7 @@ macro_rules! summary_select {
         summary_select!(@ ""; $($tail)*)
     };
     // With more columns of `a`, for the whole article.
-    (@ $cols:literal; $($tail:literal)*) => {
+    (@ $cols:expr; $($tail:literal)*) => {
         concat!(
             "SELECT a.id, a.title, a.summary, a.source, c.slug AS channel_slug, c.name AS channel_name, \
              a.published_at, a.comment_count, a.original_url", $cols, ", \
@@ -116,19 +116,19 @@ struct ArticleRow {
     state: String,
     body_md: Option<String>,
     updated_at: i64,
+    /// The article's blocks in their order, as a JSON array of `BlockRow` arrays.
+    blocks: String,
+    /// The side column's links, as a JSON array of `LinkRow` arrays.
+    links: String,
 }
 
-#[derive(sqlx::FromRow)]
-struct BlockRow {
-    kind: String,
-    body: String,
-    caption: Option<String>,
-    alt: Option<String>,
-    credit: Option<String>,
-    srcset: Option<String>,
-    width: Option<i64>,
-    height: Option<i64>,
-}
+/// A block of an article: kind, body, caption, alt, credit, srcset, width, height.
+type BlockRow =
+    (String, String, Option<String>, Option<String>, Option<String>, Option<String>, Option<i64>, Option<i64>);
+
+/// A side-column link: kind ('previous', 'next', 'related', 'hot'), id, title, comment count
+/// (for 'hot'), published time.
+type LinkRow = (String, i64, String, i64, i64);
 
 /// How many of the channel's other articles the side column lists.
 pub const RELATED: i64 = 5;
@@ -156,42 +156,102 @@ pub async fn hot_order(db: &Db) -> Result<Vec<i64>, sqlx::Error> {
     .await)
 }
 
+/// 上一篇, 下一篇 and the channel's newest others (on `articles_by_channel`), and 热门 in the
+/// order of `hot_order` (on `articles_by_comments`), for article `$1`. Each row carries its
+/// sort keys: `UNION ALL` keeps no order of its own.
+macro_rules! side_links_select {
+    () => {
+        concat!(
+            "SELECT 'previous' AS k, id, title, 0 AS c, published_at FROM (SELECT id, title, published_at FROM articles \
+               WHERE channel_id = (SELECT channel_id FROM articles WHERE id = $1) \
+                 AND (published_at < (SELECT published_at FROM articles WHERE id = $1) \
+                   OR (published_at = (SELECT published_at FROM articles WHERE id = $1) AND id < $1)) \
+                 AND state = 'published' \
+               ORDER BY published_at DESC, id DESC LIMIT 1) o \
+             UNION ALL \
+             SELECT 'next', id, title, 0, published_at FROM (SELECT id, title, published_at FROM articles \
+               WHERE channel_id = (SELECT channel_id FROM articles WHERE id = $1) \
+                 AND (published_at > (SELECT published_at FROM articles WHERE id = $1) \
+                   OR (published_at = (SELECT published_at FROM articles WHERE id = $1) AND id > $1)) \
+                 AND state = 'published' \
+               ORDER BY published_at ASC, id ASC LIMIT 1) n \
+             UNION ALL \
+             SELECT 'related', id, title, 0, published_at FROM (SELECT id, title, published_at FROM articles \
+               WHERE channel_id = (SELECT channel_id FROM articles WHERE id = $1) AND id <> $1 AND state = 'published' \
+               ORDER BY published_at DESC, id DESC LIMIT $2) r \
+             UNION ALL \
+             SELECT 'hot', id, title, comment_count, published_at FROM (",
+            hot_side_select!(),
+            "$3) h"
+        )
+    };
+}
+
+/// The whole article page's data in one statement: the article row, its blocks and its side
+/// column, the two lists as JSON arrays. Every statement crosses to sqlx-sqlite's worker
+/// thread and back, and every row of a list crossed on its own; three statements and some
+/// twenty rows were a tenth of a rendered page's CPU.
+macro_rules! article_select {
+    (sqlite) => {
+        summary_select!(@ concat!(
+            ", a.state, a.body_md, COALESCE(a.updated_at, a.published_at) AS updated_at, \
+             (SELECT json_group_array(json_array(kind, body, caption, alt, credit, srcset, width, height) ORDER BY position) \
+              FROM article_blocks WHERE article_id = a.id) AS blocks, \
+             (SELECT json_group_array(json_array(k, id, title, c, published_at)) FROM (",
+            side_links_select!(),
+            ") l) AS links"
+        ); "WHERE a.id = $1")
+    };
+    (postgres) => {
+        summary_select!(@ concat!(
+            ", a.state, a.body_md, COALESCE(a.updated_at, a.published_at) AS updated_at, \
+             (SELECT COALESCE(json_agg(json_build_array(kind, body, caption, alt, credit, srcset, width, height) ORDER BY position), '[]')::text \
+              FROM article_blocks WHERE article_id = a.id) AS blocks, \
+             (SELECT COALESCE(json_agg(json_build_array(k, id, title, c, published_at)), '[]')::text FROM (",
+            side_links_select!(),
+            ") l) AS links"
+        ); "WHERE a.id = $1")
+    };
+}
+
 /// One whole article, or `None` if there is no such article.
 pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx::Error> {
-    // One read of the article row: its summary, original link, state and Markdown body together.
-    let row: Option<ArticleRow> = on!(db, p => sqlx::query_as(summary_select!(@ ", a.state, a.body_md, COALESCE(a.updated_at, a.published_at) AS updated_at"; "WHERE a.id = $1"))
+    let sql = match db {
+        Db::Sqlite(_) => article_select!(sqlite),
+        Db::Pg(_) => article_select!(postgres),
+    };
+    let row: Option<ArticleRow> = on!(db, p => sqlx::query_as(sql)
         .bind(id.0)
+        .bind(RELATED)
+        .bind(HOT_SIDE as i64 + 1)
         .fetch_optional(p)
         .await?);
-    let Some(ArticleRow { summary, original_url, state, body_md, updated_at }) = row else {
+    let Some(ArticleRow { summary, original_url, state, body_md, updated_at, blocks, links }) = row else {
         return Ok(None);
     };
-    let blocks: Vec<BlockRow> = on!(db, p => sqlx::query_as(
-        "SELECT kind, body, caption, alt, credit, srcset, width, height FROM article_blocks WHERE article_id = $1 \
-         ORDER BY position",
-    )
-    .bind(id.0)
-    .fetch_all(p)
-    .await?);
-    let stored = blocks.into_iter().map(|b| match b.kind.as_str() {
-        "figure" => {
-            let caption = b.caption.unwrap_or_default();
-            // Figures stored before `alt` existed say at least their caption.
-            let alt = b.alt.filter(|a| !a.trim().is_empty()).unwrap_or_else(|| caption.clone());
-            // The demo's drawings are 16:9 and carry no size.
-            let size = |v: Option<i64>, default: u32| v.and_then(|v| u32::try_from(v).ok()).unwrap_or(default);
-            Block::Figure {
-                src: b.body,
-                caption,
-                alt,
-                credit: b.credit.unwrap_or_default(),
-                srcset: b.srcset.unwrap_or_default(),
-                width: size(b.width, 800),
-                height: size(b.height, 450),
+    let decode = |e| sqlx::Error::Decode(Box::new(e));
+    let blocks: Vec<BlockRow> = serde_json::from_str(&blocks).map_err(decode)?;
+    let mut links: Vec<LinkRow> = serde_json::from_str(&links).map_err(decode)?;
+    let stored =
+        blocks.into_iter().map(|(kind, body, caption, alt, credit, srcset, width, height)| match kind.as_str() {
+            "figure" => {
+                let caption = caption.unwrap_or_default();
+                // Figures stored before `alt` existed say at least their caption.
+                let alt = alt.filter(|a| !a.trim().is_empty()).unwrap_or_else(|| caption.clone());
+                // The demo's drawings are 16:9 and carry no size.
+                let size = |v: Option<i64>, default: u32| v.and_then(|v| u32::try_from(v).ok()).unwrap_or(default);
+                Block::Figure {
+                    src: body,
+                    caption,
+                    alt,
+                    credit: credit.unwrap_or_default(),
+                    srcset: srcset.unwrap_or_default(),
+                    width: size(width, 800),
+                    height: size(height, 450),
+                }
             }
-        }
-        _ => Block::Paragraph(b.body),
-    });
+            _ => Block::Paragraph(body),
+        });
     let blocks = match &body_md {
         None => stored.collect(),
         Some(md) => {
@@ -199,34 +259,6 @@ pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx
             place_figures(md, figures)
         }
     };
-    // 上一篇, 下一篇 and the channel's newest others (on `articles_by_channel`), and 热门 in the
-    // order of `hot_order` (on `articles_by_comments`): one statement.
-    // Each row carries its sort keys: `UNION ALL` keeps no order of its own.
-    let mut links: Vec<(String, i64, String, i64, i64)> = on!(db, p => sqlx::query_as(concat!(
-        "SELECT 'previous' AS k, id, title, 0 AS c, published_at FROM (SELECT id, title, published_at FROM articles \
-           WHERE channel_id = (SELECT channel_id FROM articles WHERE id = $1) \
-             AND (published_at < $2 OR (published_at = $2 AND id < $1)) AND state = 'published' \
-           ORDER BY published_at DESC, id DESC LIMIT 1) o \
-         UNION ALL \
-         SELECT 'next', id, title, 0, published_at FROM (SELECT id, title, published_at FROM articles \
-           WHERE channel_id = (SELECT channel_id FROM articles WHERE id = $1) \
-             AND (published_at > $2 OR (published_at = $2 AND id > $1)) AND state = 'published' \
-           ORDER BY published_at ASC, id ASC LIMIT 1) n \
-         UNION ALL \
-         SELECT 'related', id, title, 0, published_at FROM (SELECT id, title, published_at FROM articles \
-           WHERE channel_id = (SELECT channel_id FROM articles WHERE id = $1) AND id <> $1 AND state = 'published' \
-           ORDER BY published_at DESC, id DESC LIMIT $3) r \
-         UNION ALL \
-         SELECT 'hot', id, title, comment_count, published_at FROM (",
-        hot_side_select!(),
-        "$4) h",
-    ))
-    .bind(id.0)
-    .bind(summary.published_at)
-    .bind(RELATED)
-    .bind(HOT_SIDE as i64 + 1)
-    .fetch_all(p)
-    .await?);
     links.sort_by_key(|l| std::cmp::Reverse((l.3, l.4, l.1)));
     let (mut previous, mut next, mut related, mut hot) = (None, None, Vec::new(), Vec::new());
     for (kind, other, title, _, _) in links {

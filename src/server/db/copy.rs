@@ -39,16 +39,19 @@ macro_rules! copy_rows {
 }
 
 /// The tables in the order they are copied (each after those it refers to).
-pub const TABLES: [&str; 16] = [
+pub const TABLES: [&str; 19] = [
     "channels",
     "users",
     "user_roles",
-    "audit_log",
     "articles",
     "media",
     "article_blocks",
     "article_revisions",
     "comments",
+    "audit_log",
+    "comment_reports",
+    "word_filters",
+    "moderation_settings",
     "comment_likes",
     "comment_events",
     "site_facts",
@@ -81,25 +84,25 @@ pub async fn copy_to(source: &Db, target: &Db) -> Result<Vec<(&'static str, i64)
         copy_rows!(s, d, "SELECT id, slug, name, position FROM channels ORDER BY id",
             "INSERT INTO channels (id, slug, name, position) VALUES ($1, $2, $3, $4)",
             (id: i64, slug: String, name: String, position: i64)),
-        copy_rows!(s, d, "SELECT id, name, name_key, password_hash, role, created_at, skeleton FROM users ORDER BY id",
-            "INSERT INTO users (id, name, name_key, password_hash, role, created_at, skeleton) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            (id: i64, name: String, key: String, hash: Option<String>, role: String, at: i64, skeleton: Option<String>)),
+        copy_rows!(s, d, "SELECT id, name, name_key, password_hash, role, created_at, skeleton, banned_until, ban_reason \
+             FROM users ORDER BY id",
+            "INSERT INTO users (id, name, name_key, password_hash, role, created_at, skeleton, banned_until, ban_reason) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            (id: i64, name: String, key: String, hash: Option<String>, role: String, at: i64, skeleton: Option<String>,
+             banned: Option<i64>, ban_reason: Option<String>)),
         // Roles before the audit log, both after the readers they name.
         copy_rows!(s, d, "SELECT user_id, role, granted_at, granted_by FROM user_roles ORDER BY user_id, role",
             "INSERT INTO user_roles (user_id, role, granted_at, granted_by) VALUES ($1, $2, $3, $4)",
             (user: i64, role: String, at: i64, by: Option<i64>)),
-        copy_rows!(s, d, "SELECT id, at, actor_id, action, target_user_id, detail FROM audit_log ORDER BY id",
-            "INSERT INTO audit_log (id, at, actor_id, action, target_user_id, detail) VALUES ($1, $2, $3, $4, $5, $6)",
-            (id: i64, at: i64, actor: Option<i64>, action: String, target: Option<i64>, detail: String)),
         copy_rows!(s, d, "SELECT id, channel_id, title, summary, source, original_url, published_at, comment_count, \
-             created_at, event_seq, state, body_md, updated_at, external_id FROM articles ORDER BY id",
+             created_at, event_seq, state, body_md, updated_at, external_id, comments_locked, premoderate \
+             FROM articles ORDER BY id",
             "INSERT INTO articles (id, channel_id, title, summary, source, original_url, published_at, comment_count, \
-             created_at, event_seq, state, body_md, updated_at, external_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+             created_at, event_seq, state, body_md, updated_at, external_id, comments_locked, premoderate) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
             (id: i64, channel: i64, title: String, summary: String, src_name: String, url: Option<String>,
              published: i64, count: i64, created: i64, seq: i64, state: String, body: Option<String>,
-             updated: Option<i64>, external: Option<String>)),
+             updated: Option<i64>, external: Option<String>, locked: bool, premoderate: bool)),
         copy_rows!(s, d, "SELECT name, content_type, bytes, created_at FROM media ORDER BY name",
             "INSERT INTO media (name, content_type, bytes, created_at) VALUES ($1, $2, $3, $4)",
             (name: String, content_type: String, bytes: Vec<u8>, at: i64)),
@@ -117,12 +120,34 @@ pub async fn copy_to(source: &Db, target: &Db) -> Result<Vec<(&'static str, i64)
             (id: i64, article: i64, editor: Option<i64>, at: i64, title: String, channel: i64, summary: String,
              src_name: String, url: Option<String>, body: String)),
         // In id order: a reply's parent and thread root come before it.
-        copy_rows!(s, d, "SELECT id, article_id, parent_id, root_id, author_id, body, created_at, deleted_at, like_count \
-             FROM comments ORDER BY id",
+        copy_rows!(s, d, "SELECT id, article_id, parent_id, root_id, author_id, body, created_at, deleted_at, like_count, \
+             status, held_reason, hidden_at, hidden_by, hide_batch, pinned_at FROM comments ORDER BY id",
             "INSERT INTO comments (id, article_id, parent_id, root_id, author_id, body, created_at, deleted_at, \
-             like_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             like_count, status, held_reason, hidden_at, hidden_by, hide_batch, pinned_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
             (id: i64, article: i64, parent: Option<i64>, root: Option<i64>, author: i64, body: String, at: i64,
-             deleted: Option<i64>, likes: i64)),
+             deleted: Option<i64>, likes: i64, status: String, held: Option<String>, hidden: Option<i64>,
+             hidden_by: Option<i64>, batch: Option<i64>, pinned: Option<i64>)),
+        // After the comments it may name.
+        copy_rows!(s, d, "SELECT id, at, actor_id, action, target_user_id, detail, reason, comment_id FROM audit_log \
+             ORDER BY id",
+            "INSERT INTO audit_log (id, at, actor_id, action, target_user_id, detail, reason, comment_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            (id: i64, at: i64, actor: Option<i64>, action: String, target: Option<i64>, detail: String, reason: String,
+             comment: Option<i64>)),
+        copy_rows!(s, d, "SELECT comment_id, reporter_id, reason, detail, created_at, handled_at FROM comment_reports",
+            "INSERT INTO comment_reports (comment_id, reporter_id, reason, detail, created_at, handled_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            (comment: i64, reporter: i64, reason: String, detail: String, at: i64, handled: Option<i64>)),
+        copy_rows!(s, d, "SELECT id, pattern, is_regex, action, created_at, created_by FROM word_filters ORDER BY id",
+            "INSERT INTO word_filters (id, pattern, is_regex, action, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)",
+            (id: i64, pattern: String, is_regex: bool, action: String, at: i64, by: Option<i64>)),
+        // The one row the target's migration made takes the source's values.
+        copy_rows!(s, d, "SELECT id, premoderation, new_reader_comments, queue_version, filters_version \
+             FROM moderation_settings",
+            "UPDATE moderation_settings SET premoderation = $2, new_reader_comments = $3, queue_version = $4, \
+             filters_version = $5 WHERE id = $1",
+            (id: i64, mode: String, n: i64, queue: i64, filters: i64)),
         copy_rows!(s, d, "SELECT comment_id, user_id, created_at FROM comment_likes",
             "INSERT INTO comment_likes (comment_id, user_id, created_at) VALUES ($1, $2, $3)",
             (comment: i64, user: i64, at: i64)),
@@ -149,7 +174,16 @@ pub async fn copy_to(source: &Db, target: &Db) -> Result<Vec<(&'static str, i64)
     ];
     if let WriteTx::Pg(t) = &mut dst {
         // The copied ids were given explicitly: new rows are numbered after them.
-        for table in ["channels", "users", "audit_log", "articles", "article_revisions", "comments", "limit_events"] {
+        for table in [
+            "channels",
+            "users",
+            "audit_log",
+            "articles",
+            "article_revisions",
+            "comments",
+            "limit_events",
+            "word_filters",
+        ] {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM {table}"
             )))

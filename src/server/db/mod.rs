@@ -40,6 +40,7 @@ pub mod figures;
 pub mod flash;
 pub mod generate;
 pub mod limits;
+pub mod moderation;
 pub mod newsroom;
 pub mod notices;
 pub mod roles;

@@ -27,6 +27,8 @@ pub struct AuditEntry {
     pub action: String,
     pub target: Option<String>,
     pub detail: String,
+    /// Why (moderators' actions).
+    pub reason: String,
 }
 
 /// What a grant or a revocation did.
@@ -166,7 +168,7 @@ pub async fn staff(db: &Db) -> Result<Vec<Member>, sqlx::Error> {
 /// The newest `limit` lines of the audit log, newest first.
 pub async fn audit(db: &Db, limit: i64) -> Result<Vec<AuditEntry>, sqlx::Error> {
     on!(db, p => sqlx::query_as(
-        "SELECT l.id, l.at, a.name AS actor, l.action, t.name AS target, l.detail FROM audit_log l \
+        "SELECT l.id, l.at, a.name AS actor, l.action, t.name AS target, l.detail, l.reason FROM audit_log l \
          LEFT JOIN users a ON a.id = l.actor_id LEFT JOIN users t ON t.id = l.target_user_id \
          ORDER BY l.id DESC LIMIT $1",
     )

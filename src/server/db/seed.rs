@@ -239,9 +239,11 @@ mod tests {
         assert!(matches!(&a.blocks[0], Block::Paragraph(p) if p.starts_with("当地时间13日,拜登和普京再次通话")));
         assert!(matches!(&a.blocks[1], Block::Figure { .. }));
 
-        let (thread, more) =
-            comments::page(&pool, Sydney, ArticleId(id), crate::model::Sort::New, 1, None).await.unwrap();
-        assert!(!more);
+        let page =
+            comments::page(&pool, Sydney, ArticleId(id), crate::model::Sort::New, 1, None).await.unwrap().unwrap();
+        assert!(!page.has_more);
+        assert_eq!(page.position.count, page.comments.len() as i64);
+        let thread = page.comments;
         let who: Vec<_> = thread.iter().map(|c| (c.author.name.as_str(), &c.created[..10])).collect();
         assert_eq!(
             who,

@@ -1,7 +1,7 @@
 //! Sign-in sessions. Only a hash of each token is stored.
 
 use super::Db;
-use crate::model::{Roles, UserId, Viewer};
+use crate::model::{Ban, Roles, UserId, Viewer};
 
 pub async fn create(db: &Db, token_hash: &str, user: UserId, now: i64) -> Result<(), sqlx::Error> {
     on!(db, p => sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)")
@@ -25,15 +25,16 @@ pub async fn find(
     max_secs: i64,
 ) -> Result<Option<Viewer>, sqlx::Error> {
     // The roles as `Roles` bits (`Role::bit`), as `roles::of` reads them.
-    let row: Option<(i64, String, i64, i64, i64)> = on!(db, p => sqlx::query_as(
+    #[allow(clippy::type_complexity)]
+    let row: Option<(i64, String, i64, i64, i64, Option<i64>, Option<String>)> = on!(db, p => sqlx::query_as(
         "SELECT u.id, u.name, s.created_at, s.last_seen_at, (SELECT COALESCE(SUM(CASE r.role WHEN 'editor' THEN 1 \
-         WHEN 'moderator' THEN 2 WHEN 'admin' THEN 4 ELSE 0 END), 0) FROM user_roles r WHERE r.user_id = u.id) \
-         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+         WHEN 'moderator' THEN 2 WHEN 'admin' THEN 4 ELSE 0 END), 0) FROM user_roles r WHERE r.user_id = u.id), \
+         u.banned_until, u.ban_reason FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
     )
     .bind(token_hash)
     .fetch_optional(p)
     .await?);
-    let Some((id, name, created, last_seen, roles)) = row else { return Ok(None) };
+    let Some((id, name, created, last_seen, roles, banned_until, ban_reason)) = row else { return Ok(None) };
     if now - last_seen > idle_secs || now - created > max_secs {
         delete(db, token_hash).await?;
         return Ok(None);
@@ -46,7 +47,9 @@ pub async fn find(
             .await?
             .rows_affected());
     }
-    Ok(Some(Viewer { id: UserId(id), name, roles: Roles(u8::try_from(roles).unwrap_or(0)) }))
+    let ban =
+        banned_until.filter(|until| *until > now).map(|until| Ban { until, reason: ban_reason.unwrap_or_default() });
+    Ok(Some(Viewer { id: UserId(id), name, roles: Roles(u8::try_from(roles).unwrap_or(0)), ban }))
 }
 
 pub async fn delete(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
