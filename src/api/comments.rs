@@ -113,22 +113,35 @@ pub async fn post_comment(article_id: ArticleId, parent_id: Option<String>, body
     let state = &req.state;
     let cfg = &state.config.comments;
     let text = CommentBody::parse(&body, cfg.max_chars).map_err(|m| form(AppError::validation("body", m)))?;
-    let rules = db::moderation::rules(&state.pool, article_id, user.id).await.map_err(super::internal)?;
-    if rules.locked {
-        return Err(form(AppError::Conflict("本文的评论已关闭，不能再发表评论或回复".into())));
-    }
-    let verdict = state.filter.check(state, rules.filters_version, text.as_str()).await.map_err(super::internal)?;
-    let filtered = verdict.map(|v| v.action);
-    if filtered == Some(crate::server::wordfilter::FilterAction::Refuse) {
-        return Err(form(AppError::validation("body", "评论含有本站不允许发表的内容，请修改后再发表")));
-    }
-    let held = rules.held(filtered == Some(crate::server::wordfilter::FilterAction::Hold));
-
-    let new = NewComment { article: article_id, parent, author: user.id, body: text.as_str(), held };
-    let (checks, stored) =
-        db::comments::post(&state.pool, &new, cfg.min_interval_secs).await.map_err(super::internal)?;
-    let Some((id, event_id, count)) = stored else {
-        return Err(form(match checks.refusal(cfg.min_interval_secs, text.as_str()) {
+    // Checked against the word filter as built; stored only if the list has not moved since,
+    // else built again from the newer list and asked again (a list changes rarely: at most
+    // twice more, and only if admins change it again meanwhile).
+    let (mut version, mut filter) = state.filter.current();
+    let mut tries = 0;
+    let (checks, id, event_id, count) = loop {
+        let verdict = filter.check(text.as_str()).map(|v| v.action);
+        let new = NewComment {
+            article: article_id,
+            parent,
+            author: user.id,
+            body: text.as_str(),
+            filter: verdict,
+            filters_version: version,
+        };
+        let (checks, stored) =
+            db::comments::post(&state.pool, &new, cfg.min_interval_secs).await.map_err(super::internal)?;
+        if let Some((id, event_id, count)) = stored {
+            break (checks, id, event_id, count);
+        }
+        return Err(form(match checks.refusal(cfg.min_interval_secs, &new) {
+            Some(Refused::StaleFilter(newer)) if tries < 3 => {
+                tries += 1;
+                (version, filter) = state.filter.at_least(state, newer).await.map_err(super::internal)?;
+                continue;
+            }
+            Some(Refused::StaleFilter(_)) => super::internal("the word filter list kept moving while posting"),
+            Some(Refused::Locked) => AppError::Conflict("本文的评论已关闭，不能再发表评论或回复".into()),
+            Some(Refused::Filtered) => AppError::validation("body", "评论含有本站不允许发表的内容，请修改后再发表"),
             Some(Refused::Wait(wait)) => AppError::RateLimited { retry_after_secs: wait as u64 },
             Some(Refused::NoArticle) | None => AppError::NotFound,
             Some(Refused::NoParent) => AppError::validation("body", "要回复的评论不存在"),

@@ -1,14 +1,16 @@
 //! The server's side of moderation that is not SQL: the word filter as last read, and
 //! publishing what a moderator's action logged.
 
-use super::wordfilter::{Entry, FilterAction, Verdict, WordFilter};
+use super::wordfilter::{Entry, FilterAction, WordFilter};
 use super::{db, AppState};
 use crate::model::ArticleId;
 use std::sync::{Arc, RwLock};
 
 /// The word filter as this process last built it, with the version of the list it was built
-/// from (`moderation_settings.filters_version`). Each post reads the version with the rules
-/// (`db::moderation::rules`); a newer one, changed by any process, is read and built again.
+/// from (`moderation_settings.filters_version`). A post is checked against it and stored only if
+/// that version is still the database's, read in the statement that stores it
+/// (`db::comments::post`); if any process changed the list meanwhile, the post is refused as
+/// `StaleFilter`, the filter is built again from the newer list, and the post is asked again.
 pub struct FilterCache(RwLock<(i64, Arc<WordFilter>)>);
 
 impl Default for FilterCache {
@@ -18,36 +20,37 @@ impl Default for FilterCache {
 }
 
 impl FilterCache {
-    /// What the filter of `version` says of `text`.
-    pub async fn check(&self, state: &AppState, version: i64, text: &str) -> Result<Option<Verdict>, sqlx::Error> {
-        let current = {
-            let held = self.0.read().unwrap_or_else(|e| e.into_inner());
-            (held.0 >= version).then(|| held.1.clone())
-        };
-        let filter = match current {
-            Some(f) => f,
-            None => {
-                let (version, lines) = db::moderation::filter_entries(&state.pool).await?;
-                let entries: Vec<Entry> = lines
-                    .into_iter()
-                    .filter_map(|l| {
-                        Some(Entry {
-                            id: l.id,
-                            pattern: l.pattern,
-                            is_regex: l.is_regex,
-                            action: FilterAction::parse(&l.action)?,
-                        })
-                    })
-                    .collect();
-                let built = Arc::new(WordFilter::new(&entries));
-                let mut held = self.0.write().unwrap_or_else(|e| e.into_inner());
-                if held.0 < version {
-                    *held = (version, built.clone());
-                }
-                built
-            }
-        };
-        Ok(filter.check(text))
+    /// The filter as last built, and its list's version (-1 before the first build).
+    pub fn current(&self) -> (i64, Arc<WordFilter>) {
+        let held = self.0.read().unwrap_or_else(|e| e.into_inner());
+        (held.0, held.1.clone())
+    }
+
+    /// The filter of list version `version` or newer, built again from the database if the one
+    /// held is older.
+    pub async fn at_least(&self, state: &AppState, version: i64) -> Result<(i64, Arc<WordFilter>), sqlx::Error> {
+        let held = self.current();
+        if held.0 >= version {
+            return Ok(held);
+        }
+        let (version, lines) = db::moderation::filter_entries(&state.pool).await?;
+        let entries: Vec<Entry> = lines
+            .into_iter()
+            .filter_map(|l| {
+                Some(Entry {
+                    id: l.id,
+                    pattern: l.pattern,
+                    is_regex: l.is_regex,
+                    action: FilterAction::parse(&l.action)?,
+                })
+            })
+            .collect();
+        let built = Arc::new(WordFilter::new(&entries));
+        let mut held = self.0.write().unwrap_or_else(|e| e.into_inner());
+        if held.0 < version {
+            *held = (version, built.clone());
+        }
+        Ok((version, built))
     }
 }
 

@@ -6,6 +6,7 @@ use crate::model::{
     REPLIES_SHOWN,
 };
 use crate::server::time;
+use crate::server::wordfilter::FilterAction;
 use chrono_tz::Tz;
 
 #[derive(sqlx::FromRow, serde::Deserialize)]
@@ -335,6 +336,11 @@ pub struct BeforePost {
     /// and its author's name.
     pub parent_root: Option<i64>,
     pub parent_author: Option<String>,
+    /// The thread's and the site's rules (locked, pre-moderation, the word filter's version),
+    /// read with the rest, so a lock or a rule changed by anyone applies to every post stored
+    /// after it.
+    #[sqlx(flatten)]
+    pub rules: super::moderation::Rules,
     /// What was asked about (set by `post`).
     #[sqlx(skip)]
     asked: Option<(ArticleId, Option<CommentId>)>,
@@ -348,22 +354,35 @@ pub struct BeforePost {
 }
 
 impl BeforePost {
-    /// Why the comment may not be posted at `now`, if it may not: the author's interval, the
-    /// article, the comment it answers (deleted or not, among the article's), a repeat of the
-    /// author's latest comment there. `jinri_post_comment` applies the same rule on PostgreSQL.
-    pub fn refusal(&self, min_interval: i64, body: &str) -> Option<Refused> {
+    /// Why the comment may not be posted at `now`, if it may not: a locked thread, a word filter
+    /// older than the list (the caller builds it again and asks again), the filter's refusal,
+    /// the author's interval, the article, the comment it answers (deleted or not, among the
+    /// article's), a repeat of the author's latest comment there. `jinri_post_comment` applies
+    /// the same rule on PostgreSQL.
+    pub fn refusal(&self, min_interval: i64, new: &NewComment<'_>) -> Option<Refused> {
         let parent = self.asked.and_then(|(_, p)| p);
-        if let Some(wait) = self.last_post_at.map(|last| last + min_interval - self.at).filter(|w| *w > 0) {
+        if self.article_exists && self.rules.locked {
+            Some(Refused::Locked)
+        } else if self.rules.filters_version != new.filters_version {
+            Some(Refused::StaleFilter(self.rules.filters_version))
+        } else if new.filter == Some(FilterAction::Refuse) {
+            Some(Refused::Filtered)
+        } else if let Some(wait) = self.last_post_at.map(|last| last + min_interval - self.at).filter(|w| *w > 0) {
             Some(Refused::Wait(wait))
         } else if !self.article_exists {
             Some(Refused::NoArticle)
         } else if parent.is_some() && self.parent_root.is_none() {
             Some(Refused::NoParent)
-        } else if self.previous.as_deref() == Some(body) {
+        } else if self.previous.as_deref() == Some(new.body) {
             Some(Refused::Repeat)
         } else {
             None
         }
+    }
+
+    /// Why a comment that passes `refusal` is held for review, if it is (`Rules::held`).
+    pub fn held_reason(&self, new: &NewComment<'_>) -> Option<&'static str> {
+        self.rules.held(new.filter == Some(FilterAction::Hold))
     }
 
     /// The comment just stored, as every reader sees it (no likes, no replies yet), built from
@@ -405,11 +424,18 @@ async fn before_post(tx: &mut WriteTx, new: &NewComment<'_>) -> Result<BeforePos
                 (SELECT COALESCE(p.root_id, p.id) FROM comments p WHERE p.id = $3 AND p.article_id = $2 \
                  AND p.status = 'published' AND p.hidden_at IS NULL) AS parent_root, \
                 (SELECT u.name FROM comments p JOIN users u ON u.id = p.author_id \
-                 WHERE p.id = $3 AND p.article_id = $2) AS parent_author",
+                 WHERE p.id = $3 AND p.article_id = $2) AS parent_author, \
+                COALESCE((SELECT comments_locked FROM articles WHERE id = $2), FALSE) AS locked, \
+                COALESCE((SELECT premoderate FROM articles WHERE id = $2), FALSE) AS article_premoderated, \
+                s.premoderation, s.new_reader_comments, s.filters_version, \
+                CASE WHEN s.premoderation = 'new' THEN (SELECT COUNT(*) FROM (SELECT 1 FROM comments c \
+                 WHERE c.author_id = $1 AND c.status = 'published' LIMIT $4) x) ELSE 0 END AS author_published \
+         FROM moderation_settings s WHERE s.id = 1",
     )
     .bind(new.author.0)
     .bind(new.article.0)
     .bind(new.parent.map(|p| p.0))
+    .bind(crate::model::NEW_READER_COMMENTS_MAX)
     .fetch_one(&mut *c)
     .await?);
     checks.asked = Some((new.article, new.parent));
@@ -458,20 +484,29 @@ pub async fn insert(
     Ok(CommentId(id))
 }
 
-/// A comment to post: its place, its author and its checked text, and why it is held for
-/// review if it is (`db::moderation::Rules::held`): then it is stored 'pending', with no event
-/// and no count, until a moderator approves it.
+/// A comment to post: its place, its author and its checked text, and what the word filter
+/// built from list version `filters_version` says of it. The post is refused if the list has
+/// moved since (`Refused::StaleFilter`). A comment held for review (`BeforePost::held_reason`:
+/// the site's, the article's or the filter's) is stored 'pending', with no event and no count,
+/// until a moderator approves it.
 pub struct NewComment<'a> {
     pub article: ArticleId,
     pub parent: Option<CommentId>,
     pub author: UserId,
     pub body: &'a str,
-    pub held: Option<&'a str>,
+    pub filter: Option<FilterAction>,
+    pub filters_version: i64,
 }
 
 /// Why a comment was not stored (`BeforePost::refusal`).
 #[derive(Debug, PartialEq)]
 pub enum Refused {
+    /// The article's comments are locked.
+    Locked,
+    /// The word filter was built from an older list than the database's (this version).
+    StaleFilter(i64),
+    /// The word filter refuses the text.
+    Filtered,
     /// The author posted less than the interval ago: seconds to wait.
     Wait(i64),
     NoArticle,
@@ -500,11 +535,11 @@ pub async fn post(
             let mut checks = before_post(&mut tx, new).await?;
             // Read under the write lock: nothing the author posted is newer.
             checks.at = time::now_unix();
-            if checks.refusal(min_interval, new.body).is_some() {
+            if checks.refusal(min_interval, new).is_some() {
                 return Ok((checks, None));
             }
             let id = insert(&mut tx, new.article, new.parent, new.author, new.body, checks.at).await?;
-            if let Some(reason) = new.held {
+            if let Some(reason) = checks.held_reason(new) {
                 super::moderation::hold(&mut tx, id, reason).await?;
                 tx.commit().await?;
                 checks.held = true;
@@ -523,12 +558,16 @@ pub async fn post(
                 seq: Option<i64>,
                 count: Option<i64>,
                 at: i64,
+                held: Option<String>,
             }
             let mut row: Row = sqlx::query_as(
                 "SELECT o_last_post_at AS last_post_at, o_article_exists AS article_exists, o_previous AS previous, \
-                        o_parent_root AS parent_root, o_parent_author AS parent_author, o_id AS id, o_seq AS seq, \
+                        o_parent_root AS parent_root, o_parent_author AS parent_author, o_locked AS locked, \
+                        o_article_premoderated AS article_premoderated, o_premoderation AS premoderation, \
+                        o_new_reader_comments AS new_reader_comments, o_author_published AS author_published, \
+                        o_filters_version AS filters_version, o_held AS held, o_id AS id, o_seq AS seq, \
                         o_count AS count, o_at AS at \
-                 FROM jinri_post_comment($1, $2, $3, $4, $5, $6, $7)",
+                 FROM jinri_post_comment($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(new.article.0)
             .bind(new.parent.map(|p| p.0))
@@ -536,21 +575,24 @@ pub async fn post(
             .bind(new.body)
             .bind(min_interval)
             .bind(super::NOTIFY_CHANNEL)
-            .bind(new.held)
+            .bind(new.filter.map(FilterAction::as_str))
+            .bind(new.filters_version)
             .fetch_one(p)
             .await?;
             row.checks.asked = Some((new.article, new.parent));
             row.checks.at = row.at;
-            row.checks.held = new.held.is_some() && row.id.is_some();
+            row.checks.held = row.held.is_some() && row.id.is_some();
             let stored = match (row.id, row.seq, row.count) {
                 (Some(id), Some(seq), Some(count)) => Some((CommentId(id), seq, count)),
                 // Held: stored with no event and no count.
-                (Some(id), None, None) if new.held.is_some() => Some((CommentId(id), 0, 0)),
+                (Some(id), None, None) if row.held.is_some() => Some((CommentId(id), 0, 0)),
                 _ => None,
             };
-            // The function and `refusal` must agree on the rule.
-            if stored.is_some() == row.checks.refusal(min_interval, new.body).is_some() {
-                return Err(sqlx::Error::Protocol("jinri_post_comment and BeforePost::refusal disagree".into()));
+            // The function and `refusal` / `held_reason` must agree on the rules.
+            if stored.is_some() == row.checks.refusal(min_interval, new).is_some()
+                || (stored.is_some() && row.held.as_deref() != row.checks.held_reason(new))
+            {
+                return Err(sqlx::Error::Protocol("jinri_post_comment and BeforePost disagree".into()));
             }
             Ok((row.checks, stored))
         }
@@ -886,7 +928,7 @@ mod tests {
         let (seq0, count0) = (last_event_id(&db, article).await.unwrap(), count(&db, article).await.unwrap());
         let author =
             crate::server::db::users::create(&db, "发帖人", "发帖人", "发帖人", "x", 0).await.unwrap().unwrap().id;
-        let new = |parent, body| NewComment { article, parent, author, body, held: None };
+        let new = |parent, body| NewComment { article, parent, author, body, filter: None, filters_version: 0 };
         let (first, stored) = post(&db, &new(None, "第一条"), 0).await.unwrap();
         let (top, seq, n) = stored.expect("stored");
         assert_eq!((seq, n), (seq0 + 1, count0 + 1));
@@ -897,14 +939,24 @@ mod tests {
             (new(None, "第一条"), 0, Refused::Repeat),
             (new(Some(CommentId(987_654)), "回复"), 0, Refused::NoParent),
             (
-                NewComment { article: ArticleId(987_654), parent: None, author, body: "无处", held: None },
+                NewComment {
+                    article: ArticleId(987_654),
+                    parent: None,
+                    author,
+                    body: "无处",
+                    filter: None,
+                    filters_version: 0,
+                },
                 0,
                 Refused::NoArticle,
             ),
+            // A filter built from another list version than the database's, and the filter's refusal.
+            (NewComment { filters_version: 7, ..new(None, "旧词表") }, 0, Refused::StaleFilter(0)),
+            (NewComment { filter: Some(FilterAction::Refuse), ..new(None, "坏词") }, 0, Refused::Filtered),
         ];
         for (asked, interval, why) in refusals {
             let (checks, stored) = post(&db, &asked, interval).await.unwrap();
-            let refusal = checks.refusal(interval, asked.body);
+            let refusal = checks.refusal(interval, &asked);
             if let Some(Refused::Wait(w)) = refusal {
                 assert!((3590..=3600).contains(&w), "{w}");
             } else {
@@ -912,6 +964,14 @@ mod tests {
             }
             assert!(stored.is_none());
         }
+        // A locked thread takes nothing, and says so before anything else it would refuse.
+        let locked = ArticleId(2);
+        on!(&db, p => {
+            sqlx::query("UPDATE articles SET comments_locked = TRUE WHERE id = $1").bind(locked.0).execute(p).await.unwrap();
+        });
+        let on_locked = NewComment { article: locked, filters_version: 7, ..new(None, "关了") };
+        let (checks, stored) = post(&db, &on_locked, 3600).await.unwrap();
+        assert_eq!((checks.refusal(3600, &on_locked), stored), (Some(Refused::Locked), None));
         assert_eq!(last_event_id(&db, article).await.unwrap(), seq0 + 1);
         assert_eq!(count(&db, article).await.unwrap(), count0 + 1);
         let (checks, stored) = post(&db, &new(Some(top), "回复"), 0).await.unwrap();
@@ -932,6 +992,56 @@ mod tests {
             })
             .collect();
         assert_eq!(created, vec![(seq0 + 1, top), (seq0 + 2, reply)]);
+    }
+
+    /// PostgreSQL: a lock committed while a post waits for the article's row wins. The post read
+    /// the thread as open, then its UPDATE waited for the moderator's transaction and read the
+    /// row again: it stores nothing and answers the lock (SQLite's write lock orders the two).
+    #[tokio::test]
+    async fn a_lock_committed_while_a_post_waits_for_the_article_stores_nothing() {
+        let (db, _guard) = test_db::fresh().await;
+        let Db::Pg(pool) = &db else { return };
+        seed::seed_if_empty(&db, 0).await.unwrap();
+        let article = ArticleId(1);
+        let count0 = count(&db, article).await.unwrap();
+        let author = crate::server::db::users::create(&db, "抢先", "抢先", "抢先", "x", 0).await.unwrap().unwrap().id;
+        let mut moderator = pool.begin().await.unwrap();
+        sqlx::query("UPDATE articles SET comments_locked = TRUE WHERE id = $1")
+            .bind(article.0)
+            .execute(&mut *moderator)
+            .await
+            .unwrap();
+        let posting = {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let new =
+                    NewComment {
+                        article, parent: None, author, body: "赶在关闭前", filter: None, filters_version: 0
+                    };
+                let (checks, stored) = post(&db, &new, 0).await.unwrap();
+                (checks.refusal(0, &new), stored)
+            })
+        };
+        // Until the post waits for the article's row (at most 10 s).
+        let mut waited = 0;
+        loop {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .fetch_one(pool)
+            .await
+            .unwrap();
+            if waiting > 0 {
+                break;
+            }
+            waited += 1;
+            assert!(waited < 500, "the post never waited for the article's row");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        moderator.commit().await.unwrap();
+        let (refusal, stored) = posting.await.unwrap();
+        assert_eq!((refusal, stored), (Some(Refused::Locked), None));
+        assert_eq!(count(&db, article).await.unwrap(), count0);
     }
 
     /// Each page of comments looks for the thread's pinned comment: through its own index, not

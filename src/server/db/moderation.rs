@@ -12,19 +12,22 @@ use super::comments::record_change;
 use super::{Db, WriteTx};
 use crate::model::{
     held_label, ArticleId, AuthorRecord, BanLine, CommentId, FilterLine, HistoryLine, ModerationRules, Premoderation,
-    PublicUser, QueueComment, QueueItem, ReasonCount, ReportReason, UserId, BAN_FOREVER, NEW_READER_COMMENTS_MAX,
+    PublicUser, QueueComment, QueueItem, ReasonCount, ReportReason, UserId, BAN_FOREVER,
 };
 use crate::server::time;
 use chrono_tz::Tz;
 
-/// What a post must know of the rules before it is stored, read in one statement.
+/// What a post must know of the rules before it is stored, read with its other checks in
+/// the statement that stores it (`comments::post`: SQLite's write transaction, PostgreSQL's
+/// `jinri_post_comment`).
 #[derive(Debug, sqlx::FromRow)]
 pub struct Rules {
     pub locked: bool,
     pub article_premoderated: bool,
     pub premoderation: String,
     pub new_reader_comments: i64,
-    /// The author's published comments, counted up to `NEW_READER_COMMENTS_MAX`.
+    /// The author's published comments, counted up to `NEW_READER_COMMENTS_MAX` (SQLite) or
+    /// `new_reader_comments` (PostgreSQL): either is enough to tell a new reader.
     pub author_published: i64,
     pub filters_version: i64,
 }
@@ -41,22 +44,6 @@ impl Rules {
             _ => None,
         }
     }
-}
-
-/// The rules for `author` posting on `article`.
-pub async fn rules(db: &Db, article: ArticleId, author: UserId) -> Result<Rules, sqlx::Error> {
-    on!(db, p => sqlx::query_as(
-        "SELECT COALESCE(a.comments_locked, FALSE) AS locked, COALESCE(a.premoderate, FALSE) AS article_premoderated, \
-         s.premoderation, s.new_reader_comments, s.filters_version, \
-         CASE WHEN s.premoderation = 'new' THEN (SELECT COUNT(*) FROM (SELECT 1 FROM comments c \
-         WHERE c.author_id = $2 AND c.status = 'published' LIMIT $3) x) ELSE 0 END AS author_published \
-         FROM moderation_settings s LEFT JOIN articles a ON a.id = $1 WHERE s.id = 1",
-    )
-    .bind(article.0)
-    .bind(author.0)
-    .bind(NEW_READER_COMMENTS_MAX)
-    .fetch_one(p)
-    .await)
 }
 
 /// Stores a just-inserted comment as held for review (SQLite's post; PostgreSQL's
