@@ -73,7 +73,7 @@ pub async fn register(name: String, password: String, next: Option<String>) -> R
         }
     };
     req.start_session(&user).await?;
-    leptos_axum::redirect(&next);
+    leptos_axum::redirect(&next, false);
     Ok(user)
 }
 
@@ -137,7 +137,7 @@ pub async fn login(name: String, password: String, next: Option<String>) -> Resu
     db::limits::clear(&state.pool, "login_pair", &pair).await.map_err(crate::api::internal)?;
     let user = PublicUser { id: UserId(creds.id), name: creds.name };
     req.start_session(&user).await?;
-    leptos_axum::redirect(&next);
+    leptos_axum::redirect(&next, false);
     Ok(user)
 }
 
@@ -148,7 +148,7 @@ pub async fn logout(next: Option<String>) -> Result<(), AppError> {
     use crate::server::request::Request;
     let req = Request::current()?;
     req.end_session().await?;
-    leptos_axum::redirect(&safe_next(next.as_deref().unwrap_or("/")));
+    leptos_axum::redirect(&safe_next(next.as_deref().unwrap_or("/")), false);
     Ok(())
 }
 

@@ -564,7 +564,7 @@ fn rate_limit_wait(action: ServerAction<PostComment>) -> RwSignal<Option<u64>> {
     });
     #[cfg(feature = "hydrate")]
     {
-        let tick = set_interval_with_handle(
+        let tick = set_interval(
             move || {
                 if let Some(left) = wait.try_get_untracked().flatten() {
                     wait.set(left.checked_sub(1).filter(|l| *l > 0));
@@ -653,27 +653,43 @@ fn reply_box(id: CommentId, name: String, ctx: ThreadCtx) -> impl IntoView {
                 {draft}
             </textarea>
             <p id=error_id class="field-error" role="alert">{error}</p>
-            <div class="reply-buttons">
-                <a
-                    class="link-action"
-                    href=here
-                    on:click=move |ev| {
-                        ev.prevent_default();
-                        close();
-                    }
-                >
-                    "取消"
-                </a>
-                <button
-                    type="submit"
-                    class="primary"
-                    disabled=move || ctx.reply.pending().get() || wait.get().is_some()
-                    aria-busy=move || ctx.reply.pending().get().then_some("true")
-                >
-                    "发表回复"
-                </button>
-            </div>
+            {box_buttons(
+                here,
+                close,
+                "发表回复",
+                move || ctx.reply.pending().get(),
+                move || ctx.reply.pending().get() || wait.get().is_some(),
+            )}
         </ActionForm>
+    }
+}
+
+/// 取消 and the send button under a reply or report box. 取消 is a link to the comment on the page
+/// without the box (what it does without JavaScript); with JavaScript it closes the box in place.
+/// The button is busy while `pending`, and cannot be pressed while `disabled`.
+fn box_buttons(
+    here: String,
+    close: impl Fn() + 'static,
+    label: &'static str,
+    pending: impl Fn() -> bool + Send + Sync + 'static,
+    disabled: impl Fn() -> bool + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <div class="reply-buttons">
+            <a
+                class="link-action"
+                href=here
+                on:click=move |ev| {
+                    ev.prevent_default();
+                    close();
+                }
+            >
+                "取消"
+            </a>
+            <button type="submit" class="primary" disabled=disabled aria-busy=move || pending().then_some("true")>
+                {label}
+            </button>
+        </div>
     }
 }
 
@@ -698,23 +714,41 @@ fn reading_the_list(list: NodeRef<leptos::html::Ol>) -> bool {
     }
 }
 
+/// Runs `f` once, before the browser's next repaint (`ms` = None) or after `ms` milliseconds.
+/// Not Leptos' `request_animation_frame` / `set_timeout`: since 0.9 those cancel the callback
+/// when the reactive owner that asked is cleaned up, and the callers here are effects that run
+/// again (and clean up) before the frame comes, so the arrival mark never showed.
+/// One function for every callback (boxed), so the bundle holds one copy of the glue.
+#[cfg(feature = "hydrate")]
+fn later(ms: Option<i32>, f: Box<dyn FnOnce()>) {
+    use leptos::wasm_bindgen::{closure::Closure, JsCast};
+    let f = Closure::once_into_js(f);
+    let _ = match ms {
+        None => window().request_animation_frame(f.unchecked_ref()),
+        Some(ms) => window().set_timeout_with_callback_and_timeout_and_arguments_0(f.unchecked_ref(), ms),
+    };
+}
+
 /// Once the thread has drawn it, comment `id` is scrolled into view and marked for a moment
 /// (`[data-arrived]` in style/main.css).
 fn mark_arrival(id: CommentId) {
     #[cfg(feature = "hydrate")]
-    request_animation_frame(move || {
-        let Some(el) = document().get_element_by_id(&format!("c{id}")) else { return };
-        let options = leptos::web_sys::ScrollIntoViewOptions::new();
-        options.set_block(leptos::web_sys::ScrollLogicalPosition::Nearest);
-        el.scroll_into_view_with_scroll_into_view_options(&options);
-        let _ = el.set_attribute("data-arrived", "");
-        set_timeout(
-            move || {
-                let _ = el.remove_attribute("data-arrived");
-            },
-            std::time::Duration::from_millis(2500),
-        );
-    });
+    later(
+        None,
+        Box::new(move || {
+            let Some(el) = document().get_element_by_id(&format!("c{id}")) else { return };
+            let options = leptos::web_sys::ScrollIntoViewOptions::new();
+            options.set_block(leptos::web_sys::ScrollLogicalPosition::Nearest);
+            el.scroll_into_view_with_scroll_into_view_options(&options);
+            let _ = el.set_attribute("data-arrived", "");
+            later(
+                Some(2500),
+                Box::new(move || {
+                    let _ = el.remove_attribute("data-arrived");
+                }),
+            );
+        }),
+    );
     #[cfg(not(feature = "hydrate"))]
     let _ = id;
 }
@@ -723,15 +757,18 @@ fn mark_arrival(id: CommentId) {
 /// (or, for a comment the list does not show, the form at the top).
 fn focus_reply_box(id: CommentId) {
     #[cfg(feature = "hydrate")]
-    request_animation_frame(move || {
-        use leptos::wasm_bindgen::JsCast;
-        let doc = document();
-        if let Some(body) =
-            doc.get_element_by_id(&format!("reply-body-{id}")).or_else(|| doc.get_element_by_id("comment-body"))
-        {
-            let _ = body.unchecked_into::<leptos::web_sys::HtmlElement>().focus();
-        }
-    });
+    later(
+        None,
+        Box::new(move || {
+            use leptos::wasm_bindgen::JsCast;
+            let doc = document();
+            if let Some(body) =
+                doc.get_element_by_id(&format!("reply-body-{id}")).or_else(|| doc.get_element_by_id("comment-body"))
+            {
+                let _ = body.unchecked_into::<leptos::web_sys::HtmlElement>().focus();
+            }
+        }),
+    );
     #[cfg(not(feature = "hydrate"))]
     let _ = id;
 }
@@ -999,26 +1036,13 @@ fn report_box(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
                 aria-describedby=error_id.clone()
             />
             <p id=error_id class="field-error" role="alert">{error}</p>
-            <div class="reply-buttons">
-                <a
-                    class="link-action"
-                    href=here
-                    on:click=move |ev| {
-                        ev.prevent_default();
-                        ctx.reporting.set(None);
-                    }
-                >
-                    "取消"
-                </a>
-                <button
-                    type="submit"
-                    class="primary"
-                    disabled=move || ctx.report.pending().get()
-                    aria-busy=move || ctx.report.pending().get().then_some("true")
-                >
-                    "提交举报"
-                </button>
-            </div>
+            {box_buttons(
+                here,
+                move || ctx.reporting.set(None),
+                "提交举报",
+                move || ctx.report.pending().get(),
+                move || ctx.report.pending().get(),
+            )}
         </ActionForm>
     }
 }

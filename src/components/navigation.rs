@@ -193,7 +193,7 @@ mod browser {
 
     /// Waits, a frame at a time, for the new page to be on screen, then scrolls and focuses.
     fn settle(mut job: Job, frame: u32) {
-        request_animation_frame(move || {
+        _ = request_animation_frame(move || {
             if job.generation.get() != job.id {
                 return;
             }

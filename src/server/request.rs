@@ -38,7 +38,7 @@ impl Request {
     /// Sends a plain form post on to `url`; calls from the bundle update the page in place.
     pub fn redirect_plain_form(&self, url: &str) {
         if self.is_plain_form() {
-            leptos_axum::redirect(url);
+            leptos_axum::redirect(url, false);
         }
     }
 
@@ -80,7 +80,7 @@ impl Request {
             if let Some(pending) = self.parts.extensions.get::<super::flash::Pending>() {
                 pending.leave(path, flash, max);
             }
-            leptos_axum::redirect(&format!("{page}{anchor}"));
+            leptos_axum::redirect(&format!("{page}{anchor}"), false);
         } else {
             if let AppError::RateLimited { retry_after_secs } = &error {
                 if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {

@@ -10,17 +10,17 @@ use js_sys::Array;
 use std::{
     fmt::Display,
     sync::{
-        atomic::{AtomicBool, AtomicUsize, Ordering},
         LazyLock,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
     },
 };
 use throw_error::{Error, ErrorId};
-use wasm_bindgen::{prelude::wasm_bindgen, JsCast};
+use wasm_bindgen::{JsCast, JsValue, prelude::wasm_bindgen};
 
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(thread_local)]
-    static __RESOLVED_RESOURCES: Array;
+    static __RESOLVED_RESOURCES: JsValue;
 
     #[wasm_bindgen(thread_local)]
     static __SERIALIZED_ERRORS: Array;
@@ -30,34 +30,38 @@ extern "C" {
 }
 
 fn serialized_errors() -> Vec<(SerializedDataId, ErrorId, Error)> {
+    // Treat `__SERIALIZED_ERRORS` as untrusted input: a truncated stream,
+    // a version mismatch between server and client, a proxy that mangles
+    // the script, or any other source of malformed entries would
+    // otherwise panic the entire hydration step. Skip-and-continue is
+    // safer than unwrap-and-die.
     __SERIALIZED_ERRORS.with(|s| {
         s.iter()
-            .flat_map(|value| {
-                value.dyn_ref::<Array>().map(|value| {
-                    let error_boundary_id =
-                        value.get(0).as_f64().unwrap() as usize;
-                    let error_id = value.get(1).as_f64().unwrap() as usize;
-                    let value = value
-                        .get(2)
-                        .as_string()
-                        .expect("Expected a [number, string] tuple");
-                    (
-                        SerializedDataId(error_boundary_id),
-                        ErrorId::from(error_id),
-                        Error::from(SerializedError(value)),
-                    )
-                })
+            .filter_map(|value| {
+                let entry = value.dyn_ref::<Array>()?;
+                let error_boundary_id = entry.get(0).as_string()?;
+                let error_id = entry.get(1).as_string()?;
+                let msg = entry.get(2).as_string()?;
+                Some((
+                    SerializedDataId(error_boundary_id),
+                    ErrorId::from(error_id),
+                    // `SerializedError` is a concrete `std::error::Error`, so
+                    // build it in a single allocation via `Error::new`.
+                    Error::new(SerializedError(msg)),
+                ))
             })
             .collect()
     })
 }
 
 fn incomplete_chunks() -> Vec<SerializedDataId> {
+    // Same robustness contract as `serialized_errors`: a malformed entry
+    // is dropped rather than panicking hydration.
     __INCOMPLETE_CHUNKS.with(|i| {
         i.iter()
-            .map(|value| {
-                let id = value.as_f64().unwrap() as usize;
-                SerializedDataId(id)
+            .filter_map(|value| {
+                let id = value.as_string()?;
+                Some(SerializedDataId(id))
             })
             .collect()
     })
@@ -125,7 +129,7 @@ impl SharedContext for HydrateSharedContext {
 
     fn next_id(&self) -> SerializedDataId {
         let id = self.id.fetch_add(1, Ordering::Relaxed);
-        SerializedDataId(id)
+        SerializedDataId::new(id)
     }
 
     fn write_async(&self, _id: SerializedDataId, _fut: PinnedFuture<String>) {}
@@ -134,7 +138,11 @@ impl SharedContext for HydrateSharedContext {
         if !self.during_hydration() {
             return None;
         }
-        __RESOLVED_RESOURCES.with(|r| r.get(id.0 as u32).as_string())
+        __RESOLVED_RESOURCES.with(|r| {
+            js_sys::Reflect::get(r, &JsValue::from_str(&id.0))
+                .ok()?
+                .as_string()
+        })
     }
 
     fn await_data(&self, _id: &SerializedDataId) -> Option<String> {
