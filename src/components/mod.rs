@@ -9,6 +9,8 @@ mod header;
 mod live_client;
 #[cfg(feature = "hydrate")]
 pub use live_client::follow_newest;
+#[cfg(feature = "hydrate")]
+pub(crate) use live_client::sleep;
 mod navigation;
 mod page_meta;
 
