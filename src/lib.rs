@@ -28,7 +28,10 @@ pub fn hydrate() {
     wasm_bindgen_futures::spawn_local(async {
         components::sleep(0).await;
         let Some(body) = leptos::prelude::document().body() else { return };
+        // Pages may hand the rest of their hydration to a later task (`hydration_break`).
+        components::set_hydrating(true);
         let app = leptos::mount::hydrate_from_async(body.clone(), app::App).await;
+        components::set_hydrating(false);
         let _ = body.set_attribute("data-hydrated", "");
         app.forget();
     });

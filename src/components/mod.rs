@@ -5,8 +5,12 @@ mod avatar;
 mod comments;
 mod footer;
 mod header;
+mod hydration;
 #[cfg(feature = "hydrate")]
 mod live_client;
+pub use hydration::hydration_break;
+#[cfg(feature = "hydrate")]
+pub use hydration::set_hydrating;
 #[cfg(feature = "hydrate")]
 pub use live_client::follow_newest;
 #[cfg(feature = "hydrate")]

@@ -45,6 +45,8 @@ pub fn ArticlePage() -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p class="loading">"加载中…"</p> }>
             {move || Suspend::new(async move {
+                // The page hydrates in a task after the header's (see `hydration_break`).
+                crate::components::hydration_break().await;
                 let article = match article.await {
                     Ok(a) => a,
                     Err(e) => return error_view(e),
@@ -182,12 +184,17 @@ fn ArticleView(
                         </nav>
                     })}
                 </article>
-                {match comments {
-                    Ok((sort, page, list)) => {
-                        view! { <CommentsSection article_id initial=list sort page viewer echo total /> }.into_any()
+                // The thread, the side column and the footer hydrate in a task of their own
+                // (`hydration_break`): the first hydration is two shorter tasks, not one long one.
+                {Suspend::new(async move {
+                    crate::components::hydration_break().await;
+                    match comments {
+                        Ok((sort, page, list)) => {
+                            view! { <CommentsSection article_id initial=list sort page viewer echo total /> }.into_any()
+                        }
+                        Err(e) => comments_error(&e),
                     }
-                    Err(e) => comments_error(&e),
-                }}
+                })}
             </div>
             {(!related.is_empty() || !hot.is_empty()).then(|| {
                 // Both lists through one view (one view type in the bundle).
