@@ -185,7 +185,8 @@ fn ArticleView(
                     })}
                 </article>
                 // The thread, the side column and the footer hydrate in a task of their own
-                // (`hydration_break`): the first hydration is two shorter tasks, not one long one.
+                // (`hydration_break`): with the break above, the first hydration is three
+                // shorter tasks (shell, article, thread), not one long one.
                 {Suspend::new(async move {
                     crate::components::hydration_break().await;
                     match comments {
