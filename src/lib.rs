@@ -26,12 +26,10 @@ pub fn hydrate() {
     // between is handled sooner (Lighthouse counts each task's time past 50 ms as blocking).
     // Until hydration, links and forms work as plain HTML.
     wasm_bindgen_futures::spawn_local(async {
-        components::sleep(0).await;
+        components::next_task().await;
         let Some(body) = leptos::prelude::document().body() else { return };
-        // Pages may hand the rest of their hydration to a later task (`hydration_break`).
-        components::set_hydrating(true);
+        // Pages may hand the rest of their hydration to later tasks (`hydration_break`).
         let app = leptos::mount::hydrate_from_async(body.clone(), app::App).await;
-        components::set_hydrating(false);
         let _ = body.set_attribute("data-hydrated", "");
         app.forget();
     });

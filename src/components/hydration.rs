@@ -9,39 +9,31 @@
 //! Outside the first hydration (the server, a page change in the browser) it is ready at once,
 //! so nothing renders later than before.
 
-#[cfg(feature = "hydrate")]
-thread_local! {
-    static HYDRATING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Marks the page's first hydration as running (true) or done (false).
-#[cfg(feature = "hydrate")]
-pub fn set_hydrating(on: bool) {
-    HYDRATING.with(|h| h.set(on));
-}
-
-/// Resolves at once, or, during the first hydration, after a zero-delay timer (a new task).
+/// Resolves at once, or, during the first hydration, in a new task (`next_task`). Leptos' own
+/// shared context says whether the page is still hydrating: it stays so until
+/// `hydrate_from_async` has finished, and is never so on the server.
 /// The future is `Send`, as `Suspend` asks: only a channel's receiver lives across the wait.
 pub async fn hydration_break() {
     #[cfg(feature = "hydrate")]
-    if HYDRATING.with(|h| h.get()) {
-        let rx = timer_fired();
-        let _ = rx.await;
+    if leptos::prelude::Owner::current_shared_context().is_some_and(|sc| sc.during_hydration()) {
+        next_task().await;
     }
 }
 
+/// Resolves in a new task of the browser's: after a zero-delay timer.
 #[cfg(feature = "hydrate")]
-fn timer_fired() -> futures::channel::oneshot::Receiver<()> {
+pub async fn next_task() {
     use leptos::wasm_bindgen::{closure::Closure, JsCast};
-    let (tx, rx) = futures::channel::oneshot::channel();
+    let (tx, rx) = futures::channel::oneshot::channel::<()>();
     // Without a window (not a browser page) the sender is dropped here and the receiver
-    // resolves at once: the page still hydrates, in one task.
-    let Some(w) = web_sys::window() else { return rx };
-    let fire = Closure::once_into_js(move || {
-        let _ = tx.send(());
-    });
-    let _ = w.set_timeout_with_callback(fire.unchecked_ref());
-    rx
+    // resolves at once.
+    if let Some(w) = web_sys::window() {
+        let fire = Closure::once_into_js(move || {
+            let _ = tx.send(());
+        });
+        let _ = w.set_timeout_with_callback(fire.unchecked_ref());
+    }
+    let _ = rx.await;
 }
 
 #[cfg(test)]

@@ -144,9 +144,7 @@ async fn listen(url: Box<dyn Fn() -> String>, kinds: &'static [&'static str], mu
 /// What `listen` hands each message to: (kind, data) → understood.
 type OnMessage = Box<dyn FnMut(&str, &str) -> bool>;
 
-/// Waits `ms` milliseconds on the browser's own timer: a new task, so work after it does not
-/// lengthen the one that awaited.
-pub(crate) async fn sleep(ms: i32) {
+async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(w) = web_sys::window() {
             let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);

@@ -10,11 +10,9 @@ mod hydration;
 mod live_client;
 pub use hydration::hydration_break;
 #[cfg(feature = "hydrate")]
-pub use hydration::set_hydrating;
+pub use hydration::next_task;
 #[cfg(feature = "hydrate")]
 pub use live_client::follow_newest;
-#[cfg(feature = "hydrate")]
-pub(crate) use live_client::sleep;
 mod navigation;
 mod page_meta;
 
