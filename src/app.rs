@@ -40,16 +40,47 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="manifest" href="/manifest.webmanifest" />
                 <link rel="alternate" type="application/rss+xml" title="今日 RSS" href="/feeds/rss.xml" />
                 <link rel="alternate" type="application/atom+xml" title="今日 Atom" href="/feeds/atom.xml" />
-                // Content first: the bundle is fetched at low priority and the page hydrates once
-                // the browser is idle (at most 2 s later); until then it works as plain HTML
-                // (links, forms), so a slow phone shows text and figures without waiting for it.
-                <HydrationScripts options defer=true />
+                // Content first: the bundle is fetched once the browser is idle after showing
+                // the page (at most 2 s later) and then hydrates it; until then it works as
+                // plain HTML (links, forms), so a slow phone shows text and figures without
+                // waiting for it (`BundleScripts`).
+                <BundleScripts options />
                 <MetaTags />
             </head>
             <body>
                 <App />
             </body>
         </html>
+    }
+}
+
+/// Leptos' `HydrationScripts` (with `defer`) without its early fetch of the wasm. Leptos' own
+/// links `<link rel="preload">` for the wasm in the head, so the browser downloads the bundle
+/// (~345 KB) while the page's own figures and text are still coming: on a slow phone network
+/// they share the line, and Lighthouse's model of a phone counted the page's largest paint only
+/// after the bundle (LCP 2.9–3.4 s). Here the wasm is fetched only when the start script runs,
+/// at the browser's first idle moment after showing the page; the small JS glue keeps its
+/// low-priority preload, so the start does not wait for it.
+#[component]
+fn BundleScripts(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        // Leptos' component also provides the lazy routes' split manifest to the page (the
+        // routes' chunk preloads); its view is replaced by the two tags below.
+        let _ = HydrationScripts(HydrationScriptsProps::builder().options(options.clone()).defer(true).build());
+        let (js, wasm) = crate::server::assets::bundle_names(&options);
+        let pkg = options.pkg_url_path();
+        let href = format!("/{pkg}/{js}.js");
+        let script = crate::server::assets::start_script(pkg, &js, &wasm);
+        view! {
+            <link rel="modulepreload" href=href crossorigin="anonymous" fetchpriority="low" />
+            <script type="module" nonce=use_nonce()>{script}</script>
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        // Only the server renders the document's head.
+        let _ = options;
     }
 }
 

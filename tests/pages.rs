@@ -297,6 +297,25 @@ async fn pages_carry_a_content_security_policy_with_the_scripts_nonce_and_no_cac
 }
 
 #[tokio::test]
+async fn the_head_does_not_fetch_the_wasm_before_the_page_is_shown() {
+    // The bundle's wasm is fetched by the start script once the browser is idle, not by a
+    // preload link that would share a phone's line with the page's figures (app::BundleScripts).
+    let s = common::spawn().await;
+    for path in ["/", "/article/1", "/login"] {
+        let html = s.client.get(format!("{}{path}", s.base)).send().await.unwrap().text().await.unwrap();
+        let head = html.split("</head>").next().unwrap();
+        let main_wasm_preload = head
+            .split("<link")
+            .skip(1)
+            .any(|tag| tag.contains("rel=\"preload\"") && tag.contains("/pkg/jinri.") && tag.contains(".wasm\""));
+        assert!(!main_wasm_preload, "{path}: no preload of the main wasm in {head}");
+        assert!(head.contains("rel=\"modulepreload\" href=\"/pkg/jinri"), "{path}: the JS glue is preloaded");
+        assert!(head.contains("requestIdleCallback"), "{path}: the start script waits for the idle browser");
+        assert!(head.contains("module_or_path: \"/pkg/jinri"), "{path}: the start script names the wasm");
+    }
+}
+
+#[tokio::test]
 async fn every_other_response_forbids_everything_and_images_are_cached() {
     let s = common::spawn().await;
     for path in ["/sitemap.xml", "/robots.txt", "/healthz"] {

@@ -33,7 +33,7 @@ test('the bytes each route fetches on a first visit stay under the ceiling', asy
     let hydrated = false;
     page.on('response', (r) => {
       const type = r.request().resourceType();
-      // The wasm comes through a preload link and the glue's fetch; figures and icons do not count.
+      // The wasm comes through the start script's fetch; figures and icons do not count.
       const icon = /\.(svg|png|ico|webmanifest)$/.test(new URL(r.url()).pathname);
       if (!hydrated && !icon && !['image', 'font', 'media', 'manifest', 'eventsource', 'websocket'].includes(type)) responses.push(r);
     });
@@ -64,6 +64,23 @@ test('the bytes each route fetches on a first visit stay under the ceiling', asy
     expect(r.wasm, `${r.route}: the wasm was fetched`).toBeGreaterThan(0);
     const ceiling = r.route === article ? articleBudget : budget;
     expect(r.brotli, `${r.route}: ${r.brotli} bytes brotli on a first visit (ceiling ${ceiling})`).toBeLessThanOrEqual(ceiling);
+  }
+});
+
+test('the main wasm is fetched only after the document is parsed, not beside the page it would slow', async ({ page }) => {
+  // No preload link in the head: the start script fetches it once the browser is idle
+  // (app::BundleScripts), so on a slow line the page's text and figures come first.
+  const article = await seedArticlePath(page);
+  for (const route of ['/', article]) {
+    await page.goto(route);
+    await waitForHydration(page);
+    const t = await page.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+      const wasm = performance.getEntriesByType('resource').filter((e) => /\/pkg\/jinri\.[^/]*wasm$/.test(e.name));
+      return { dcl: nav.domContentLoadedEventEnd, wasm: wasm.map((e) => e.startTime) };
+    });
+    expect(t.wasm.length, `${route}: the main wasm was fetched once`).toBe(1);
+    expect(t.wasm[0], `${route}: the wasm's fetch began after the document was parsed`).toBeGreaterThanOrEqual(t.dcl);
   }
 });
 

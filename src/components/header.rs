@@ -20,6 +20,10 @@ pub fn SiteHeader() -> impl IntoView {
                 <div class="wrap topbar-inner">
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
+                            // The first hydration goes on from here in a new task: the router
+                            // and the shell before, the header and the page's start after
+                            // (see `hydration_break`).
+                            crate::components::hydration_break().await;
                             facts.await.ok().map(|f| {
                                 let facts = move || view! {
                                     <span class="today">{f.today.clone()}</span>

@@ -124,6 +124,34 @@ pub fn stylesheet_href(options: &leptos::config::LeptosOptions) -> String {
     }
 }
 
+/// The JS glue's and the wasm's names without their extension (`jinri.<hash>` when
+/// `hash_files` is on and `hash.txt` names them, `jinri` otherwise), as Leptos'
+/// `HydrationScripts` names them; `hash.txt` is read once per process, as for the stylesheet.
+pub fn bundle_names(options: &leptos::config::LeptosOptions) -> (String, String) {
+    static HASHES: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let text = options.hash_files.then(|| HASHES.get_or_init(|| hash_txt(options))).and_then(Option::as_deref);
+    let name = &options.output_name;
+    let named = |ext: &str| match text.and_then(|t| entries(t).find(|(e, _)| *e == ext)) {
+        Some((_, hash)) => format!("{name}.{hash}"),
+        None => name.to_string(),
+    };
+    (named("js"), named("wasm"))
+}
+
+/// The page's start script: as Leptos' own (`hydration_script.js` with `defer`), it imports
+/// the JS glue when the browser is first idle (at most 2 s after the page), which fetches and
+/// starts the wasm. Nothing fetches the wasm before (see `app::BundleScripts`).
+pub fn start_script(pkg: &str, js: &str, wasm: &str) -> String {
+    // The names are ours (the build's output name and base64url hashes); JSON quoting keeps
+    // them string literals all the same.
+    let js = serde_json::Value::from(format!("/{pkg}/{js}.js"));
+    let wasm = serde_json::Value::from(format!("/{pkg}/{wasm}.wasm"));
+    format!(
+        "(() => {{ const start = () => import({js}).then(m => m.default({{ module_or_path: {wasm} }}).then(() => m.hydrate())); \
+         if (\"requestIdleCallback\" in window) {{ window.requestIdleCallback(start, {{ timeout: 2000 }}); }} else {{ start(); }} }})();"
+    )
+}
+
 /// The stylesheet's hash in a `hash.txt` (`css: <hash>`).
 fn css_hash(hashes: &str) -> Option<&str> {
     entries(hashes).find(|(ext, _)| *ext == "css").map(|(_, hash)| hash)
@@ -131,7 +159,16 @@ fn css_hash(hashes: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod stylesheet_tests {
-    use super::css_hash;
+    use super::{css_hash, start_script};
+
+    #[test]
+    fn the_start_script_imports_the_glue_and_starts_the_wasm_it_names_when_idle() {
+        let script = start_script("pkg", "jinri.abc_-1", "jinri.def");
+        assert!(script.contains(r#"import("/pkg/jinri.abc_-1.js")"#), "{script}");
+        assert!(script.contains(r#"module_or_path: "/pkg/jinri.def.wasm""#), "{script}");
+        assert!(script.contains("requestIdleCallback(start, { timeout: 2000 })"), "{script}");
+        assert!(script.contains("m.hydrate()"), "{script}");
+    }
 
     #[test]
     fn the_stylesheet_hash_is_read_from_its_own_line() {
