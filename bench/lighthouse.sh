@@ -44,4 +44,4 @@ for page in "/:front" "/article/1:article"; do
       const au = m[a.id]; if (a.weight > 0 && au.score !== null && au.score < 1) console.error(`  ${process.argv[2]}: ${k}: ${a.id} (${au.title})`);
     }' "$PWD/$out/$name.json" "$name" "$path"
 done
-echo "targets: performance >= 90, accessibility >= 95, best practices >= 95, SEO >= 95"
+echo "targets: performance >= 95, accessibility 100, best practices 100, SEO 100, total blocking time <= 100 ms"
