@@ -62,8 +62,13 @@ test('a correction reaches an open copy of the article in place, and a withdrawa
   const page = await context.newPage();
   await register(page, '读者看更正');
   const problems = watchConsole(page);
+  // The server subscribes the stream to the newsroom's changes before it answers, so once the
+  // answer is here the correction below reaches this page. A change made before the stream is
+  // open is not sent to it (the notices are live only).
+  const streamOpen = page.waitForResponse((r) => r.url().includes(`/api/comments/stream?article_id=${id}&`));
   await page.goto(`/article/${id}`);
   await waitForHydration(page);
+  await streamOpen;
   await expect(page.locator('.article-body')).toContainText('25 度');
   // A comment being typed when the correction comes.
   await page.locator('#comment-body').fill('我正在写评论');
