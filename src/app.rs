@@ -68,13 +68,16 @@ fn BundleScripts(options: LeptosOptions) -> impl IntoView {
         // Leptos' component also provides the lazy routes' split manifest to the page (the
         // routes' chunk preloads); its view is replaced by the two tags below.
         let _ = HydrationScripts(HydrationScriptsProps::builder().options(options.clone()).defer(true).build());
-        let (js, wasm) = crate::server::assets::bundle_names(&options);
-        let pkg = options.pkg_url_path();
-        let href = format!("/{pkg}/{js}.js");
-        let script = crate::server::assets::start_script(pkg, &js, &wasm);
+        // The glue's address and the start script are the same for every page of a process.
+        static TAGS: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+        let (href, script) = TAGS.get_or_init(|| {
+            let (js, wasm) = crate::server::assets::bundle_names(&options);
+            let pkg = options.pkg_url_path();
+            (format!("/{pkg}/{js}.js"), crate::server::assets::start_script(pkg, &js, &wasm))
+        });
         view! {
-            <link rel="modulepreload" href=href crossorigin="anonymous" fetchpriority="low" />
-            <script type="module" nonce=use_nonce()>{script}</script>
+            <link rel="modulepreload" href=href.as_str() crossorigin="anonymous" fetchpriority="low" />
+            <script type="module" nonce=use_nonce()>{script.as_str()}</script>
         }
     }
     #[cfg(not(feature = "ssr"))]

@@ -107,16 +107,19 @@ mod tests {
     }
 }
 
+/// `hash.txt` when `hash_files` is on, read once per process: a release binary's hashes are
+/// fixed until it is replaced, which restarts it. Leptos' `HashedStylesheet` looks up the
+/// binary's path and reads the file on every page it renders.
+fn build_hashes(options: &leptos::config::LeptosOptions) -> Option<&'static str> {
+    static HASHES: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    options.hash_files.then(|| HASHES.get_or_init(|| hash_txt(options))).and_then(Option::as_deref)
+}
+
 /// The stylesheet's address, as Leptos' `HashedStylesheet` writes it (`/pkg/jinri.<hash>.css`
-/// when `hash_files` is on, `/pkg/jinri.css` otherwise), with `hash.txt` read once per process:
-/// `HashedStylesheet` looks up the binary's path and reads the file on every page it renders.
-/// A release binary's hashes are fixed until it is replaced, which restarts it.
+/// when `hash_files` is on, `/pkg/jinri.css` otherwise), with `hash.txt` read once
+/// (`build_hashes`).
 pub fn stylesheet_href(options: &leptos::config::LeptosOptions) -> String {
-    static CSS_HASH: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    let hash = options
-        .hash_files
-        .then(|| CSS_HASH.get_or_init(|| hash_txt(options).and_then(|text| css_hash(&text).map(str::to_owned))))
-        .and_then(Option::as_deref);
+    let hash = build_hashes(options).and_then(css_hash);
     let (pkg, name) = (&options.site_pkg_dir, &options.output_name);
     match hash {
         Some(hash) => format!("/{pkg}/{name}.{hash}.css"),
@@ -126,13 +129,11 @@ pub fn stylesheet_href(options: &leptos::config::LeptosOptions) -> String {
 
 /// The JS glue's and the wasm's names without their extension (`jinri.<hash>` when
 /// `hash_files` is on and `hash.txt` names them, `jinri` otherwise), as Leptos'
-/// `HydrationScripts` names them; `hash.txt` is read once per process, as for the stylesheet.
+/// `HydrationScripts` names them (`build_hashes`).
 pub fn bundle_names(options: &leptos::config::LeptosOptions) -> (String, String) {
-    static HASHES: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    let text = options.hash_files.then(|| HASHES.get_or_init(|| hash_txt(options))).and_then(Option::as_deref);
     let name = &options.output_name;
-    let named = |ext: &str| match text.and_then(|t| entries(t).find(|(e, _)| *e == ext)) {
-        Some((_, hash)) => format!("{name}.{hash}"),
+    let named = |ext: &str| match build_hashes(options).and_then(|t| hash_for(t, ext)) {
+        Some(hash) => format!("{name}.{hash}"),
         None => name.to_string(),
     };
     (named("js"), named("wasm"))
@@ -152,9 +153,14 @@ pub fn start_script(pkg: &str, js: &str, wasm: &str) -> String {
     )
 }
 
+/// The hash of the bundle's `ext` file in a `hash.txt` (`ext: <hash>`).
+fn hash_for<'a>(hashes: &'a str, ext: &str) -> Option<&'a str> {
+    entries(hashes).find(|(e, _)| *e == ext).map(|(_, hash)| hash)
+}
+
 /// The stylesheet's hash in a `hash.txt` (`css: <hash>`).
 fn css_hash(hashes: &str) -> Option<&str> {
-    entries(hashes).find(|(ext, _)| *ext == "css").map(|(_, hash)| hash)
+    hash_for(hashes, "css")
 }
 
 #[cfg(test)]
