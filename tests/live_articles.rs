@@ -116,11 +116,20 @@ async fn an_open_article_hears_its_correction_and_its_withdrawal_and_no_other_ar
     publish(&s, &chief, &other).await;
     let mut page = Events::open(&s, &format!("/api/comments/stream?article_id={id}")).await;
     let mut elsewhere = Events::open(&s, &format!("/api/comments/stream?article_id={other}")).await;
+    // Each stream says its article's state first.
+    let opened = page.next("article", SOON).await.expect("the state at once");
+    assert_eq!(opened["state"], "published");
     // Let both streams' watcher take its first look before the change.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let t = jinri::server::time::now_unix();
+    assert!(opened["updated"].as_i64().unwrap() < t);
     save(&s, &chief, &id, "life", "更正后的正文").await;
-    let notice = page.next("article", SOON).await.expect("the correction heard");
+    // The watcher's first look may repeat the publication (pages ignore what they have).
+    let mut notice = page.next("article", SOON).await.expect("the correction heard");
+    if notice["updated"].as_i64().unwrap() < t {
+        assert_eq!(notice, opened);
+        notice = page.next("article", SOON).await.expect("the correction heard");
+    }
     assert_eq!(notice["state"], "published");
     assert!(notice["updated"].as_i64().unwrap() >= t);
     assert_eq!(s.call("/api/newsroom/withdraw", &[("id", &id)], Some(&chief)).await.status(), 200);
@@ -142,6 +151,28 @@ async fn an_open_article_hears_its_correction_and_its_withdrawal_and_no_other_ar
     assert_eq!(resp.status(), 200);
     let event = elsewhere.next("comment", SOON).await.expect("the comment");
     assert!(event["change"]["Created"].to_string().contains("还在吗"), "{event}");
+}
+
+/// A change made after the page was rendered but before its stream opened (or while it was
+/// reconnecting) is broadcast to nobody who comes later: the stream's first frame says it.
+#[tokio::test]
+async fn a_stream_opened_after_a_correction_or_withdrawal_says_so_first() {
+    let s = common::spawn_with(&MANY).await;
+    let chief = s.editor("bian_ji_houlai").await;
+    let id = save(&s, &chief, "", "life", "初稿").await;
+    publish(&s, &chief, &id).await;
+    let path = format!("/api/comments/stream?article_id={id}&after=0");
+    let before = Events::open(&s, &path).await.next("article", SOON).await.expect("the state at once");
+    assert_eq!(before["state"], "published");
+    // One second later at least, so the correction's time is newer than the publication's.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    save(&s, &chief, &id, "life", "更正后的正文").await;
+    let corrected = Events::open(&s, &path).await.next("article", SOON).await.expect("the correction at once");
+    assert_eq!(corrected["state"], "published");
+    assert!(corrected["updated"].as_i64().unwrap() > before["updated"].as_i64().unwrap(), "{corrected} {before}");
+    assert_eq!(s.call("/api/newsroom/withdraw", &[("id", &id)], Some(&chief)).await.status(), 200);
+    let withdrawn = Events::open(&s, &path).await.next("article", SOON).await.expect("the withdrawal at once");
+    assert_eq!(withdrawn["state"], "withdrawn");
 }
 
 #[tokio::test]

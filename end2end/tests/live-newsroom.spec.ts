@@ -63,8 +63,8 @@ test('a correction reaches an open copy of the article in place, and a withdrawa
   await register(page, '读者看更正');
   const problems = watchConsole(page);
   // The server subscribes the stream to the newsroom's changes before it answers, so once the
-  // answer is here the correction below reaches this page. A change made before the stream is
-  // open is not sent to it (the notices are live only).
+  // answer is here the correction below reaches this page as a change. (One made before the
+  // stream is open comes as the stream's first frame: the next test.)
   const streamOpen = page.waitForResponse((r) => r.url().includes(`/api/comments/stream?article_id=${id}&`));
   await page.goto(`/article/${id}`);
   await waitForHydration(page);
@@ -80,5 +80,36 @@ test('a correction reaches an open copy of the article in place, and a withdrawa
   await call(desk, 'withdraw', { id });
   await expect(page.locator('.live-notice.withdrawn')).toContainText('已被编辑撤下', { timeout: 10_000 });
   await expect(page.locator('.article-body')).not.toContainText('28 度');
+  expect(problems).toEqual([]);
+});
+
+test('a correction made before the page\'s stream is open reaches the page when it opens', async ({ browser }) => {
+  const desk = await editor(browser, '编辑抢先');
+  const title = `抢先更正的新闻 ${Date.now() % 100000}`;
+  const id = await draft(desk, title, 'life', '初稿说票价是 5 元。');
+  await call(desk, 'publish', { id, at: '' });
+
+  const page = await (await browser.newContext(PHONE)).newPage();
+  const problems = watchConsole(page);
+  // The page's stream is held back until the correction is saved: a page whose stream was
+  // slow to open, or was reconnecting, when the newsroom changed the article.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let asked = false;
+  await page.route((url) => url.pathname === '/api/comments/stream', async (route) => {
+    asked = true;
+    await held;
+    await route.continue();
+  });
+  await page.goto(`/article/${id}`);
+  await waitForHydration(page);
+  await expect.poll(() => asked).toBe(true);
+  await expect(page.locator('.article-body')).toContainText('5 元');
+  // A later second than the publication's: times are kept in whole seconds.
+  await page.waitForTimeout(1100);
+  await call(desk, 'save', { id, title: `${title}（更正）`, channel: 'life', summary: '摘要', source: '今日', original_url: '', body: '更正：票价是 6 元。' });
+  release();
+  await expect(page.locator('.article-body')).toContainText('6 元', { timeout: 10_000 });
+  await expect(page.locator('.article-title')).toHaveText(`${title}（更正）`);
   expect(problems).toEqual([]);
 });

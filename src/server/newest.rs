@@ -76,7 +76,10 @@ async fn run(state: AppState) {
     let closed = state.hub.closed();
     tokio::pin!(closed);
     let mut stamp: Option<String> = None;
-    let mut since = time::now_unix();
+    // The first look reports changes from a little before the watcher started too: a stream
+    // that subscribed and then read its article (`routes::comment_stream`) may have read it
+    // just before a change the first look takes for its starting point.
+    let mut since = time::now_unix() - 5;
     let mut first = true;
     let mut at_once = true;
     loop {
@@ -106,7 +109,7 @@ async fn run(state: AppState) {
         if !first && current == stamp {
             continue;
         }
-        match look(&state, first, since).await {
+        match look(&state, since).await {
             Ok(()) => {
                 stamp = current;
                 // Changes are looked for again a little before the last look: clocks of
@@ -120,9 +123,16 @@ async fn run(state: AppState) {
     watch.running.store(false, Ordering::Release);
 }
 
-/// Reads the newest ids of every scope and (after the first look) the articles changed since
-/// `since`, and sends them on.
-async fn look(state: &AppState, first: bool, since: i64) -> Result<(), sqlx::Error> {
+/// The SSE frame (`event: article`) telling an open article page its state and when it last
+/// changed.
+pub fn notice_frame(state: String, updated: i64) -> Bytes {
+    let data = serde_json::to_string(&ArticleNotice { state, updated }).unwrap_or_default();
+    Bytes::from(format!("event: article\ndata: {data}\n\n"))
+}
+
+/// Reads the newest ids of every scope and the articles changed since `since`, and sends them
+/// on.
+async fn look(state: &AppState, since: i64) -> Result<(), sqlx::Error> {
     let mut frames = HashMap::new();
     for scope in std::iter::once(None).chain(CHANNELS.iter().map(|c| Some(c.slug))) {
         let ids = db::articles::newest_ids(&state.pool, scope, NEWEST).await?;
@@ -136,18 +146,10 @@ async fn look(state: &AppState, first: bool, since: i64) -> Result<(), sqlx::Err
         }
         changed
     });
-    if !first {
-        let changed = db::articles::changed_since(&state.pool, since).await?;
-        if !changed.is_empty() {
-            let frames = changed
-                .into_iter()
-                .map(|(id, state, updated)| {
-                    let data = serde_json::to_string(&ArticleNotice { state, updated }).unwrap_or_default();
-                    (id, Bytes::from(format!("event: article\ndata: {data}\n\n")))
-                })
-                .collect();
-            let _ = state.articles.changed.send(Arc::new(frames));
-        }
+    let changed = db::articles::changed_since(&state.pool, since).await?;
+    if !changed.is_empty() {
+        let frames = changed.into_iter().map(|(id, state, updated)| (id, notice_frame(state, updated))).collect();
+        let _ = state.articles.changed.send(Arc::new(frames));
     }
     Ok(())
 }

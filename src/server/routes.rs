@@ -441,8 +441,10 @@ async fn comment_stream(
         .unwrap_or(0)
         .max(0);
     let Some(slot) = stream_slot(&state, peer) else { return too_many_streams() };
-    // Subscribed before the log is read: whatever commits after the read is published to it.
+    // Subscribed before the log is read: whatever commits after the read is published to it
+    // (comments on the hub, the newsroom's changes by the watcher).
     let rx = state.hub.subscribe(article);
+    let changes = state.articles.changed(&state);
     let first = read_log(&state, article, after).await;
     let first = match first {
         Ok(replay) => replay,
@@ -454,8 +456,12 @@ async fn comment_stream(
     };
     let closed = state.hub.closed();
     // What the newsroom does to the article (corrected, withdrawn: `server::newest`) comes on
-    // the same stream; the stream ends when its comments' part does.
-    let notices = article_notices(state.articles.changed(&state), article);
+    // the same stream; the stream ends when its comments' part does. It opens with the
+    // article's state as read with the log: a change made after the page was rendered and
+    // before this stream subscribed (or while it was reconnecting) is never broadcast to it
+    // again, and a page ignores a notice no newer than what it shows.
+    let now = super::newest::notice_frame(first.article_state.clone(), first.article_updated);
+    let notices = futures::stream::once(std::future::ready(Ok(now))).chain(article_notices(changes, article));
     let comments = live_events(state, article, after, first, rx).map(Some).chain(futures::stream::once(async { None }));
     let merged = futures::stream::select(comments, notices.map(Some))
         .take_while(|e| std::future::ready(e.is_some()))

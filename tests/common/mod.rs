@@ -278,7 +278,8 @@ pub fn encode(s: &str) -> String {
     jinri::model::encode_query(s)
 }
 
-/// Reads Server-Sent Events from a stream until `want` events arrived or the time is up.
+/// Reads a comment stream's events (`event: comment`; the newsroom's `event: article` notices
+/// are skipped) until `want` arrived or the time is up.
 pub async fn read_events(resp: reqwest::Response, want: usize, within: std::time::Duration) -> Vec<serde_json::Value> {
     use futures::StreamExt;
     let mut stream = resp.bytes_stream();
@@ -293,6 +294,9 @@ pub async fn read_events(resp: reqwest::Response, want: usize, within: std::time
         buf.push_str(&String::from_utf8_lossy(&chunk));
         while let Some(end) = buf.find("\n\n") {
             let block: String = buf.drain(..end + 2).collect();
+            if block.lines().any(|l| l == "event: article") {
+                continue;
+            }
             if let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: ").or_else(|| l.strip_prefix("data:")))
             {
                 events.push(serde_json::from_str(data).unwrap());

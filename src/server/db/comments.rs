@@ -765,12 +765,18 @@ pub struct Replay {
     /// pruned (`prune_events`), or `after` is past the newest event (a number from another
     /// database). Such a reader must read the thread again (`Change::Reset`).
     pub gap: bool,
+    /// The article's state (`published`, `withdrawn`, …) when the log was read.
+    pub article_state: String,
+    /// When the article last changed (its correction or publication, unix seconds).
+    pub article_updated: i64,
 }
 
 #[derive(sqlx::FromRow)]
 struct ReplayRow {
     newest: i64,
     comment_count: i64,
+    article_state: String,
+    article_updated: i64,
     seq: Option<i64>,
     kind: Option<String>,
     event_comment: Option<i64>,
@@ -797,7 +803,8 @@ struct ReplayRow {
 /// the whole log.
 pub async fn events_since(db: &Db, tz: Tz, article: ArticleId, after: i64, limit: i64) -> Result<Replay, sqlx::Error> {
     let rows: Vec<ReplayRow> = on!(db, p => sqlx::query_as(concat!(
-        "SELECT a.event_seq AS newest, a.comment_count, e.seq, e.kind, e.comment_id AS event_comment, \
+        "SELECT a.event_seq AS newest, a.comment_count, a.state AS article_state, \
+         COALESCE(a.updated_at, a.published_at) AS article_updated, e.seq, e.kind, e.comment_id AS event_comment, \
          c.id AS found, c.parent_id, c.root_id, pu.name AS reply_to, \
          CASE WHEN c.id IS NOT NULL AND c.parent_id IS NULL \
          THEN (SELECT COUNT(*) FROM comments r WHERE r.root_id = c.id AND ", listed!("r", "0"), ") ELSE 0 END AS replies, \
@@ -819,7 +826,16 @@ pub async fn events_since(db: &Db, tz: Tz, article: ArticleId, after: i64, limit
     let Some(first) = rows.first() else { return Err(sqlx::Error::RowNotFound) };
     let (newest, count) = (first.newest, first.comment_count);
     let first_seq = first.seq;
-    let mut replay = Replay { events: Vec::with_capacity(rows.len()), read: 0, last: after, newest, count, gap: false };
+    let mut replay = Replay {
+        events: Vec::with_capacity(rows.len()),
+        read: 0,
+        last: after,
+        newest,
+        count,
+        gap: false,
+        article_state: first.article_state.clone(),
+        article_updated: first.article_updated,
+    };
     replay.gap = match first_seq {
         Some(seq) => seq > after + 1,
         None => after != newest,
