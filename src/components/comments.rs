@@ -1,6 +1,6 @@
 //! 今日评论: the thread, its form, likes, deletion, sorting and paging, kept live.
 
-use super::AvatarBadge;
+use super::{send_form, send_input, AvatarBadge};
 use crate::api::comments::{list_comments, list_replies, DeleteComment, LikeComment, PostComment};
 use crate::api::moderation::{ReportComment, REPORT_RECEIVED};
 use crate::model::{
@@ -485,11 +485,17 @@ fn CommentForm(
     });
     let cancel_href = format!("/article/{article_id}#comment-form");
     view! {
-        <ActionForm
-            action=post
-            attr:id="comment-form"
-            attr:class="comment-form"
+        <form
+            method="post"
+            action=PostComment::url()
+            id="comment-form"
+            class="comment-form"
             on:submit:capture=check_before_sending(textarea, checked, max_chars)
+            on:submit=send_form(post, move |field| PostComment {
+                article_id,
+                parent_id: field("parent_id"),
+                body: field("body").unwrap_or_default(),
+            })
         >
             <input type="hidden" name="article_id" value=article_id.to_string() />
             <input type="hidden" name="parent_id" value=move || replying.get().map(|(id, _)| id.to_string()).unwrap_or_default() />
@@ -531,7 +537,7 @@ fn CommentForm(
             >
                 {move || if replying.get().is_some() { "发表回复" } else { "发表评论" }}
             </button>
-        </ActionForm>
+        </form>
     }
 }
 
@@ -620,11 +626,17 @@ fn reply_box(id: CommentId, name: String, ctx: ThreadCtx) -> impl IntoView {
     let max_chars = ctx.max_chars;
     let close = move || ctx.reply_to.set(None);
     view! {
-        <ActionForm
-            action=ctx.reply
-            attr:class="reply-form"
-            attr:id=format!("reply-{id}")
+        <form
+            method="post"
+            action=PostComment::url()
+            class="reply-form"
+            id=format!("reply-{id}")
             on:submit:capture=check_before_sending(textarea, checked, max_chars)
+            on:submit=send_form(ctx.reply, move |field| PostComment {
+                article_id: ctx.article_id,
+                parent_id: Some(id.to_string()),
+                body: field("body").unwrap_or_default(),
+            })
         >
             <input type="hidden" name="article_id" value=ctx.article_id.to_string() />
             <input type="hidden" name="parent_id" value=id.to_string() />
@@ -661,7 +673,7 @@ fn reply_box(id: CommentId, name: String, ctx: ThreadCtx) -> impl IntoView {
                 move || ctx.reply.pending().get(),
                 move || ctx.reply.pending().get() || wait.get().is_some(),
             )}
-        </ActionForm>
+        </form>
     }
 }
 
@@ -884,7 +896,7 @@ fn comment_item(c: Comment, ctx: ThreadCtx, replies: Option<AnyView>) -> AnyView
                                         method="post"
                                         action=LikeComment::url()
                                         class="inline-form"
-                                        on:submit=dispatch_on_submit(ctx.like, LikeComment { comment_id: id })
+                                        on:submit=send_input(ctx.like, LikeComment { comment_id: id })
                                     >
                                         <input type="hidden" name="comment_id" value=id.to_string() />
                                         <button
@@ -970,7 +982,7 @@ fn delete_control(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
                 method="post"
                 action=DeleteComment::url()
                 class="inline-form"
-                on:submit=dispatch_on_submit(ctx.delete, DeleteComment { comment_id: id })
+                on:submit=send_input(ctx.delete, DeleteComment { comment_id: id })
             >
                 <input type="hidden" name="comment_id" value=id.to_string() />
                 <button
@@ -1023,7 +1035,17 @@ fn report_box(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
     let here = format!("{}?sort={}#c{id}", ctx.path.get_value(), ctx.sort.as_str());
     let (detail_id, error_id) = (format!("report-detail-{id}"), format!("report-error-{id}"));
     view! {
-        <ActionForm action=ctx.report attr:class="report-form" attr:id=format!("report-{id}")>
+        <form
+            method="post"
+            action=ReportComment::url()
+            class="report-form"
+            id=format!("report-{id}")
+            on:submit=send_form(ctx.report, move |field| ReportComment {
+                comment_id: id,
+                reason: field("reason").unwrap_or_default(),
+                detail: field("detail"),
+            })
+        >
             <input type="hidden" name="comment_id" value=id.to_string() />
             <fieldset>
                 <legend>"举报这条评论"</legend>
@@ -1054,7 +1076,7 @@ fn report_box(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
                 move || ctx.report.pending().get(),
                 move || ctx.report.pending().get(),
             )}
-        </ActionForm>
+        </form>
     }
 }
 
@@ -1108,22 +1130,6 @@ fn moderator_bar(article_id: ArticleId, locked: bool, premoderated: bool) -> imp
 
 /// `Some("true")` for `aria-busy` while `action` is sending a request `mine` recognises: that
 /// one button shows it is waiting (style/main.css), not every 赞 on the page.
-/// The submit handler of a comment's one-button form (赞, 确定删除): sends `input`, which the
-/// form's hidden field also carries for a plain post. What `ActionForm` does, without reading
-/// the form's fields back (the input is known when the form is drawn): a `<form>` of its own
-/// per comment costs less to render on the server, and no form decoder per action in the bundle.
-fn dispatch_on_submit<A>(action: ServerAction<A>, input: A) -> impl Fn(leptos::ev::SubmitEvent) + 'static
-where
-    A: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
-    A::Output: Send + Sync + 'static,
-    A::Error: Send + Sync + 'static,
-{
-    move |ev| {
-        ev.prevent_default();
-        action.dispatch(input.clone());
-    }
-}
-
 fn busy<A>(action: ServerAction<A>, mine: impl Fn(&A) -> bool) -> Option<&'static str>
 where
     A: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,

@@ -1,7 +1,9 @@
-use super::AvatarBadge;
+use super::{send_form, AvatarBadge};
+use crate::api::auth::Logout;
 use crate::app::{AccountActions, FactsResource, MeResource};
 use crate::model::{encode_query, safe_next, Role, CHANNELS};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_location, use_query_map};
 
 /// Top bar (date, weather, exchange rate, city, app), masthead and channel navigation.
@@ -111,10 +113,15 @@ fn UserArea() -> impl IntoView {
                                 };
                                 staff.map(|(href, label)| view! { <a class="staff-link" href=href>{label}</a> })
                             }
-                            <ActionForm action=logout attr:class="logout-form">
+                            <form
+                                method="post"
+                                action=Logout::url()
+                                class="logout-form"
+                                on:submit=send_form(logout, |field| Logout { next: field("next") })
+                            >
                                 <input type="hidden" name="next" value=here />
                                 <button type="submit" class="link-button" disabled=move || logout.pending().get()>"退出"</button>
-                            </ActionForm>
+                            </form>
                         }
                         .into_any(),
                         _ => view! {

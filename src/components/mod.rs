@@ -4,6 +4,7 @@ mod article_list;
 mod avatar;
 mod comments;
 mod footer;
+mod forms;
 mod header;
 mod hydration;
 #[cfg(feature = "hydrate")]
@@ -20,6 +21,7 @@ pub use article_list::{ArticleList, HotList, Pager};
 pub use avatar::AvatarBadge;
 pub use comments::{article_count_text, comment_text, comments_error, CommentThreadList, CommentsSection, FormEcho};
 pub use footer::SiteFooter;
+pub use forms::{send_form, send_input};
 pub use header::SiteHeader;
 pub use navigation::NavEffects;
 pub use page_meta::PageMeta;

@@ -1,9 +1,11 @@
+use crate::api::auth::{Login, Register};
 use crate::app::{AccountActions, Flash};
-use crate::components::PageMeta;
+use crate::components::{send_form, PageMeta};
 use crate::model::{
     check_password_length, safe_next, AppError, FormFlash, Username, NAME_MAX, NAME_MIN, PASSWORD_MAX, PASSWORD_MIN,
 };
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
 super::lazy_page! {
@@ -159,10 +161,34 @@ fn AuthFields(kind: Kind, flash: Option<FormFlash>) -> impl IntoView {
             <h1>{title}</h1>
             {match kind {
                 Kind::Login => view! {
-                    <ActionForm action=actions.login attr:class="auth-form" on:submit:capture=on_submit>{fields()}</ActionForm>
+                    <form
+                        method="post"
+                        action=Login::url()
+                        class="auth-form"
+                        on:submit:capture=on_submit
+                        on:submit=send_form(actions.login, |field| Login {
+                            name: field("name").unwrap_or_default(),
+                            password: field("password").unwrap_or_default(),
+                            next: field("next"),
+                        })
+                    >
+                        {fields()}
+                    </form>
                 }.into_any(),
                 Kind::Register => view! {
-                    <ActionForm action=actions.register attr:class="auth-form" on:submit:capture=on_submit>{fields()}</ActionForm>
+                    <form
+                        method="post"
+                        action=Register::url()
+                        class="auth-form"
+                        on:submit:capture=on_submit
+                        on:submit=send_form(actions.register, |field| Register {
+                            name: field("name").unwrap_or_default(),
+                            password: field("password").unwrap_or_default(),
+                            next: field("next"),
+                        })
+                    >
+                        {fields()}
+                    </form>
                 }.into_any(),
             }}
             <p class="auth-switch">

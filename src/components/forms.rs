@@ -1,0 +1,55 @@
+//! Forms that a server action sends from the browser, without `ActionForm`.
+//!
+//! Leptos' `ActionForm` reads a submitted form back into the action's input through
+//! `serde_qs`, whose deserializer (~27 KB of the main module before compression) and one form
+//! decoder per action would otherwise be in every first visit's download. The thread's and the
+//! header's forms know their input's shape: `send_form` builds it from the form's named fields
+//! and dispatches it. The markup is a plain `<form method="post" action=…>` as `ActionForm`
+//! writes it, so without JavaScript the same form is a plain post.
+
+use leptos::prelude::*;
+
+/// A named field of the submitted form: its text, `None` when the form sent no such field (as
+/// `ActionForm`'s decoder reads an `Option<String>`: an empty field is `Some("")`).
+pub type Field<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The submit handler of a form for `action`: unless an earlier handler refused the submit
+/// (the browser's own checks, on capture), it stops the plain post and sends the input
+/// `read` makes of the form's fields.
+pub fn send_form<A>(
+    action: ServerAction<A>,
+    read: impl Fn(Field) -> A + 'static,
+) -> impl Fn(leptos::ev::SubmitEvent) + 'static
+where
+    A: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    A::Output: Send + Sync + 'static,
+    A::Error: Send + Sync + 'static,
+{
+    move |ev| {
+        if ev.default_prevented() {
+            return;
+        }
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::wasm_bindgen::JsCast;
+            let Some(form) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok()) else { return };
+            let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
+            let field = |name: &str| data.get(name).as_string();
+            action.dispatch(read(&field));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (action, &read);
+    }
+}
+
+/// The submit handler of a one-button form (赞, 确定删除) whose input is known when it is
+/// drawn: the form's hidden fields carry the same for a plain post.
+pub fn send_input<A>(action: ServerAction<A>, input: A) -> impl Fn(leptos::ev::SubmitEvent) + 'static
+where
+    A: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    A::Output: Send + Sync + 'static,
+    A::Error: Send + Sync + 'static,
+{
+    send_form(action, move |_| input.clone())
+}
