@@ -2,9 +2,9 @@
 //!
 //! Leptos' `ActionForm` reads a submitted form back into the action's input through
 //! `serde_qs`, whose deserializer (~27 KB of the main module before compression) and one form
-//! decoder per action would otherwise be in every first visit's download. The thread's and the
-//! header's forms know their input's shape: `send_form` builds it from the form's named fields
-//! and dispatches it. The markup is a plain `<form method="post" action=…>` as `ActionForm`
+//! decoder per action would otherwise be in every first visit's download. Each form of the site
+//! knows its input's shape: `send_form` builds it from the form's named fields and dispatches
+//! it. The markup is a plain `<form method="post" action=…>` as `ActionForm`
 //! writes it, so without JavaScript the same form is a plain post.
 
 use leptos::prelude::*;

@@ -5,8 +5,10 @@
 
 use crate::api::admin::{admin_facts, get_staff, GrantRole, RevokeRole, SetFacts};
 use crate::app::{FactsResource, Flash};
+use crate::components::send_form;
 use crate::model::{check_fact, AppError, FormFlash, Role, SiteFacts, StaffPage, FACT_FIELDS, FACT_MAX, NAME_MAX};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Meta;
 use leptos_router::hooks::use_location;
 
@@ -120,7 +122,13 @@ fn Staff(
             </p>
             <p class="form-error" role="alert">{form_error}</p>
             <h2>"授予角色"</h2>
-            <ActionForm action=grant attr:class="admin-form" on:submit:capture=on_submit>
+            <form
+                method="post"
+                action=GrantRole::url()
+                class="admin-form"
+                on:submit:capture=on_submit
+                on:submit=send_form(grant, |field| GrantRole { name: field("name").unwrap_or_default(), role: field("role").unwrap_or_default() })
+            >
                 <label for="grant-name">"用户名"</label>
                 <input
                     id="grant-name"
@@ -153,7 +161,7 @@ fn Staff(
                 </select>
                 <p id="grant-role-error" class="field-error" role="alert">{move || field_error("role")}</p>
                 <button type="submit" class="primary" disabled=move || pending.get()>"授予"</button>
-            </ActionForm>
+            </form>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match changed.await {
@@ -202,13 +210,15 @@ fn Members(
                                                         <time datetime=r.granted_iso>{r.granted}</time>
                                                         {format!(" 由 {by} 授予")}
                                                     </span>
-                                                    <ActionForm
-                                                        action=revoke
-                                                        attr:class="inline-form"
+                                                    <form
+                                                        method="post"
+                                                        action=RevokeRole::url()
+                                                        class="inline-form"
                                                         on:submit:capture=move |_| {
                                                             checked.set(None);
                                                             grant.value().set(None);
                                                         }
+                                                        on:submit=send_form(revoke, |field| RevokeRole { name: field("name").unwrap_or_default(), role: field("role").unwrap_or_default() })
                                                     >
                                                         <input type="hidden" name="name" value=name />
                                                         <input type="hidden" name="role" value=r.role.as_str() />
@@ -220,7 +230,7 @@ fn Members(
                                                         >
                                                             "撤销"
                                                         </button>
-                                                    </ActionForm>
+                                                    </form>
                                                 </li>
                                             }
                                         })
@@ -374,10 +384,16 @@ fn FactsForm(facts: SiteFacts, save: ServerAction<SetFacts>, flash: Option<FormF
             <p class="admin-intro">"每个页面顶栏显示的天气、汇率和城市。保存后，之后打开的每个页面都显示新的内容；每次修改都记入操作记录。"</p>
             <p class="form-error" role="alert">{form_error}</p>
             <p class="form-saved" role="status">{saved}</p>
-            <ActionForm action=save attr:class="admin-form" on:submit:capture=on_submit>
+            <form
+                method="post"
+                action=SetFacts::url()
+                class="admin-form"
+                on:submit:capture=on_submit
+                on:submit=send_form(save, |field| SetFacts { weather: field("weather").unwrap_or_default(), exchange_rate: field("exchange_rate").unwrap_or_default(), city: field("city").unwrap_or_default() })
+            >
                 {fields}
                 <button type="submit" class="primary" disabled=move || save.pending().get()>"保存"</button>
-            </ActionForm>
+            </form>
         </section>
     }
 }

@@ -10,8 +10,12 @@ use crate::api::moderation::{
     RemoveFilter, RestoreComment, SetRules, UnbanReader, UnhideBatch, QUEUE_PAGE,
 };
 use crate::app::{Flash, NewestArticles};
-use crate::model::{AppError, ModerationPage, Premoderation, QueueItem, NEW_READER_COMMENTS_MAX, REASON_MAX};
+use crate::components::send_form;
+use crate::model::{
+    AppError, CommentId, ModerationPage, Premoderation, QueueItem, NEW_READER_COMMENTS_MAX, REASON_MAX,
+};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Meta;
 
 super::lazy_page! {
@@ -157,13 +161,18 @@ fn Queue(page: ModerationPage, actions: Actions, flash: Option<crate::model::For
                 .into_any()
             }}
             <h2 id="ban">"封禁"</h2>
-            <ActionForm action=actions.ban attr:class="admin-form ban-form">
+            <form
+                method="post"
+                action=BanReader::url()
+                class="admin-form ban-form"
+                on:submit=send_form(actions.ban, |field| BanReader { name: field("name").unwrap_or_default(), days: field("days").unwrap_or_default(), reason: field("reason"), hide_all: field("hide_all"), next: field("next") })
+            >
                 <input type="hidden" name="next" value=format!("{QUEUE_PAGE}#ban") />
                 <label for="ban-name">"用户名"</label>
                 <input id="ban-name" name="name" type="text" required=true value=typed_name autocomplete="off" />
                 {ban_fields("ban")}
                 <button type="submit" class="primary">"封禁"</button>
-            </ActionForm>
+            </form>
             {if bans.is_empty() {
                 view! { <p class="empty">"目前没有被封禁的读者。"</p> }.into_any()
             } else {
@@ -178,17 +187,27 @@ fn Queue(page: ModerationPage, actions: Actions, flash: Option<crate::model::For
                                     <li>
                                         <strong>{b.user.name.clone()}</strong>
                                         {format!(" 封禁{until}，原因：{reason}")}
-                                        <ActionForm action=actions.unban attr:class="inline-form">
+                                        <form
+                                            method="post"
+                                            action=UnbanReader::url()
+                                            class="inline-form"
+                                            on:submit=send_form(actions.unban, |field| UnbanReader { name: field("name").unwrap_or_default(), next: field("next") })
+                                        >
                                             <input type="hidden" name="name" value=b.user.name.clone() />
                                             <input type="hidden" name="next" value=format!("{QUEUE_PAGE}#ban") />
                                             <button type="submit" class="link-action">"解除封禁"</button>
-                                        </ActionForm>
+                                        </form>
                                         {b.hide_batch.map(|batch| view! {
-                                            <ActionForm action=actions.unhide attr:class="inline-form">
+                                            <form
+                                                method="post"
+                                                action=UnhideBatch::url()
+                                                class="inline-form"
+                                                on:submit=send_form(actions.unhide, |field| UnhideBatch { batch: field("batch").and_then(|v| v.parse().ok()).unwrap_or_default(), next: field("next") })
+                                            >
                                                 <input type="hidden" name="batch" value=batch.to_string() />
                                                 <input type="hidden" name="next" value=format!("{QUEUE_PAGE}#ban") />
                                                 <button type="submit" class="link-action">"撤销隐藏其全部评论"</button>
-                                            </ActionForm>
+                                            </form>
                                         })}
                                     </li>
                                 }
@@ -288,35 +307,60 @@ fn queue_item(item: QueueItem, actions: Actions) -> impl IntoView {
             </details>
             <div class="queue-actions">
                 {pending.then(|| view! {
-                    <ActionForm action=actions.approve attr:class="inline-form">
+                    <form
+                        method="post"
+                        action=ApproveComment::url()
+                        class="inline-form"
+                        on:submit=send_form(actions.approve, |field| ApproveComment { comment_id: field("comment_id").and_then(|v| CommentId::parse(&v)).unwrap_or(CommentId(0)), next: field("next") })
+                    >
                         {ids()}
                         <button type="submit" class="primary">"通过"</button>
-                    </ActionForm>
-                    <ActionForm action=actions.reject attr:class="inline-form">
+                    </form>
+                    <form
+                        method="post"
+                        action=RejectComment::url()
+                        class="inline-form"
+                        on:submit=send_form(actions.reject, |field| RejectComment { comment_id: field("comment_id").and_then(|v| CommentId::parse(&v)).unwrap_or(CommentId(0)), reason: field("reason"), next: field("next") })
+                    >
                         {ids()}
                         <input type="hidden" name="reason" value="" />
                         <button type="submit">"拒绝"</button>
-                    </ActionForm>
+                    </form>
                 })}
                 {(!pending && !hidden && !deleted && published).then(|| view! {
-                    <ActionForm action=actions.hide attr:class="inline-form">
+                    <form
+                        method="post"
+                        action=HideComment::url()
+                        class="inline-form"
+                        on:submit=send_form(actions.hide, |field| HideComment { comment_id: field("comment_id").and_then(|v| CommentId::parse(&v)).unwrap_or(CommentId(0)), reason: field("reason"), next: field("next") })
+                    >
                         {ids()}
                         <label class="visually-hidden" for=format!("hide-reason-{id}")>"隐藏原因"</label>
                         <input id=format!("hide-reason-{id}") type="text" name="reason" placeholder="原因（可不填）" maxlength=REASON_MAX.to_string() />
                         <button type="submit" class="primary">"隐藏"</button>
-                    </ActionForm>
+                    </form>
                 })}
                 {hidden.then(|| view! {
-                    <ActionForm action=actions.restore attr:class="inline-form">
+                    <form
+                        method="post"
+                        action=RestoreComment::url()
+                        class="inline-form"
+                        on:submit=send_form(actions.restore, |field| RestoreComment { comment_id: field("comment_id").and_then(|v| CommentId::parse(&v)).unwrap_or(CommentId(0)), reason: field("reason"), next: field("next") })
+                    >
                         {ids()}
                         <button type="submit">"恢复显示"</button>
-                    </ActionForm>
+                    </form>
                 })}
                 {(reports > 0).then(|| view! {
-                    <ActionForm action=actions.dismiss attr:class="inline-form">
+                    <form
+                        method="post"
+                        action=DismissReports::url()
+                        class="inline-form"
+                        on:submit=send_form(actions.dismiss, |field| DismissReports { comment_id: field("comment_id").and_then(|v| CommentId::parse(&v)).unwrap_or(CommentId(0)), reason: field("reason"), next: field("next") })
+                    >
                         {ids()}
                         <button type="submit">"驳回举报"</button>
-                    </ActionForm>
+                    </form>
                 })}
             </div>
             {(!author.is_admin).then(|| ban_author(id, author_name, actions))}
@@ -325,29 +369,39 @@ fn queue_item(item: QueueItem, actions: Actions) -> impl IntoView {
 }
 
 /// 封禁 the author of queued comment `id`, or hide all they wrote.
-fn ban_author(id: crate::model::CommentId, name: String, actions: Actions) -> impl IntoView {
+fn ban_author(id: CommentId, name: String, actions: Actions) -> impl IntoView {
     let next = format!("{QUEUE_PAGE}#q{id}");
     let (summary, name_again, next_again) = (format!("封禁 {name}…"), name.clone(), next.clone());
     view! {
         <details class="ban-author">
             <summary>{summary}</summary>
-            <ActionForm action=actions.ban attr:class="admin-form ban-form">
+            <form
+                method="post"
+                action=BanReader::url()
+                class="admin-form ban-form"
+                on:submit=send_form(actions.ban, |field| BanReader { name: field("name").unwrap_or_default(), days: field("days").unwrap_or_default(), reason: field("reason"), hide_all: field("hide_all"), next: field("next") })
+            >
                 <input type="hidden" name="name" value=name_again />
                 <input type="hidden" name="next" value=next_again />
                 {ban_fields(&format!("ban-{id}"))}
                 <button type="submit" class="primary">"封禁"</button>
-            </ActionForm>
-            <ActionForm action=actions.hide_all attr:class="inline-form">
+            </form>
+            <form
+                method="post"
+                action=HideAll::url()
+                class="inline-form"
+                on:submit=send_form(actions.hide_all, |field| HideAll { name: field("name").unwrap_or_default(), reason: field("reason"), next: field("next") })
+            >
                 <input type="hidden" name="name" value=name />
                 <input type="hidden" name="next" value=next />
                 <button type="submit">"只隐藏其全部评论"</button>
-            </ActionForm>
+            </form>
         </details>
     }
 }
 
 /// The hidden fields every form of a queued comment sends: the comment, and back to it.
-fn item_ids(id: crate::model::CommentId) -> impl IntoView {
+fn item_ids(id: CommentId) -> impl IntoView {
     view! {
         <input type="hidden" name="comment_id" value=id.to_string() />
         <input type="hidden" name="next" value=format!("{QUEUE_PAGE}#q{id}") />
@@ -364,7 +418,12 @@ fn rules_form(mode: Premoderation, n: i64, is_admin: bool, actions: Actions) -> 
         return view! { <p>{format!("全站规则：{text}（由管理员设置）")}</p> }.into_any();
     }
     view! {
-        <ActionForm action=actions.rules attr:class="admin-form">
+        <form
+            method="post"
+            action=SetRules::url()
+            class="admin-form"
+            on:submit=send_form(actions.rules, |field| SetRules { premoderation: field("premoderation").unwrap_or_default(), new_reader_comments: field("new_reader_comments").unwrap_or_default(), next: field("next") })
+        >
             <input type="hidden" name="next" value=format!("{QUEUE_PAGE}#rules") />
             <fieldset>
                 <legend>"全站规则"</legend>
@@ -388,7 +447,7 @@ fn rules_form(mode: Premoderation, n: i64, is_admin: bool, actions: Actions) -> 
                 value=n.to_string()
             />
             <button type="submit" class="primary">"保存规则"</button>
-        </ActionForm>
+        </form>
     }
     .into_any()
 }
@@ -400,7 +459,12 @@ fn filters_section(filters: Vec<crate::model::FilterLine>, typed: String, action
         <p class="admin-intro">
             "匹配前会统一全角半角和大小写，并去掉空格、符号和不可见字符，所以“ｆ ｕ．ｃ ｋ”和“f\u{200B}uck”都算“fuck”。正则表达式针对这样处理后的小写文字。"
         </p>
-        <ActionForm action=actions.add_filter attr:class="admin-form">
+        <form
+            method="post"
+            action=AddFilter::url()
+            class="admin-form"
+            on:submit=send_form(actions.add_filter, |field| AddFilter { pattern: field("pattern").unwrap_or_default(), kind: field("kind").unwrap_or_default(), action: field("action").unwrap_or_default(), next: field("next") })
+        >
             <input type="hidden" name="next" value=format!("{QUEUE_PAGE}#filters") />
             <label for="filter-pattern">"词或正则表达式"</label>
             <input id="filter-pattern" name="pattern" type="text" required=true maxlength="100" value=typed />
@@ -415,7 +479,7 @@ fn filters_section(filters: Vec<crate::model::FilterLine>, typed: String, action
                 <option value="refuse">"直接拒绝"</option>
             </select>
             <button type="submit" class="primary">"添加"</button>
-        </ActionForm>
+        </form>
         <ul class="filter-list">
             {filters
                 .into_iter()
@@ -427,11 +491,16 @@ fn filters_section(filters: Vec<crate::model::FilterLine>, typed: String, action
                             if f.is_regex { "正则" } else { "词" },
                             if f.action == "refuse" { "直接拒绝" } else { "转人工审核" },
                         )}
-                        <ActionForm action=actions.remove_filter attr:class="inline-form">
+                        <form
+                            method="post"
+                            action=RemoveFilter::url()
+                            class="inline-form"
+                            on:submit=send_form(actions.remove_filter, |field| RemoveFilter { id: field("id").and_then(|v| v.parse().ok()).unwrap_or_default(), next: field("next") })
+                        >
                             <input type="hidden" name="id" value=f.id.to_string() />
                             <input type="hidden" name="next" value=format!("{QUEUE_PAGE}#filters") />
                             <button type="submit" class="link-action">"删除"</button>
-                        </ActionForm>
+                        </form>
                     </li>
                 })
                 .collect_view()}

@@ -7,11 +7,13 @@ use crate::api::newsroom::{
     get_desk, get_editor_article, PublishArticle, RestoreRevision, SaveArticle, WithdrawArticle,
 };
 use crate::app::Flash;
+use crate::components::send_form;
 use crate::model::{
     check_article, AppError, ArticleFields, ArticleState, DeskPage, DiffLine, EditorArticle, EditorFigure, FormFlash,
     ARTICLE_BODY_MAX, CHANNELS, SOURCE_MAX, SUMMARY_MAX, TITLE_MAX,
 };
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Meta;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
@@ -284,7 +286,13 @@ fn ArticleEditor(article: Option<EditorArticle>, flash: Option<FormFlash>) -> im
                 </p>
             })}
             <p class="form-error" role="alert">{form_error}</p>
-            <ActionForm action=save attr:class="admin-form article-form" on:submit:capture=on_submit>
+            <form
+                method="post"
+                action=SaveArticle::url()
+                class="admin-form article-form"
+                on:submit:capture=on_submit
+                on:submit=send_form(save, |field| SaveArticle { id: field("id").unwrap_or_default(), title: field("title").unwrap_or_default(), channel: field("channel").unwrap_or_default(), summary: field("summary").unwrap_or_default(), source: field("source").unwrap_or_default(), original_url: field("original_url").unwrap_or_default(), body: field("body").unwrap_or_default() })
+            >
                 <input type="hidden" name="id" value=id.map(|i| i.to_string()).unwrap_or_default() />
                 {input("title", "标题", fields.title, TITLE_MAX, format!("最多 {TITLE_MAX} 个字"), title_in)}
                 <label for="a-channel">"频道"</label>
@@ -311,7 +319,7 @@ fn ArticleEditor(article: Option<EditorArticle>, flash: Option<FormFlash>) -> im
                 <button type="submit" class="primary" disabled=move || save.pending().get()>
                     {if id.is_some() { "保存" } else { "保存草稿" }}
                 </button>
-            </ActionForm>
+            </form>
             {match id {
                 Some(id) => view! { <Figures id figures=article.as_ref().map(|a| a.figures.clone()).unwrap_or_default() flash=flash.clone() /> }.into_any(),
                 None => view! {
@@ -393,17 +401,27 @@ fn Figures(id: crate::model::ArticleId, figures: Vec<EditorFigure>, flash: Optio
                     <img src=f.thumbnail alt=f.alt width="160" height="90" loading="lazy" />
                     <div>
                         <h3>{format!("图{n}")}<code>{format!(" [图{n}]")}</code></h3>
-                        <ActionForm action=describe attr:class="admin-form">
+                        <form
+                            method="post"
+                            action=DescribeFigure::url()
+                            class="admin-form"
+                            on:submit=send_form(describe, |field| DescribeFigure { id: field("id").unwrap_or_default(), n: field("n").unwrap_or_default(), caption: field("caption").unwrap_or_default(), alt: field("alt").unwrap_or_default(), credit: field("credit").unwrap_or_default() })
+                        >
                             <input type="hidden" name="id" value=id.to_string() />
                             <input type="hidden" name="n" value=n.to_string() />
                             {words}
                             <button type="submit" disabled=move || describe.pending().get()>"保存说明"</button>
-                        </ActionForm>
-                        <ActionForm action=remove attr:class="inline-form">
+                        </form>
+                        <form
+                            method="post"
+                            action=RemoveFigure::url()
+                            class="inline-form"
+                            on:submit=send_form(remove, |field| RemoveFigure { id: field("id").unwrap_or_default(), n: field("n").unwrap_or_default() })
+                        >
                             <input type="hidden" name="id" value=id.to_string() />
                             <input type="hidden" name="n" value=n.to_string() />
                             <button type="submit" disabled=move || remove.pending().get()>{format!("删除图{n}")}</button>
-                        </ActionForm>
+                        </form>
                     </div>
                 </li>
             }
@@ -519,11 +537,16 @@ fn Publishing(
                     </p>
                     <ul class="diff">{changes}</ul>
                     {(more > 0).then(|| view! { <p class="field-help">{format!("还有 {more} 行改动未列出")}</p> })}
-                    <ActionForm action=restore attr:class="inline-form">
+                    <form
+                        method="post"
+                        action=RestoreRevision::url()
+                        class="inline-form"
+                        on:submit=send_form(restore, |field| RestoreRevision { id: field("id").unwrap_or_default(), revision: field("revision").unwrap_or_default() })
+                    >
                         <input type="hidden" name="id" value=id />
                         <input type="hidden" name="revision" value=r.id.to_string() />
                         <button type="submit">"恢复这个版本"</button>
-                    </ActionForm>
+                    </form>
                 </li>
             }
         })
@@ -537,7 +560,12 @@ fn Publishing(
             <p class="field-help">"已发布：保存的改动读者立即看到。"</p>
         })}
         {(state != ArticleState::Published).then(|| view! {
-        <ActionForm action=publish attr:class="admin-form">
+        <form
+            method="post"
+            action=PublishArticle::url()
+            class="admin-form"
+            on:submit=send_form(publish, |field| PublishArticle { id: field("id").unwrap_or_default(), at: field("at").unwrap_or_default() })
+        >
             <input type="hidden" name="id" value=id.clone() />
             <label for="a-at">{format!("定时发布（网站时间 {zone}）")}</label>
             <input id="a-at" name="at" type="datetime-local" value=shown_at
@@ -545,13 +573,18 @@ fn Publishing(
             <p id="a-at-help" class="field-help">"留空即现在发布；填写将来的时间则到时自动发布。"</p>
             <p id="a-at-error" class="field-error" role="alert">{move || field_error("at")}</p>
             <button type="submit" class="primary" disabled=move || publish.pending().get()>"发布"</button>
-        </ActionForm>
+        </form>
         })}
         {matches!(state, ArticleState::Published | ArticleState::Scheduled).then(|| view! {
-            <ActionForm action=withdraw attr:class="admin-form">
+            <form
+                method="post"
+                action=WithdrawArticle::url()
+                class="admin-form"
+                on:submit=send_form(withdraw, |field| WithdrawArticle { id: field("id").unwrap_or_default() })
+            >
                 <input type="hidden" name="id" value=withdraw_id />
                 <button type="submit" disabled=move || withdraw.pending().get()>"撤下（读者将看不到这篇文章）"</button>
-            </ActionForm>
+            </form>
         })}
         <h2>"历史版本"</h2>
         <ol class="revisions">{revisions}</ol>
