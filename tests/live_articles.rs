@@ -119,8 +119,10 @@ async fn an_open_article_hears_its_correction_and_its_withdrawal_and_no_other_ar
     // Each stream says its article's state first.
     let opened = page.next("article", SOON).await.expect("the state at once");
     assert_eq!(opened["state"], "published");
-    // Let both streams' watcher take its first look before the change.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Let both streams' watcher take its first look before the change, and the clock pass
+    // the publications' times (a change in the same second as the one before it is stamped a
+    // second later).
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     let t = jinri::server::time::now_unix();
     assert!(opened["updated"].as_i64().unwrap() < t);
     save(&s, &chief, &id, "life", "更正后的正文").await;
@@ -216,4 +218,32 @@ async fn list_streams_count_against_the_same_per_address_cap_as_comment_streams(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(again.is_some(), "the slot came back");
+}
+
+/// An open page ignores a notice no newer than what it shows, and times are whole seconds: a
+/// change made in the same second as the one before it must still carry a newer time, or a
+/// page rendered in that second never hears it.
+#[tokio::test]
+async fn changes_in_quick_succession_each_carry_a_newer_time() {
+    let s = common::spawn_with(&MANY).await;
+    let chief = s.editor("bian_ji_kuai").await;
+    let id = save(&s, &chief, "", "life", "初稿").await;
+    publish(&s, &chief, &id).await;
+    let path = format!("/api/comments/stream?article_id={id}&after=0");
+    let updated = |v: &Value| v["updated"].as_i64().unwrap();
+    let mut last = updated(&Events::open(&s, &path).await.next("article", SOON).await.expect("the state"));
+    for body in ["第一次更正", "第二次更正", "第三次更正"] {
+        save(&s, &chief, &id, "life", body).await;
+        let now = Events::open(&s, &path).await.next("article", SOON).await.expect("the correction");
+        assert!(updated(&now) > last, "{now} after {last}");
+        last = updated(&now);
+    }
+    assert_eq!(s.call("/api/newsroom/withdraw", &[("id", &id)], Some(&chief)).await.status(), 200);
+    let withdrawn = Events::open(&s, &path).await.next("article", SOON).await.expect("the withdrawal");
+    assert_eq!(withdrawn["state"], "withdrawn");
+    assert!(updated(&withdrawn) > last, "{withdrawn} after {last}");
+    publish(&s, &chief, &id).await;
+    let again = Events::open(&s, &path).await.next("article", SOON).await.expect("the republication");
+    assert_eq!(again["state"], "published");
+    assert!(updated(&again) > updated(&withdrawn), "{again} after {withdrawn}");
 }

@@ -255,7 +255,8 @@ pub async fn media(db: &Db, name: &str) -> Result<Option<(String, Vec<u8>)>, sql
 /// transaction ends). `false` when there is no such article.
 async fn stamp(tx: &mut WriteTx, id: ArticleId, now: i64) -> Result<bool, sqlx::Error> {
     let found: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(
-        "UPDATE articles SET updated_at = $2 WHERE id = $1 RETURNING id",
+        "UPDATE articles SET updated_at = CASE WHEN COALESCE(updated_at, published_at) >= $2 THEN COALESCE(updated_at, published_at) + 1 ELSE $2 END \
+         WHERE id = $1 RETURNING id",
     )
     .bind(id.0)
     .bind(now)

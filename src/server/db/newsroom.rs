@@ -97,7 +97,8 @@ pub async fn save(
         Some(id) => {
             let updated: Option<i64> = on_tx!(&mut tx, c => sqlx::query_scalar(
                 "UPDATE articles SET channel_id = $2, title = $3, summary = $4, source = $5, original_url = $6, \
-                 body_md = $7, updated_at = $8 WHERE id = $1 RETURNING id",
+                 body_md = $7, updated_at = CASE WHEN COALESCE(updated_at, published_at) >= $8 THEN COALESCE(updated_at, published_at) + 1 ELSE $8 END \
+                 WHERE id = $1 RETURNING id",
             )
             .bind(id.0)
             .bind(channel)
@@ -242,7 +243,8 @@ pub async fn publish(
         Publication::Withdraw => ("withdrawn", None, "article.withdraw"),
     };
     on_tx!(&mut tx, c => sqlx::query(
-        "UPDATE articles SET state = $2, published_at = COALESCE($3, published_at), updated_at = $4 WHERE id = $1",
+        "UPDATE articles SET state = $2, published_at = COALESCE($3, published_at), \
+         updated_at = CASE WHEN COALESCE(updated_at, published_at) >= $4 THEN COALESCE(updated_at, published_at) + 1 ELSE $4 END WHERE id = $1",
     )
     .bind(id.0)
     .bind(state)
@@ -260,7 +262,8 @@ pub async fn publish(
 /// one statement, so with several processes each article is published once.
 pub async fn publish_due(db: &Db, now: i64) -> Result<Vec<ArticleId>, sqlx::Error> {
     let ids: Vec<i64> = on!(db, p => sqlx::query_scalar(
-        "UPDATE articles SET state = 'published', updated_at = $1 \
+        "UPDATE articles SET state = 'published', \
+         updated_at = CASE WHEN COALESCE(updated_at, published_at) >= $1 THEN COALESCE(updated_at, published_at) + 1 ELSE $1 END \
          WHERE state = 'scheduled' AND published_at <= $1 RETURNING id",
     )
     .bind(now)
