@@ -491,10 +491,10 @@ fn CommentForm(
             id="comment-form"
             class="comment-form"
             on:submit:capture=check_before_sending(textarea, checked, max_chars)
-            on:submit=send_form(post, move |field| PostComment {
+            on:submit=send_form(post, move |form| PostComment {
                 article_id,
-                parent_id: field("parent_id"),
-                body: field("body").unwrap_or_default(),
+                parent_id: form.opt("parent_id"),
+                body: form.text("body"),
             })
         >
             <input type="hidden" name="article_id" value=article_id.to_string() />
@@ -632,10 +632,10 @@ fn reply_box(id: CommentId, name: String, ctx: ThreadCtx) -> impl IntoView {
             class="reply-form"
             id=format!("reply-{id}")
             on:submit:capture=check_before_sending(textarea, checked, max_chars)
-            on:submit=send_form(ctx.reply, move |field| PostComment {
+            on:submit=send_form(ctx.reply, move |form| PostComment {
                 article_id: ctx.article_id,
                 parent_id: Some(id.to_string()),
-                body: field("body").unwrap_or_default(),
+                body: form.text("body"),
             })
         >
             <input type="hidden" name="article_id" value=ctx.article_id.to_string() />
@@ -1040,10 +1040,10 @@ fn report_box(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
             action=ReportComment::url()
             class="report-form"
             id=format!("report-{id}")
-            on:submit=send_form(ctx.report, move |field| ReportComment {
+            on:submit=send_form(ctx.report, move |form| ReportComment {
                 comment_id: id,
-                reason: field("reason").unwrap_or_default(),
-                detail: field("detail"),
+                reason: form.text("reason"),
+                detail: form.opt("detail"),
             })
         >
             <input type="hidden" name="comment_id" value=id.to_string() />

@@ -9,16 +9,28 @@
 
 use leptos::prelude::*;
 
-/// A named field of the submitted form: its text, `None` when the form sent no such field (as
-/// `ActionForm`'s decoder reads an `Option<String>`: an empty field is `Some("")`).
-pub type Field<'a> = &'a dyn Fn(&str) -> Option<String>;
+/// The fields of a submitted form, by name.
+pub struct Fields<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Fields<'_> {
+    /// A field's text, empty when the form sent no such field.
+    pub fn text(&self, name: &str) -> String {
+        (self.0)(name).unwrap_or_default()
+    }
+
+    /// A field's text, `None` when the form sent no such field (as `ActionForm`'s decoder
+    /// reads an `Option<String>`: an empty field is `Some("")`).
+    pub fn opt(&self, name: &str) -> Option<String> {
+        (self.0)(name)
+    }
+}
 
 /// The submit handler of a form for `action`: unless an earlier handler refused the submit
 /// (the browser's own checks, on capture), it stops the plain post and sends the input
 /// `read` makes of the form's fields.
 pub fn send_form<A>(
     action: ServerAction<A>,
-    read: impl Fn(Field) -> A + 'static,
+    read: impl Fn(&Fields) -> A + 'static,
 ) -> impl Fn(leptos::ev::SubmitEvent) + 'static
 where
     A: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
@@ -36,7 +48,7 @@ where
             let Some(form) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok()) else { return };
             let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
             let field = |name: &str| data.get(name).as_string();
-            action.dispatch(read(&field));
+            action.dispatch(read(&Fields(&field)));
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = (action, &read);

@@ -117,7 +117,7 @@ fn UserArea() -> impl IntoView {
                                 method="post"
                                 action=Logout::url()
                                 class="logout-form"
-                                on:submit=send_form(logout, |field| Logout { next: field("next") })
+                                on:submit=send_form(logout, |form| Logout { next: form.opt("next") })
                             >
                                 <input type="hidden" name="next" value=here />
                                 <button type="submit" class="link-button" disabled=move || logout.pending().get()>"退出"</button>

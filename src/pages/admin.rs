@@ -127,7 +127,7 @@ fn Staff(
                 action=GrantRole::url()
                 class="admin-form"
                 on:submit:capture=on_submit
-                on:submit=send_form(grant, |field| GrantRole { name: field("name").unwrap_or_default(), role: field("role").unwrap_or_default() })
+                on:submit=send_form(grant, |form| GrantRole { name: form.text("name"), role: form.text("role") })
             >
                 <label for="grant-name">"用户名"</label>
                 <input
@@ -218,7 +218,7 @@ fn Members(
                                                             checked.set(None);
                                                             grant.value().set(None);
                                                         }
-                                                        on:submit=send_form(revoke, |field| RevokeRole { name: field("name").unwrap_or_default(), role: field("role").unwrap_or_default() })
+                                                        on:submit=send_form(revoke, |form| RevokeRole { name: form.text("name"), role: form.text("role") })
                                                     >
                                                         <input type="hidden" name="name" value=name />
                                                         <input type="hidden" name="role" value=r.role.as_str() />
@@ -389,7 +389,7 @@ fn FactsForm(facts: SiteFacts, save: ServerAction<SetFacts>, flash: Option<FormF
                 action=SetFacts::url()
                 class="admin-form"
                 on:submit:capture=on_submit
-                on:submit=send_form(save, |field| SetFacts { weather: field("weather").unwrap_or_default(), exchange_rate: field("exchange_rate").unwrap_or_default(), city: field("city").unwrap_or_default() })
+                on:submit=send_form(save, |form| SetFacts { weather: form.text("weather"), exchange_rate: form.text("exchange_rate"), city: form.text("city") })
             >
                 {fields}
                 <button type="submit" class="primary" disabled=move || save.pending().get()>"保存"</button>

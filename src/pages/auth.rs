@@ -156,41 +156,31 @@ fn AuthFields(kind: Kind, flash: Option<FormFlash>) -> impl IntoView {
             <button type="submit" class="primary" disabled=move || pending.get()>{button}</button>
         }
     };
+    // The two forms differ only in their action; both send the same fields.
+    let (url, send): (&str, Box<dyn Fn(leptos::ev::SubmitEvent)>) = match kind {
+        Kind::Login => (
+            Login::url(),
+            Box::new(send_form(actions.login, |form| Login {
+                name: form.text("name"),
+                password: form.text("password"),
+                next: form.opt("next"),
+            })),
+        ),
+        Kind::Register => (
+            Register::url(),
+            Box::new(send_form(actions.register, |form| Register {
+                name: form.text("name"),
+                password: form.text("password"),
+                next: form.opt("next"),
+            })),
+        ),
+    };
     view! {
         <section class="auth-page">
             <h1>{title}</h1>
-            {match kind {
-                Kind::Login => view! {
-                    <form
-                        method="post"
-                        action=Login::url()
-                        class="auth-form"
-                        on:submit:capture=on_submit
-                        on:submit=send_form(actions.login, |field| Login {
-                            name: field("name").unwrap_or_default(),
-                            password: field("password").unwrap_or_default(),
-                            next: field("next"),
-                        })
-                    >
-                        {fields()}
-                    </form>
-                }.into_any(),
-                Kind::Register => view! {
-                    <form
-                        method="post"
-                        action=Register::url()
-                        class="auth-form"
-                        on:submit:capture=on_submit
-                        on:submit=send_form(actions.register, |field| Register {
-                            name: field("name").unwrap_or_default(),
-                            password: field("password").unwrap_or_default(),
-                            next: field("next"),
-                        })
-                    >
-                        {fields()}
-                    </form>
-                }.into_any(),
-            }}
+            <form method="post" action=url class="auth-form" on:submit:capture=on_submit on:submit=send>
+                {fields()}
+            </form>
             <p class="auth-switch">
                 {other}<a href=move || format!("{other_href}?next={}", crate::model::encode_query(&next.get()))>{other_text}</a>
             </p>

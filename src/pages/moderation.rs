@@ -165,7 +165,7 @@ fn Queue(page: ModerationPage, actions: Actions, flash: Option<crate::model::For
                 method="post"
                 action=BanReader::url()
                 class="admin-form ban-form"
-                on:submit=send_form(actions.ban, |field| BanReader { name: field("name").unwrap_or_default(), days: field("days").unwrap_or_default(), reason: field("reason"), hide_all: field("hide_all"), next: field("next") })
+                on:submit=send_form(actions.ban, |form| BanReader { name: form.text("name"), days: form.text("days"), reason: form.opt("reason"), hide_all: form.opt("hide_all"), next: form.opt("next") })
             >
                 <input type="hidden" name="next" value=format!("{QUEUE_PAGE}#ban") />
                 <label for="ban-name">"用户名"</label>
@@ -191,7 +191,7 @@ fn Queue(page: ModerationPage, actions: Actions, flash: Option<crate::model::For
                                             method="post"
                                             action=UnbanReader::url()
                                             class="inline-form"
-                                            on:submit=send_form(actions.unban, |field| UnbanReader { name: field("name").unwrap_or_default(), next: field("next") })
+                                            on:submit=send_form(actions.unban, |form| UnbanReader { name: form.text("name"), next: form.opt("next") })
                                         >
                                             <input type="hidden" name="name" value=b.user.name.clone() />
                                             <input type="hidden" name="next" value=format!("{QUEUE_PAGE}#ban") />
@@ -202,7 +202,7 @@ fn Queue(page: ModerationPage, actions: Actions, flash: Option<crate::model::For
                                                 method="post"
                                                 action=UnhideBatch::url()
                                                 class="inline-form"
-                                                on:submit=send_form(actions.unhide, |field| UnhideBatch { batch: field("batch").and_then(|v| v.parse().ok()).unwrap_or_default(), next: field("next") })
+                                                on:submit=send_form(actions.unhide, move |form| UnhideBatch { batch, next: form.opt("next") })
                                             >
                                                 <input type="hidden" name="batch" value=batch.to_string() />
                                                 <input type="hidden" name="next" value=format!("{QUEUE_PAGE}#ban") />
@@ -311,7 +311,7 @@ fn queue_item(item: QueueItem, actions: Actions) -> impl IntoView {
                         method="post"
                         action=ApproveComment::url()
                         class="inline-form"
-                        on:submit=send_form(actions.approve, |field| ApproveComment { comment_id: field("comment_id").and_then(|v| CommentId::parse(&v)).unwrap_or(CommentId(0)), next: field("next") })
+                        on:submit=send_form(actions.approve, move |form| ApproveComment { comment_id: id, next: form.opt("next") })
                     >
                         {ids()}
                         <button type="submit" class="primary">"通过"</button>
@@ -320,7 +320,7 @@ fn queue_item(item: QueueItem, actions: Actions) -> impl IntoView {
                         method="post"
                         action=RejectComment::url()
                         class="inline-form"
-                        on:submit=send_form(actions.reject, |field| RejectComment { comment_id: field("comment_id").and_then(|v| CommentId::parse(&v)).unwrap_or(CommentId(0)), reason: field("reason"), next: field("next") })
+                        on:submit=send_form(actions.reject, move |form| RejectComment { comment_id: id, reason: form.opt("reason"), next: form.opt("next") })
                     >
                         {ids()}
                         <input type="hidden" name="reason" value="" />
@@ -332,7 +332,7 @@ fn queue_item(item: QueueItem, actions: Actions) -> impl IntoView {
                         method="post"
                         action=HideComment::url()
                         class="inline-form"
-                        on:submit=send_form(actions.hide, |field| HideComment { comment_id: field("comment_id").and_then(|v| CommentId::parse(&v)).unwrap_or(CommentId(0)), reason: field("reason"), next: field("next") })
+                        on:submit=send_form(actions.hide, move |form| HideComment { comment_id: id, reason: form.opt("reason"), next: form.opt("next") })
                     >
                         {ids()}
                         <label class="visually-hidden" for=format!("hide-reason-{id}")>"隐藏原因"</label>
@@ -345,7 +345,7 @@ fn queue_item(item: QueueItem, actions: Actions) -> impl IntoView {
                         method="post"
                         action=RestoreComment::url()
                         class="inline-form"
-                        on:submit=send_form(actions.restore, |field| RestoreComment { comment_id: field("comment_id").and_then(|v| CommentId::parse(&v)).unwrap_or(CommentId(0)), reason: field("reason"), next: field("next") })
+                        on:submit=send_form(actions.restore, move |form| RestoreComment { comment_id: id, reason: form.opt("reason"), next: form.opt("next") })
                     >
                         {ids()}
                         <button type="submit">"恢复显示"</button>
@@ -356,7 +356,7 @@ fn queue_item(item: QueueItem, actions: Actions) -> impl IntoView {
                         method="post"
                         action=DismissReports::url()
                         class="inline-form"
-                        on:submit=send_form(actions.dismiss, |field| DismissReports { comment_id: field("comment_id").and_then(|v| CommentId::parse(&v)).unwrap_or(CommentId(0)), reason: field("reason"), next: field("next") })
+                        on:submit=send_form(actions.dismiss, move |form| DismissReports { comment_id: id, reason: form.opt("reason"), next: form.opt("next") })
                     >
                         {ids()}
                         <button type="submit">"驳回举报"</button>
@@ -379,7 +379,7 @@ fn ban_author(id: CommentId, name: String, actions: Actions) -> impl IntoView {
                 method="post"
                 action=BanReader::url()
                 class="admin-form ban-form"
-                on:submit=send_form(actions.ban, |field| BanReader { name: field("name").unwrap_or_default(), days: field("days").unwrap_or_default(), reason: field("reason"), hide_all: field("hide_all"), next: field("next") })
+                on:submit=send_form(actions.ban, |form| BanReader { name: form.text("name"), days: form.text("days"), reason: form.opt("reason"), hide_all: form.opt("hide_all"), next: form.opt("next") })
             >
                 <input type="hidden" name="name" value=name_again />
                 <input type="hidden" name="next" value=next_again />
@@ -390,7 +390,7 @@ fn ban_author(id: CommentId, name: String, actions: Actions) -> impl IntoView {
                 method="post"
                 action=HideAll::url()
                 class="inline-form"
-                on:submit=send_form(actions.hide_all, |field| HideAll { name: field("name").unwrap_or_default(), reason: field("reason"), next: field("next") })
+                on:submit=send_form(actions.hide_all, |form| HideAll { name: form.text("name"), reason: form.opt("reason"), next: form.opt("next") })
             >
                 <input type="hidden" name="name" value=name />
                 <input type="hidden" name="next" value=next />
@@ -422,7 +422,7 @@ fn rules_form(mode: Premoderation, n: i64, is_admin: bool, actions: Actions) -> 
             method="post"
             action=SetRules::url()
             class="admin-form"
-            on:submit=send_form(actions.rules, |field| SetRules { premoderation: field("premoderation").unwrap_or_default(), new_reader_comments: field("new_reader_comments").unwrap_or_default(), next: field("next") })
+            on:submit=send_form(actions.rules, |form| SetRules { premoderation: form.text("premoderation"), new_reader_comments: form.text("new_reader_comments"), next: form.opt("next") })
         >
             <input type="hidden" name="next" value=format!("{QUEUE_PAGE}#rules") />
             <fieldset>
@@ -463,7 +463,7 @@ fn filters_section(filters: Vec<crate::model::FilterLine>, typed: String, action
             method="post"
             action=AddFilter::url()
             class="admin-form"
-            on:submit=send_form(actions.add_filter, |field| AddFilter { pattern: field("pattern").unwrap_or_default(), kind: field("kind").unwrap_or_default(), action: field("action").unwrap_or_default(), next: field("next") })
+            on:submit=send_form(actions.add_filter, |form| AddFilter { pattern: form.text("pattern"), kind: form.text("kind"), action: form.text("action"), next: form.opt("next") })
         >
             <input type="hidden" name="next" value=format!("{QUEUE_PAGE}#filters") />
             <label for="filter-pattern">"词或正则表达式"</label>
@@ -495,7 +495,7 @@ fn filters_section(filters: Vec<crate::model::FilterLine>, typed: String, action
                             method="post"
                             action=RemoveFilter::url()
                             class="inline-form"
-                            on:submit=send_form(actions.remove_filter, |field| RemoveFilter { id: field("id").and_then(|v| v.parse().ok()).unwrap_or_default(), next: field("next") })
+                            on:submit=send_form(actions.remove_filter, move |form| RemoveFilter { id: f.id, next: form.opt("next") })
                         >
                             <input type="hidden" name="id" value=f.id.to_string() />
                             <input type="hidden" name="next" value=format!("{QUEUE_PAGE}#filters") />

@@ -291,7 +291,7 @@ fn ArticleEditor(article: Option<EditorArticle>, flash: Option<FormFlash>) -> im
                 action=SaveArticle::url()
                 class="admin-form article-form"
                 on:submit:capture=on_submit
-                on:submit=send_form(save, |field| SaveArticle { id: field("id").unwrap_or_default(), title: field("title").unwrap_or_default(), channel: field("channel").unwrap_or_default(), summary: field("summary").unwrap_or_default(), source: field("source").unwrap_or_default(), original_url: field("original_url").unwrap_or_default(), body: field("body").unwrap_or_default() })
+                on:submit=send_form(save, |form| SaveArticle { id: form.text("id"), title: form.text("title"), channel: form.text("channel"), summary: form.text("summary"), source: form.text("source"), original_url: form.text("original_url"), body: form.text("body") })
             >
                 <input type="hidden" name="id" value=id.map(|i| i.to_string()).unwrap_or_default() />
                 {input("title", "标题", fields.title, TITLE_MAX, format!("最多 {TITLE_MAX} 个字"), title_in)}
@@ -405,7 +405,7 @@ fn Figures(id: crate::model::ArticleId, figures: Vec<EditorFigure>, flash: Optio
                             method="post"
                             action=DescribeFigure::url()
                             class="admin-form"
-                            on:submit=send_form(describe, |field| DescribeFigure { id: field("id").unwrap_or_default(), n: field("n").unwrap_or_default(), caption: field("caption").unwrap_or_default(), alt: field("alt").unwrap_or_default(), credit: field("credit").unwrap_or_default() })
+                            on:submit=send_form(describe, |form| DescribeFigure { id: form.text("id"), n: form.text("n"), caption: form.text("caption"), alt: form.text("alt"), credit: form.text("credit") })
                         >
                             <input type="hidden" name="id" value=id.to_string() />
                             <input type="hidden" name="n" value=n.to_string() />
@@ -416,7 +416,7 @@ fn Figures(id: crate::model::ArticleId, figures: Vec<EditorFigure>, flash: Optio
                             method="post"
                             action=RemoveFigure::url()
                             class="inline-form"
-                            on:submit=send_form(remove, |field| RemoveFigure { id: field("id").unwrap_or_default(), n: field("n").unwrap_or_default() })
+                            on:submit=send_form(remove, |form| RemoveFigure { id: form.text("id"), n: form.text("n") })
                         >
                             <input type="hidden" name="id" value=id.to_string() />
                             <input type="hidden" name="n" value=n.to_string() />
@@ -541,7 +541,7 @@ fn Publishing(
                         method="post"
                         action=RestoreRevision::url()
                         class="inline-form"
-                        on:submit=send_form(restore, |field| RestoreRevision { id: field("id").unwrap_or_default(), revision: field("revision").unwrap_or_default() })
+                        on:submit=send_form(restore, |form| RestoreRevision { id: form.text("id"), revision: form.text("revision") })
                     >
                         <input type="hidden" name="id" value=id />
                         <input type="hidden" name="revision" value=r.id.to_string() />
@@ -564,7 +564,7 @@ fn Publishing(
             method="post"
             action=PublishArticle::url()
             class="admin-form"
-            on:submit=send_form(publish, |field| PublishArticle { id: field("id").unwrap_or_default(), at: field("at").unwrap_or_default() })
+            on:submit=send_form(publish, |form| PublishArticle { id: form.text("id"), at: form.text("at") })
         >
             <input type="hidden" name="id" value=id.clone() />
             <label for="a-at">{format!("定时发布（网站时间 {zone}）")}</label>
@@ -580,7 +580,7 @@ fn Publishing(
                 method="post"
                 action=WithdrawArticle::url()
                 class="admin-form"
-                on:submit=send_form(withdraw, |field| WithdrawArticle { id: field("id").unwrap_or_default() })
+                on:submit=send_form(withdraw, |form| WithdrawArticle { id: form.text("id") })
             >
                 <input type="hidden" name="id" value=withdraw_id />
                 <button type="submit" disabled=move || withdraw.pending().get()>"撤下（读者将看不到这篇文章）"</button>
