@@ -251,13 +251,14 @@ pub async fn media(db: &Db, name: &str) -> Result<Option<(String, Vec<u8>)>, sql
         .await)
 }
 
-/// Stamps article `id` as changed now (and, on PostgreSQL, locks its row until the
-/// transaction ends). `false` when there is no such article.
+/// Stamps article `id` as changed now, later than its last stamp (and, on PostgreSQL, locks
+/// its row until the transaction ends). `false` when there is no such article.
 async fn stamp(tx: &mut WriteTx, id: ArticleId, now: i64) -> Result<bool, sqlx::Error> {
-    let found: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(
-        "UPDATE articles SET updated_at = CASE WHEN COALESCE(updated_at, published_at) >= $2 THEN COALESCE(updated_at, published_at) + 1 ELSE $2 END \
-         WHERE id = $1 RETURNING id",
-    )
+    let found: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(concat!(
+        "UPDATE articles SET updated_at = ",
+        later_stamp!("$2"),
+        " WHERE id = $1 RETURNING id",
+    ))
     .bind(id.0)
     .bind(now)
     .fetch_optional(&mut *c)

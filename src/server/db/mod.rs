@@ -15,6 +15,23 @@ macro_rules! on {
     };
 }
 
+/// SQL for an article's next `updated_at`, given the statement's parameter holding now
+/// (`later_stamp!("$2")`): the larger of now and its last stamp + 1 second. Open pages ignore a
+/// notice no newer than the copy they show and stamps are whole seconds, so a change in the same
+/// second as the one before it must still read as newer. Every statement that changes an
+/// article writes its stamp through this.
+macro_rules! later_stamp {
+    ($now:literal) => {
+        concat!(
+            "CASE WHEN COALESCE(updated_at, published_at) >= ",
+            $now,
+            " THEN COALESCE(updated_at, published_at) + 1 ELSE ",
+            $now,
+            " END"
+        )
+    };
+}
+
 /// Runs `$body` with `$c` bound to the connection of the write transaction `$tx` (a
 /// `&mut WriteTx`); use it as `&mut *$c`.
 macro_rules! on_tx {

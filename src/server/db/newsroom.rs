@@ -95,11 +95,12 @@ pub async fn save(
         .fetch_one(&mut *c)
         .await?),
         Some(id) => {
-            let updated: Option<i64> = on_tx!(&mut tx, c => sqlx::query_scalar(
+            let updated: Option<i64> = on_tx!(&mut tx, c => sqlx::query_scalar(concat!(
                 "UPDATE articles SET channel_id = $2, title = $3, summary = $4, source = $5, original_url = $6, \
-                 body_md = $7, updated_at = CASE WHEN COALESCE(updated_at, published_at) >= $8 THEN COALESCE(updated_at, published_at) + 1 ELSE $8 END \
-                 WHERE id = $1 RETURNING id",
-            )
+                 body_md = $7, updated_at = ",
+                later_stamp!("$8"),
+                " WHERE id = $1 RETURNING id",
+            ))
             .bind(id.0)
             .bind(channel)
             .bind(&a.title)
@@ -242,10 +243,11 @@ pub async fn publish(
         Publication::At(at) => ("scheduled", Some(at), "article.schedule"),
         Publication::Withdraw => ("withdrawn", None, "article.withdraw"),
     };
-    on_tx!(&mut tx, c => sqlx::query(
-        "UPDATE articles SET state = $2, published_at = COALESCE($3, published_at), \
-         updated_at = CASE WHEN COALESCE(updated_at, published_at) >= $4 THEN COALESCE(updated_at, published_at) + 1 ELSE $4 END WHERE id = $1",
-    )
+    on_tx!(&mut tx, c => sqlx::query(concat!(
+        "UPDATE articles SET state = $2, published_at = COALESCE($3, published_at), updated_at = ",
+        later_stamp!("$4"),
+        " WHERE id = $1",
+    ))
     .bind(id.0)
     .bind(state)
     .bind(at)
@@ -261,11 +263,11 @@ pub async fn publish(
 /// Publishes every scheduled article whose time has come; returns their ids. Each is taken by
 /// one statement, so with several processes each article is published once.
 pub async fn publish_due(db: &Db, now: i64) -> Result<Vec<ArticleId>, sqlx::Error> {
-    let ids: Vec<i64> = on!(db, p => sqlx::query_scalar(
-        "UPDATE articles SET state = 'published', \
-         updated_at = CASE WHEN COALESCE(updated_at, published_at) >= $1 THEN COALESCE(updated_at, published_at) + 1 ELSE $1 END \
-         WHERE state = 'scheduled' AND published_at <= $1 RETURNING id",
-    )
+    let ids: Vec<i64> = on!(db, p => sqlx::query_scalar(concat!(
+        "UPDATE articles SET state = 'published', updated_at = ",
+        later_stamp!("$1"),
+        " WHERE state = 'scheduled' AND published_at <= $1 RETURNING id",
+    ))
     .bind(now)
     .fetch_all(p)
     .await?);
