@@ -88,6 +88,75 @@ fn the_binary_prints_its_address_serves_pages_and_stops_on_sigterm() {
     assert!(matches!(rest, Ok(Ok(_))), "{rest:?}");
 }
 
+/// The names of the threads of process `pid` that serve connections (`listen.rs`' lanes).
+fn lanes_of(pid: u32) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .map(|n| n.trim().to_owned())
+        .filter(|n| n.starts_with("jinri-lane-"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn connections_are_served_by_as_many_lanes_as_tokio_worker_threads_asks_and_all_stop_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, base) = start_cmd({
+        let mut cmd = jinri(dir.path());
+        cmd.env("TOKIO_WORKER_THREADS", "3");
+        cmd
+    });
+    let mut child = KillOnDrop(child);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // A new connection per request, so every lane gets some; a live stream stays open on one.
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).pool_max_idle_per_host(0).build().unwrap();
+    let stream = rt.block_on(async {
+        for path in ["/", "/app", "/article/1", "/login", "/sitemap", "/about/contact"] {
+            let status = client.get(format!("{base}{path}")).send().await.unwrap().status().as_u16();
+            assert_eq!(status, 200, "{path}");
+        }
+        client.get(format!("{base}/api/comments/stream?article_id=1")).send().await.unwrap()
+    });
+    assert_eq!(stream.status(), 200);
+    // The lanes start before the first connection is taken (the address is printed earlier).
+    assert_eq!(lanes_of(child.0.id()), ["jinri-lane-0", "jinri-lane-1", "jinri-lane-2"]);
+    Command::new("kill").args(["-TERM", &child.0.id().to_string()]).status().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(code) = child.0.try_wait().unwrap() {
+            assert!(code.success(), "exit status {code}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "server with lanes did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let rest = rt.block_on(async { tokio::time::timeout(Duration::from_secs(5), stream.text()).await });
+    assert!(matches!(rest, Ok(Ok(_))), "{rest:?}");
+
+    // One thread asked for: every connection on the main runtime, no lane.
+    let (child, base) = start_cmd({
+        let mut cmd = jinri(dir.path());
+        cmd.env("TOKIO_WORKER_THREADS", "1");
+        cmd
+    });
+    let child = KillOnDrop(child);
+    let status = rt.block_on(async { client.get(format!("{base}/")).send().await.unwrap().status().as_u16() });
+    assert_eq!(status, 200);
+    assert!(lanes_of(child.0.id()).is_empty());
+}
+
+/// A server process that a failing assertion does not leave running.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn the_variables_cargo_leptos_sets_name_the_bundle_and_the_builds_compressed_copies_are_served() {
     let dir = tempfile::tempdir().unwrap();
