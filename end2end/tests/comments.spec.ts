@@ -239,6 +239,11 @@ test.describe('with JavaScript off', () => {
     const id = new URL(page.url()).hash.slice(1);
     await expect(page.locator(`#${id} .comment-text`)).toHaveText('不用脚本也能评论');
 
+    // 赞 is a plain post whose button carries the comment's id; the page comes back counted.
+    await page.locator(`#${id} > .comment-body .comment-actions`).getByRole('button', { name: '赞 0' }).click();
+    await expect(page.locator(`#${id} > .comment-body .comment-actions`).getByRole('button', { name: '赞 1' }))
+      .toHaveAttribute('aria-pressed', 'true');
+
     // Replying: the 回复 link opens the form for that comment, under it.
     await page.waitForTimeout(1100);
     await page.locator(`#${id} .comment-actions`).getByRole('link', { name: '回复' }).click();

@@ -1,6 +1,6 @@
 //! 今日评论: the thread, its form, likes, deletion, sorting and paging, kept live.
 
-use super::{send_form, send_input, AvatarBadge};
+use super::{avatar_badge, send_form, send_input};
 use crate::api::comments::{list_comments, list_replies, DeleteComment, LikeComment, PostComment};
 use crate::api::moderation::{ReportComment, REPORT_RECEIVED};
 use crate::model::{
@@ -622,7 +622,7 @@ fn reply_box(id: CommentId, name: String, ctx: ThreadCtx) -> impl IntoView {
     let error = action_error_text(ctx.reply, checked, wait, echoed_error);
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     let (body_id, error_id) = (format!("reply-body-{id}"), format!("reply-error-{id}"));
-    let here = format!("{}?sort={}#c{id}", ctx.path.get_value(), ctx.sort.as_str());
+    let here = ctx.path.with_value(|p| format!("{}?sort={}#c{id}", p, ctx.sort.as_str()));
     let max_chars = ctx.max_chars;
     let close = move || ctx.reply_to.set(None);
     view! {
@@ -863,7 +863,7 @@ fn comment_item(c: Comment, ctx: ThreadCtx, replies: Option<AnyView>) -> AnyView
     let author = c.author.id;
     let text = comment_text(&c);
     let answers = c.answers_reply().map(|to| format!("回复 @{to}"));
-    let reply_href = format!("{}?sort={}&reply={id}#c{id}", ctx.path.get_value(), ctx.sort.as_str());
+    let reply_href = ctx.path.with_value(|p| format!("{}?sort={}&reply={id}#c{id}", p, ctx.sort.as_str()));
     let own = ctx.viewer == Some(author);
     let deleted = c.deleted;
     let (hidden, pinned, top_level) = (c.hidden, c.pinned, c.parent_id.is_none());
@@ -875,7 +875,7 @@ fn comment_item(c: Comment, ctx: ThreadCtx, replies: Option<AnyView>) -> AnyView
     view! {
         <li class="comment" id=format!("c{id}")>
             <article class="comment-body">
-                <AvatarBadge name=c.author.name.clone() />
+                {avatar_badge(&c.author.name)}
                 <div class="comment-main">
                     <header class="comment-head">
                         <span class="comment-author">{c.author.name}</span>
@@ -898,11 +898,14 @@ fn comment_item(c: Comment, ctx: ThreadCtx, replies: Option<AnyView>) -> AnyView
                                         class="inline-form"
                                         on:submit=send_input(ctx.like, LikeComment { comment_id: id })
                                     >
-                                        <input type="hidden" name="comment_id" value=id.to_string() />
+                                        // The button carries the comment's id: a plain post
+                                        // sends its name and value (one element less a comment).
                                         <button
                                             type="submit"
+                                            name="comment_id"
+                                            value=id.to_string()
                                             class="link-action"
-                                            aria-pressed=c.liked.to_string()
+                                            aria-pressed=if c.liked { "true" } else { "false" }
                                             aria-busy=move || busy(ctx.like, |i: &LikeComment| i.comment_id == id)
                                         >
                                             {format!("赞 {}", c.likes)}
@@ -912,7 +915,7 @@ fn comment_item(c: Comment, ctx: ThreadCtx, replies: Option<AnyView>) -> AnyView
                                 .into_any()
                             } else {
                                 // Visitors are sent to sign in first, then back to this comment.
-                                let next = encode_query(&format!("{}#c{id}", ctx.path.get_value()));
+                                let next = ctx.path.with_value(|p| encode_query(&format!("{p}#c{id}")));
                                 view! {
                                     <a class="link-action" href=format!("/login?next={next}")>{format!("赞 {}", c.likes)}</a>
                                 }
@@ -964,7 +967,7 @@ fn comment_item(c: Comment, ctx: ThreadCtx, replies: Option<AnyView>) -> AnyView
 /// Both states are in the page and one is `hidden`: cheaper in the browser's code than
 /// swapping views.
 fn delete_control(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
-    let here = format!("{}?sort={}", ctx.path.get_value(), ctx.sort.as_str());
+    let here = ctx.path.with_value(|p| format!("{}?sort={}", p, ctx.sort.as_str()));
     let asking = move || ctx.confirm.get() == Some(id);
     let ask = move |to: Option<CommentId>| {
         move |ev: leptos::ev::MouseEvent| {
@@ -984,9 +987,10 @@ fn delete_control(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
                 class="inline-form"
                 on:submit=send_input(ctx.delete, DeleteComment { comment_id: id })
             >
-                <input type="hidden" name="comment_id" value=id.to_string() />
                 <button
                     type="submit"
+                    name="comment_id"
+                    value=id.to_string()
                     class="link-action danger"
                     aria-busy=move || busy(ctx.delete, |i: &DeleteComment| i.comment_id == id)
                     disabled=move || busy(ctx.delete, |i: &DeleteComment| i.comment_id == id).is_some()
@@ -1004,7 +1008,7 @@ fn delete_control(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
 /// 举报 under another reader's comment: opens the report form in place; without JavaScript a
 /// link to the page with `?report=` that shows the same form there.
 fn report_link(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
-    let href = format!("{}?sort={}&report={id}#c{id}", ctx.path.get_value(), ctx.sort.as_str());
+    let href = ctx.path.with_value(|p| format!("{}?sort={}&report={id}#c{id}", p, ctx.sort.as_str()));
     view! {
         <a
             class="link-action"
@@ -1032,7 +1036,7 @@ fn report_box(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
         Some(Ok(_)) => None,
         None => echoed_error.clone(),
     };
-    let here = format!("{}?sort={}#c{id}", ctx.path.get_value(), ctx.sort.as_str());
+    let here = ctx.path.with_value(|p| format!("{}?sort={}#c{id}", p, ctx.sort.as_str()));
     let (detail_id, error_id) = (format!("report-detail-{id}"), format!("report-error-{id}"));
     view! {
         <form
@@ -1083,7 +1087,7 @@ fn report_box(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
 /// A moderator's buttons under a comment: 隐藏 or 恢复, and 置顶 for a top-level comment. Plain
 /// form posts to the moderation endpoints, which come back to this comment: no browser code.
 fn moderator_controls(id: CommentId, hidden: bool, top_level: bool, pinned: bool, ctx: ThreadCtx) -> impl IntoView {
-    let next = format!("{}?sort={}#c{id}", ctx.path.get_value(), ctx.sort.as_str());
+    let next = ctx.path.with_value(|p| format!("{}?sort={}#c{id}", p, ctx.sort.as_str()));
     let (action, label) =
         if hidden { ("/api/moderation/restore", "恢复显示") } else { ("/api/moderation/hide", "隐藏") };
     view! {
@@ -1129,14 +1133,17 @@ fn moderator_bar(article_id: ArticleId, locked: bool, premoderated: bool) -> imp
 }
 
 /// `Some("true")` for `aria-busy` while `action` is sending a request `mine` recognises: that
-/// one button shows it is waiting (style/main.css), not every 赞 on the page.
+/// one button shows it is waiting (style/main.css), not every 赞 on the page. The action's
+/// input is `Some` exactly while a request is in flight (reactive_graph clears it when the
+/// last one ends), so this reads no `pending()`: that makes a new memo at every call, one per
+/// button on the server and one per run in the browser.
 fn busy<A>(action: ServerAction<A>, mine: impl Fn(&A) -> bool) -> Option<&'static str>
 where
     A: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
     A::Output: Send + Sync + 'static,
     A::Error: Send + Sync + 'static,
 {
-    (action.pending().get() && action.input().read().as_ref().is_some_and(mine)).then_some("true")
+    action.input().read().as_ref().is_some_and(mine).then_some("true")
 }
 
 /// A top-level comment and one page of its replies (`/comment/{id}`): the same markup, whose

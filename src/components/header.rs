@@ -1,4 +1,4 @@
-use super::{send_form, AvatarBadge};
+use super::{avatar_badge, send_form};
 use crate::api::auth::Logout;
 use crate::app::{AccountActions, FactsResource, MeResource};
 use crate::model::{encode_query, safe_next, Role, CHANNELS};
@@ -98,7 +98,7 @@ fn UserArea() -> impl IntoView {
                     match me.await {
                         Ok(Some(user)) => view! {
                             <span class="user">
-                                <AvatarBadge name=user.name.clone() />
+                                {avatar_badge(&user.name)}
                                 <span class="user-name">{user.name}</span>
                             </span>
                             {

@@ -18,7 +18,7 @@ mod navigation;
 mod page_meta;
 
 pub use article_list::{ArticleList, HotList, Pager};
-pub use avatar::AvatarBadge;
+pub use avatar::avatar_badge;
 pub use comments::{article_count_text, comment_text, comments_error, CommentThreadList, CommentsSection, FormEcho};
 pub use footer::SiteFooter;
 pub use forms::{send_form, send_input};

@@ -42,7 +42,7 @@ pub use newsroom::{
 };
 pub use site::{check_fact, SiteFacts, FACT_FIELDS, FACT_MAX};
 pub use staff::{audit_text, AuditLine, StaffMember, StaffPage, StaffRole};
-pub use user::{Avatar, Ban, PublicUser, Role, Roles, Viewer};
+pub use user::{Avatar, Ban, PublicUser, Role, Roles, Viewer, PALETTE};
 
 /// Unicode NFC on the server, where input is decided; the browser's pre-checks skip it to keep
 /// the normalisation tables out of the wasm bundle (browsers send NFC text in practice).

@@ -114,7 +114,8 @@ pub struct Avatar {
 
 /// Colours dark enough for white text (contrast >= 4.5:1); style/main.css has the same list
 /// as `.avatar-0` … `.avatar-9`.
-const PALETTE: [&str; 10] =
+/// The avatar colours; `avatar-N` in style/main.css paints the N-th.
+pub const PALETTE: [&str; 10] =
     ["#b3261e", "#8e3b9c", "#4a4fb3", "#1d6fa5", "#00796b", "#2e7d32", "#8a6d00", "#b55400", "#6d4c41", "#546e7a"];
 
 impl Avatar {

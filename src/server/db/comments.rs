@@ -33,18 +33,27 @@ struct CommentRow {
     pinned: bool,
 }
 
-/// A truth value in a JSON row: PostgreSQL writes `true`, SQLite `1`.
+/// A truth value in a JSON row: PostgreSQL writes `true`, SQLite `1`. Read by a visitor that
+/// takes either as it comes: an untagged enum would buffer each value and build an error
+/// message for the variant that does not match (three per comment, measured).
 fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    #[derive(serde::Deserialize)]
-    #[serde(untagged)]
-    enum Flag {
-        Bool(bool),
-        Int(i64),
+    struct Flag;
+    impl serde::de::Visitor<'_> for Flag {
+        type Value = bool;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("true, false, 0 or 1")
+        }
+        fn visit_bool<E>(self, b: bool) -> Result<bool, E> {
+            Ok(b)
+        }
+        fn visit_i64<E>(self, i: i64) -> Result<bool, E> {
+            Ok(i != 0)
+        }
+        fn visit_u64<E>(self, i: u64) -> Result<bool, E> {
+            Ok(i != 0)
+        }
     }
-    Ok(match serde::Deserialize::deserialize(d)? {
-        Flag::Bool(b) => b,
-        Flag::Int(i) => i != 0,
-    })
+    d.deserialize_any(Flag)
 }
 
 /// Rows of `comment_select!` as one JSON array in one row. A page of comments is a hundred
@@ -935,6 +944,25 @@ pub async fn like_count(tx: &mut WriteTx, id: CommentId) -> Result<i64, sqlx::Er
 mod tests {
     use super::*;
     use crate::server::db::{seed, test_db};
+
+    #[test]
+    fn a_json_row_flag_is_read_from_either_database_and_anything_else_is_refused() {
+        #[derive(serde::Deserialize)]
+        struct Row {
+            #[serde(deserialize_with = "flag")]
+            f: bool,
+        }
+        let read = |json: &str| serde_json::from_str::<Row>(json).map(|r| r.f).map_err(|e| e.to_string());
+        assert_eq!(read(r#"{"f":true}"#), Ok(true));
+        assert_eq!(read(r#"{"f":false}"#), Ok(false));
+        assert_eq!(read(r#"{"f":1}"#), Ok(true));
+        assert_eq!(read(r#"{"f":0}"#), Ok(false));
+        assert_eq!(read(r#"{"f":-1}"#), Ok(true));
+        for bad in [r#"{"f":"1"}"#, r#"{"f":null}"#, r#"{"f":1.5}"#, r#"{"f":[]}"#] {
+            let e = read(bad).unwrap_err();
+            assert!(e.contains("true, false, 0 or 1"), "{bad}: {e}");
+        }
+    }
 
     #[tokio::test]
     async fn a_post_stores_the_comment_its_event_and_the_count_at_once_or_nothing_when_refused() {
