@@ -1,3 +1,4 @@
+use super::sync_html;
 use crate::app::FactsResource;
 use leptos::prelude::*;
 
@@ -16,7 +17,8 @@ pub fn SiteFooter() -> impl IntoView {
                 </nav>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
-                        facts.await.ok().map(|f| {
+                        // Written by the server in one buffer (`sync_html`).
+                        facts.await.ok().map(|f| sync_html({
                             let tel = format!("tel:{}", f.phone.replace(['(', ')', ' '], ""));
                             view! {
                                 <p>"新闻电话："<a href=tel>{f.phone.clone()}</a></p>
@@ -28,7 +30,7 @@ pub fn SiteFooter() -> impl IntoView {
                                 <p>"友情链接：交换友情链接请联系 "<a href=format!("mailto:{}", f.email_business)>{f.email_business.clone()}</a></p>
                                 <p class="copyright">{f.copyright}</p>
                             }
-                        })
+                        }))
                     })}
                 </Suspense>
             </div>

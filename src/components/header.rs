@@ -1,4 +1,4 @@
-use super::{avatar_badge, send_form};
+use super::{avatar_badge, send_form, sync_html};
 use crate::api::auth::Logout;
 use crate::app::{AccountActions, FactsResource, MeResource};
 use crate::model::{encode_query, safe_next, Role, CHANNELS};
@@ -26,7 +26,7 @@ pub fn SiteHeader() -> impl IntoView {
                             // and the shell before, the header and the page's start after
                             // (see `hydration_break`).
                             crate::components::hydration_break().await;
-                            facts.await.ok().map(|f| {
+                            facts.await.ok().map(|f| sync_html({
                                 let facts = move || view! {
                                     <span class="today">{f.today.clone()}</span>
                                     <span class="weather">{f.weather.clone()}</span>
@@ -46,12 +46,14 @@ pub fn SiteHeader() -> impl IntoView {
                                         <div class="facts-panel">{facts()}</div>
                                     </details>
                                 }
-                            })
+                            }))
                         })}
                     </Suspense>
                     <UserArea />
                 </div>
             </div>
+            // Written by the server in one buffer (`sync_html`): no `Suspend` inside.
+            {sync_html(view! {
             <div class="wrap masthead">
                 <a class="logo" href="/" aria-label="今日 首页">"今日"</a>
                 <p class="slogan">"最好看的新闻，最实用的信息"</p>
@@ -65,6 +67,7 @@ pub fn SiteHeader() -> impl IntoView {
                         .collect_view()}
                 </div>
             </nav>
+            })}
         </header>
     }
 }

@@ -16,6 +16,7 @@ pub use hydration::next_task;
 pub use live_client::follow_newest;
 mod navigation;
 mod page_meta;
+mod sync_html;
 
 pub use article_list::{ArticleList, HotList, Pager};
 pub use avatar::avatar_badge;
@@ -25,3 +26,4 @@ pub use forms::{send_form, send_input};
 pub use header::SiteHeader;
 pub use navigation::NavEffects;
 pub use page_meta::PageMeta;
+pub use sync_html::sync_html;

@@ -2,7 +2,7 @@ use super::error_view;
 use crate::api::articles::get_article;
 use crate::api::comments::{list_comments, reply_author};
 use crate::app::{Flash, MeResource};
-use crate::components::{article_count_text, comments_error, CommentsSection, FormEcho, PageMeta};
+use crate::components::{article_count_text, comments_error, sync_html, CommentsSection, FormEcho, PageMeta};
 use crate::model::{
     encode_query, preview_image, AppError, Article, ArticleId, Block, CommentId, CommentPage, FormFlash, Sort, UserId,
 };
@@ -146,6 +146,8 @@ fn ArticleView(
         />
         <div class="article-layout">
             <div class="article-main">
+                // Written by the server in one buffer (`sync_html`): no `Suspend` inside.
+                {sync_html(view! {
                 <article class="article">
                     <nav class="breadcrumb" aria-label="位置">
                         <a href="/">"首页"</a>" › "<a href=channel_href>{s.channel_name.clone()}</a>
@@ -184,6 +186,7 @@ fn ArticleView(
                         </nav>
                     })}
                 </article>
+                })}
                 // The thread, the side column and the footer hydrate in a task of their own
                 // (`hydration_break`): with the break above, the first hydration is three
                 // shorter tasks (shell, article, thread), not one long one.
@@ -191,13 +194,14 @@ fn ArticleView(
                     crate::components::hydration_break().await;
                     match comments {
                         Ok((sort, page, list)) => {
-                            view! { <CommentsSection article_id initial=list sort page viewer echo total /> }.into_any()
+                            // No `Suspend` inside: written by the server in one buffer.
+                            sync_html(view! { <CommentsSection article_id initial=list sort page viewer echo total /> }).into_any()
                         }
                         Err(e) => comments_error(&e),
                     }
                 })}
             </div>
-            {(!related.is_empty() || !hot.is_empty()).then(|| {
+            {sync_html((!related.is_empty() || !hot.is_empty()).then(|| {
                 // Both lists through one view (one view type in the bundle).
                 let lists = [
                     ("side-hot-heading", "热门".to_owned(), hot),
@@ -219,7 +223,7 @@ fn ArticleView(
                             .collect_view()}
                     </aside>
                 }
-            })}
+            }))}
         </div>
     }
 }

@@ -1,7 +1,7 @@
 use super::{error_view, parse_page};
 use crate::api::articles::list_articles;
 use crate::api::codec::JsonResource;
-use crate::components::{ArticleList, HotList, PageMeta, Pager};
+use crate::components::{sync_html, ArticleList, HotList, PageMeta, Pager};
 use crate::model::{AppError, ArticlePage, Channel};
 use leptos::prelude::*;
 use leptos_meta::Link;
@@ -99,6 +99,8 @@ fn list_view(channel: Signal<Option<String>>, data: ListResource) -> AnyView {
                         <Link rel="alternate" type_="application/rss+xml" title=format!("今日 · {} RSS", c.name) href=format!("/feeds/{}/rss.xml", c.slug) />
                         <Link rel="alternate" type_="application/atom+xml" title=format!("今日 · {} Atom", c.name) href=format!("/feeds/{}/atom.xml", c.slug) />
                     })}
+                    // No `Suspend` inside: written by the server in one buffer (`sync_html`).
+                    {sync_html(view! {
                     <div class="front">
                         <section class="latest" aria-labelledby="latest-heading">
                             <h1 id="latest-heading" class="section-title">{heading}</h1>
@@ -112,6 +114,7 @@ fn list_view(channel: Signal<Option<String>>, data: ListResource) -> AnyView {
                         </section>
                         <HotList articles=list.hot />
                     </div>
+                    })}
                 }
                 .into_any()
             })}

@@ -2,7 +2,7 @@ use super::{error_view, parse_page};
 use crate::api::codec::JsonResource;
 use crate::api::comments::get_comment_thread;
 use crate::app::MeResource;
-use crate::components::{CommentThreadList, PageMeta, Pager};
+use crate::components::{sync_html, CommentThreadList, PageMeta, Pager};
 use crate::model::{AppError, CommentThread};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -59,6 +59,8 @@ fn ThreadView(thread: CommentThread, viewer: Option<crate::model::UserId>) -> im
     let heading = format!("{}的评论", root.author.name);
     view! {
         <PageMeta title=format!("{heading} - {article_title}") description path />
+        // No `Suspend` inside: written by the server in one buffer (`sync_html`).
+        {sync_html(view! {
         <section class="comments-section thread-page" aria-labelledby="thread-heading">
             <nav class="breadcrumb" aria-label="位置">
                 <a href="/">"首页"</a>" › "<a href=article_href.clone()>{article_title.clone()}</a>
@@ -71,5 +73,6 @@ fn ThreadView(thread: CommentThread, viewer: Option<crate::model::UserId>) -> im
             <CommentThreadList root replies viewer max_chars />
             <Pager base page total_pages />
         </section>
+        })}
     }
 }
