@@ -119,6 +119,27 @@ row "signed in: article (10,000 comments), rendered" "$(load "$base/article/$lar
 row "  10,000 vs 50 comments, signed in" "$(awk -v a="$signed_small" -v b="$(reqs)" 'BEGIN { printf "%.2fx slower", a / b }')" "<= 1.2x"
 row "signed in: bare shell /app, rendered" "$(load "$base/app" -H "Cookie: $cookie")" ">= 10,000 req/s"
 
+# Allocations a request, counted by a uprobe on mimalloc's entry points (perf, as root; skipped
+# otherwise). Unlike a rate the count hardly moves between runs on a shared machine, so it shows
+# what a change to the rendering did (bench/README, "What changed which figure").
+allocs() { # allocs URL [curl args] → "N + M reallocations"
+  local url=$1; shift
+  curl -s -o /dev/null "$@" "$url"
+  perf stat -x, -e probe_jinri:mi_malloc_aligned,probe_jinri:mi_realloc_aligned -p "$server" -- \
+    bash -c 'for i in $(seq 200); do curl -s -o /dev/null "$@"; done' _ "$@" "$url" 2>&1 >/dev/null |
+    awk -F, '/mi_malloc/ { m = $1 } /mi_realloc/ { r = $1 } END { printf "%.0f + %.0f reallocations", m / 200, r / 200 }'
+}
+perf probe -q -d 'probe_jinri:*' >/dev/null 2>&1 || true
+if command -v perf >/dev/null && perf probe -q -x target/release/jinri --add mi_malloc_aligned >/dev/null 2>&1 &&
+  perf probe -q -x target/release/jinri --add mi_realloc_aligned >/dev/null 2>&1; then
+  row "allocations a request: signed-in article (50)" "$(allocs "$base/article/$small" -H "Cookie: $cookie")" "-"
+  row "  signed-in /app" "$(allocs "$base/app" -H "Cookie: $cookie")" "-"
+  row "  guest article (50), from the page cache" "$(allocs "$base/article/$small")" "-"
+  perf probe -q -d 'probe_jinri:*' >/dev/null 2>&1 || true
+else
+  row "allocations a request" "not counted (needs perf and root)" "-"
+fi
+
 # Under writes: 10 comments a second land on two other articles (bench/rate.rs in its POST mode)
 # while the same pages are loaded again; the figure beside its idle rate.
 under_writes() { # under_writes LABEL IDLE_RATE URL [wrk args] → a row
