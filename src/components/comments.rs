@@ -1143,6 +1143,10 @@ where
     A::Output: Send + Sync + 'static,
     A::Error: Send + Sync + 'static,
 {
+    // On the server nothing is in flight, and `input()` makes a new signal at every call.
+    if cfg!(not(feature = "hydrate")) {
+        return None;
+    }
     action.input().read().as_ref().is_some_and(mine).then_some("true")
 }
 
