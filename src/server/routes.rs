@@ -53,34 +53,45 @@ pub fn router(state: AppState) -> Router {
             shell,
         ))
         .with_state(state);
-    // The layers wrap the router once, outermost first. Not `Router::layer`: that wraps each
+    // The layers wrap the router once, innermost first. Not `Router::layer`: that wraps each
     // route on its own, in a boxed service per layer, and every request then clones the
     // matched route's chain at each `from_fn` layer (the chain below it, box by box: ~190
     // allocations a request with these layers, measured).
     use tower::Layer;
+    // Innermost: a failed plain form post's flash is stored, and a page's taken, around the
+    // handler (`server::flash`).
     let s = middleware::from_fn_with_state(flash_state, super::flash::layer).layer(app);
     let s = checked(middleware::from_fn(super::request::memo_viewer).layer(s));
     let s = checked(middleware::from_fn_with_state(cache_state, super::page_cache::cached_pages).layer(s));
     let s = checked(middleware::from_fn(server_fn_error_status).layer(s));
     let s = checked(middleware::from_fn(same_origin_only).layer(s));
+    // A handler that takes too long answers 503; a slow client's body is cut off with 408.
     let s = checked(
         tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, handler_timeout).layer(s),
     );
     let s = checked(middleware::from_fn_with_state(client_timeout, read_body_in_time).layer(s));
+    // An upload's sender is checked before its body is read.
     let s = checked(middleware::from_fn_with_state(upload_state, upload_gate).layer(s));
+    // No body is larger than a figure upload; larger ones get 413 before any work (and every
+    // path but the upload has a far smaller limit: `body_limit`). The limit's body type is
+    // turned back into axum's for the layers inside.
     let s = tower::util::MapRequestLayer::new(|req: Request<tower_http::body::Limited<axum::body::Body>>| {
         req.map(axum::body::Body::new)
     })
     .layer(s);
     let s = checked(tower_http::limit::RequestBodyLimitLayer::new(UPLOAD_MAX_BODY).layer(s));
     let s = checked(middleware::from_fn(limit_uri_length).layer(s));
+    // Pages and answers compressed for browsers that accept it (never the live stream, which
+    // would then be buffered). A fast level: this runs per response.
     let s = checked(
         tower_http::compression::CompressionLayer::new()
             .quality(tower_http::compression::CompressionLevel::Precise(4))
             .layer(s),
     );
+    // A panicking handler answers 500 with a page in Chinese; the server keeps serving.
     let s = checked(tower_http::catch_panic::CatchPanicLayer::custom(panic_page).layer(s));
     let s = checked(middleware::from_fn_with_state(header_state, super::headers::security_headers).layer(s));
+    // Before anything counts a client: behind a trusted proxy, the address it forwarded.
     let stack = checked(middleware::from_fn_with_state(trusted_proxies, super::proxies::client_address).layer(s));
     traced(Router::new().fallback_service(stack))
 }
