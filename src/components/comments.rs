@@ -51,6 +51,14 @@ struct ThreadCtx {
     moderator: bool,
 }
 
+impl ThreadCtx {
+    /// This page in the thread's order, with `rest` after it (`&reply=…`, `#c…`): where the
+    /// thread's links and plain forms lead and come back to.
+    fn here(&self, rest: std::fmt::Arguments) -> String {
+        self.path.with_value(|p| format!("{p}?sort={}{rest}", self.sort.as_str()))
+    }
+}
+
 /// What the redirect after a failed plain form post carries back to the comment form (the
 /// reply target in `?reply=`, the error and text in the form flash), and the reply target a 回复
 /// link sets without JavaScript.
@@ -622,7 +630,7 @@ fn reply_box(id: CommentId, name: String, ctx: ThreadCtx) -> impl IntoView {
     let error = action_error_text(ctx.reply, checked, wait, echoed_error);
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     let (body_id, error_id) = (format!("reply-body-{id}"), format!("reply-error-{id}"));
-    let here = ctx.path.with_value(|p| format!("{}?sort={}#c{id}", p, ctx.sort.as_str()));
+    let here = ctx.here(format_args!("#c{id}"));
     let max_chars = ctx.max_chars;
     let close = move || ctx.reply_to.set(None);
     view! {
@@ -863,7 +871,7 @@ fn comment_item(c: Comment, ctx: ThreadCtx, replies: Option<AnyView>) -> AnyView
     let author = c.author.id;
     let text = comment_text(&c);
     let answers = c.answers_reply().map(|to| format!("回复 @{to}"));
-    let reply_href = ctx.path.with_value(|p| format!("{}?sort={}&reply={id}#c{id}", p, ctx.sort.as_str()));
+    let reply_href = ctx.here(format_args!("&reply={id}#c{id}"));
     let own = ctx.viewer == Some(author);
     let deleted = c.deleted;
     let (hidden, pinned, top_level) = (c.hidden, c.pinned, c.parent_id.is_none());
@@ -967,7 +975,7 @@ fn comment_item(c: Comment, ctx: ThreadCtx, replies: Option<AnyView>) -> AnyView
 /// Both states are in the page and one is `hidden`: cheaper in the browser's code than
 /// swapping views.
 fn delete_control(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
-    let here = ctx.path.with_value(|p| format!("{}?sort={}", p, ctx.sort.as_str()));
+    let here = ctx.here(format_args!(""));
     let asking = move || ctx.confirm.get() == Some(id);
     let ask = move |to: Option<CommentId>| {
         move |ev: leptos::ev::MouseEvent| {
@@ -1008,7 +1016,7 @@ fn delete_control(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
 /// 举报 under another reader's comment: opens the report form in place; without JavaScript a
 /// link to the page with `?report=` that shows the same form there.
 fn report_link(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
-    let href = ctx.path.with_value(|p| format!("{}?sort={}&report={id}#c{id}", p, ctx.sort.as_str()));
+    let href = ctx.here(format_args!("&report={id}#c{id}"));
     view! {
         <a
             class="link-action"
@@ -1036,7 +1044,7 @@ fn report_box(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
         Some(Ok(_)) => None,
         None => echoed_error.clone(),
     };
-    let here = ctx.path.with_value(|p| format!("{}?sort={}#c{id}", p, ctx.sort.as_str()));
+    let here = ctx.here(format_args!("#c{id}"));
     let (detail_id, error_id) = (format!("report-detail-{id}"), format!("report-error-{id}"));
     view! {
         <form
@@ -1087,7 +1095,7 @@ fn report_box(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
 /// A moderator's buttons under a comment: 隐藏 or 恢复, and 置顶 for a top-level comment. Plain
 /// form posts to the moderation endpoints, which come back to this comment: no browser code.
 fn moderator_controls(id: CommentId, hidden: bool, top_level: bool, pinned: bool, ctx: ThreadCtx) -> impl IntoView {
-    let next = ctx.path.with_value(|p| format!("{}?sort={}#c{id}", p, ctx.sort.as_str()));
+    let next = ctx.here(format_args!("#c{id}"));
     let (action, label) =
         if hidden { ("/api/moderation/restore", "恢复显示") } else { ("/api/moderation/hide", "隐藏") };
     view! {
