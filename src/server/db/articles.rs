@@ -158,21 +158,23 @@ pub async fn hot_order(db: &Db) -> Result<Vec<i64>, sqlx::Error> {
 
 /// 上一篇, 下一篇 and the channel's newest others (on `articles_by_channel`), and 热门 in the
 /// order of `hot_order` (on `articles_by_comments`), for article `$1`. Each row carries its
-/// sort keys: `UNION ALL` keeps no order of its own.
+/// sort keys: `UNION ALL` keeps no order of its own. 上一篇 and 下一篇 compare `(published_at,
+/// id)` as one row value, which both databases read as a range of the index; written as
+/// `published_at < x OR (published_at = x AND id < $1)` SQLite walked the channel's index from
+/// its newest article down to this one (23 µs for an old article among a thousand, growing
+/// with the channel; 5 µs now, whatever its age).
 macro_rules! side_links_select {
     () => {
         concat!(
             "SELECT 'previous' AS k, id, title, 0 AS c, published_at FROM (SELECT id, title, published_at FROM articles \
                WHERE channel_id = (SELECT channel_id FROM articles WHERE id = $1) \
-                 AND (published_at < (SELECT published_at FROM articles WHERE id = $1) \
-                   OR (published_at = (SELECT published_at FROM articles WHERE id = $1) AND id < $1)) \
+                 AND (published_at, id) < (SELECT published_at, id FROM articles WHERE id = $1) \
                  AND state = 'published' \
                ORDER BY published_at DESC, id DESC LIMIT 1) o \
              UNION ALL \
              SELECT 'next', id, title, 0, published_at FROM (SELECT id, title, published_at FROM articles \
                WHERE channel_id = (SELECT channel_id FROM articles WHERE id = $1) \
-                 AND (published_at > (SELECT published_at FROM articles WHERE id = $1) \
-                   OR (published_at = (SELECT published_at FROM articles WHERE id = $1) AND id > $1)) \
+                 AND (published_at, id) > (SELECT published_at, id FROM articles WHERE id = $1) \
                  AND state = 'published' \
                ORDER BY published_at ASC, id ASC LIMIT 1) n \
              UNION ALL \
@@ -408,4 +410,43 @@ pub async fn changed_since(db: &Db, since: i64) -> Result<Vec<(i64, String, i64)
     .bind(since)
     .fetch_all(p)
     .await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::db::{seed, test_db};
+
+    /// 上一篇 and 下一篇 are the neighbours in the channel's order (newest first by
+    /// `published_at`, then by id) among published articles, ties in time included.
+    #[tokio::test]
+    async fn previous_and_next_are_the_neighbours_in_the_channels_order() {
+        let (db, _guard) = test_db::fresh().await;
+        seed::seed_if_empty(&db, 1_000).await.unwrap();
+        // Many articles published in the same second, and one that is not published.
+        assert!(test_db::execute(&db, "UPDATE articles SET published_at = 1000000 + (id % 3)").await > 8);
+        test_db::execute(&db, "UPDATE articles SET state = 'draft' WHERE id = (SELECT MIN(id) + 4 FROM articles)")
+            .await;
+        let rows: Vec<(i64, i64, i64, String)> =
+            on!(&db, p => sqlx::query_as("SELECT id, channel_id, published_at, state FROM articles").fetch_all(p).await)
+                .unwrap();
+        let mut checked = 0;
+        for &(id, channel, _, ref state) in &rows {
+            if state != "published" {
+                continue;
+            }
+            // The channel's published articles, newest first.
+            let mut order: Vec<(i64, i64)> =
+                rows.iter().filter(|r| r.1 == channel && r.3 == "published").map(|r| (r.2, r.0)).collect();
+            order.sort_by(|a, b| b.cmp(a));
+            let at = order.iter().position(|o| o.1 == id).unwrap();
+            let older = order.get(at + 1).map(|o| o.1);
+            let newer = at.checked_sub(1).map(|i| order[i].1);
+            let a = get(&db, chrono_tz::UTC, ArticleId(id)).await.unwrap().unwrap();
+            assert_eq!(a.previous.map(|l| l.id.0), older, "上一篇 of {id}");
+            assert_eq!(a.next.map(|l| l.id.0), newer, "下一篇 of {id}");
+            checked += 1;
+        }
+        assert!(checked > 8, "{checked}");
+    }
 }
