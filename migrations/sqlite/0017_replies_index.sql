@@ -1,0 +1,6 @@
+-- A thread's replies, read from the index alone: every page of comments counts each top-level
+-- comment's visible replies (status, deletion, the reader's own held ones) and takes its first
+-- few in id order. On `(root_id)` each counted reply was a lookup of its row in the table: a
+-- page showing a 2,000-reply thread spent ~600 µs on it; on this index ~200 µs.
+DROP INDEX comments_by_root;
+CREATE INDEX comments_by_root ON comments (root_id, id, status, deleted_at, author_id);
