@@ -59,6 +59,9 @@ macro_rules! summary_select {
 }
 
 /// One page (1-based) of the newest articles, optionally of one channel, and the page count.
+/// The count is `channel_article_counts`, which triggers keep with every write to `articles`
+/// (migration 0018 / 0015): counting the published articles themselves read every row of the
+/// table on each rendered list page.
 pub async fn list(
     db: &Db,
     tz: Tz,
@@ -75,7 +78,10 @@ pub async fn list(
                 .bind(offset)
                 .fetch_all(pool)
                 .await?,
-            sqlx::query_scalar("SELECT COUNT(*) FROM articles WHERE state = 'published'").fetch_one(pool).await?,
+            // PostgreSQL's SUM of BIGINT is NUMERIC.
+            sqlx::query_scalar("SELECT CAST(COALESCE(SUM(published), 0) AS BIGINT) FROM channel_article_counts")
+                .fetch_one(pool)
+                .await?,
         ),
         Some(slug) => (
             sqlx::query_as(summary_select!(
@@ -87,8 +93,8 @@ pub async fn list(
             .fetch_all(pool)
             .await?,
             sqlx::query_scalar(
-                "SELECT COUNT(*) FROM articles a JOIN channels c ON c.id = a.channel_id \
-                 WHERE c.slug = $1 AND a.state = 'published'",
+                "SELECT COALESCE((SELECT n.published FROM channel_article_counts n JOIN channels c ON c.id = n.channel_id \
+                 WHERE c.slug = $1), 0)",
             )
             .bind(slug)
             .fetch_one(pool)
@@ -415,7 +421,80 @@ pub async fn changed_since(db: &Db, since: i64) -> Result<Vec<(i64, String, i64)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::UserId;
     use crate::server::db::{seed, test_db};
+
+    /// Every channel's kept count equals its published articles, counted one by one, and the
+    /// list pages' page counts follow it.
+    async fn assert_counts_kept(db: &Db, step: &str) {
+        let rows: Vec<(String, i64, i64)> = on!(db, p => sqlx::query_as(
+            "SELECT c.slug, COALESCE(n.published, 0), \
+             (SELECT COUNT(*) FROM articles a WHERE a.channel_id = c.id AND a.state = 'published') \
+             FROM channels c LEFT JOIN channel_article_counts n ON n.channel_id = c.id",
+        )
+        .fetch_all(p)
+        .await)
+        .unwrap();
+        // Channels come with the seed (or an import), not with the schema.
+        assert!(step == "empty" || rows.len() > 3, "{step}: {rows:?}");
+        for (slug, kept, counted) in &rows {
+            assert_eq!(kept, counted, "{step}: channel {slug}");
+            let (_, pages) = list(db, chrono_tz::UTC, Some(slug.as_str()), 1).await.unwrap();
+            assert_eq!(i64::from(pages), ((counted + PER_PAGE - 1) / PER_PAGE).max(1), "{step}: pages of {slug}");
+        }
+        let total: i64 = rows.iter().map(|r| r.2).sum();
+        let (_, pages) = list(db, chrono_tz::UTC, None, 1).await.unwrap();
+        assert_eq!(i64::from(pages), ((total + PER_PAGE - 1) / PER_PAGE).max(1), "{step}: pages of the front page");
+    }
+
+    /// The list pages' counts are kept by the database on every write to `articles`: drafts,
+    /// publishing now and on schedule, withdrawing, moving to another channel, deleting.
+    #[tokio::test]
+    async fn the_published_counts_follow_every_write_to_the_articles() {
+        use crate::model::{check_article, ArticleFields, ArticleState};
+        use crate::server::db::newsroom::{self, Publication};
+        let (db, _guard) = test_db::fresh().await;
+        assert_counts_kept(&db, "empty").await;
+        seed::seed_if_empty(&db, 1_000).await.unwrap();
+        assert_counts_kept(&db, "seeded").await;
+        let editor = UserId(test_db::scalar(&db, "SELECT MIN(id) FROM users").await);
+        let fields = |channel: &str| {
+            check_article(&ArticleFields {
+                title: "计数的新闻".into(),
+                channel: channel.into(),
+                summary: "摘要".into(),
+                source: "今日".into(),
+                original_url: "https://example.com/a".into(),
+                body: "正文".into(),
+            })
+            .unwrap()
+        };
+        let mut ids = Vec::new();
+        for _ in 0..12 {
+            ids.push(newsroom::save(&db, None, &fields("au"), Some(editor), 2_000).await.unwrap().unwrap());
+        }
+        assert_counts_kept(&db, "drafts").await;
+        for id in &ids {
+            newsroom::publish(&db, *id, Publication::Now, editor, 3_000).await.unwrap();
+        }
+        assert_counts_kept(&db, "published").await;
+        newsroom::publish(&db, ids[0], Publication::Now, editor, 3_100).await.unwrap();
+        assert_counts_kept(&db, "published again").await;
+        newsroom::save(&db, Some(ids[1]), &fields("world"), Some(editor), 3_200).await.unwrap();
+        newsroom::save(&db, Some(ids[2]), &fields("au"), Some(editor), 3_200).await.unwrap();
+        assert_counts_kept(&db, "moved to another channel").await;
+        newsroom::publish(&db, ids[3], Publication::Withdraw, editor, 3_300).await.unwrap();
+        newsroom::publish(&db, ids[4], Publication::At(5_000), editor, 3_300).await.unwrap();
+        assert_counts_kept(&db, "withdrawn and scheduled").await;
+        newsroom::publish_due(&db, 6_000).await.unwrap();
+        assert_counts_kept(&db, "scheduled ones published").await;
+        newsroom::set_state(&db, ids[5], ArticleState::Draft, None).await.unwrap();
+        assert_counts_kept(&db, "imported as a draft").await;
+        test_db::execute(&db, "DELETE FROM article_revisions WHERE article_id = (SELECT MAX(id) FROM articles)").await;
+        test_db::execute(&db, "DELETE FROM article_blocks WHERE article_id = (SELECT MAX(id) FROM articles)").await;
+        assert_eq!(test_db::execute(&db, "DELETE FROM articles WHERE id = (SELECT MAX(id) FROM articles)").await, 1);
+        assert_counts_kept(&db, "deleted").await;
+    }
 
     /// 上一篇 and 下一篇 are the neighbours in the channel's order (newest first by
     /// `published_at`, then by id) among published articles, ties in time included.
