@@ -2,7 +2,8 @@
 # Jinri's benchmark: builds the release site, generates a database (1,000+ articles, 100,000+
 # comments; one article with 50 comments and one with 10,000), starts the server on loopback
 # and prints one table of figures beside their targets. Every load run is bounded in time.
-# Usage: bench/run.sh            (BENCH_SECS=10 seconds per load run; BENCH_FANOUT="100 1000 10000")
+# Usage: bench/run.sh            (BENCH_SECS=10 seconds per load run; BENCH_FANOUT="100 1000 10000";
+#                                BENCH_LARGE_SITE=100000 articles for the archive rows, 0 for none)
 #        BENCH_DATABASE=postgres bench/run.sh   the same table on PostgreSQL (a throwaway cluster,
 #                                               scripts/pg-cluster.sh, stopped at the end)
 set -euo pipefail
@@ -122,6 +123,8 @@ row "  10,000 vs 50 comments, signed in" "$(awk -v a="$signed_small" -v b="$(req
 row "signed in: article (10,000 comments), oldest first" "$(load "$base/article/$large?sort=old" -H "Cookie: $cookie")" "within 1.2x"
 row "  its 2,000-reply thread vs 50 comments" "$(awk -v a="$signed_small" -v b="$(reqs)" 'BEGIN { printf "%.2fx slower", a / b }')" "<= 1.2x"
 row "signed in: bare shell /app, rendered" "$(load "$base/app" -H "Cookie: $cookie")" ">= 10,000 req/s"
+row "signed in: front page /, rendered" "$(load "$base/" -H "Cookie: $cookie")" "-"
+signed_front=$(reqs)
 
 # Allocations a request, counted by a uprobe on mimalloc's entry points (perf, as root; skipped
 # otherwise). Unlike a rate the count hardly moves between runs on a shared machine, so it shows
@@ -189,6 +192,27 @@ server=$pid
 wait $rpid || true
 row "$streams streams reconnecting after a restart" \
   "$(sed -nE 's/^result [0-9]+ streams \(([0-9]+) missed events each\) live again after ([0-9]+ ms) \(half after ([0-9]+ ms)\), (.*)/all after \2 (half \3), \1 missed each; \4/p' "$dir/reconnect.txt")" "all live, 0 5xx"
+
+# A site with 100,000 articles (BENCH_LARGE_SITE): what a page costs must not grow with the
+# archive. Signed in, so every page is rendered: the front page and the oldest article (its
+# 上一篇 and the page count are where the number of articles could show).
+large_site="${BENCH_LARGE_SITE:-100000}"
+if [ "$large_site" -gt 0 ]; then
+  large_db=$(new_db large_site)
+  read -r oldest _ < <(target/release/examples/gen_db "$large_db" "$large_site" 20000 | sed 's/small=//; s/large=//')
+  [ "$database" = postgres ] && psql -q "$large_db" -c 'VACUUM ANALYZE' >/dev/null
+  lport=3203
+  serve $lport "$large_db"
+  lserver=$pid
+  until curl -sf -o /dev/null "http://127.0.0.1:$lport/"; do sleep 0.05; done
+  lcookie=$(curl -s -D - -o /dev/null -H 'Accept: application/json' -d "name=bench_archive_reader&password=bench-password-2021" \
+    "http://127.0.0.1:$lport/api/auth/register" | awk -F'[ ;]' 'tolower($1) == "set-cookie:" { print $2 }')
+  row "signed in: front page /, $large_site articles" "$(load "http://127.0.0.1:$lport/" -H "Cookie: $lcookie")" "-"
+  row "  vs the 1,000-article site" "$(awk -v a="$signed_front" -v b="$(reqs)" 'BEGIN { printf "%.2fx slower", a / b }')" "-"
+  row "signed in: the archive's first article (50 comments), $large_site articles" "$(load "http://127.0.0.1:$lport/article/$oldest" -H "Cookie: $lcookie")" "-"
+  row "  vs the 1,000-article site" "$(awk -v a="$signed_small" -v b="$(reqs)" 'BEGIN { printf "%.2fx slower", a / b }')" "-"
+  kill "$lserver"; wait "$lserver" 2>/dev/null || true
+fi
 
 # cargo-leptos names them jinri.<content hash>.wasm, .js and .css.
 wasm=$(ls target/site/pkg/jinri*.wasm) js=$(ls target/site/pkg/jinri*.js) css=$(ls target/site/pkg/jinri*.css)
