@@ -207,6 +207,12 @@ async fn the_xml_sitemap_lists_the_front_page_channels_and_every_article() {
     assert!(articles >= 12);
     let seed = s.seed_article_path().await;
     assert!(xml.contains(&format!("<loc>https://jinri.test{seed}</loc><lastmod>2021-04-14</lastmod>")));
+    // The demo's ids fit one file: `?part=1` is the same list; no other part, and nothing but a
+    // plain part number, is a file of ours.
+    assert_eq!(s.get("/sitemap.xml?part=1").await, (200, xml.clone()));
+    for bad in ["part=2", "part=0", "part=01", "part=-1", "part=+1", "part=", "part=1&x=2", "x=1", "part=99999999999"] {
+        assert_eq!(s.get(&format!("/sitemap.xml?{bad}")).await.0, 404, "{bad}");
+    }
 }
 
 #[tokio::test]

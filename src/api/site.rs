@@ -28,12 +28,14 @@ pub async fn get_site_facts() -> Result<SiteFacts, AppError> {
     })
 }
 
-/// Every article, newest first, for the 网站地图 page.
+/// Each channel's newest articles (`SITEMAP_PER_CHANNEL`), for the 网站地图 page.
 #[server(endpoint = "site/map")]
 pub async fn list_sitemap() -> Result<Vec<SitemapEntry>, AppError> {
     use crate::server::{db, AppState};
     let state = AppState::current()?;
-    db::articles::sitemap(&state.pool, state.config.site.timezone).await.map_err(super::internal)
+    db::articles::sitemap(&state.pool, state.config.site.timezone, db::articles::SITEMAP_PER_CHANNEL)
+        .await
+        .map_err(super::internal)
 }
 
 /// What a failed plain form post (no JavaScript) was sent back to this page with: taken from

@@ -6,7 +6,8 @@ use crate::model::{AppError, SitemapEntry};
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
-/// `/sitemap` (网站地图): every channel and every article. Its view is fetched with the page
+/// `/sitemap` (网站地图): every channel with its newest articles (the channel's own pages list
+/// them all; `/sitemap.xml` names every article for search engines). Its view is fetched with the page
 /// (a lazy route): the list is requested while the view's code loads.
 pub struct SitemapRoute {
     entries: crate::api::codec::JsonResource<Result<Vec<SitemapEntry>, AppError>>,
@@ -26,7 +27,7 @@ impl LazyRoute for SitemapRoute {
 
 fn sitemap_view(entries: crate::api::codec::JsonResource<Result<Vec<SitemapEntry>, AppError>>) -> AnyView {
     view! {
-        <PageMeta title="网站地图" description="今日网站地图：全部频道与文章。" path="/sitemap" />
+        <PageMeta title="网站地图" description="今日网站地图：全部频道与各频道的最新文章。" path="/sitemap" />
         <article class="static-page sitemap">
             <h1>"网站地图"</h1>
             <Suspense fallback=|| view! { <p class="loading">"加载中…"</p> }>
@@ -52,6 +53,7 @@ fn sitemap_view(entries: crate::api::codec::JsonResource<Result<Vec<SitemapEntry
                                 <section>
                                     <h2><a href=c.href>{c.name}</a></h2>
                                     <ul>{items}</ul>
+                                    <p class="more"><a href=c.href>{format!("{}的全部文章 ›", c.name)}</a></p>
                                 </section>
                             }
                         })

@@ -5,7 +5,7 @@ use super::{db, AppState};
 use crate::app::{shell, App};
 use crate::model::{ArticleId, Change, LiveEvent, CHANNELS};
 use axum::body::Bytes;
-use axum::extract::Query;
+use axum::extract::{Query, RawQuery};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -794,20 +794,66 @@ pub fn qr_svg(text: &str) -> Option<String> {
     )
 }
 
-/// `/sitemap.xml`: the front page, every channel and every article.
-async fn sitemap_xml(State(state): State<AppState>) -> Response {
+/// Articles a file of `/sitemap.xml` names at most (the protocol allows 50,000 addresses and
+/// 50 MB a file; one file for every article was 8.9 MB at 100,000 articles).
+const SITEMAP_FILE: i64 = 10_000;
+
+/// `/sitemap.xml`: the front page, every channel and every article. A site whose article ids
+/// fit one file gets one list; a larger one gets an index of files (`?part=N`: the articles
+/// with ids in `((N - 1) × SITEMAP_FILE, N × SITEMAP_FILE]`, the first with the front page and
+/// the channels), each a range of the primary key.
+async fn sitemap_xml(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    // `part=N`, N written plainly (1 to 9 digits, no leading zero); anything else is no file of ours.
+    let part = match query.as_deref().map(|q| q.strip_prefix("part=")) {
+        None => None,
+        Some(Some(n)) if n.len() <= 9 && !n.starts_with('0') && n.bytes().all(|b| b.is_ascii_digit()) => {
+            match n.parse() {
+                Ok(n) => Some(n),
+                Err(_) => return StatusCode::NOT_FOUND.into_response(),
+            }
+        }
+        Some(_) => return StatusCode::NOT_FOUND.into_response(),
+    };
     let tz = state.config.site.timezone;
-    let entries = match db::articles::sitemap(&state.pool, tz).await {
-        Ok(e) => e,
+    match sitemap_doc(&state.pool, tz, &state.config.site.base_url, part, SITEMAP_FILE).await {
+        Ok(Some(xml)) => ([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], xml).into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
         Err(e) => {
             tracing::error!(error = %e, "sitemap query failed");
-            return (StatusCode::SERVICE_UNAVAILABLE, "sitemap unavailable").into_response();
+            (StatusCode::SERVICE_UNAVAILABLE, "sitemap unavailable").into_response()
+        }
+    }
+}
+
+/// The document `/sitemap.xml` answers for `part` (`None`: the sitemap itself); `None` for a
+/// part past the last.
+async fn sitemap_doc(
+    db: &db::Db,
+    tz: chrono_tz::Tz,
+    base: &str,
+    part: Option<i64>,
+    per_file: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let parts = ((db::articles::max_id(db).await? + per_file - 1) / per_file).max(1);
+    let head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    let part = match part {
+        Some(n) if n > parts => return Ok(None),
+        Some(n) => n,
+        None if parts == 1 => 1,
+        None => {
+            let mut xml = format!("{head}<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+            for n in 1..=parts {
+                xml.push_str(&format!(
+                    "  <sitemap><loc>{}</loc></sitemap>\n",
+                    xml_escape(&format!("{base}/sitemap.xml?part={n}"))
+                ));
+            }
+            xml.push_str("</sitemapindex>\n");
+            return Ok(Some(xml));
         }
     };
-    let base = &state.config.site.base_url;
-    let mut xml = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
+    let entries = db::articles::sitemap_range(db, tz, (part - 1) * per_file, part * per_file).await?;
+    let mut xml = format!("{head}<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
     let mut url = |loc: String, lastmod: Option<&str>| {
         xml.push_str("  <url><loc>");
         xml.push_str(&xml_escape(&loc));
@@ -819,15 +865,17 @@ async fn sitemap_xml(State(state): State<AppState>) -> Response {
         }
         xml.push_str("</url>\n");
     };
-    url(format!("{base}/"), None);
-    for c in CHANNELS {
-        url(format!("{base}{}", c.href), None);
+    if part == 1 {
+        url(format!("{base}/"), None);
+        for c in CHANNELS {
+            url(format!("{base}{}", c.href), None);
+        }
     }
     for e in &entries {
         url(format!("{base}/article/{}", e.id), Some(&e.published_date));
     }
     xml.push_str("</urlset>\n");
-    ([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], xml).into_response()
+    Ok(Some(xml))
 }
 
 #[cfg(test)]
@@ -867,5 +915,59 @@ mod tests {
         ])));
         assert!(!is_same_origin(&headers(&[("host", "jinri.example"), ("sec-fetch-site", "cross-site")])));
         assert!(!is_same_origin(&headers(&[("host", "jinri.example"), ("sec-fetch-site", "same-site")])));
+    }
+
+    /// Past one file's worth of article ids, `/sitemap.xml` is an index of files, each a range
+    /// of ids; together they name every published article once, and the front page and the
+    /// channels once, in the first.
+    #[tokio::test]
+    async fn a_large_sitemap_is_an_index_of_files_that_together_name_every_article_once() {
+        use crate::server::db::{seed, test_db};
+        let (db, _guard) = test_db::fresh().await;
+        seed::seed_if_empty(&db, 1_000).await.unwrap();
+        test_db::execute(&db, "UPDATE articles SET state = 'draft' WHERE id = (SELECT MIN(id) + 2 FROM articles)")
+            .await;
+        let published: Vec<i64> = match &db {
+            db::Db::Sqlite(p) => {
+                sqlx::query_scalar("SELECT id FROM articles WHERE state = 'published' ORDER BY id").fetch_all(p).await
+            }
+            db::Db::Pg(p) => {
+                sqlx::query_scalar("SELECT id FROM articles WHERE state = 'published' ORDER BY id").fetch_all(p).await
+            }
+        }
+        .unwrap();
+        let base = "https://jinri.test";
+        let tz = chrono_tz::UTC;
+        let locs = |xml: &str| -> Vec<String> {
+            xml.split("<loc>").skip(1).map(|p| p[..p.find("</loc>").unwrap()].to_owned()).collect()
+        };
+        // One file holds them all: the sitemap is that list.
+        let one = sitemap_doc(&db, tz, base, None, 10_000).await.unwrap().unwrap();
+        assert!(one.contains("<urlset"), "{one}");
+        assert_eq!(sitemap_doc(&db, tz, base, Some(1), 10_000).await.unwrap().as_deref(), Some(one.as_str()));
+        assert_eq!(sitemap_doc(&db, tz, base, Some(2), 10_000).await.unwrap(), None);
+        // Five ids a file: an index, then the files.
+        let index = sitemap_doc(&db, tz, base, None, 5).await.unwrap().unwrap();
+        assert!(index.contains("<sitemapindex"), "{index}");
+        let files = locs(&index);
+        let max: i64 = test_db::scalar(&db, "SELECT MAX(id) FROM articles").await;
+        assert_eq!(files.len() as i64, (max + 4) / 5);
+        let mut articles = Vec::new();
+        let mut pages = Vec::new();
+        for (n, file) in files.iter().enumerate() {
+            assert_eq!(file, &format!("{base}/sitemap.xml?part={}", n + 1));
+            let xml = sitemap_doc(&db, tz, base, Some(n as i64 + 1), 5).await.unwrap().unwrap();
+            assert!(xml.contains("<urlset"));
+            for loc in locs(&xml) {
+                match loc.strip_prefix("https://jinri.test/article/") {
+                    Some(id) => articles.push(id.parse::<i64>().unwrap()),
+                    None => pages.push((n, loc)),
+                }
+            }
+        }
+        assert_eq!(articles, published, "every published article once, in id order; no draft");
+        assert_eq!(pages.len(), 1 + CHANNELS.len(), "{pages:?}");
+        assert!(pages.iter().all(|(n, _)| *n == 0), "{pages:?}");
+        assert_eq!(sitemap_doc(&db, tz, base, Some(files.len() as i64 + 1), 5).await.unwrap(), None);
     }
 }
