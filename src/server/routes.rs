@@ -804,15 +804,15 @@ const SITEMAP_FILE: i64 = 10_000;
 /// the channels), each a range of the primary key.
 async fn sitemap_xml(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
     // `part=N`, N written plainly (1 to 9 digits, no leading zero); anything else is no file of ours.
-    let part = match query.as_deref().map(|q| q.strip_prefix("part=")) {
+    let part = match query.as_deref() {
         None => None,
-        Some(Some(n)) if n.len() <= 9 && !n.starts_with('0') && n.bytes().all(|b| b.is_ascii_digit()) => {
-            match n.parse() {
-                Ok(n) => Some(n),
-                Err(_) => return StatusCode::NOT_FOUND.into_response(),
-            }
-        }
-        Some(_) => return StatusCode::NOT_FOUND.into_response(),
+        Some(q) => match q
+            .strip_prefix("part=")
+            .filter(|n| (1..=9).contains(&n.len()) && !n.starts_with('0') && n.bytes().all(|b| b.is_ascii_digit()))
+        {
+            Some(n) => n.parse().ok(),
+            None => return StatusCode::NOT_FOUND.into_response(),
+        },
     };
     let tz = state.config.site.timezone;
     match sitemap_doc(&state.pool, tz, &state.config.site.base_url, part, SITEMAP_FILE).await {
