@@ -112,9 +112,16 @@ pub fn redacted(url: &str) -> String {
 /// the settings the site relies on: WAL so readers never wait for the writer,
 /// synchronous=NORMAL (durable across a crash of the process; a power cut can lose the last
 /// transactions), foreign keys, and a busy timeout so writers queue instead of failing.
-/// PostgreSQL: the database must exist; a statement waits at most `busy_timeout` for a lock.
-/// The pool's connections carry a name of their own (`application_name` `jinri-` and random
-/// hex): it tells this process's notifications from those of others (`notices`).
+/// PostgreSQL: the database must exist; a statement waits at most `busy_timeout` for a lock;
+/// the JIT compiler is off. The pool's connections carry a name of their own
+/// (`application_name` `jinri-` and random hex): it tells this process's notifications from
+/// those of others (`notices`).
+///
+/// JIT: PostgreSQL compiles a statement whose estimated cost passes `jit_above_cost` (100,000
+/// by default), and the site's statements are small reads whose estimates pass it whenever the
+/// planner has no statistics yet (a new or just imported database before autovacuum's first
+/// ANALYZE): each comment page then spent ~390 ms compiling to run in ~1 ms (bench/README,
+/// "PostgreSQL's JIT"). No statement here scans enough rows to gain from it.
 pub async fn connect(url: &str, max_connections: u32, busy_timeout: Duration) -> Result<Db, sqlx::Error> {
     if is_postgres_url(url) {
         let mut id = [0u8; 8];
@@ -122,7 +129,7 @@ pub async fn connect(url: &str, max_connections: u32, busy_timeout: Duration) ->
         let name = format!("jinri-{}", id.iter().map(|b| format!("{b:02x}")).collect::<String>());
         let options = PgConnectOptions::from_str(url)?
             .application_name(&name)
-            .options([("lock_timeout", format!("{}ms", busy_timeout.as_millis()).as_str())]);
+            .options([("lock_timeout", format!("{}ms", busy_timeout.as_millis()).as_str()), ("jit", "off")]);
         let pool = PgPoolOptions::new().max_connections(max_connections).connect_with(options).await?;
         return Ok(Db::Pg(pool));
     }
@@ -271,6 +278,28 @@ mod tests {
         let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut *conn).await.unwrap();
         let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout").fetch_one(&mut *conn).await.unwrap();
         assert_eq!((mode.as_str(), sync, fk, busy), ("wal", 1, 1, 5000));
+    }
+
+    /// PostgreSQL compiles no statement of the site's, however high the planner's estimate
+    /// (with no statistics yet, a comment page's estimate passed `jit_above_cost` and each one
+    /// spent ~390 ms compiling). A session that lowers the threshold to nothing still runs the
+    /// comment page's statement uncompiled.
+    #[tokio::test]
+    async fn postgres_connections_never_compile_a_statement() {
+        let (db, _guard) = super::test_db::fresh().await;
+        let Db::Pg(pool) = db else { return };
+        let mut conn = pool.acquire().await.unwrap();
+        let jit: String = sqlx::query_scalar("SHOW jit").fetch_one(&mut *conn).await.unwrap();
+        assert_eq!(jit, "off");
+        sqlx::query("SET jit_above_cost = 0").execute(&mut *conn).await.unwrap();
+        let plan: Vec<String> = sqlx::query_scalar(
+            "EXPLAIN ANALYZE SELECT count(*) FROM comments c JOIN articles a ON a.id = c.article_id",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        let plan = plan.join("\n");
+        assert!(plan.contains("Execution Time") && !plan.contains("JIT"), "{plan}");
     }
 
     /// An SQLite connection is handed out without a ping (a worker round trip per statement);
