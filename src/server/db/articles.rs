@@ -62,6 +62,13 @@ macro_rules! summary_select {
 /// The count is `channel_article_counts`, which triggers keep with every write to `articles`
 /// (migration 0018 / 0015): counting the published articles themselves read every row of the
 /// table on each rendered list page.
+///
+/// A page deep in the archive: the statement finds the page's ids first, walking only the
+/// index of the published order (`articles_by_published`, `articles_by_channel`: migration
+/// 0019 / 0016), and reads the rows, channels and thumbnails of those ten alone. Written as one
+/// `ORDER BY … OFFSET` over the whole select, PostgreSQL looked up a thumbnail for every
+/// article it skipped (page 10,000 of 100,000 articles: 524 ms, 11 now; SQLite 44 → 5 ms). A
+/// page past the last one is not read at all: its number is the reader's to choose.
 pub async fn list(
     db: &Db,
     tz: Tz,
@@ -69,39 +76,44 @@ pub async fn list(
     page: u32,
 ) -> Result<(Vec<ArticleSummary>, u32), sqlx::Error> {
     let offset = (i64::from(page.max(1)) - 1) * PER_PAGE;
-    let (rows, total): (Vec<SummaryRow>, i64) = on!(db, pool => match channel {
-        None => (
-            sqlx::query_as(summary_select!(
-                "WHERE a.state = 'published' ORDER BY a.published_at DESC, a.id DESC LIMIT $1 OFFSET $2"
-            ))
-                .bind(PER_PAGE)
-                .bind(offset)
-                .fetch_all(pool)
-                .await?,
-            // PostgreSQL's SUM of BIGINT is NUMERIC.
-            sqlx::query_scalar("SELECT CAST(COALESCE(SUM(published), 0) AS BIGINT) FROM channel_article_counts")
-                .fetch_one(pool)
-                .await?,
-        ),
-        Some(slug) => (
-            sqlx::query_as(summary_select!(
-                "WHERE c.slug = $1 AND a.state = 'published' ORDER BY a.published_at DESC, a.id DESC LIMIT $2 OFFSET $3"
-            ))
-            .bind(slug)
-            .bind(PER_PAGE)
-            .bind(offset)
-            .fetch_all(pool)
-            .await?,
-            sqlx::query_scalar(
-                "SELECT COALESCE((SELECT n.published FROM channel_article_counts n JOIN channels c ON c.id = n.channel_id \
-                 WHERE c.slug = $1), 0)",
-            )
-            .bind(slug)
+    let total: i64 = on!(db, pool => match channel {
+        // PostgreSQL's SUM of BIGINT is NUMERIC.
+        None => sqlx::query_scalar("SELECT CAST(COALESCE(SUM(published), 0) AS BIGINT) FROM channel_article_counts")
             .fetch_one(pool)
             .await?,
-        ),
+        Some(slug) => sqlx::query_scalar(
+            "SELECT COALESCE((SELECT n.published FROM channel_article_counts n JOIN channels c ON c.id = n.channel_id \
+             WHERE c.slug = $1), 0)",
+        )
+        .bind(slug)
+        .fetch_one(pool)
+        .await?,
     });
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    if offset >= total {
+        return Ok((Vec::new(), pages as u32));
+    }
+    let rows: Vec<SummaryRow> = on!(db, pool => match channel {
+        None => sqlx::query_as(summary_select!(
+            "JOIN (SELECT id FROM articles WHERE state = 'published' \
+             ORDER BY published_at DESC, id DESC LIMIT $1 OFFSET $2) p ON p.id = a.id \
+             ORDER BY a.published_at DESC, a.id DESC"
+        ))
+        .bind(PER_PAGE)
+        .bind(offset)
+        .fetch_all(pool)
+        .await?,
+        Some(slug) => sqlx::query_as(summary_select!(
+            "JOIN (SELECT id FROM articles WHERE channel_id = (SELECT id FROM channels WHERE slug = $1) \
+             AND state = 'published' ORDER BY published_at DESC, id DESC LIMIT $2 OFFSET $3) p ON p.id = a.id \
+             ORDER BY a.published_at DESC, a.id DESC"
+        ))
+        .bind(slug)
+        .bind(PER_PAGE)
+        .bind(offset)
+        .fetch_all(pool)
+        .await?,
+    });
     Ok((rows.into_iter().map(|r| r.into_summary(tz)).collect(), pages as u32))
 }
 
@@ -532,6 +544,87 @@ mod tests {
         test_db::execute(&db, "DELETE FROM article_blocks WHERE article_id = (SELECT MAX(id) FROM articles)").await;
         assert_eq!(test_db::execute(&db, "DELETE FROM articles WHERE id = (SELECT MAX(id) FROM articles)").await, 1);
         assert_counts_kept(&db, "deleted").await;
+    }
+
+    /// The list pages, page after page, are the published articles in their order (newest
+    /// first, then by id), each with its own channel and thumbnail, as one select over all of
+    /// them gives them; a page past the last one is empty, whatever its number.
+    #[tokio::test]
+    async fn the_list_pages_are_the_published_order_a_page_at_a_time() {
+        let (db, _guard) = test_db::fresh().await;
+        seed::seed_if_empty(&db, 1_000).await.unwrap();
+        // Ties in time, one draft and one withdrawn article among them.
+        assert!(test_db::execute(&db, "UPDATE articles SET published_at = 1000000 + (id % 3)").await > PER_PAGE as u64);
+        test_db::execute(&db, "UPDATE articles SET state = 'draft' WHERE id = (SELECT MIN(id) + 2 FROM articles)")
+            .await;
+        test_db::execute(&db, "UPDATE articles SET state = 'withdrawn' WHERE id = (SELECT MIN(id) + 7 FROM articles)")
+            .await;
+        let slugs = test_db::texts(&db, "SELECT slug FROM channels ORDER BY position").await;
+        let mut channels: Vec<Option<&str>> = vec![None];
+        channels.extend(slugs.iter().map(|s| Some(s.as_str())));
+        for channel in channels {
+            // The reference: every published article of the list in one select, in order.
+            let all: Vec<SummaryRow> = on!(&db, p => sqlx::query_as(summary_select!(
+                "WHERE a.state = 'published' AND ($1 IS NULL OR c.slug = $1) ORDER BY a.published_at DESC, a.id DESC"
+            ))
+            .bind(channel)
+            .fetch_all(p)
+            .await)
+            .unwrap();
+            let all: Vec<ArticleSummary> = all.into_iter().map(|r| r.into_summary(chrono_tz::UTC)).collect();
+            let (_, pages) = list(&db, chrono_tz::UTC, channel, 1).await.unwrap();
+            let mut listed = Vec::new();
+            for page in 1..=pages {
+                let (rows, n) = list(&db, chrono_tz::UTC, channel, page).await.unwrap();
+                assert_eq!(n, pages);
+                assert!(!rows.is_empty() && rows.len() <= PER_PAGE as usize, "{channel:?} page {page}");
+                listed.extend(rows);
+            }
+            assert_eq!(listed, all, "{channel:?}");
+            for past in [pages + 1, u32::MAX] {
+                assert_eq!(list(&db, chrono_tz::UTC, channel, past).await.unwrap(), (Vec::new(), pages));
+            }
+        }
+        let (front, pages) = list(&db, chrono_tz::UTC, None, 1).await.unwrap();
+        assert!(pages >= 2 && front.iter().any(|a| a.thumbnail.is_some()), "{pages} {front:?}");
+    }
+
+    /// A page deep in the archive is found in the index of the published order, not by reading
+    /// the articles it skips (SQLite's plan; PostgreSQL's follows its statistics).
+    #[tokio::test]
+    async fn a_list_page_walks_the_index_of_the_published_order() {
+        let (db, _guard) = test_db::fresh().await;
+        let Db::Sqlite(pool) = &db else { return };
+        for (sql, index) in [
+            (
+                concat!(
+                    "EXPLAIN QUERY PLAN ",
+                    summary_select!(
+                        "JOIN (SELECT id FROM articles WHERE state = 'published' \
+                         ORDER BY published_at DESC, id DESC LIMIT $1 OFFSET $2) p ON p.id = a.id \
+                         ORDER BY a.published_at DESC, a.id DESC"
+                    )
+                ),
+                "articles_by_published",
+            ),
+            (
+                concat!(
+                    "EXPLAIN QUERY PLAN ",
+                    summary_select!(
+                        "JOIN (SELECT id FROM articles WHERE channel_id = (SELECT id FROM channels WHERE slug = $3) \
+                         AND state = 'published' ORDER BY published_at DESC, id DESC LIMIT $1 OFFSET $2) p ON p.id = a.id \
+                         ORDER BY a.published_at DESC, a.id DESC"
+                    )
+                ),
+                "articles_by_channel",
+            ),
+        ] {
+            let plan: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(sql).bind(10).bind(100_000).bind("au").fetch_all(pool).await.unwrap();
+            let plan: Vec<String> = plan.into_iter().map(|r| r.3).collect();
+            assert!(plan.iter().any(|l| l.contains(&format!("USING COVERING INDEX {index}"))), "{plan:#?}");
+            assert!(!plan.iter().any(|l| l == "SCAN a" || l == "SCAN articles"), "{plan:#?}");
+        }
     }
 
     /// The 网站地图 page lists each channel's newest articles, channel by channel, and no more.
