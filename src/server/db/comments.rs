@@ -302,6 +302,12 @@ pub async fn replies_after(
 }
 
 /// Page `page` (1-based) of a thread's replies, `REPLIES_PER_PAGE` to a page, in id order.
+/// The page's ids come first, from the `root_id` index (it covers what `listed!` reads), and
+/// the authors, the answered names and the reader's likes are read for those fifty only: with
+/// the `OFFSET` over the whole select, PostgreSQL joined and tested every reply it skipped
+/// (page 40 of a 2,000-reply thread: 8.3 ms, 68 ms before the database's first ANALYZE; now
+/// 1.8 and 2.5 ms). A join, not `IN`: without statistics PostgreSQL turned `IN` into a scan
+/// of every comment (411 ms).
 pub async fn replies_page(
     db: &Db,
     tz: Tz,
@@ -309,7 +315,11 @@ pub async fn replies_page(
     page: u32,
     viewer: Option<UserId>,
 ) -> Result<Vec<Comment>, sqlx::Error> {
-    let rows: Vec<CommentRow> = on!(db, p => sqlx::query_as(comment_select!("WHERE c.root_id = $2 AND ", listed!("c"), " ORDER BY c.id LIMIT $3 OFFSET $4"))
+    let rows: Vec<CommentRow> = on!(db, p => sqlx::query_as(comment_select!(
+        "JOIN (SELECT x.id FROM comments x WHERE x.root_id = $2 AND ",
+        listed!("x"),
+        " ORDER BY x.id LIMIT $3 OFFSET $4) s ON s.id = c.id ORDER BY c.id"
+    ))
             .bind(viewer.map_or(0, |v| v.0))
             .bind(root.0)
             .bind(REPLIES_PER_PAGE)
@@ -1036,6 +1046,64 @@ mod tests {
             })
             .collect();
         assert_eq!(created, vec![(seq0 + 1, top), (seq0 + 2, reply)]);
+    }
+
+    /// A thread's pages, fifty replies each, are its listed replies in id order as one select
+    /// over the whole thread reads them (what the reader may see of held and deleted replies,
+    /// the names answered, the reader's likes); a page past the end is empty.
+    #[tokio::test]
+    async fn a_thread_page_is_the_listed_replies_in_id_order_fifty_at_a_time() {
+        let (db, _guard) = test_db::fresh().await;
+        seed::seed_if_empty(&db, 0).await.unwrap();
+        let article = ArticleId(1);
+        let user = |name: &'static str| {
+            let db = db.clone();
+            async move { crate::server::db::users::create(&db, name, name, name, "x", 0).await.unwrap().unwrap().id }
+        };
+        let (reader, other) = (user("翻页读者").await, user("另一位").await);
+        let first =
+            NewComment { article, parent: None, author: other, body: "楼主", filter: None, filters_version: 0 };
+        let (_, stored) = post(&db, &first, 0).await.unwrap();
+        let root = stored.unwrap().0;
+        let mut replies = vec![root];
+        for i in 0..170usize {
+            let author = if i % 3 == 0 { reader } else { other };
+            // Some answer the top-level comment, others an earlier reply.
+            let parent = replies[i * 7 % replies.len()];
+            let body = format!("第{i}条回复");
+            let reply = NewComment { parent: Some(parent), author, body: &body, ..first };
+            let (_, stored) = post(&db, &reply, 0).await.unwrap();
+            replies.push(stored.unwrap().0);
+        }
+        on!(&db, p => {
+            // Held replies of both, deleted ones with and without a published answer, likes.
+            sqlx::query("UPDATE comments SET status = 'pending' WHERE root_id = $1 AND id % 5 = 0")
+                .bind(root.0).execute(p).await.unwrap();
+            sqlx::query("UPDATE comments SET deleted_at = 1 WHERE root_id = $1 AND id % 4 = 1")
+                .bind(root.0).execute(p).await.unwrap();
+            sqlx::query("INSERT INTO comment_likes (comment_id, user_id, created_at) \
+                         SELECT id, $2, 1 FROM comments WHERE root_id = $1 AND id % 3 = 2")
+                .bind(root.0).bind(reader.0).execute(p).await.unwrap();
+        });
+        for viewer in [None, Some(reader)] {
+            let all: Vec<CommentRow> = on!(&db, p => sqlx::query_as(comment_select!(
+                "WHERE c.root_id = $2 AND ", listed!("c"), " ORDER BY c.id"
+            ))
+            .bind(viewer.map_or(0, |v| v.0))
+            .bind(root.0)
+            .fetch_all(p)
+            .await)
+            .unwrap();
+            let all: Vec<Comment> = all.into_iter().map(|r| r.into_comment(chrono_tz::UTC)).collect();
+            assert!(all.len() > 2 * REPLIES_PER_PAGE as usize && all.len() < 3 * REPLIES_PER_PAGE as usize, "{viewer:?}: {}", all.len());
+            assert!(all.iter().any(|c| c.liked) == viewer.is_some() && all.iter().any(|c| c.deleted));
+            let mut paged = Vec::new();
+            for page in 1..=3 {
+                paged.extend(replies_page(&db, chrono_tz::UTC, root, page, viewer).await.unwrap());
+            }
+            assert_eq!(paged, all, "{viewer:?}");
+            assert!(replies_page(&db, chrono_tz::UTC, root, 4, viewer).await.unwrap().is_empty());
+        }
     }
 
     /// PostgreSQL: a lock committed while a post waits for the article's row wins. The post read
