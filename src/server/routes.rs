@@ -1,7 +1,7 @@
 //! The axum application: Leptos pages and server functions, the XML sitemap, static files.
 
 use super::live::{sse_frame, Published};
-use super::{db, AppState};
+use super::{db, time, AppState};
 use crate::app::{shell, App};
 use crate::model::{ArticleId, Change, LiveEvent, CHANNELS};
 use axum::body::Bytes;
@@ -16,6 +16,7 @@ use futures::StreamExt;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::collections::VecDeque;
+use std::fmt::Write as _;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
@@ -795,8 +796,10 @@ pub fn qr_svg(text: &str) -> Option<String> {
 }
 
 /// Articles a file of `/sitemap.xml` names at most (the protocol allows 50,000 addresses and
-/// 50 MB a file; one file for every article was 8.9 MB at 100,000 articles).
-const SITEMAP_FILE: i64 = 10_000;
+/// 50 MB a file; one file for every article was 8.9 MB at 100,000 articles). Any visitor may
+/// ask for any file, uncached: a file of 2,000 (~180 KB) costs about what a rendered page does,
+/// where one of 10,000 held a core for ~10 ms (bench/README, "Sitemap files").
+const SITEMAP_FILE: i64 = 2_000;
 
 /// `/sitemap.xml`: the front page, every channel and every article. A site whose article ids
 /// fit one file gets one list; a larger one gets an index of files (`?part=N`: the articles
@@ -852,27 +855,28 @@ async fn sitemap_doc(
             return Ok(Some(xml));
         }
     };
-    let entries = db::articles::sitemap_range(db, tz, (part - 1) * per_file, part * per_file).await?;
-    let mut xml = format!("{head}<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-    let mut url = |loc: String, lastmod: Option<&str>| {
-        xml.push_str("  <url><loc>");
-        xml.push_str(&xml_escape(&loc));
-        xml.push_str("</loc>");
-        if let Some(d) = lastmod {
-            xml.push_str("<lastmod>");
-            xml.push_str(d);
-            xml.push_str("</lastmod>");
-        }
-        xml.push_str("</url>\n");
-    };
+    let entries = db::articles::sitemap_range(db, (part - 1) * per_file, part * per_file).await?;
+    // Written straight into one buffer: a file is up to `per_file` lines, and any visitor may
+    // ask for any file at any time (no title or channel is read; a date is formatted once for
+    // the articles of one day).
+    let base = xml_escape(base);
+    let mut xml = String::with_capacity(256 + (entries.len() + CHANNELS.len()) * (base.len() + 64));
+    xml.push_str(head);
+    xml.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
     if part == 1 {
-        url(format!("{base}/"), None);
+        let _ = writeln!(xml, "  <url><loc>{base}/</loc></url>");
         for c in CHANNELS {
-            url(format!("{base}{}", c.href), None);
+            let _ = writeln!(xml, "  <url><loc>{base}{}</loc></url>", xml_escape(c.href));
         }
     }
-    for e in &entries {
-        url(format!("{base}/article/{}", e.id), Some(&e.published_date));
+    let mut last: Option<(chrono::NaiveDate, String)> = None;
+    for (id, at) in &entries {
+        let day = time::day(tz, *at);
+        if last.as_ref().is_none_or(|(d, _)| *d != day) {
+            last = Some((day, time::date(tz, *at)));
+        }
+        let date = last.as_ref().map_or("", |(_, s)| s.as_str());
+        let _ = writeln!(xml, "  <url><loc>{base}/article/{}</loc><lastmod>{date}</lastmod></url>", id.0);
     }
     xml.push_str("</urlset>\n");
     Ok(Some(xml))
@@ -927,17 +931,26 @@ mod tests {
         seed::seed_if_empty(&db, 1_000).await.unwrap();
         test_db::execute(&db, "UPDATE articles SET state = 'draft' WHERE id = (SELECT MIN(id) + 2 FROM articles)")
             .await;
-        let published: Vec<i64> = match &db {
+        // Publication times five and a half hours apart, so that days in the site's time zone
+        // change every few articles (each article's date is its own).
+        test_db::execute(&db, "UPDATE articles SET published_at = 1700000000 + id * 19800").await;
+        let published: Vec<(i64, i64)> = match &db {
             db::Db::Sqlite(p) => {
-                sqlx::query_scalar("SELECT id FROM articles WHERE state = 'published' ORDER BY id").fetch_all(p).await
+                sqlx::query_as("SELECT id, published_at FROM articles WHERE state = 'published' ORDER BY id")
+                    .fetch_all(p)
+                    .await
             }
             db::Db::Pg(p) => {
-                sqlx::query_scalar("SELECT id FROM articles WHERE state = 'published' ORDER BY id").fetch_all(p).await
+                sqlx::query_as("SELECT id, published_at FROM articles WHERE state = 'published' ORDER BY id")
+                    .fetch_all(p)
+                    .await
             }
         }
         .unwrap();
         let base = "https://jinri.test";
-        let tz = chrono_tz::UTC;
+        let tz = chrono_tz::Asia::Shanghai;
+        let expected: Vec<(i64, String)> = published.iter().map(|&(id, at)| (id, time::date(tz, at))).collect();
+        assert!(expected.windows(2).any(|w| w[0].1 == w[1].1) && expected.windows(2).any(|w| w[0].1 != w[1].1));
         let locs = |xml: &str| -> Vec<String> {
             xml.split("<loc>").skip(1).map(|p| p[..p.find("</loc>").unwrap()].to_owned()).collect()
         };
@@ -958,14 +971,18 @@ mod tests {
             assert_eq!(file, &format!("{base}/sitemap.xml?part={}", n + 1));
             let xml = sitemap_doc(&db, tz, base, Some(n as i64 + 1), 5).await.unwrap().unwrap();
             assert!(xml.contains("<urlset"));
-            for loc in locs(&xml) {
+            for line in xml.lines().filter(|l| l.contains("<loc>")) {
+                let loc = &locs(line)[0];
                 match loc.strip_prefix("https://jinri.test/article/") {
-                    Some(id) => articles.push(id.parse::<i64>().unwrap()),
-                    None => pages.push((n, loc)),
+                    Some(id) => {
+                        let date = line.split("<lastmod>").nth(1).and_then(|d| d.split("</lastmod>").next());
+                        articles.push((id.parse::<i64>().unwrap(), date.unwrap_or_default().to_owned()));
+                    }
+                    None => pages.push((n, loc.clone())),
                 }
             }
         }
-        assert_eq!(articles, published, "every published article once, in id order; no draft");
+        assert_eq!(articles, expected, "every published article once, in id order, with its date; no draft");
         assert_eq!(pages.len(), 1 + CHANNELS.len(), "{pages:?}");
         assert!(pages.iter().all(|(n, _)| *n == 0), "{pages:?}");
         assert_eq!(sitemap_doc(&db, tz, base, Some(files.len() as i64 + 1), 5).await.unwrap(), None);

@@ -12,6 +12,11 @@ fn local(tz: Tz, unix: i64) -> DateTime<Tz> {
     tz.timestamp_opt(unix, 0).single().unwrap_or_else(|| tz.timestamp_opt(0, 0).unwrap())
 }
 
+/// The calendar day of `unix` in `tz`, to compare days without formatting them.
+pub fn day(tz: Tz, unix: i64) -> chrono::NaiveDate {
+    local(tz, unix).date_naive()
+}
+
 /// `2021-04-14`
 pub fn date(tz: Tz, unix: i64) -> String {
     local(tz, unix).format("%Y-%m-%d").to_string()

@@ -371,18 +371,18 @@ pub async fn sitemap(db: &Db, tz: Tz, per_channel: i64) -> Result<Vec<SitemapEnt
     Ok(entries(rows, tz))
 }
 
-/// The published articles whose ids are in `(after, upto]`, by id: one file of `/sitemap.xml`
-/// (a range of the primary key, whatever the archive's size).
-pub async fn sitemap_range(db: &Db, tz: Tz, after: i64, upto: i64) -> Result<Vec<SitemapEntry>, sqlx::Error> {
-    let rows: Vec<(i64, String, String, i64)> = on!(db, p => sqlx::query_as(
-        "SELECT a.id, a.title, c.slug, a.published_at FROM articles a JOIN channels c ON c.id = a.channel_id \
-         WHERE a.id > $1 AND a.id <= $2 AND a.state = 'published' ORDER BY a.id",
+/// The published articles whose ids are in `(after, upto]`, by id, each with its publication
+/// time: one file of `/sitemap.xml` (a range of the primary key, whatever the archive's size).
+/// The file names no title or channel, so none is read.
+pub async fn sitemap_range(db: &Db, after: i64, upto: i64) -> Result<Vec<(ArticleId, i64)>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = on!(db, p => sqlx::query_as(
+        "SELECT id, published_at FROM articles WHERE id > $1 AND id <= $2 AND state = 'published' ORDER BY id",
     )
     .bind(after)
     .bind(upto)
     .fetch_all(p)
     .await?);
-    Ok(entries(rows, tz))
+    Ok(rows.into_iter().map(|(id, at)| (ArticleId(id), at)).collect())
 }
 
 /// The largest article id, 0 with none.

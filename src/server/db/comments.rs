@@ -1095,7 +1095,11 @@ mod tests {
             .await)
             .unwrap();
             let all: Vec<Comment> = all.into_iter().map(|r| r.into_comment(chrono_tz::UTC)).collect();
-            assert!(all.len() > 2 * REPLIES_PER_PAGE as usize && all.len() < 3 * REPLIES_PER_PAGE as usize, "{viewer:?}: {}", all.len());
+            assert!(
+                all.len() > 2 * REPLIES_PER_PAGE as usize && all.len() < 3 * REPLIES_PER_PAGE as usize,
+                "{viewer:?}: {}",
+                all.len()
+            );
             assert!(all.iter().any(|c| c.liked) == viewer.is_some() && all.iter().any(|c| c.deleted));
             let mut paged = Vec::new();
             for page in 1..=3 {
