@@ -839,6 +839,7 @@ async fn sitemap_doc(
 ) -> Result<Option<String>, sqlx::Error> {
     let parts = ((db::articles::max_id(db).await? + per_file - 1) / per_file).max(1);
     let head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    let base = xml_escape(base);
     let part = match part {
         Some(n) if n > parts => return Ok(None),
         Some(n) => n,
@@ -846,10 +847,7 @@ async fn sitemap_doc(
         None => {
             let mut xml = format!("{head}<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
             for n in 1..=parts {
-                xml.push_str(&format!(
-                    "  <sitemap><loc>{}</loc></sitemap>\n",
-                    xml_escape(&format!("{base}/sitemap.xml?part={n}"))
-                ));
+                let _ = writeln!(xml, "  <sitemap><loc>{base}/sitemap.xml?part={n}</loc></sitemap>");
             }
             xml.push_str("</sitemapindex>\n");
             return Ok(Some(xml));
@@ -859,7 +857,6 @@ async fn sitemap_doc(
     // Written straight into one buffer: a file is up to `per_file` lines, and any visitor may
     // ask for any file at any time (no title or channel is read; a date is formatted once for
     // the articles of one day).
-    let base = xml_escape(base);
     let mut xml = String::with_capacity(256 + (entries.len() + CHANNELS.len()) * (base.len() + 64));
     xml.push_str(head);
     xml.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");

@@ -58,6 +58,25 @@ macro_rules! summary_select {
     };
 }
 
+/// A list page's statement: the page's ids from the index of the published order, then their
+/// rows. `all`: `LIMIT $1 OFFSET $2`; `channel`: the channel's slug `$1`, `LIMIT $2 OFFSET $3`.
+macro_rules! list_select {
+    (all) => {
+        summary_select!(
+            "JOIN (SELECT id FROM articles WHERE state = 'published' \
+             ORDER BY published_at DESC, id DESC LIMIT $1 OFFSET $2) p ON p.id = a.id \
+             ORDER BY a.published_at DESC, a.id DESC"
+        )
+    };
+    (channel) => {
+        summary_select!(
+            "JOIN (SELECT id FROM articles WHERE channel_id = (SELECT id FROM channels WHERE slug = $1) \
+             AND state = 'published' ORDER BY published_at DESC, id DESC LIMIT $2 OFFSET $3) p ON p.id = a.id \
+             ORDER BY a.published_at DESC, a.id DESC"
+        )
+    };
+}
+
 /// One page (1-based) of the newest articles, optionally of one channel, and the page count.
 /// The count is `channel_article_counts`, which triggers keep with every write to `articles`
 /// (migration 0018 / 0015): counting the published articles themselves read every row of the
@@ -94,20 +113,8 @@ pub async fn list(
         return Ok((Vec::new(), pages as u32));
     }
     let rows: Vec<SummaryRow> = on!(db, pool => match channel {
-        None => sqlx::query_as(summary_select!(
-            "JOIN (SELECT id FROM articles WHERE state = 'published' \
-             ORDER BY published_at DESC, id DESC LIMIT $1 OFFSET $2) p ON p.id = a.id \
-             ORDER BY a.published_at DESC, a.id DESC"
-        ))
-        .bind(PER_PAGE)
-        .bind(offset)
-        .fetch_all(pool)
-        .await?,
-        Some(slug) => sqlx::query_as(summary_select!(
-            "JOIN (SELECT id FROM articles WHERE channel_id = (SELECT id FROM channels WHERE slug = $1) \
-             AND state = 'published' ORDER BY published_at DESC, id DESC LIMIT $2 OFFSET $3) p ON p.id = a.id \
-             ORDER BY a.published_at DESC, a.id DESC"
-        ))
+        None => sqlx::query_as(list_select!(all)).bind(PER_PAGE).bind(offset).fetch_all(pool).await?,
+        Some(slug) => sqlx::query_as(list_select!(channel))
         .bind(slug)
         .bind(PER_PAGE)
         .bind(offset)
@@ -377,7 +384,15 @@ pub async fn sitemap(db: &Db, tz: Tz, per_channel: i64) -> Result<Vec<SitemapEnt
         }
     };
     let rows: Vec<(i64, String, String, i64)> = on!(db, p => sqlx::query_as(sql).bind(per_channel).fetch_all(p).await?);
-    Ok(entries(rows, tz))
+    Ok(rows
+        .into_iter()
+        .map(|(id, title, channel_slug, at)| SitemapEntry {
+            id: ArticleId(id),
+            title,
+            channel_slug,
+            published_date: time::date(tz, at),
+        })
+        .collect())
 }
 
 /// The published articles whose ids are in `(after, upto]`, by id, each with its publication
@@ -397,17 +412,6 @@ pub async fn sitemap_range(db: &Db, after: i64, upto: i64) -> Result<Vec<(Articl
 /// The largest article id, 0 with none.
 pub async fn max_id(db: &Db) -> Result<i64, sqlx::Error> {
     on!(db, p => sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM articles").fetch_one(p).await)
-}
-
-fn entries(rows: Vec<(i64, String, String, i64)>, tz: Tz) -> Vec<SitemapEntry> {
-    rows.into_iter()
-        .map(|(id, title, channel_slug, at)| SitemapEntry {
-            id: ArticleId(id),
-            title,
-            channel_slug,
-            published_date: time::date(tz, at),
-        })
-        .collect()
 }
 
 /// One entry of a feed (`server::feeds`).
@@ -604,32 +608,11 @@ mod tests {
     async fn a_list_page_walks_the_index_of_the_published_order() {
         let (db, _guard) = test_db::fresh().await;
         let Db::Sqlite(pool) = &db else { return };
-        for (sql, index) in [
-            (
-                concat!(
-                    "EXPLAIN QUERY PLAN ",
-                    summary_select!(
-                        "JOIN (SELECT id FROM articles WHERE state = 'published' \
-                         ORDER BY published_at DESC, id DESC LIMIT $1 OFFSET $2) p ON p.id = a.id \
-                         ORDER BY a.published_at DESC, a.id DESC"
-                    )
-                ),
-                "articles_by_published",
-            ),
-            (
-                concat!(
-                    "EXPLAIN QUERY PLAN ",
-                    summary_select!(
-                        "JOIN (SELECT id FROM articles WHERE channel_id = (SELECT id FROM channels WHERE slug = $3) \
-                         AND state = 'published' ORDER BY published_at DESC, id DESC LIMIT $1 OFFSET $2) p ON p.id = a.id \
-                         ORDER BY a.published_at DESC, a.id DESC"
-                    )
-                ),
-                "articles_by_channel",
-            ),
-        ] {
-            let plan: Vec<(i64, i64, i64, String)> =
-                sqlx::query_as(sql).bind(10).bind(100_000).bind("au").fetch_all(pool).await.unwrap();
+        let all = sqlx::query_as(concat!("EXPLAIN QUERY PLAN ", list_select!(all))).bind(10).bind(100_000);
+        let channel =
+            sqlx::query_as(concat!("EXPLAIN QUERY PLAN ", list_select!(channel))).bind("au").bind(10).bind(100_000);
+        for (query, index) in [(all, "articles_by_published"), (channel, "articles_by_channel")] {
+            let plan: Vec<(i64, i64, i64, String)> = query.fetch_all(pool).await.unwrap();
             let plan: Vec<String> = plan.into_iter().map(|r| r.3).collect();
             assert!(plan.iter().any(|l| l.contains(&format!("USING COVERING INDEX {index}"))), "{plan:#?}");
             assert!(!plan.iter().any(|l| l == "SCAN a" || l == "SCAN articles"), "{plan:#?}");
