@@ -139,16 +139,34 @@ macro_rules! listed {
     };
 }
 
+/// How many replies of top-level comment `$root` viewer `$viewer` (a parameter, or 0 for
+/// nobody) is shown, as `listed!` lists them: those shown to everyone, kept per thread by the
+/// triggers of migration 0020 (postgres 0017) in `thread_counts`, and the viewer's own held or
+/// rejected ones, found on the partial index of unpublished comments. Counting the thread's
+/// replies instead read all of them on every page that showed it.
+macro_rules! reply_count {
+    ($root:literal, $viewer:literal) => {
+        concat!(
+            "(COALESCE((SELECT n.listed FROM thread_counts n WHERE n.root_id = ",
+            $root,
+            ".id), 0) + (SELECT COUNT(*) FROM comments r WHERE r.root_id = ",
+            $root,
+            ".id AND r.author_id = ",
+            $viewer,
+            " AND r.status <> 'published' AND r.deleted_at IS NULL))"
+        )
+    };
+}
+
 /// Columns of a comment as `CommentRow` reads them; `$1` is the viewer (0 for a visitor). The
 /// name a reply answers comes from its parent, whichever page that parent is on; a top-level
-/// comment's reply count is read from the `root_id` index.
+/// comment's reply count is `reply_count!`.
 macro_rules! comment_select {
     ($($tail:tt)*) => {
         concat!(
             "SELECT c.id, c.article_id, c.parent_id, c.root_id, pu.name AS reply_to, \
-             CASE WHEN c.parent_id IS NULL THEN (SELECT COUNT(*) FROM comments r WHERE r.root_id = c.id AND ", listed!("r"), ") \
-             ELSE 0 END \
-             AS replies, c.author_id, u.name AS author_name, c.body, c.created_at, \
+             CASE WHEN c.parent_id IS NULL THEN ", reply_count!("c", "$1"), " ELSE 0 END AS replies, \
+             c.author_id, u.name AS author_name, c.body, c.created_at, \
              c.deleted_at IS NOT NULL AS deleted, c.like_count, \
              EXISTS (SELECT 1 FROM comment_likes l WHERE l.comment_id = c.id AND l.user_id = $1) AS liked, \
              c.status, c.hidden_at IS NOT NULL AS hidden, c.pinned_at IS NOT NULL AS pinned \
@@ -840,7 +858,7 @@ pub async fn events_since(db: &Db, tz: Tz, article: ArticleId, after: i64, limit
          COALESCE(a.updated_at, a.published_at) AS article_updated, e.seq, e.kind, e.comment_id AS event_comment, \
          c.id AS found, c.parent_id, c.root_id, pu.name AS reply_to, \
          CASE WHEN c.id IS NOT NULL AND c.parent_id IS NULL \
-         THEN (SELECT COUNT(*) FROM comments r WHERE r.root_id = c.id AND ", listed!("r", "0"), ") ELSE 0 END AS replies, \
+         THEN ", reply_count!("c", "0"), " ELSE 0 END AS replies, \
          c.author_id, u.name AS author_name, c.body, c.created_at, \
          c.deleted_at IS NOT NULL AS deleted, c.like_count, COALESCE(c.status, 'published') AS status, \
          c.hidden_at IS NOT NULL AS hidden, c.pinned_at IS NOT NULL AS pinned \
@@ -1209,20 +1227,231 @@ mod tests {
         }
     }
 
-    /// A page counts each top-level comment's visible replies and takes its first few: both
-    /// from `comments_by_root` alone, never a lookup of each reply's row (a page showing a
-    /// 2,000-reply thread: ~600 µs on an index of `root_id` only, ~200 µs on this one).
+    /// A page takes each top-level comment's first few replies from `comments_by_root` alone,
+    /// never a lookup of each reply's row (a page showing a 2,000-reply thread: ~600 µs on an
+    /// index of `root_id` only, ~200 µs on this one), and counts its replies without reading
+    /// them: the kept count by its key, the reader's own held ones on their partial index
+    /// (counting on `comments_by_root` read the whole thread: another ~160 µs at 2,000).
     #[tokio::test]
-    async fn a_page_counts_and_takes_replies_from_the_index_alone() {
+    async fn a_page_takes_replies_from_the_index_alone_and_counts_none_of_them() {
         let Some(plans) = page_plans().await else { return };
         for plan in plans {
             let by_root: Vec<&str> =
                 plan.iter().map(String::as_str).filter(|l| l.contains("comments_by_root")).collect();
-            // The replies taken (`x`) and the replies counted (`r`).
-            assert!(by_root.iter().any(|l| l.starts_with("SEARCH x ")), "{plan:#?}");
-            assert!(by_root.iter().any(|l| l.starts_with("SEARCH r ")), "{plan:#?}");
-            assert!(by_root.iter().all(|l| l.contains("USING COVERING INDEX comments_by_root")), "{plan:#?}");
+            // The replies taken (`x`); nothing else reads the thread.
+            assert!(!by_root.is_empty(), "{plan:#?}");
+            assert!(
+                by_root.iter().all(|l| l.starts_with("SEARCH x USING COVERING INDEX comments_by_root")),
+                "{plan:#?}"
+            );
+            assert!(plan.iter().any(|l| l.starts_with("SEARCH n USING INTEGER PRIMARY KEY")), "{plan:#?}");
+            assert!(
+                plan.iter()
+                    .any(|l| l
+                        .starts_with("SEARCH r USING COVERING INDEX comments_unpublished (root_id=? AND author_id=?)")),
+                "{plan:#?}"
+            );
         }
+    }
+
+    /// The reply count each top-level comment shows is the number of its replies the reader is
+    /// listed, whatever happens to the thread: posts answering the top-level comment or a reply,
+    /// held ones approved or rejected, published ones held again, deletions (of a reply that
+    /// others answer, of the last answer to a deleted one), statements changing many replies of
+    /// a thread at once, rows removed, on each database. Checked after every change against a
+    /// count of the listed replies, for a visitor, for each of the two authors and in the event
+    /// log's replay.
+    #[tokio::test]
+    async fn each_threads_reply_count_follows_what_its_readers_are_listed() {
+        let (db, _guard) = test_db::fresh().await;
+        seed::seed_if_empty(&db, 0).await.unwrap();
+        let article = ArticleId(2);
+        let user = |name: &'static str| {
+            let db = db.clone();
+            async move { crate::server::db::users::create(&db, name, name, name, "x", 0).await.unwrap().unwrap().id }
+        };
+        let authors = [user("计数甲").await, user("计数乙").await];
+        let mut tx = db.begin_write().await.unwrap();
+        let roots = [
+            insert(&mut tx, article, None, authors[0], "楼一", 1).await.unwrap(),
+            insert(&mut tx, article, None, authors[1], "楼二", 2).await.unwrap(),
+        ];
+        tx.commit().await.unwrap();
+        let mut comments: Vec<(CommentId, CommentId)> = roots.iter().map(|r| (*r, *r)).collect();
+        let mut seed_value: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: usize| {
+            seed_value ^= seed_value << 13;
+            seed_value ^= seed_value >> 7;
+            seed_value ^= seed_value << 17;
+            (seed_value % n as u64) as usize
+        };
+        let statuses = ["published", "pending", "rejected"];
+        let mut kinds_done = [0usize; 8];
+        for step in 0..400 {
+            let (id, root) = comments[next(comments.len())];
+            // Replies first, then every kind of change, a third of them new replies.
+            let kind = if step < 30 { 0 } else { [0, 0, 0, 0, 1, 2, 3, 4, 4, 5, 6, 7][next(12)] };
+            let sql: String = match kind {
+                // A reply (held, published or rejected) to a top-level comment or a reply.
+                0 => {
+                    let status = statuses[next(3)];
+                    let author = authors[next(2)];
+                    let new_id: i64 = on!(&db, p => sqlx::query_scalar(
+                        "INSERT INTO comments (article_id, parent_id, root_id, author_id, body, created_at, status) \
+                         VALUES ($1, $2, $3, $4, '回复', 3, $5) RETURNING id",
+                    )
+                    .bind(article.0)
+                    .bind(id.0)
+                    .bind(root.0)
+                    .bind(author.0)
+                    .bind(status)
+                    .fetch_one(p)
+                    .await
+                    .unwrap());
+                    comments.push((CommentId(new_id), root));
+                    format!("a {status} reply {new_id} to {}", id.0)
+                }
+                1 => format!("UPDATE comments SET status = 'published' WHERE id = {} AND status = 'pending'", id.0),
+                2 => format!("UPDATE comments SET status = 'rejected' WHERE id = {} AND status = 'pending'", id.0),
+                3 => format!("UPDATE comments SET status = 'pending' WHERE id = {} AND status = 'published'", id.0),
+                4 => {
+                    let mut tx = db.begin_write().await.unwrap();
+                    soft_delete(&mut tx, id, 4).await.unwrap();
+                    tx.commit().await.unwrap();
+                    format!("{} deleted", id.0)
+                }
+                // Many replies of one thread in one statement, parents and their answers
+                // together.
+                5 => format!(
+                    "UPDATE comments SET status = CASE WHEN status = 'published' THEN 'pending' ELSE 'published' END \
+                     WHERE root_id = {} AND id % 3 = {}",
+                    root.0,
+                    next(3)
+                ),
+                6 => format!("UPDATE comments SET deleted_at = NULL WHERE id = {} AND parent_id IS NOT NULL", id.0),
+                // A reply nobody answered, removed.
+                _ => format!(
+                    "DELETE FROM comments WHERE id = {} AND parent_id IS NOT NULL \
+                     AND NOT EXISTS (SELECT 1 FROM comments k WHERE k.parent_id = {0})",
+                    id.0
+                ),
+            };
+            let changed = match kind {
+                0 | 4 => 1,
+                _ => test_db::execute_text(&db, sql.clone()).await,
+            };
+            if kind == 7 && changed == 1 {
+                comments.retain(|c| c.0 != id);
+            }
+            kinds_done[kind] += usize::from(changed > 0);
+            for root in roots {
+                for viewer in [0, authors[0].0, authors[1].0] {
+                    let listed: i64 = on!(&db, p => sqlx::query_scalar(concat!(
+                        "SELECT COUNT(*) FROM comments r WHERE r.root_id = $2 AND ", listed!("r")
+                    ))
+                    .bind(viewer)
+                    .bind(root.0)
+                    .fetch_one(p)
+                    .await
+                    .unwrap());
+                    let shown: CommentRow = on!(&db, p => sqlx::query_as(comment_select!("WHERE c.id = $2"))
+                        .bind(viewer)
+                        .bind(root.0)
+                        .fetch_one(p)
+                        .await
+                        .unwrap());
+                    assert_eq!(shown.replies, listed, "step {step} ({sql}), thread {}, viewer {viewer}", root.0);
+                }
+            }
+        }
+        // Every kind of change happened, most of them many times.
+        assert!(kinds_done.iter().all(|n| *n > 3), "{kinds_done:?}");
+        // The replay of the log counts as the page does (for nobody in particular).
+        let mut tx = db.begin_write().await.unwrap();
+        let seq = record_event(&mut tx, article, "restored", roots[0], 5).await.unwrap();
+        tx.commit().await.unwrap();
+        let replay = events_since(&db, chrono_tz::UTC, article, seq - 1, 10).await.unwrap();
+        let Some(LiveEvent { change: Change::Restored(c), .. }) = replay.events.first() else {
+            panic!("{:?}", replay.events)
+        };
+        let listed = test_db::scalar_text(
+            &db,
+            format!(
+                "SELECT COUNT(*) FROM comments r WHERE r.root_id = {} AND r.status = 'published' AND (r.deleted_at IS NULL \
+                 OR EXISTS (SELECT 1 FROM comments k WHERE k.parent_id = r.id AND k.status = 'published'))",
+                roots[0].0
+            ),
+        )
+        .await;
+        assert_eq!(c.replies, listed);
+    }
+
+    /// PostgreSQL: a reply's deletion and the first answer to it, in two transactions at once,
+    /// count as if one came after the other. Each change takes the article's row first, so the
+    /// answer's count waits for the deletion and then sees it (a deleted reply stays listed
+    /// while an answer is published). Without that the answer read the reply as not deleted
+    /// and the deletion read it as unanswered: the thread showed one reply too few.
+    #[tokio::test]
+    async fn a_deletion_and_an_answer_at_once_are_counted_in_turn() {
+        let (db, _guard) = test_db::fresh().await;
+        let Db::Pg(_) = &db else { return };
+        seed::seed_if_empty(&db, 0).await.unwrap();
+        let (article, author) = (ArticleId(2), UserId(1));
+        let mut tx = db.begin_write().await.unwrap();
+        let root = insert(&mut tx, article, None, author, "楼", 1).await.unwrap();
+        let reply = insert(&mut tx, article, Some(root), author, "将删", 2).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut deleting = db.begin_write().await.unwrap();
+        assert_eq!(soft_delete(&mut deleting, reply, 3).await.unwrap(), Some(true));
+        let answering = tokio::spawn({
+            let db = db.clone();
+            async move {
+                let mut tx = db.begin_write().await.unwrap();
+                insert(&mut tx, article, Some(reply), author, "答", 4).await.unwrap();
+                tx.commit().await.unwrap();
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!answering.is_finished(), "the answer waits for the article's row");
+        deleting.commit().await.unwrap();
+        answering.await.unwrap();
+        let shown: CommentRow = on!(&db, p => sqlx::query_as(comment_select!("WHERE c.id = $2"))
+            .bind(0_i64)
+            .bind(root.0)
+            .fetch_one(p)
+            .await
+            .unwrap());
+        // The deleted reply, answered, and its answer.
+        assert_eq!(shown.replies, 2);
+    }
+
+    /// A database from before the kept counts gets them from what its threads hold.
+    #[tokio::test]
+    async fn a_database_from_before_the_kept_counts_is_counted_once() {
+        let (db, _guard) = test_db::empty().await;
+        match &db {
+            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run_to(19, p).await.unwrap(),
+            Db::Pg(p) => sqlx::migrate!("./migrations/postgres").run_to(16, p).await.unwrap(),
+        }
+        seed::seed_if_empty(&db, 0).await.unwrap();
+        for sql in [
+            // Article 1's first comment: a reply deleted with a published answer (listed), one
+            // deleted without (not), one held (not), two published.
+            "INSERT INTO comments (id, article_id, parent_id, root_id, author_id, body, created_at, deleted_at) \
+             VALUES (9001, 1, NULL, NULL, 1, '楼', 0, NULL), (9002, 1, 9001, 9001, 1, '删', 0, 5), \
+             (9003, 1, 9002, 9001, 1, '答', 0, NULL), (9004, 1, 9001, 9001, 1, '删二', 0, 5), \
+             (9005, 1, 9001, 9001, 1, '好', 0, NULL)",
+            "INSERT INTO comments (id, article_id, parent_id, root_id, author_id, body, created_at, status) \
+             VALUES (9006, 1, 9001, 9001, 1, '待', 0, 'pending')",
+        ] {
+            assert!(test_db::execute(&db, sql).await > 0, "{sql}");
+        }
+        super::super::migrate(&db).await.unwrap();
+        assert_eq!(test_db::scalar(&db, "SELECT listed FROM thread_counts WHERE root_id = 9001").await, 3);
+        assert_eq!(
+            test_db::scalar(&db, "SELECT COUNT(*) FROM thread_counts").await,
+            test_db::scalar(&db, "SELECT COUNT(*) FROM comments WHERE parent_id IS NULL").await
+        );
     }
 
     /// PostgreSQL plans an article page's two statements (the article with its side column, the

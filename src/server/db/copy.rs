@@ -243,6 +243,16 @@ mod tests {
             comments::record_change(&mut tx, ArticleId(2), "created", c, 1_000, 1).await.unwrap();
             tx.commit().await.unwrap();
         }
+        // A thread: a deleted reply with a published answer (listed), a held reply (not).
+        let mut tx = db.begin_write().await.unwrap();
+        let root = comments::insert(&mut tx, ArticleId(3), None, UserId(2), "楼", 1_000).await.unwrap();
+        let reply = comments::insert(&mut tx, ArticleId(3), Some(root), UserId(2), "回复", 1_000).await.unwrap();
+        comments::insert(&mut tx, ArticleId(3), Some(reply), UserId(2), "再回复", 1_000).await.unwrap();
+        comments::soft_delete(&mut tx, reply, 1_001).await.unwrap();
+        let held = comments::insert(&mut tx, ArticleId(3), Some(root), UserId(2), "待审", 1_000).await.unwrap();
+        tx.commit().await.unwrap();
+        let sql = format!("UPDATE comments SET status = 'pending' WHERE id = {}", held.0);
+        assert_eq!(test_db::execute_text(&db, sql).await, 1);
         (db, dir)
     }
 
@@ -267,6 +277,12 @@ mod tests {
             test_db::texts(&target, "SELECT state || ' ' || body_md FROM articles WHERE title = '搬家前的草稿'").await;
         assert_eq!(draft, ["draft *正文*"]);
         assert_eq!(secrets::get_or_create(&target, "form_echo", "other").await.unwrap(), "abc123");
+        // Each thread's kept reply count is the source's (the copy's rows went through the
+        // target's triggers in id order).
+        let kept = "SELECT CAST(root_id AS TEXT) || ':' || CAST(listed AS TEXT) FROM thread_counts ORDER BY root_id";
+        let (copied, original) = (test_db::texts(&target, kept).await, test_db::texts(&source, kept).await);
+        assert!(copied.iter().any(|c| c.ends_with(":2")), "{copied:?}");
+        assert_eq!(copied, original);
         assert_eq!(comments::last_event_id(&target, ArticleId(2)).await.unwrap(), 3);
         let before = test_db::scalar(&target, "SELECT MAX(id) FROM comments").await;
         let mut tx = target.begin_write().await.unwrap();
