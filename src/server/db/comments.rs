@@ -1223,7 +1223,21 @@ mod tests {
     async fn a_page_finds_the_pinned_comment_by_its_index() {
         let Some(plans) = page_plans().await else { return };
         for plan in plans {
-            assert!(plan.iter().any(|l| l.contains("USING INDEX comments_pinned")), "{plan:#?}");
+            assert!(plan.iter().any(|l| l.contains("USING COVERING INDEX comments_pinned")), "{plan:#?}");
+        }
+    }
+
+    /// A page finds its top-level comments in each order on that order's index alone: the
+    /// pages before it are skipped one index entry per comment, not a fetch of each comment's
+    /// row (the last page of 8,000 top-level comments: 5.7 ms against 1.6 ms for the first).
+    #[tokio::test]
+    async fn a_page_skips_the_pages_before_it_on_the_index_alone() {
+        let Some(plans) = page_plans().await else { return };
+        for (plan, index) in plans.iter().zip(["comments_top_new", "comments_top_new", "comments_top_hot"]) {
+            let top: Vec<&str> = plan.iter().map(String::as_str).filter(|l| l.contains("comments_top_")).collect();
+            assert!(!top.is_empty(), "{plan:#?}");
+            let covering = format!("SEARCH t USING COVERING INDEX {index} (article_id=? AND parent_id=?)");
+            assert!(top.iter().all(|l| *l == covering), "{plan:#?}");
         }
     }
 
