@@ -987,6 +987,11 @@ mod tests {
     use super::*;
     use crate::server::db::{seed, test_db};
 
+    /// A new reader named `name`.
+    async fn reader(db: &Db, name: &str) -> UserId {
+        crate::server::db::users::create(db, name, name, name, "x", 0).await.unwrap().unwrap().id
+    }
+
     #[test]
     fn a_json_row_flag_is_read_from_either_database_and_anything_else_is_refused() {
         #[derive(serde::Deserialize)]
@@ -1012,8 +1017,7 @@ mod tests {
         seed::seed_if_empty(&db, 0).await.unwrap();
         let article = ArticleId(1);
         let (seq0, count0) = (last_event_id(&db, article).await.unwrap(), count(&db, article).await.unwrap());
-        let author =
-            crate::server::db::users::create(&db, "发帖人", "发帖人", "发帖人", "x", 0).await.unwrap().unwrap().id;
+        let author = reader(&db, "发帖人").await;
         let new = |parent, body| NewComment { article, parent, author, body, filter: None, filters_version: 0 };
         let (first, stored) = post(&db, &new(None, "第一条"), 0).await.unwrap();
         let (top, seq, n) = stored.expect("stored");
@@ -1088,11 +1092,7 @@ mod tests {
         let (db, _guard) = test_db::fresh().await;
         seed::seed_if_empty(&db, 0).await.unwrap();
         let article = ArticleId(1);
-        let user = |name: &'static str| {
-            let db = db.clone();
-            async move { crate::server::db::users::create(&db, name, name, name, "x", 0).await.unwrap().unwrap().id }
-        };
-        let (reader, other) = (user("翻页读者").await, user("另一位").await);
+        let (reader, other) = (reader(&db, "翻页读者").await, reader(&db, "另一位").await);
         let first =
             NewComment { article, parent: None, author: other, body: "楼主", filter: None, filters_version: 0 };
         let (_, stored) = post(&db, &first, 0).await.unwrap();
@@ -1152,7 +1152,7 @@ mod tests {
         seed::seed_if_empty(&db, 0).await.unwrap();
         let article = ArticleId(1);
         let count0 = count(&db, article).await.unwrap();
-        let author = crate::server::db::users::create(&db, "抢先", "抢先", "抢先", "x", 0).await.unwrap().unwrap().id;
+        let author = reader(&db, "抢先").await;
         let mut moderator = pool.begin().await.unwrap();
         sqlx::query("UPDATE articles SET comments_locked = TRUE WHERE id = $1")
             .bind(article.0)
@@ -1280,11 +1280,7 @@ mod tests {
         let (db, _guard) = test_db::fresh().await;
         seed::seed_if_empty(&db, 0).await.unwrap();
         let article = ArticleId(2);
-        let user = |name: &'static str| {
-            let db = db.clone();
-            async move { crate::server::db::users::create(&db, name, name, name, "x", 0).await.unwrap().unwrap().id }
-        };
-        let authors = [user("计数甲").await, user("计数乙").await];
+        let authors = [reader(&db, "计数甲").await, reader(&db, "计数乙").await];
         let mut tx = db.begin_write().await.unwrap();
         let roots = [
             insert(&mut tx, article, None, authors[0], "楼一", 1).await.unwrap(),
