@@ -24,12 +24,15 @@ pub fn hydrate() {
     // Hydration starts in a task of its own (a zero-delay timer), not in the one that
     // instantiated the module: two shorter tasks instead of one long one, so a tap arriving in
     // between is handled sooner (Lighthouse counts each task's time past 50 ms as blocking).
-    // Until hydration, links and forms work as plain HTML.
-    wasm_bindgen_futures::spawn_local(async {
+    // Until hydration, links and forms work as plain HTML, even once the router listens
+    // (`PlainUntilHydrated`).
+    let plain = components::PlainUntilHydrated::install();
+    wasm_bindgen_futures::spawn_local(async move {
         components::next_task().await;
         let Some(body) = leptos::prelude::document().body() else { return };
         // Pages may hand the rest of their hydration to later tasks (`hydration_break`).
         let app = leptos::mount::hydrate_from_async(body.clone(), app::App).await;
+        plain.release();
         let _ = body.set_attribute("data-hydrated", "");
         app.forget();
     });

@@ -1,5 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-import { SEED_TITLE, seedArticlePath, waitForHydration, watchConsole } from './helpers';
+import { PHONE, SEED_TITLE, seedArticlePath, waitForHydration, watchConsole } from './helpers';
 
 const PASSWORD = '今日新闻真好看2021';
 
@@ -290,4 +290,82 @@ test('a lazy page keeps its title while its code loads and hydrates', async ({ b
     expect([...new Set(titles)], `${path}: the titles the document had`).toEqual([title]);
     await context.close();
   }
+});
+
+/**
+ * Uses the page a moment after Leptos' router starts listening for clicks, which it does early in
+ * the first hydration, while later tasks are still to hydrate the rest of the page: `delay` ms
+ * after the first window click listener that is not a capture-phase one, it follows the first
+ * link of a list (`link`) or sends the sign-in form with a wrong password (`form`), once per tab.
+ * The tab's session storage notes whether the page had hydrated by then (`acted-hydrated`) and
+ * the link's text (`followed`).
+ */
+async function actWhileHydrating(page: Page, delay: number, act: 'link' | 'form') {
+  await page.addInitScript(
+    ([delay, act]) => {
+      const add = window.addEventListener;
+      let armed = !sessionStorage.getItem('acted-hydrated');
+      (window as any).addEventListener = function (type: string, ...rest: any[]) {
+        const r = add.call(this, type, ...rest);
+        const capture = rest[1] === true || (typeof rest[1] === 'object' && rest[1]?.capture);
+        if (type === 'click' && !capture && armed) {
+          armed = false;
+          setTimeout(() => {
+            sessionStorage.setItem('acted-hydrated', String(document.body.hasAttribute('data-hydrated')));
+            if (act === 'link') {
+              const link = document.querySelector('.article-list .item-title a') as HTMLAnchorElement;
+              sessionStorage.setItem('followed', link.textContent!.trim());
+              link.click();
+            } else {
+              (document.querySelector('#name') as HTMLInputElement).value = '没人';
+              const password = document.querySelector('#password') as HTMLInputElement;
+              password.value = '随便一个密码';
+              password.form!.requestSubmit();
+            }
+          }, delay as number);
+        }
+        return r;
+      };
+    },
+    [delay, act] as const,
+  );
+}
+
+test('a link or a form used while the page still hydrates does what it says', async ({ browser }) => {
+  const before: boolean[] = [];
+  for (const delay of [0, 0, 0, 3, 10]) {
+    const context = await browser.newContext(PHONE);
+    const page = await context.newPage();
+    const problems = watchConsole(page);
+    // A phone's CPU: the hydration's tasks spread out.
+    await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: 6 });
+    await actWhileHydrating(page, delay, 'link');
+    await page.goto('/channel/world', { waitUntil: 'commit' });
+    await expect(page).toHaveURL(/\/article\/\d+$/, { timeout: 15_000 });
+    const title = await page.evaluate(() => sessionStorage.getItem('followed'));
+    expect(title).toBeTruthy();
+    await expect(page.locator('h1.article-title'), `a link followed ${delay} ms in`).toHaveText(title!);
+    before.push(await page.evaluate(() => sessionStorage.getItem('acted-hydrated') === 'false'));
+    await waitForHydration(page);
+    expect(problems, `a link followed ${delay} ms in`).toEqual([]);
+    await context.close();
+
+    // A form sent at that moment: the server's answer shows in place, the name stays.
+    const form = await browser.newContext(PHONE);
+    const login = await form.newPage();
+    const formProblems = watchConsole(login);
+    await (await form.newCDPSession(login)).send('Emulation.setCPUThrottlingRate', { rate: 6 });
+    await actWhileHydrating(login, delay, 'form');
+    await login.goto('/login', { waitUntil: 'commit' });
+    await expect(login.locator('#password-error'), `a form sent ${delay} ms in`).toHaveText('用户名或密码不正确', {
+      timeout: 15_000,
+    });
+    await expect(login.locator('#name')).toHaveValue('没人');
+    before.push(await login.evaluate(() => sessionStorage.getItem('acted-hydrated') === 'false'));
+    await waitForHydration(login);
+    expect(formProblems, `a form sent ${delay} ms in`).toEqual([]);
+    await form.close();
+  }
+  // The moment came before the hydration had finished, at least for the earliest uses.
+  expect(before.filter(Boolean).length).toBeGreaterThan(0);
 });

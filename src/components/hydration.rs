@@ -36,6 +36,58 @@ pub async fn next_task() {
     let _ = rx.await;
 }
 
+/// Keeps links and forms plain HTML until the page has hydrated.
+///
+/// Leptos' router starts listening for clicks on the window early in the first hydration,
+/// while later tasks (`hydration_break`, the lazy route's code) are still to hydrate the rest
+/// of the page. A link it took over in between made it render the new route into a page still
+/// hydrating: tachys panicked ("unreachable", `hydration.rs`) and the old page stayed on screen.
+/// Until `release`, a window listener in the capture phase (it runs before every other one)
+/// stops a click on a link, or a form's submission, from reaching the router or Leptos'
+/// delegated handlers; the browser's own action goes on, a page load or a plain post, as
+/// before the bundle arrived.
+#[cfg(feature = "hydrate")]
+pub struct PlainUntilHydrated {
+    listener: leptos::wasm_bindgen::closure::Closure<dyn Fn(web_sys::Event)>,
+}
+
+#[cfg(feature = "hydrate")]
+impl PlainUntilHydrated {
+    const EVENTS: [&'static str; 2] = ["click", "submit"];
+
+    pub fn install() -> Self {
+        use leptos::wasm_bindgen::{closure::Closure, JsCast};
+        let listener = Closure::<dyn Fn(web_sys::Event)>::new(|ev: web_sys::Event| {
+            let plain = ev.type_() == "submit"
+                || ev
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .and_then(|el| el.closest("a[href]").ok().flatten())
+                    .is_some();
+            if plain {
+                ev.stop_propagation();
+            }
+        });
+        if let Some(w) = web_sys::window() {
+            for event in Self::EVENTS {
+                let _ = w.add_event_listener_with_callback_and_bool(event, listener.as_ref().unchecked_ref(), true);
+            }
+        }
+        Self { listener }
+    }
+
+    /// The page has hydrated: the router and the page's handlers take links and forms.
+    pub fn release(self) {
+        use leptos::wasm_bindgen::JsCast;
+        if let Some(w) = web_sys::window() {
+            for event in Self::EVENTS {
+                let _ =
+                    w.remove_event_listener_with_callback_and_bool(event, self.listener.as_ref().unchecked_ref(), true);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,8 @@ pub use hydration::hydration_break;
 #[cfg(feature = "hydrate")]
 pub use hydration::next_task;
 #[cfg(feature = "hydrate")]
+pub use hydration::PlainUntilHydrated;
+#[cfg(feature = "hydrate")]
 pub use live_client::follow_newest;
 mod navigation;
 mod page_meta;
