@@ -485,11 +485,6 @@ pub(crate) mod test_db {
         on!(db, p => sqlx::query(sqlx::AssertSqlSafe(sql.clone())).execute(p).await.unwrap().rows_affected())
     }
 
-    /// `scalar` of a statement a test wrote out (numbers only, never outside text).
-    pub async fn scalar_text(db: &Db, sql: String) -> i64 {
-        on!(db, p => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())).fetch_one(p).await.unwrap())
-    }
-
     /// Creates an empty database with a random name on the server `admin` points at; its URL.
     async fn new_pg_database(admin: &str) -> String {
         use sqlx::{Connection, Executor};
