@@ -369,3 +369,40 @@ test('a link or a form used while the page still hydrates does what it says', as
   // The moment came before the hydration had finished, at least for the earliest uses.
   expect(before.filter(Boolean).length).toBeGreaterThan(0);
 });
+
+test('two articles tapped in a row: the second one shows', async ({ browser }) => {
+  for (const [rate, gap] of [
+    [1, 0],
+    [1, 10],
+    [6, 0],
+    [6, 30],
+    [6, 100],
+  ]) {
+    const context = await browser.newContext(PHONE);
+    const page = await context.newPage();
+    const problems = watchConsole(page);
+    if (rate > 1) await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate });
+    await page.goto('/channel/world');
+    await waitForHydration(page);
+    const links = page.locator('.article-list .item-title a');
+    const [first, second] = [await links.nth(0).getAttribute('href'), await links.nth(1).getAttribute('href')];
+    const title = (await links.nth(1).textContent())!.trim();
+    // The second tap lands while the router still waits for the first article's data.
+    await page.evaluate(
+      ([first, second, gap]) => {
+        (document.querySelector(`.article-list a[href="${first}"]`) as HTMLAnchorElement).click();
+        setTimeout(
+          () => (document.querySelector(`.article-list a[href="${second}"]`) as HTMLAnchorElement | null)?.click(),
+          gap as number,
+        );
+      },
+      [first, second, gap] as const,
+    );
+    const what = `CPU ${rate}x, ${gap} ms apart`;
+    await expect(page, what).toHaveURL(new RegExp(`${second}$`));
+    await expect(page.locator('h1.article-title'), what).toHaveText(title, { timeout: 10_000 });
+    await waitForHydration(page);
+    expect(problems, what).toEqual([]);
+    await context.close();
+  }
+});

@@ -58,13 +58,7 @@ impl PlainUntilHydrated {
     pub fn install() -> Self {
         use leptos::wasm_bindgen::{closure::Closure, JsCast};
         let listener = Closure::<dyn Fn(web_sys::Event)>::new(|ev: web_sys::Event| {
-            let plain = ev.type_() == "submit"
-                || ev
-                    .target()
-                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                    .and_then(|el| el.closest("a[href]").ok().flatten())
-                    .is_some();
-            if plain {
+            if ev.type_() == "submit" || on_link(&ev) {
                 ev.stop_propagation();
             }
         });
@@ -86,6 +80,16 @@ impl PlainUntilHydrated {
             }
         }
     }
+}
+
+/// Whether the event is on a link (an element inside `<a href>`).
+#[cfg(feature = "hydrate")]
+pub(crate) fn on_link(ev: &web_sys::Event) -> bool {
+    use leptos::wasm_bindgen::JsCast;
+    ev.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|el| el.closest("a[href]").ok().flatten())
+        .is_some()
 }
 
 #[cfg(test)]

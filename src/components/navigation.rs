@@ -80,9 +80,19 @@ mod browser {
         }
         {
             // A link is followed from where the reader is now, not from the last scroll event.
+            //
+            // A link taken while the router still waits for the previous page change's page (its
+            // code or data) is left to the browser: a page load. Leptos' `FlatRoutes` (0.9.0-rc1)
+            // takes a second change to the route it is already waiting for (two articles tapped
+            // in a row) as a change of parameters of a page on screen, and the page it was
+            // waiting for is dropped as out of date: the old page stayed, under the new address,
+            // for good. This listener runs in the capture phase, before the router's.
             let keep = keep.clone();
-            let on_click = Closure::<dyn Fn()>::new(move || {
+            let on_click = Closure::<dyn Fn(web_sys::Event)>::new(move |ev: web_sys::Event| {
                 keep();
+                if is_routing.get_untracked() && crate::components::hydration::on_link(&ev) {
+                    ev.stop_propagation();
+                }
             });
             let _ =
                 document().add_event_listener_with_callback_and_bool("click", on_click.as_ref().unchecked_ref(), true);
