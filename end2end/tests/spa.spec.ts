@@ -1,4 +1,4 @@
-import { test, expect, Page } from '@playwright/test';
+import { test, expect, Browser, Page } from '@playwright/test';
 import { PHONE, SEED_TITLE, seedArticlePath, waitForHydration, watchConsole } from './helpers';
 
 const PASSWORD = '今日新闻真好看2021';
@@ -331,14 +331,20 @@ async function actWhileHydrating(page: Page, delay: number, act: 'link' | 'form'
   );
 }
 
+/** A phone whose CPU runs `rate` times slower than this machine's, and the page's console problems. */
+async function slowPhone(browser: Browser, rate: number) {
+  const context = await browser.newContext(PHONE);
+  const page = await context.newPage();
+  const problems = watchConsole(page);
+  if (rate > 1) await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate });
+  return { context, page, problems };
+}
+
 test('a link or a form used while the page still hydrates does what it says', async ({ browser }) => {
   const before: boolean[] = [];
   for (const delay of [0, 0, 0, 3, 10]) {
-    const context = await browser.newContext(PHONE);
-    const page = await context.newPage();
-    const problems = watchConsole(page);
     // A phone's CPU: the hydration's tasks spread out.
-    await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: 6 });
+    const { context, page, problems } = await slowPhone(browser, 6);
     await actWhileHydrating(page, delay, 'link');
     await page.goto('/channel/world', { waitUntil: 'commit' });
     await expect(page).toHaveURL(/\/article\/\d+$/, { timeout: 15_000 });
@@ -351,10 +357,7 @@ test('a link or a form used while the page still hydrates does what it says', as
     await context.close();
 
     // A form sent at that moment: the server's answer shows in place, the name stays.
-    const form = await browser.newContext(PHONE);
-    const login = await form.newPage();
-    const formProblems = watchConsole(login);
-    await (await form.newCDPSession(login)).send('Emulation.setCPUThrottlingRate', { rate: 6 });
+    const { context: form, page: login, problems: formProblems } = await slowPhone(browser, 6);
     await actWhileHydrating(login, delay, 'form');
     await login.goto('/login', { waitUntil: 'commit' });
     await expect(login.locator('#password-error'), `a form sent ${delay} ms in`).toHaveText('用户名或密码不正确', {
@@ -378,10 +381,7 @@ test('two articles tapped in a row: the second one shows', async ({ browser }) =
     [6, 30],
     [6, 100],
   ]) {
-    const context = await browser.newContext(PHONE);
-    const page = await context.newPage();
-    const problems = watchConsole(page);
-    if (rate > 1) await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate });
+    const { context, page, problems } = await slowPhone(browser, rate);
     await page.goto('/channel/world');
     await waitForHydration(page);
     const links = page.locator('.article-list .item-title a');
