@@ -414,12 +414,36 @@ test('in 最早 order with pages not loaded, a new comment waits at the end, not
   await expect(page.locator('.comments-count')).toHaveText('最早评论（22）');
   await expect(items).toHaveCount(20);
   await expect(page.locator('.comment-text', { hasText: '最后来的一条' })).toHaveCount(0);
+  // While a load is on its way the control says so and a second tap sends nothing more; a load
+  // that fails says why beside the control, which stays for another try.
+  const failure = page.locator('.comments-section > p.field-error[role=alert]');
+  let lists = 0;
+  let release = () => {};
+  const held = new Promise<void>((r) => (release = r));
+  await page.route('**/api/comments/list', async (route) => {
+    lists += 1;
+    await held;
+    await route.abort();
+  });
+  await more.tap();
+  await expect(more).toHaveText('正在加载…');
+  await expect(more).toHaveAttribute('aria-busy', 'true');
+  await more.tap();
+  release();
+  await expect(failure).toHaveText('没有加载出来：网络错误，请检查连接后重试');
+  expect(lists).toBe(1);
+  await expect(more).toHaveText('加载更多（最后有1条新评论）');
+  await expect(more).not.toHaveAttribute('aria-busy', 'true');
+  await expect(items).toHaveCount(20);
+  await page.unroute('**/api/comments/list');
   // Loading the rest brings it, at the end.
   await more.tap();
   await expect(items).toHaveCount(22);
   await expect(items.last().locator('.comment-text')).toHaveText('最后来的一条');
   await expect(page.locator('.load-more')).toHaveCount(0);
-  expect(problems).toEqual([]);
+  await expect(failure).toBeEmpty();
+  // The browser reports the refused request; nothing else went wrong.
+  expect(problems.filter((p) => !p.includes('Failed to load resource'))).toEqual([]);
   await context.close();
   for (const w of writers) await w.context.close();
 });

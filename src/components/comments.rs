@@ -317,28 +317,58 @@ pub fn CommentsSection(
             .map(|e| e.to_string())
     };
 
+    // 加载更多 and 展开更多回复 load in place: while a load is on its way the control says so and
+    // a second tap waits for it; a load that failed (network, limits) says why beside the
+    // control, which stays for another try. `loading`/`failed` name the control: `None` for
+    // 加载更多, a thread for its 展开更多回复.
+    let loading = RwSignal::new(None::<Option<CommentId>>);
+    let failed = RwSignal::new(None::<(Option<CommentId>, String)>);
+    let start_load = move |control: Option<CommentId>| {
+        if loading.get_untracked().is_some() {
+            return false;
+        }
+        loading.set(Some(control));
+        failed.set(None);
+        true
+    };
+    let end_load = move |control: Option<CommentId>, error: Option<AppError>| {
+        loading.set(None);
+        failed.set(error.map(|e| (control, format!("没有加载出来：{e}"))));
+    };
+
     let load_more = move |ev: leptos::ev::MouseEvent| {
         ev.prevent_default();
+        if !start_load(None) {
+            return;
+        }
         let next = loaded_pages.get_untracked() + 1;
         leptos::task::spawn_local(async move {
-            if let Ok(page) = list_comments(article_id, Some(sort.as_str().to_owned()), Some(next)).await {
-                read_to.update(|m| note_read(m, &page.comments));
-                comments.update(|list| page.comments.into_iter().for_each(|c| upsert_comment(list, c)));
-                has_more.set(page.has_more);
-                if !page.has_more {
-                    later.set(0);
-                }
-                loaded_pages.set(next);
-                total.set(page.total);
+            let page = match list_comments(article_id, Some(sort.as_str().to_owned()), Some(next)).await {
+                Ok(page) => page,
+                Err(e) => return end_load(None, Some(e)),
+            };
+            end_load(None, None);
+            read_to.update(|m| note_read(m, &page.comments));
+            comments.update(|list| page.comments.into_iter().for_each(|c| upsert_comment(list, c)));
+            has_more.set(page.has_more);
+            if !page.has_more {
+                later.set(0);
             }
+            loaded_pages.set(next);
+            total.set(page.total);
         });
     };
 
     // 展开更多回复: the thread's next replies, merged in place.
     let more_replies = Callback::new(move |root: CommentId| {
+        if !start_load(Some(root)) {
+            return;
+        }
         let after = read_to.with_untracked(|m| m.get(&root).copied());
         leptos::task::spawn_local(async move {
-            if let Ok(page) = list_replies(root, after).await {
+            let result = list_replies(root, after).await;
+            end_load(Some(root), result.as_ref().err().cloned());
+            if let Ok(page) = result {
                 read_to.update(|m| note_read(m, &page.replies));
                 comments.update(|list| {
                     page.replies.into_iter().for_each(|c| upsert_comment(list, c));
@@ -409,7 +439,12 @@ pub fn CommentsSection(
                                 thread
                                     .into_iter()
                                     .map(|n| {
-                                        let more = More { read_to: m.get(&n.comment.id).copied(), load: more_replies };
+                                        let more = More {
+                                            read_to: m.get(&n.comment.id).copied(),
+                                            load: more_replies,
+                                            loading,
+                                            failed,
+                                        };
                                         thread_view(n, ctx, Some(more))
                                     })
                                     .collect_view()
@@ -433,8 +468,13 @@ pub fn CommentsSection(
                 let href = format!("{}?sort={}&page={}#comments", path.get_value(), sort.as_str(), loaded_pages.get() + 1);
                 let waiting = later.get();
                 let text = if waiting > 0 { format!("加载更多（最后有{waiting}条新评论）") } else { "加载更多".to_owned() };
-                view! { <a class="load-more" href=href on:click=load_more>{text}</a> }
+                view! {
+                    <a class="load-more" href=href on:click=load_more aria-busy=loading_busy(loading, None)>
+                        {move || if loading.get() == Some(None) { "正在加载…".to_owned() } else { text.clone() }}
+                    </a>
+                }
             })}
+            <p class="field-error" role="alert">{load_error(failed, None)}</p>
         </section>
     }
 }
@@ -827,6 +867,25 @@ struct More {
     /// The last reply read from the server: the control sits after it.
     read_to: Option<CommentId>,
     load: Callback<CommentId>,
+    /// The control whose load is on its way, and why the last one failed (see `start_load`).
+    loading: RwSignal<Option<Option<CommentId>>>,
+    failed: RwSignal<Option<(Option<CommentId>, String)>>,
+}
+
+/// `aria-busy` of a control while its load is on its way.
+fn loading_busy(
+    loading: RwSignal<Option<Option<CommentId>>>,
+    control: Option<CommentId>,
+) -> impl Fn() -> Option<&'static str> {
+    move || (loading.get() == Some(control)).then_some("true")
+}
+
+/// Why the control's last load failed, if it did.
+fn load_error(
+    failed: RwSignal<Option<(Option<CommentId>, String)>>,
+    control: Option<CommentId>,
+) -> impl Fn() -> Option<String> {
+    move || failed.get().filter(|(c, _)| *c == control).map(|(_, e)| e)
 }
 
 /// A top-level comment and, one level in, its replies as a flat list, whatever each answers.
@@ -839,6 +898,7 @@ fn thread_view(node: CommentNode, ctx: ThreadCtx, more: Option<More>) -> AnyView
             <li class="more-replies">
                 <a
                     href=format!("/comment/{root}")
+                    aria-busy=loading_busy(m.loading, Some(root))
                     on:click=move |ev| {
                         ev.prevent_default();
                         m.load.run(root);
@@ -846,6 +906,7 @@ fn thread_view(node: CommentNode, ctx: ThreadCtx, more: Option<More>) -> AnyView
                 >
                     {format!("展开更多回复（还有{hidden}条）")}
                 </a>
+                <span class="field-error" role="alert">{load_error(m.failed, Some(root))}</span>
             </li>
         }
     });
