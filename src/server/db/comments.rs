@@ -1357,12 +1357,8 @@ mod tests {
             for root in roots {
                 for viewer in [0, authors[0].0, authors[1].0] {
                     let listed = listed_replies(&db, root, viewer).await;
-                    let shown: CommentRow = on!(&db, p => sqlx::query_as(comment_select!("WHERE c.id = $2"))
-                        .bind(viewer)
-                        .bind(root.0)
-                        .fetch_one(p)
-                        .await
-                        .unwrap());
+                    let shown =
+                        get(&db, chrono_tz::UTC, root, (viewer != 0).then_some(UserId(viewer))).await.unwrap().unwrap();
                     assert_eq!(shown.replies, listed, "step {step} ({sql}), thread {}, viewer {viewer}", root.0);
                 }
             }
@@ -1422,12 +1418,7 @@ mod tests {
         assert!(!answering.is_finished(), "the answer waits for the article's row");
         deleting.commit().await.unwrap();
         answering.await.unwrap();
-        let shown: CommentRow = on!(&db, p => sqlx::query_as(comment_select!("WHERE c.id = $2"))
-            .bind(0_i64)
-            .bind(root.0)
-            .fetch_one(p)
-            .await
-            .unwrap());
+        let shown = get(&db, chrono_tz::UTC, root, None).await.unwrap().unwrap();
         // The deleted reply, answered, and its answer.
         assert_eq!(shown.replies, 2);
     }
@@ -1435,11 +1426,7 @@ mod tests {
     /// A database from before the kept counts gets them from what its threads hold.
     #[tokio::test]
     async fn a_database_from_before_the_kept_counts_is_counted_once() {
-        let (db, _guard) = test_db::empty().await;
-        match &db {
-            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run_to(19, p).await.unwrap(),
-            Db::Pg(p) => sqlx::migrate!("./migrations/postgres").run_to(16, p).await.unwrap(),
-        }
+        let (db, _guard) = test_db::migrated_to(19, 16).await;
         seed::seed_if_empty(&db, 0).await.unwrap();
         for sql in [
             // Article 1's first comment: a reply deleted with a published answer (listed), one

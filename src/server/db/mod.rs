@@ -361,11 +361,7 @@ mod tests {
     async fn old_events_keep_their_ids_as_numbers_and_each_article_counts_on_from_its_largest() {
         use crate::model::{ArticleId, CommentId};
         use crate::server::db::{comments, test_db};
-        let (db, _dir) = test_db::empty().await;
-        match &db {
-            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run_to(6, p).await.unwrap(),
-            Db::Pg(p) => sqlx::migrate!("./migrations/postgres").run_to(1, p).await.unwrap(),
-        }
+        let (db, _dir) = test_db::migrated_to(6, 1).await;
         // Two articles and a comment, as that schema held them (today's seed writes columns
         // added since).
         for sql in [
@@ -449,6 +445,17 @@ pub(crate) mod test_db {
     pub async fn fresh() -> (Db, Guard) {
         let (db, guard) = empty().await;
         super::migrate(&db).await.unwrap();
+        (db, guard)
+    }
+
+    /// A fresh database with the migrations up to the given versions applied (SQLite's and
+    /// PostgreSQL's are numbered apart): the schema an older release left.
+    pub async fn migrated_to(sqlite: i64, postgres: i64) -> (Db, Guard) {
+        let (db, guard) = empty().await;
+        match &db {
+            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run_to(sqlite, p).await.unwrap(),
+            Db::Pg(p) => sqlx::migrate!("./migrations/postgres").run_to(postgres, p).await.unwrap(),
+        }
         (db, guard)
     }
 

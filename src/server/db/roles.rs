@@ -260,11 +260,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_role_held_in_the_first_schema_moves_to_the_role_table() {
-        let (db, _guard) = test_db::empty().await;
-        match &db {
-            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run_to(8, p).await.unwrap(),
-            Db::Pg(p) => sqlx::migrate!("./migrations/postgres").run_to(3, p).await.unwrap(),
-        }
+        let (db, _guard) = test_db::migrated_to(8, 3).await;
         test_db::execute(
             &db,
             "INSERT INTO users (name, name_key, role, created_at) VALUES ('old_admin', 'old_admin', 'admin', 7)",
