@@ -16,7 +16,7 @@ pub fn SiteFooter() -> impl IntoView {
                     <a href="/sitemap">"网站地图"</a>
                 </nav>
                 <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
+                    {crate::components::suspended(move || Suspend::new(async move {
                         // Written by the server in one buffer (`sync_html`).
                         facts.await.ok().map(|f| sync_html({
                             let tel = format!("tel:{}", f.phone.replace(['(', ')', ' '], ""));
@@ -31,7 +31,7 @@ pub fn SiteFooter() -> impl IntoView {
                                 <p class="copyright">{f.copyright}</p>
                             }
                         }))
-                    })}
+                    }))}
                 </Suspense>
             </div>
         </footer>

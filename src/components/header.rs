@@ -21,7 +21,7 @@ pub fn SiteHeader() -> impl IntoView {
             <div class="topbar">
                 <div class="wrap topbar-inner">
                     <Suspense fallback=|| ()>
-                        {move || Suspend::new(async move {
+                        {crate::components::suspended(move || Suspend::new(async move {
                             // The first hydration goes on from here in a new task: the router
                             // and the shell before, the header and the page's start after
                             // (see `hydration_break`).
@@ -47,7 +47,7 @@ pub fn SiteHeader() -> impl IntoView {
                                     </details>
                                 }
                             }))
-                        })}
+                        }))}
                     </Suspense>
                     <UserArea />
                 </div>
@@ -97,7 +97,7 @@ fn UserArea() -> impl IntoView {
     view! {
         <div class="user-area">
             <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
+                {crate::components::suspended(move || Suspend::new(async move {
                     match me.await {
                         Ok(Some(user)) => view! {
                             <span class="user">
@@ -133,7 +133,7 @@ fn UserArea() -> impl IntoView {
                         }
                         .into_any(),
                     }
-                })}
+                }))}
             </Transition>
         </div>
     }

@@ -28,4 +28,4 @@ pub use forms::{send_form, send_input};
 pub use header::SiteHeader;
 pub use navigation::NavEffects;
 pub use page_meta::PageMeta;
-pub use sync_html::sync_html;
+pub use sync_html::{suspended, sync_html};

@@ -25,7 +25,7 @@ pub fn PageMeta(
         <Title text=title />
         <Meta name="description" content=description />
         <Suspense fallback=|| ()>
-            {move || {
+            {crate::components::suspended(move || {
                 let (title, description, path, image, published) =
                     (title2.clone(), description2.clone(), path.clone(), image.clone(), published.clone());
                 Suspend::new(async move {
@@ -57,7 +57,7 @@ pub fn PageMeta(
                         {published.map(|p| view! { <Meta property="article:published_time" content=p /> })}
                     }
                 })
-            }}
+            })}
         </Suspense>
     }
 }

@@ -16,7 +16,7 @@ fn AboutPage() -> impl IntoView {
     let facts = expect_context::<FactsResource>();
     view! {
         <Suspense fallback=|| ()>
-            {move || {
+            {crate::components::suspended(move || {
                 let page = params.read().get("page").unwrap_or_default();
                 Suspend::new(async move {
                     let Ok(f) = facts.await else { return view! { <NotFound /> }.into_any() };
@@ -32,7 +32,7 @@ fn AboutPage() -> impl IntoView {
                         None => view! { <NotFound /> }.into_any(),
                     }
                 })
-            }}
+            })}
         </Suspense>
     }
 }

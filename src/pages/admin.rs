@@ -43,13 +43,13 @@ fn AdminUsersPage() -> impl IntoView {
         <leptos_meta::Title text="编辑部成员" />
         <Meta name="robots" content="noindex" />
         <Suspense fallback=|| view! { <p class="loading">"加载中…"</p> }>
-            {move || Suspend::new(async move {
+            {crate::components::suspended(move || Suspend::new(async move {
                 let flash = flash.get().await;
                 match first.await {
                     Ok(page) => view! { <Staff first=page changed grant revoke flash /> }.into_any(),
                     Err(e) => super::error_view(e),
                 }
-            })}
+            }))}
         </Suspense>
     }
 }
@@ -163,13 +163,13 @@ fn Staff(
                 <button type="submit" class="primary" disabled=move || pending.get()>"授予"</button>
             </form>
             <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
+                {crate::components::suspended(move || Suspend::new(async move {
                     match changed.await {
                         None => view! { <Members page=first.get_value() grant revoke checked pending /> }.into_any(),
                         Some(Ok(page)) => view! { <Members page grant revoke checked pending /> }.into_any(),
                         Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                     }
-                })}
+                }))}
             </Transition>
         </section>
     }
@@ -302,13 +302,13 @@ fn AdminSitePage() -> impl IntoView {
         <leptos_meta::Title text="顶栏信息" />
         <Meta name="robots" content="noindex" />
         <Suspense fallback=|| view! { <p class="loading">"加载中…"</p> }>
-            {move || Suspend::new(async move {
+            {crate::components::suspended(move || Suspend::new(async move {
                 let flash = flash.get().await;
                 match data.await {
                     Ok(facts) => view! { <FactsForm facts save flash /> }.into_any(),
                     Err(e) => super::error_view(e),
                 }
-            })}
+            }))}
         </Suspense>
     }
 }

@@ -44,7 +44,7 @@ pub fn ArticlePage() -> impl IntoView {
     });
     view! {
         <Transition fallback=|| view! { <p class="loading">"加载中…"</p> }>
-            {move || Suspend::new(async move {
+            {crate::components::suspended(move || Suspend::new(async move {
                 // The page hydrates in a task after the header's (see `hydration_break`).
                 crate::components::hydration_break().await;
                 let article = match article.await {
@@ -63,7 +63,7 @@ pub fn ArticlePage() -> impl IntoView {
                 let echo = form_echo(&query.read_untracked(), reply_name, flash);
                 let comments = comments.map(|(sort, page, list, _)| (sort, page, list));
                 view! { <ArticleView article comments viewer echo /> }.into_any()
-            })}
+            }))}
         </Transition>
     }
 }

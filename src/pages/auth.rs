@@ -51,10 +51,10 @@ fn AuthForm(kind: Kind) -> impl IntoView {
     let flash = expect_context::<Flash>();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"加载中…"</p> }>
-            {move || Suspend::new(async move {
+            {crate::components::suspended(move || Suspend::new(async move {
                 let flash = flash.get().await;
                 view! { <AuthFields kind flash /> }
-            })}
+            }))}
         </Suspense>
     }
 }

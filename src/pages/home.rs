@@ -65,7 +65,7 @@ fn list_data(channel: Signal<Option<String>>) -> ListResource {
 fn list_view(channel: Signal<Option<String>>, data: ListResource) -> AnyView {
     view! {
         <Suspense fallback=|| view! { <p class="loading">"加载中…"</p> }>
-            {move || Suspend::new(async move {
+            {crate::components::suspended(move || Suspend::new(async move {
                 let list = match data.await {
                     Ok(list) => list,
                     Err(e) => return error_view(e),
@@ -117,7 +117,7 @@ fn list_view(channel: Signal<Option<String>>, data: ListResource) -> AnyView {
                     })}
                 }
                 .into_any()
-            })}
+            }))}
         </Suspense>
     }
     .into_any()

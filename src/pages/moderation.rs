@@ -108,13 +108,13 @@ fn ModerationQueuePage() -> impl IntoView {
         <leptos_meta::Title text="审核队列" />
         <Meta name="robots" content="noindex" />
         <Transition fallback=|| view! { <p class="loading">"加载中…"</p> }>
-            {move || Suspend::new(async move {
+            {crate::components::suspended(move || Suspend::new(async move {
                 let flash = flash.get().await;
                 match page.await {
                     Ok(page) => view! { <Queue page actions flash /> }.into_any(),
                     Err(e) => super::error_view(e),
                 }
-            })}
+            }))}
         </Transition>
     }
 }

@@ -44,12 +44,12 @@ fn DeskView() -> impl IntoView {
         <leptos_meta::Title text="文章管理" />
         <Meta name="robots" content="noindex" />
         <Suspense fallback=|| view! { <p class="loading">"加载中…"</p> }>
-            {move || Suspend::new(async move {
+            {crate::components::suspended(move || Suspend::new(async move {
                 match data.await {
                     Ok(page) => desk_list(page),
                     Err(e) => super::error_view(e),
                 }
-            })}
+            }))}
         </Suspense>
     }
 }
@@ -106,13 +106,13 @@ fn NewArticleView() -> impl IntoView {
         <leptos_meta::Title text="写新文章" />
         <Meta name="robots" content="noindex" />
         <Suspense fallback=|| view! { <p class="loading">"加载中…"</p> }>
-            {move || Suspend::new(async move {
+            {crate::components::suspended(move || Suspend::new(async move {
                 let flash = flash.get().await;
                 match allowed.await {
                     Ok(_) => view! { <ArticleEditor article=None flash /> }.into_any(),
                     Err(e) => super::error_view(e),
                 }
-            })}
+            }))}
         </Suspense>
     }
 }
@@ -131,13 +131,13 @@ fn EditArticleView() -> impl IntoView {
         <leptos_meta::Title text="编辑文章" />
         <Meta name="robots" content="noindex" />
         <Suspense fallback=|| view! { <p class="loading">"加载中…"</p> }>
-            {move || Suspend::new(async move {
+            {crate::components::suspended(move || Suspend::new(async move {
                 let flash = flash.get().await;
                 match data.await {
                     Ok(article) => view! { <ArticleEditor article=Some(article) flash /> }.into_any(),
                     Err(e) => super::error_view(e),
                 }
-            })}
+            }))}
         </Suspense>
     }
 }

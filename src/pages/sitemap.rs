@@ -31,7 +31,7 @@ fn sitemap_view(entries: crate::api::codec::JsonResource<Result<Vec<SitemapEntry
         <article class="static-page sitemap">
             <h1>"网站地图"</h1>
             <Suspense fallback=|| view! { <p class="loading">"加载中…"</p> }>
-                {move || Suspend::new(async move {
+                {crate::components::suspended(move || Suspend::new(async move {
                     let entries = match entries.await {
                         Ok(e) => e,
                         Err(e) => return error_view(e),
@@ -59,7 +59,7 @@ fn sitemap_view(entries: crate::api::codec::JsonResource<Result<Vec<SitemapEntry
                         })
                         .collect_view()
                         .into_any()
-                })}
+                }))}
             </Suspense>
         </article>
     }

@@ -36,14 +36,14 @@ fn thread_page(data: JsonResource<Result<CommentThread, AppError>>) -> AnyView {
     let me = expect_context::<MeResource>();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"加载中…"</p> }>
-            {move || Suspend::new(async move {
+            {crate::components::suspended(move || Suspend::new(async move {
                 let thread = match data.await {
                     Ok(t) => t,
                     Err(e) => return error_view(e),
                 };
                 let viewer = me.await.ok().flatten().map(|u| u.id);
                 view! { <ThreadView thread viewer /> }.into_any()
-            })}
+            }))}
         </Suspense>
     }
     .into_any()
