@@ -1,8 +1,6 @@
 //! How the server writes views without extra work: `sync_html` (a part of a page written
 //! straight into the page's buffer) and `suspended` (a `<Suspense>`'s content built once).
 //!
-//! `sync_html`: a part of a page the server writes straight into the page's buffer.
-//!
 //! Inside a `Suspend` (every page's content is in one), tachys renders with its streaming path,
 //! in which each element first writes its opening tag, and then its closing tag, into a string
 //! of its own before copying it into the page: two or three allocations an element, some
@@ -107,13 +105,15 @@ impl<V: AddAnyAttr> AddAnyAttr for SyncHtml<V> {
 ///
 /// In the browser this is the reactive closure itself: it runs again when what it reads changes
 /// (another article on the same route, a sign-in). On the server a page renders once, and
-/// Leptos' `Suspense` walks its children before rendering them (`dry_resolve`: once to find the
-/// resources they read, once more when those have loaded) and then resolves them; a closure is
-/// called anew at each step, so the whole view inside was built twice, the first copy thrown
-/// away (measured with a uprobe on the allocator: 374 allocations a request in each of the two
-/// builds of the bare `/app` page). A bare `Suspend` keeps what its future built when a walk
-/// finds it ready, so the server calls the closure once and builds the view once. A closure
-/// adds no marker to the HTML, so both write the same page.
+/// Leptos' `Suspense` walks its children before rendering them (`dry_resolve`, to find the
+/// resources they read) and then resolves them; a closure is called anew at each step, so when
+/// a walk found its data already there (the site's facts, answered from memory) the whole view
+/// inside was built, thrown away and built again (374 allocations a request in each of the two
+/// builds of the bare `/app` page, counted with a uprobe on the allocator). A bare `Suspend`
+/// keeps what its future built when a walk finds it ready, so the server builds the view once.
+/// A closure adds no marker to the HTML, so both write the same page. (The double build is
+/// Leptos' own, in `tachys`' `RenderHtml` for closures; wrapping the call sites is the depth
+/// this crate can reach without a copy of `tachys`.)
 #[cfg(feature = "ssr")]
 pub fn suspended<F, V>(mut f: F) -> leptos::prelude::Suspend<V>
 where
@@ -230,7 +230,7 @@ mod tests {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let _in_runtime = runtime.enter();
         // As leptos_axum renders a page: a root owner with the server's hydration context.
-        let shared = std::sync::Arc::new(hydration_context::SsrSharedContext::new());
+        let shared = Arc::new(hydration_context::SsrSharedContext::new());
         let html = Owner::new_root(Some(shared)).with(|| {
             let view = waiting(built.clone(), wrapped, at_once);
             runtime.block_on(async {
