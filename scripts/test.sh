@@ -63,7 +63,11 @@ step "browser bundle size ceiling"
 # 200,000 bytes per route on a first visit (250,000 at most), not met yet: bench/README.md has
 # the figures and what stands between. Playwright's first-visit.spec.ts holds each route's whole
 # first visit (document, CSS, JS, wasm) to its own ceiling.
-budget="${JINRI_WASM_BROTLI_BUDGET:-330000}"
+# Two builds of the same commit differ by up to about 300 bytes here: the main module imports
+# its lazy routes' loaders from `__wasm_split.<hash>.js`, and that hash is not the same from one
+# build to the next (measured on 13e6026: 329,718, 329,745, 329,877 and 330,053 bytes). The
+# ceiling leaves room for that spread, so it catches growth, not the noise.
+budget="${JINRI_WASM_BROTLI_BUDGET:-331000}"
 wasm=$(ls target/site/pkg/jinri*.wasm)  # jinri.<content hash>.wasm
 size=$(node -e 'const z = require("zlib"), fs = require("fs");
   const b = z.brotliCompressSync(fs.readFileSync(process.argv[1]), { params: { [z.constants.BROTLI_PARAM_QUALITY]: 11 } });
