@@ -40,6 +40,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="manifest" href="/manifest.webmanifest" />
                 <link rel="alternate" type="application/rss+xml" title="今日 RSS" href="/feeds/rss.xml" />
                 <link rel="alternate" type="application/atom+xml" title="今日 Atom" href="/feeds/atom.xml" />
+                // OpenGraph tags that no page changes; each page's own are `PageMeta`'s.
+                <meta property="og:site_name" content="今日" />
+                <meta property="og:locale" content="zh_CN" />
+                <meta name="twitter:card" content="summary_large_image" />
                 // Content first: the bundle is fetched once the browser is idle after showing
                 // the page (at most 2 s later) and then hydrates it; until then it works as
                 // plain HTML (links, forms), so a slow phone shows text and figures without

@@ -126,9 +126,16 @@ async fn the_seed_article_reads_as_the_seed_page_shows_it() {
         format!("<title>{SEED_TITLE} - 今日</title>"),
         format!("<meta property=\"og:title\" content=\"{SEED_TITLE}\""),
         "<meta property=\"og:type\" content=\"article\"".to_owned(),
+        "<meta property=\"og:site_name\" content=\"今日\">".to_owned(),
+        "<meta property=\"og:locale\" content=\"zh_CN\">".to_owned(),
+        "<meta name=\"twitter:card\" content=\"summary_large_image\">".to_owned(),
         format!("<link href=\"https://jinri.test{path}\" rel=\"canonical\">"),
     ] {
         assert!(html.contains(&expected), "article page lacks {expected:?}");
+    }
+    // The shell's fixed OpenGraph tags are not repeated by the page's own.
+    for tag in ["og:site_name", "og:locale", "twitter:card", "og:title", "og:type"] {
+        assert_eq!(html.matches(&format!("=\"{tag}\"")).count(), 1, "{tag}");
     }
     // Comments newest first, each with its avatar, name and date.
     let names = ["善結仁義", "Sammie傻咪", "失意女魔王", "June六六六月", "Melan_小黑鸟"];

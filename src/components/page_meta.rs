@@ -4,6 +4,9 @@ use leptos_meta::{Link, Meta, Title};
 
 /// Title, description, canonical link and OpenGraph tags of a page.
 /// `path` is the site-relative path; the canonical address is built from `site.base_url`.
+/// The tags that are the same on every page (`og:site_name`, `og:locale`, `twitter:card`) are in
+/// the shell (`app::shell`), which only the server renders: each `<Meta>` here is built on every
+/// rendered page and kept in the browser's bundle.
 #[component]
 pub fn PageMeta(
     #[prop(into)] title: String,
@@ -34,12 +37,10 @@ pub fn PageMeta(
                     let title = if title.is_empty() { crate::app::DEFAULT_TITLE.to_owned() } else { title };
                     view! {
                         <Link rel="canonical" href=url.clone() />
-                        <Meta property="og:site_name" content="今日" />
                         <Meta property="og:type" content=og_type />
                         <Meta property="og:title" content=title />
                         <Meta property="og:description" content=description />
                         <Meta property="og:url" content=url />
-                        <Meta property="og:locale" content="zh_CN" />
                         // Every page has a raster preview image (`model::preview_image`): the
                         // article's own, or the site's card.
                         {
@@ -51,7 +52,6 @@ pub fn PageMeta(
                                     <Meta property="og:image:width" content="1200" />
                                     <Meta property="og:image:height" content="630" />
                                 })}
-                                <Meta name="twitter:card" content="summary_large_image" />
                             }
                         }
                         {published.map(|p| view! { <Meta property="article:published_time" content=p /> })}
