@@ -65,7 +65,7 @@ mod tests {
 
     #[test]
     fn only_release_builds_outside_watch_link_hashed_names_kept_for_a_year() {
-        use crate::server::headers::cache_control;
+        use crate::server::headers::{cache_control, ContentNamed};
         let dir = tempfile::tempdir().unwrap();
         let pkg = dir.path().join("pkg");
         std::fs::create_dir(&pkg).unwrap();
@@ -74,6 +74,8 @@ mod tests {
             std::fs::write(pkg.join(format!("jinri.{}.{ext}", hash.to_string().repeat(22))), ext).unwrap();
         }
         let hashed_css = "/pkg/jinri.CCCCCCCCCCCCCCCCCCCCCC.css";
+        // As if that name were its content's hash (`headers::ContentNamed` checks it).
+        let named = ContentNamed::for_tests(&["jinri.CCCCCCCCCCCCCCCCCCCCCC.css"]);
         // (build kind, release binary, under watch, hash.txt) → hashed names?
         for (kind, release, watching, hash_txt, hashed) in [
             ("cargo leptos build --release", true, false, Some(hashes), true),
@@ -88,12 +90,12 @@ mod tests {
             } else {
                 ("/pkg/jinri.css", "no-cache", "no-cache")
             };
-            assert_eq!(cache_control(css, hashed, "/pkg/"), css_cache, "{kind}");
-            assert_eq!(cache_control("/pkg/jinri.wasm", hashed, "/pkg/"), "no-cache", "{kind}");
-            assert_eq!(cache_control("/images/articles/a.svg", hashed, "/pkg/"), image_cache, "{kind}");
-            assert_eq!(cache_control("/favicon.svg", hashed, "/pkg/"), image_cache, "{kind}");
-            assert_eq!(cache_control("/manifest.webmanifest", hashed, "/pkg/"), "no-cache", "{kind}");
-            assert_eq!(cache_control("/article/1", hashed, "/pkg/"), "no-store", "{kind}");
+            assert_eq!(cache_control(css, hashed, "/pkg/", &named), css_cache, "{kind}");
+            assert_eq!(cache_control("/pkg/jinri.wasm", hashed, "/pkg/", &named), "no-cache", "{kind}");
+            assert_eq!(cache_control("/images/articles/a.svg", hashed, "/pkg/", &named), image_cache, "{kind}");
+            assert_eq!(cache_control("/favicon.svg", hashed, "/pkg/", &named), image_cache, "{kind}");
+            assert_eq!(cache_control("/manifest.webmanifest", hashed, "/pkg/", &named), "no-cache", "{kind}");
+            assert_eq!(cache_control("/article/1", hashed, "/pkg/", &named), "no-store", "{kind}");
         }
         // Development serves the plain names: the hashed files are copied to them, once.
         assert_eq!(plain_copies(hashes, &pkg, OUTPUT_NAME).unwrap(), 3);

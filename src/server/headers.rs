@@ -39,7 +39,7 @@ pub fn page_policy() {
 /// (`hashed`: the bundle's names, `assets::hashed_names`). A site served over https
 /// (`site.base_url`) also tells browsers to use nothing else for a year.
 pub async fn security_headers(State(site): State<HeaderState>, req: Request, next: Next) -> Response {
-    let HeaderState { https, hashed, ref pkg } = site;
+    let HeaderState { https, hashed, ref pkg, ref named } = site;
     let path = req.uri().path().to_owned();
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
@@ -50,7 +50,7 @@ pub async fn security_headers(State(site): State<HeaderState>, req: Request, nex
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     }
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(NON_PAGE_CSP));
-    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static(cache_control(&path, hashed, pkg)));
+    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static(cache_control(&path, hashed, pkg, named)));
     resp
 }
 
@@ -63,25 +63,78 @@ pub struct HeaderState {
     pub hashed: bool,
     /// Where the bundle is served: `/` + `LeptosOptions::site_pkg_dir` + `/`.
     pub pkg: std::sync::Arc<str>,
+    /// The bundle's files that are named by their content's hash (`ContentNamed`).
+    pub named: ContentNamed,
 }
 
 impl HeaderState {
     pub fn new(https: bool, options: &leptos::config::LeptosOptions) -> Self {
-        HeaderState { https, hashed: options.hash_files, pkg: format!("/{}/", options.site_pkg_dir).into() }
+        let named = if options.hash_files {
+            ContentNamed::scan(&std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir))
+        } else {
+            ContentNamed::default()
+        };
+        HeaderState { https, hashed: options.hash_files, pkg: format!("/{}/", options.site_pkg_dir).into(), named }
+    }
+}
+
+/// The files of the bundle's folder whose name carries the hash of their own bytes, found once
+/// when the server starts: only these may be kept by browsers for a year.
+///
+/// cargo-leptos (0.3.10, `--split`) hashes every file first and only then writes the hashed
+/// names into the files that refer to them: the JS glue, the main module and the split
+/// manifest. Their names are the hashes of what they were before, so two builds give the same
+/// name to different bytes: a change confined to one lazy route keeps
+/// `jinri.<hash>.js` and `jinri.<hash>.wasm` while they now import another
+/// `__wasm_split.<hash>.js`. A browser that kept the old glue for a year would import a loader
+/// that is no longer on the server and never start the app again. Those files are revalidated
+/// on each load instead (`no-cache`: a `304` while their `Last-Modified` stands); the
+/// stylesheet, the lazy routes' modules and the loader (renamed after its last change) keep
+/// the year.
+#[derive(Clone, Default)]
+pub struct ContentNamed(std::sync::Arc<std::collections::HashSet<Box<str>>>);
+
+impl ContentNamed {
+    /// The files directly in `dir` named `name.<hash>.ext` where `<hash>` is the URL-safe
+    /// base64 (unpadded) of the MD5 of the file, as cargo-leptos writes it. A folder that cannot
+    /// be read names nothing.
+    pub fn scan(dir: &std::path::Path) -> Self {
+        use base64::Engine as _;
+        use md5::Digest as _;
+        let mut named = std::collections::HashSet::new();
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let Ok(file) = entry.file_name().into_string() else { continue };
+            let Some(hash) = content_hash_in(&file) else { continue };
+            let Ok(bytes) = std::fs::read(entry.path()) else { continue };
+            if base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(md5::Md5::digest(&bytes)) == hash {
+                named.insert(file.into_boxed_str());
+            }
+        }
+        ContentNamed(std::sync::Arc::new(named))
+    }
+
+    fn contains(&self, file: &str) -> bool {
+        self.0.contains(file)
+    }
+
+    /// A set that holds these names, for tests elsewhere.
+    #[cfg(test)]
+    pub fn for_tests(files: &[&str]) -> Self {
+        ContentNamed(std::sync::Arc::new(files.iter().map(|f| Box::from(*f)).collect()))
     }
 }
 
 /// Pages and API answers are never stored. With hashed names (release) a bundle file named by
-/// its content's hash is kept a year, images a day, the rest revalidated; in development every
-/// static file is revalidated, so an edit shows on the next load.
-pub fn cache_control(path: &str, hashed: bool, pkg: &str) -> &'static str {
+/// its content's hash (`named`) is kept a year, images a day, the rest revalidated; in
+/// development every static file is revalidated, so an edit shows on the next load.
+pub fn cache_control(path: &str, hashed: bool, pkg: &str, named: &ContentNamed) -> &'static str {
     let bundle = path.starts_with(pkg);
     let image = path.starts_with("/images/") || path == "/favicon.svg";
     if !(bundle || image || path == "/manifest.webmanifest") {
         "no-store"
     } else if !hashed {
         "no-cache"
-    } else if bundle && has_content_hash(path) {
+    } else if bundle && !path[pkg.len()..].contains('/') && named.contains(&path[pkg.len()..]) {
         "public, max-age=31536000, immutable"
     } else if image {
         "public, max-age=86400"
@@ -90,45 +143,82 @@ pub fn cache_control(path: &str, hashed: bool, pkg: &str) -> &'static str {
     }
 }
 
-/// cargo-leptos names a hashed file `name.<hash>.ext`, the hash being 22 characters of
-/// unpadded URL-safe base64 (an MD5 of the content): a new build gives a new name.
-fn has_content_hash(path: &str) -> bool {
-    let file = path.rsplit('/').next().unwrap_or_default();
+/// The hash in a file name as cargo-leptos writes one, `name.<hash>.ext`: 22 characters of
+/// unpadded URL-safe base64 (an MD5). The compressed copies (`.br`, `.gz`) are not asked for by
+/// name: a request names the file itself.
+fn content_hash_in(file: &str) -> Option<&str> {
     let mut parts = file.split('.');
-    let (Some(_name), Some(hash), Some(_ext)) = (parts.next(), parts.next(), parts.next()) else {
-        return false;
+    let (Some(_name), Some(hash), Some(_ext), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return None;
     };
-    parts.next().is_none()
-        && hash.len() == 22
-        && hash.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (hash.len() == 22 && hash.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')).then_some(hash)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_bundle_is_cached_under_the_package_folder_cargo_leptos_names() {
-        let hashed = "/assets/jinri.q2nl0H5YOVoR6tf1vF-Tfw.wasm";
-        assert_eq!(cache_control(hashed, true, "/assets/"), "public, max-age=31536000, immutable");
-        assert_eq!(cache_control(hashed, true, "/pkg/"), "no-store", "not the bundle's folder");
-        assert_eq!(cache_control("/pkg/jinri.q2nl0H5YOVoR6tf1vF-Tfw.wasm", true, "/assets/"), "no-store");
+    /// `name.<MD5 of bytes>.ext`, as cargo-leptos names a file.
+    fn content_named(bytes: &[u8], name: &str, ext: &str) -> String {
+        use base64::Engine as _;
+        use md5::Digest as _;
+        format!("{name}.{}.{ext}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(md5::Md5::digest(bytes)))
     }
 
     #[test]
-    fn only_files_named_by_their_content_hash_are_kept_for_a_year() {
-        assert!(has_content_hash("/pkg/jinri.q2nl0H5YOVoR6tf1vF-Tfw.wasm"));
-        assert!(has_content_hash("/pkg/jinri.AAAAAAAAAAAAAAAAAAAA_w.css"));
-        for plain in [
-            "/pkg/jinri.wasm",
-            "/pkg/jinri_bg.wasm",
-            "/pkg/jinri.short.js",
-            "/pkg/jinri.q2nl0H5YOVoR6tf1vF+Tfw.wasm",
-            "/pkg/jinri.q2nl0H5YOVoR6tf1vF-Tfw.wasm.map",
-            "/pkg/snippets/x.js",
-        ] {
-            assert!(!has_content_hash(plain), "{plain}");
+    fn the_bundle_is_cached_under_the_package_folder_cargo_leptos_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = content_named(b"wasm", "jinri", "wasm");
+        std::fs::write(dir.path().join(&file), "wasm").unwrap();
+        let named = ContentNamed::scan(dir.path());
+        let hashed = format!("/assets/{file}");
+        assert_eq!(cache_control(&hashed, true, "/assets/", &named), "public, max-age=31536000, immutable");
+        assert_eq!(cache_control(&hashed, true, "/pkg/", &named), "no-store", "not the bundle's folder");
+        assert_eq!(cache_control(&format!("/pkg/{file}"), true, "/assets/", &named), "no-store");
+        assert_eq!(cache_control(&format!("/assets/x/{file}"), true, "/assets/", &named), "no-cache", "a subfolder");
+    }
+
+    /// What cargo-leptos' `--split` leaves: the stylesheet and the loader named by their bytes,
+    /// the glue and the wasm modules by the bytes they had before the loader's name was written
+    /// into them. Only the first kind is kept a year; a name that could be a hash but is not
+    /// this file's, or no hash at all, is revalidated.
+    #[test]
+    fn only_files_named_by_their_own_content_hash_are_kept_for_a_year() {
+        let dir = tempfile::tempdir().unwrap();
+        let css = content_named(b"body{}", "jinri", "css");
+        let loader = content_named(b"import './jinri.js'", "__wasm_split", "js");
+        let stale_glue = content_named(b"import './__wasm_split.______________________.js'", "jinri", "js");
+        let stale_wasm = content_named(b"\0asm before", "chunk_13", "wasm");
+        std::fs::write(dir.path().join(&css), "body{}").unwrap();
+        std::fs::write(dir.path().join(format!("{css}.br")), "compressed").unwrap();
+        std::fs::write(dir.path().join(&loader), "import './jinri.js'").unwrap();
+        std::fs::write(dir.path().join(&stale_glue), format!("import './{loader}'")).unwrap();
+        std::fs::write(dir.path().join(&stale_wasm), "\0asm after").unwrap();
+        std::fs::write(dir.path().join("jinri.wasm"), "plain").unwrap();
+        std::fs::write(dir.path().join("jinri.short.js"), "short").unwrap();
+        std::fs::create_dir(dir.path().join("snippets")).unwrap();
+        let named = ContentNamed::scan(dir.path());
+        let year = "public, max-age=31536000, immutable";
+        assert_eq!(cache_control(&format!("/pkg/{css}"), true, "/pkg/", &named), year);
+        assert_eq!(cache_control(&format!("/pkg/{loader}"), true, "/pkg/", &named), year);
+        for revalidated in [stale_glue, stale_wasm, format!("{css}.br"), "jinri.wasm".into(), "jinri.short.js".into()] {
+            assert_eq!(
+                cache_control(&format!("/pkg/{revalidated}"), true, "/pkg/", &named),
+                "no-cache",
+                "{revalidated}"
+            );
         }
+        // A build without hashed names keeps nothing, whatever the files are called.
+        assert_eq!(cache_control(&format!("/pkg/{css}"), false, "/pkg/", &named), "no-cache");
+        // The name's shape alone is not enough.
+        assert!(content_hash_in("jinri.q2nl0H5YOVoR6tf1vF-Tfw.wasm").is_some());
+        for plain in
+            ["jinri.wasm", "jinri_bg.wasm", "jinri.q2nl0H5YOVoR6tf1vF+Tfw.wasm", "jinri.q2nl0H5YOVoR6tf1vF-Tfw.wasm.br"]
+        {
+            assert!(content_hash_in(plain).is_none(), "{plain}");
+        }
+        assert!(!named.contains(&content_named(b"other", "jinri", "css")));
+        assert_eq!(ContentNamed::scan(&dir.path().join("missing")).0.len(), 0);
     }
 
     #[test]
