@@ -150,14 +150,35 @@ pub async fn connect(url: &str, max_connections: u32, busy_timeout: Duration) ->
     // of a signed-in article page in `perf`). `usable` still waits for a queued rollback.
     // PostgreSQL keeps the ping: its connections can die with the server or the network, and
     // the ping lets the pool replace such a connection before a statement fails on it.
-    let pool = SqlitePoolOptions::new()
-        .max_connections(max_connections)
-        .min_connections(1)
-        .test_before_acquire(false)
-        .before_acquire(|conn, _| Box::pin(async move { usable(conn).await }))
-        .connect_with(options)
-        .await?;
-    Ok(Db::Sqlite(pool))
+    //
+    // Opening a new file turns it to WAL, which needs the file to itself, and SQLite answers
+    // another process doing the same at that moment with BUSY at once, without waiting out
+    // `busy_timeout`: two processes starting on one new file (`two_processes_migrating_…`)
+    // would leave one of them serving 503 until restarted. A busy or locked file is tried
+    // again, up to five more times.
+    let mut retries = 0u64;
+    loop {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max_connections)
+            .min_connections(1)
+            .test_before_acquire(false)
+            .before_acquire(|conn, _| Box::pin(async move { usable(conn).await }))
+            .connect_with(options.clone())
+            .await;
+        match pool {
+            Err(sqlx::Error::Database(e)) if retries < 5 && sqlite_busy(e.code().as_deref()) => {
+                retries += 1;
+                tracing::warn!(error = %e, retries, "the database file is busy; opening it again");
+                tokio::time::sleep(Duration::from_millis(50 * retries)).await;
+            }
+            pool => return Ok(Db::Sqlite(pool?)),
+        }
+    }
+}
+
+/// SQLite's BUSY (5) or LOCKED (6), in a primary or extended result code.
+fn sqlite_busy(code: Option<&str>) -> bool {
+    matches!(code.and_then(|c| c.parse::<i64>().ok()).map(|c| c & 0xff), Some(5 | 6))
 }
 
 /// A connection whose transaction SQLite rolled back by itself (it does on a full disk or an
@@ -233,9 +254,31 @@ pub async fn backup(db: &Db, file: &str) -> Result<(), sqlx::Error> {
 
 /// Applies the migrations (`migrations/sqlite/` or `migrations/postgres/`) that the database
 /// has not seen yet.
+///
+/// PostgreSQL's run holds sqlx's advisory lock, so processes migrating one database at once
+/// take turns. SQLite's takes no lock: two processes that start on one file at once (the site
+/// and a `jinri` command, or several processes after an upgrade) both read which migrations
+/// are applied, and the one that comes second to a migration fails on it (`duplicate column`,
+/// `UNIQUE constraint failed: _sqlx_migrations.version`) and served 503 until restarted. Each
+/// migration is one transaction, so the failed one left nothing: the run is tried again,
+/// up to five more times, and then finds what the other process applied. A migration that
+/// fails by itself fails every time, and its error is returned.
 pub async fn migrate(db: &Db) -> Result<(), sqlx::migrate::MigrateError> {
     match db {
-        Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await,
+        Db::Sqlite(p) => {
+            let migrator = sqlx::migrate!("./migrations/sqlite");
+            let mut retries = 0u64;
+            loop {
+                match migrator.run(p).await {
+                    Err(e) if retries < 5 => {
+                        retries += 1;
+                        tracing::warn!(error = %e, retries, "a migration failed; trying again (another process may have applied it)");
+                        tokio::time::sleep(Duration::from_millis(50 * retries)).await;
+                    }
+                    done => return done,
+                }
+            }
+        }
         Db::Pg(p) => sqlx::migrate!("./migrations/postgres").run(p).await,
     }
 }
@@ -311,6 +354,34 @@ mod tests {
         assert!(!pool.options().get_test_before_acquire());
         let mut conn = pool.acquire().await.unwrap();
         assert!(super::usable(&mut conn).await.unwrap());
+    }
+
+    /// Two processes that start on one new SQLite file at once (the site and a `jinri` command,
+    /// or two processes after an upgrade) both open and migrate it; each must come up on the
+    /// whole schema (`connect`, `migrate`).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_processes_migrating_one_new_sqlite_file_at_once_both_succeed() {
+        if std::env::var("JINRI_TEST_PG_URL").is_ok_and(|u| !u.is_empty()) {
+            return; // PostgreSQL's migrations take sqlx's advisory lock.
+        }
+        assert!(super::sqlite_busy(Some("5")) && super::sqlite_busy(Some("517")) && super::sqlite_busy(Some("6")));
+        assert!(!super::sqlite_busy(Some("8")) && !super::sqlite_busy(Some("13")) && !super::sqlite_busy(None));
+        let expected = sqlx::migrate!("./migrations/sqlite").iter().count() as i64;
+        for round in 0..6 {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}", dir.path().join("race.db").display());
+            let (a, b) = tokio::join!(
+                super::connect(&url, 2, std::time::Duration::from_secs(5)),
+                super::connect(&url, 2, std::time::Duration::from_secs(5))
+            );
+            let (a, b) = (a.unwrap(), b.unwrap());
+            let (ra, rb) = tokio::join!(super::migrate(&a), super::migrate(&b));
+            assert!(ra.is_ok() && rb.is_ok(), "round {round}: {ra:?} / {rb:?}");
+            let Db::Sqlite(p) = &a else { unreachable!() };
+            let applied: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success").fetch_one(p).await.unwrap();
+            assert_eq!(applied, expected, "round {round}");
+        }
     }
 
     #[tokio::test]
