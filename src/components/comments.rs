@@ -32,7 +32,7 @@ struct ThreadCtx {
     /// What was typed in each reply box, kept when it closes (Esc, 取消) until it is posted.
     drafts: StoredValue<HashMap<CommentId, String>>,
     /// A plain reply post that failed: its target, message and text, for that box, once.
-    reply_echo: StoredValue<Option<(CommentId, Option<String>, String)>>,
+    reply_echo: StoredValue<Option<Echo>>,
     max_chars: usize,
     /// The comment whose 删除 was asked for: it shows 确定删除 / 取消 instead.
     confirm: RwSignal<Option<CommentId>>,
@@ -42,7 +42,7 @@ struct ThreadCtx {
     reporting: RwSignal<Option<CommentId>>,
     report: ServerAction<ReportComment>,
     /// A plain report post that failed: its comment, message and text, for that form, once.
-    report_echo: StoredValue<Option<(CommentId, Option<String>, String)>>,
+    report_echo: StoredValue<Option<Echo>>,
     /// The comment whose report was just received.
     reported: RwSignal<Option<CommentId>>,
     /// The article's comments are locked: no reply boxes.
@@ -654,11 +654,26 @@ fn action_error_text(
     })
 }
 
+/// What a failed plain post left for the box under comment `id` (`ThreadCtx::reply_echo`,
+/// `report_echo`): its message and text. In the browser the box takes it, so it shows once and
+/// a box opened again later starts clean. On the server it is only read: Leptos may build a
+/// view more than once while it writes a page (a `<Suspense>` walks its content before writing
+/// it, and a reactive closure such as the one that shows this box is called at each walk), and
+/// every build must show the same. Taken at the first, the page came back with an empty box
+/// whenever the thread's data were there at the first walk.
+type Echo = (CommentId, Option<String>, String);
+fn echo_for(slot: StoredValue<Option<Echo>>, id: CommentId) -> Option<Echo> {
+    #[cfg(feature = "ssr")]
+    return slot.try_with_value(|e| e.clone().filter(|(to, ..)| *to == id)).flatten();
+    #[cfg(not(feature = "ssr"))]
+    return slot.try_update_value(|e| e.take_if(|(to, ..)| *to == id)).flatten();
+}
+
 /// The box under comment `id` (`name` wrote it) that answers it. Esc or 取消 closes it and
 /// keeps what was typed for the next time it opens; without JavaScript it is the `?reply=`
 /// page's form, and a failed post comes back to it with its message and text.
 fn reply_box(id: CommentId, name: String, ctx: ThreadCtx) -> impl IntoView {
-    let echo = ctx.reply_echo.try_update_value(|e| e.take_if(|(to, ..)| *to == id)).flatten();
+    let echo = echo_for(ctx.reply_echo, id);
     let (echoed_error, echoed_body) = echo.map(|(_, e, b)| (e, b)).unwrap_or_default();
     let draft = ctx.drafts.with_value(|d| d.get(&id).cloned()).filter(|d| !d.is_empty()).unwrap_or(echoed_body);
     // What another box was last told is not this one's.
@@ -1095,7 +1110,7 @@ fn report_link(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
 
 /// The report form under comment `id`: a reason (其他 with a short text), sent once.
 fn report_box(id: CommentId, ctx: ThreadCtx) -> impl IntoView {
-    let echo = ctx.report_echo.try_update_value(|e| e.take_if(|(to, ..)| *to == id)).flatten();
+    let echo = echo_for(ctx.report_echo, id);
     let (echoed_error, echoed_detail) = echo.map(|(_, e, d)| (e, d)).unwrap_or_default();
     if ctx.report.value().with_untracked(|v| matches!(v, Some(Err(_)))) {
         ctx.report.value().set(None);
@@ -1288,4 +1303,23 @@ pub fn CommentThreadList(
 /// Shown when the comments could not be loaded.
 pub fn comments_error(e: &AppError) -> AnyView {
     view! { <p class="field-error">{format!("评论加载失败：{e}")}</p> }.into_any()
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    /// A server render may build the reply or report box more than once (`echo_for`): each
+    /// build shows what the failed post left, and only the box it was left for does.
+    #[test]
+    fn the_server_shows_a_failed_posts_message_at_every_build_of_its_box() {
+        Owner::new().with(|| {
+            let slot = StoredValue::new(Some((CommentId(110), Some("评论不能为空".to_owned()), "草稿".to_owned())));
+            for build in 0..3 {
+                let echo = echo_for(slot, CommentId(110));
+                assert_eq!(echo.and_then(|(_, e, _)| e).as_deref(), Some("评论不能为空"), "build {build}");
+            }
+            assert_eq!(echo_for(slot, CommentId(111)), None);
+        });
+    }
 }
