@@ -99,14 +99,12 @@ impl ContentNamed {
     /// base64 (unpadded) of the MD5 of the file, as cargo-leptos writes it. A folder that cannot
     /// be read names nothing.
     pub fn scan(dir: &std::path::Path) -> Self {
-        use base64::Engine as _;
-        use md5::Digest as _;
         let mut named = std::collections::HashSet::new();
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let Ok(file) = entry.file_name().into_string() else { continue };
             let Some(hash) = content_hash_in(&file) else { continue };
             let Ok(bytes) = std::fs::read(entry.path()) else { continue };
-            if base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(md5::Md5::digest(&bytes)) == hash {
+            if content_hash(&bytes) == hash {
                 named.insert(file.into_boxed_str());
             }
         }
@@ -134,13 +132,20 @@ pub fn cache_control(path: &str, hashed: bool, pkg: &str, named: &ContentNamed) 
         "no-store"
     } else if !hashed {
         "no-cache"
-    } else if bundle && !path[pkg.len()..].contains('/') && named.contains(&path[pkg.len()..]) {
+    } else if bundle && named.contains(&path[pkg.len()..]) {
         "public, max-age=31536000, immutable"
     } else if image {
         "public, max-age=86400"
     } else {
         "no-cache"
     }
+}
+
+/// The hash cargo-leptos names a file by: the URL-safe base64 (unpadded) of its bytes' MD5.
+fn content_hash(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    use md5::Digest as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(md5::Md5::digest(bytes))
 }
 
 /// The hash in a file name as cargo-leptos writes one, `name.<hash>.ext`: 22 characters of
@@ -160,9 +165,7 @@ mod tests {
 
     /// `name.<MD5 of bytes>.ext`, as cargo-leptos names a file.
     fn content_named(bytes: &[u8], name: &str, ext: &str) -> String {
-        use base64::Engine as _;
-        use md5::Digest as _;
-        format!("{name}.{}.{ext}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(md5::Md5::digest(bytes)))
+        format!("{name}.{}.{ext}", content_hash(bytes))
     }
 
     #[test]

@@ -156,22 +156,38 @@ pub async fn connect(url: &str, max_connections: u32, busy_timeout: Duration) ->
     // `busy_timeout`: two processes starting on one new file (`two_processes_migrating_…`)
     // would leave one of them serving 503 until restarted. A busy or locked file is tried
     // again, up to five more times.
+    let pool = retried(
+        || {
+            SqlitePoolOptions::new()
+                .max_connections(max_connections)
+                .min_connections(1)
+                .test_before_acquire(false)
+                .before_acquire(|conn, _| Box::pin(async move { usable(conn).await }))
+                .connect_with(options.clone())
+        },
+        |e| matches!(e, sqlx::Error::Database(e) if sqlite_busy(e.code().as_deref())),
+        "the database file is busy; opening it again",
+    )
+    .await?;
+    Ok(Db::Sqlite(pool))
+}
+
+/// Runs `attempt` again, up to five more times 50, 100, … 250 ms apart, while it fails with an
+/// error that `again` says may pass (another process holding the file for a moment).
+async fn retried<T, E, F>(mut attempt: impl FnMut() -> F, again: impl Fn(&E) -> bool, what: &str) -> Result<T, E>
+where
+    F: std::future::Future<Output = Result<T, E>>,
+    E: std::fmt::Display,
+{
     let mut retries = 0u64;
     loop {
-        let pool = SqlitePoolOptions::new()
-            .max_connections(max_connections)
-            .min_connections(1)
-            .test_before_acquire(false)
-            .before_acquire(|conn, _| Box::pin(async move { usable(conn).await }))
-            .connect_with(options.clone())
-            .await;
-        match pool {
-            Err(sqlx::Error::Database(e)) if retries < 5 && sqlite_busy(e.code().as_deref()) => {
+        match attempt().await {
+            Err(e) if retries < 5 && again(&e) => {
                 retries += 1;
-                tracing::warn!(error = %e, retries, "the database file is busy; opening it again");
+                tracing::warn!(error = %e, retries, "{what}");
                 tokio::time::sleep(Duration::from_millis(50 * retries)).await;
             }
-            pool => return Ok(Db::Sqlite(pool?)),
+            done => return done,
         }
     }
 }
@@ -267,17 +283,12 @@ pub async fn migrate(db: &Db) -> Result<(), sqlx::migrate::MigrateError> {
     match db {
         Db::Sqlite(p) => {
             let migrator = sqlx::migrate!("./migrations/sqlite");
-            let mut retries = 0u64;
-            loop {
-                match migrator.run(p).await {
-                    Err(e) if retries < 5 => {
-                        retries += 1;
-                        tracing::warn!(error = %e, retries, "a migration failed; trying again (another process may have applied it)");
-                        tokio::time::sleep(Duration::from_millis(50 * retries)).await;
-                    }
-                    done => return done,
-                }
-            }
+            retried(
+                || migrator.run(p),
+                |_| true,
+                "a migration failed; trying again (another process may have applied it)",
+            )
+            .await
         }
         Db::Pg(p) => sqlx::migrate!("./migrations/postgres").run(p).await,
     }
