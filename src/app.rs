@@ -2,7 +2,7 @@
 
 use crate::api::auth::{me, Login, Logout, Register};
 use crate::api::site::{get_site_facts, page_flash};
-use crate::components::{NavEffects, SiteFooter, SiteHeader};
+use crate::components::{NavEffects, PageCodeFailure, SiteFooter, SiteHeader};
 use crate::model::{AppError, FormFlash, SiteFacts, Viewer};
 use crate::pages::{
     AboutRoute, AdminSiteRoute, AdminUsersRoute, AppRoute, ArticlePage, ChannelRoute, HomeRoute, LoginRoute,
@@ -216,6 +216,7 @@ fn Site(is_routing: RwSignal<bool>) -> impl IntoView {
         <div class="route-progress" aria-hidden="true" hidden=move || !waiting.get()></div>
         <SiteHeader />
         <main id="main" class="wrap" tabindex="-1" aria-busy=move || waiting.get().then_some("true")>
+            <PageCodeFailure />
             <FlatRoutes fallback=|| view! { <NotFound /> }>
                 // Every page but the article is a lazy route (see `pages`).
                 <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async />

@@ -341,6 +341,8 @@ async function slowPhone(browser: Browser, rate: number) {
 }
 
 test('a link or a form used while the page still hydrates does what it says', async ({ browser }) => {
+  // Ten page loads on a CPU slowed six times: ~30 s on this machine, the default limit.
+  test.setTimeout(90_000);
   const before: boolean[] = [];
   for (const delay of [0, 0, 0, 3, 10]) {
     // A phone's CPU: the hydration's tasks spread out.
@@ -405,4 +407,93 @@ test('two articles tapped in a row: the second one shows', async ({ browser }) =
     expect(problems, what).toEqual([]);
     await context.close();
   }
+});
+
+/** Lazy pages' code files (`--split`), which a new build renames. */
+const CHUNK = /\/pkg\/chunk_[^/]*\.wasm$/;
+
+test('a page whose code is gone after a new build loads whole from the server; the reader gets it', async ({
+  browser,
+}) => {
+  const context = await browser.newContext(PHONE);
+  const page = await context.newPage();
+  const documents = countDocuments(page);
+  await page.goto('/article/1');
+  await waitForHydration(page);
+  await markSameDocument(page);
+  // As after a deployment: the chunk names this document's bundle knows answer 404; a new
+  // document brings the new names (here: the same files, served again).
+  await page.route(CHUNK, (route) => (documents() === 1 ? route.fulfill({ status: 404, body: 'gone' }) : route.continue()));
+  await page.locator('nav.channels').getByRole('link', { name: '澳洲' }).click();
+  await expect.poll(documents).toBe(2);
+  await page.waitForLoadState('load');
+  await waitForHydration(page);
+  expect(await sameDocument(page)).toBe(false);
+  await expect(page).toHaveURL(/\/channel\/au$/);
+  await expect(page.getByRole('heading', { level: 1, name: '澳洲' })).toBeVisible();
+  await expect(page.locator('.page-failed')).toBeHidden();
+  // Its code came this time: the router changes pages again.
+  await markSameDocument(page);
+  await page.locator('nav.channels').getByRole('link', { name: '中国' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: '中国' })).toBeVisible();
+  expect(await sameDocument(page)).toBe(true);
+  expect(documents()).toBe(2);
+  await context.close();
+});
+
+test('offline, a page whose code cannot be fetched says so in place, and its link loads it once back online', async ({
+  browser,
+}) => {
+  const context = await browser.newContext(PHONE);
+  const page = await context.newPage();
+  const documents = countDocuments(page);
+  await page.goto('/article/1');
+  await waitForHydration(page);
+  await markSameDocument(page);
+  await context.setOffline(true);
+  await page.locator('nav.channels').getByRole('link', { name: '澳洲' }).click();
+  const failed = page.locator('.page-failed');
+  await expect(failed).toHaveText('网络连接已断开，页面没能打开。重新加载');
+  await expect(failed).toHaveAttribute('role', 'alert');
+  expect(await sameDocument(page)).toBe(true);
+  expect(documents()).toBe(1);
+  const again = failed.getByRole('link', { name: '重新加载' });
+  const box = await again.boundingBox();
+  expect(box!.height).toBeGreaterThanOrEqual(44);
+  // The line goes with the failed page.
+  await page.goBack();
+  await expect(page).toHaveURL(/\/article\/1$/);
+  await expect(failed).toBeHidden();
+  await page.goForward();
+  await expect(failed).toBeVisible();
+  await context.setOffline(false);
+  await again.click();
+  await expect.poll(documents).toBe(2);
+  await waitForHydration(page);
+  await expect(page.getByRole('heading', { level: 1, name: '澳洲' })).toBeVisible();
+  await expect(failed).toBeHidden();
+  await context.close();
+});
+
+test('a first visit whose page code cannot be fetched keeps the server page readable and offers to load it again', async ({
+  browser,
+}) => {
+  const context = await browser.newContext(PHONE);
+  const page = await context.newPage();
+  const documents = countDocuments(page);
+  await page.route(CHUNK, (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await page.goto('/channel/au');
+  await waitForHydration(page);
+  const failed = page.locator('.page-failed');
+  await expect(failed).toHaveText('页面没能完整打开。重新加载');
+  // No reload loop: the document loaded once, and what the server sent is still there.
+  await page.waitForTimeout(500);
+  expect(documents()).toBe(1);
+  await expect(page.getByRole('heading', { level: 1, name: '澳洲' })).toBeVisible();
+  await expect(page.locator('main .article-list li').first()).toBeVisible();
+  // 重新加载 loads this address again.
+  await failed.getByRole('link', { name: '重新加载' }).click();
+  await expect.poll(documents).toBe(2);
+  await expect(page).toHaveURL(/\/channel\/au$/);
+  await context.close();
 });

@@ -26,6 +26,6 @@ pub use comments::{article_count_text, comment_text, comments_error, CommentThre
 pub use footer::SiteFooter;
 pub use forms::{send_form, send_input};
 pub use header::SiteHeader;
-pub use navigation::NavEffects;
+pub use navigation::{NavEffects, PageCodeFailure};
 pub use page_meta::PageMeta;
 pub use sync_html::{suspended, sync_html};

@@ -31,6 +31,54 @@ pub fn NavEffects(
     let _ = (is_routing, waiting);
 }
 
+/// A page change whose code could not be fetched. Every page but the article is a lazy route
+/// whose code comes in its own file the first time it is shown; that fetch fails when the
+/// phone has lost its connection, and for every open tab after a new build is deployed (the
+/// build renames every such file, so the names the old bundle knows answer 404). Leptos then
+/// renders nothing where the page should be. Here, once the page has hydrated and the browser
+/// is online, the page is loaded whole from the server, which sends the current build with
+/// it: after a deployment the reader just gets their page. Offline, or when the code failed
+/// while the first page was still hydrating (its server-rendered content stays on screen),
+/// a line at the top of the content says so, with a link that loads the page anew.
+///
+/// This is the site's only error hook: a view rendered from an `Err` that no page turned into
+/// its own message lands here too, and gets the same line rather than an empty page.
+#[component]
+pub fn PageCodeFailure() -> impl IntoView {
+    // `Some(offline)` while a failure stands; cleared when the failed view goes (the next
+    // page change).
+    let failed = RwSignal::new(None::<bool>);
+    #[cfg(feature = "hydrate")]
+    browser::catch_page_failures(failed, leptos_router::hooks::use_url());
+    // In every page and hidden, as the thread's two-state controls: cheaper in the browser's
+    // code than a view made when needed. `href=""` is the address the browser shows when the
+    // link is used (the router has written the new page's by then); `rel="external"` makes it
+    // a whole-page load instead of a router change.
+    view! {
+        <p class="page-failed" role="alert" hidden=move || failed.get().is_none()>
+            {move || if failed.get() == Some(true) { "网络连接已断开，页面没能打开。" } else { "页面没能完整打开。" }}
+            <a href="" rel="external">"重新加载"</a>
+        </p>
+    }
+}
+
+/// `path?search#hash` of the router's address (its `Url` keeps the three apart).
+#[cfg(any(feature = "hydrate", test))]
+fn full_path(path: &str, search: &str, hash: &str) -> String {
+    let mut out = path.to_owned();
+    if !search.is_empty() {
+        out.push('?');
+        out.push_str(search.trim_start_matches('?'));
+    }
+    if !hash.is_empty() {
+        if !hash.starts_with('#') {
+            out.push('#');
+        }
+        out.push_str(hash);
+    }
+    out
+}
+
 #[cfg(feature = "hydrate")]
 mod browser {
     use crate::app::Flash;
@@ -276,5 +324,51 @@ mod browser {
                 .is_some_and(|u| u.pathname() == path),
             None => true,
         }
+    }
+
+    /// The error hook behind [`super::PageCodeFailure`], set once for the whole app.
+    struct PageFailureHook {
+        failed: RwSignal<Option<bool>>,
+        url: ReadSignal<leptos_router::location::Url>,
+    }
+
+    impl leptos::error::ErrorHook for PageFailureHook {
+        fn throw(&self, error: leptos::error::Error) -> leptos::error::ErrorId {
+            let online = window().navigator().on_line();
+            let hydrated = document().body().is_some_and(|b| b.has_attribute("data-hydrated"));
+            // The router's address is already the new page's; the browser's is not yet.
+            if online
+                && hydrated
+                && error.downcast_ref::<leptos::LazyViewError>().is_some()
+                && window()
+                    .location()
+                    .assign(&self.url.with_untracked(|u| super::full_path(u.path(), u.search(), u.hash())))
+                    .is_ok()
+            {
+                return leptos::error::ErrorId::default();
+            }
+            self.failed.set(Some(!online));
+            leptos::error::ErrorId::default()
+        }
+
+        fn clear(&self, _: &leptos::error::ErrorId) {
+            self.failed.set(None);
+        }
+    }
+
+    /// Makes [`PageFailureHook`] the error hook of every view built from now on (the guard
+    /// that would put the previous one back is never dropped).
+    pub fn catch_page_failures(failed: RwSignal<Option<bool>>, url: ReadSignal<leptos_router::location::Url>) {
+        std::mem::forget(leptos::error::set_error_hook(std::sync::Arc::new(PageFailureHook { failed, url })));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_reload_address_is_the_routers_path_query_and_place() {
+        assert_eq!(super::full_path("/channel/au", "", ""), "/channel/au");
+        assert_eq!(super::full_path("/article/1", "sort=old&page=2", "#c5"), "/article/1?sort=old&page=2#c5");
+        assert_eq!(super::full_path("/article/1", "?sort=old", "c5"), "/article/1?sort=old#c5");
     }
 }
