@@ -412,15 +412,21 @@ test('two articles tapped in a row: the second one shows', async ({ browser }) =
 /** Lazy pages' code files (`--split`), which a new build renames. */
 const CHUNK = /\/pkg\/chunk_[^/]*\.wasm$/;
 
-test('a page whose code is gone after a new build loads whole from the server; the reader gets it', async ({
-  browser,
-}) => {
+/** A phone on the article (the main bundle only), hydrated and marked, counting its documents. */
+async function hydratedArticleOnPhone(browser: Browser) {
   const context = await browser.newContext(PHONE);
   const page = await context.newPage();
   const documents = countDocuments(page);
   await page.goto('/article/1');
   await waitForHydration(page);
   await markSameDocument(page);
+  return { context, page, documents };
+}
+
+test('a page whose code is gone after a new build loads whole from the server; the reader gets it', async ({
+  browser,
+}) => {
+  const { context, page, documents } = await hydratedArticleOnPhone(browser);
   // As after a deployment: the chunk names this document's bundle knows answer 404; a new
   // document brings the new names (here: the same files, served again).
   await page.route(CHUNK, (route) => (documents() === 1 ? route.fulfill({ status: 404, body: 'gone' }) : route.continue()));
@@ -444,12 +450,7 @@ test('a page whose code is gone after a new build loads whole from the server; t
 test('offline, a page whose code cannot be fetched says so in place, and its link loads it once back online', async ({
   browser,
 }) => {
-  const context = await browser.newContext(PHONE);
-  const page = await context.newPage();
-  const documents = countDocuments(page);
-  await page.goto('/article/1');
-  await waitForHydration(page);
-  await markSameDocument(page);
+  const { context, page, documents } = await hydratedArticleOnPhone(browser);
   await context.setOffline(true);
   await page.locator('nav.channels').getByRole('link', { name: '澳洲' }).click();
   const failed = page.locator('.page-failed');
