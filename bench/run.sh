@@ -103,6 +103,8 @@ for page in "article/$small:article (50 comments)" "article/$large:article (10,0
     row "  at half that rate ($half req/s)" "$(echo "$out" | sed -E 's/.*(p50 [0-9.]+ ms).*(p99 [0-9.]+ ms).*/\1, \2/')$(echo "$out" | sed -nE 's/.* ([1-9][0-9]*) errors.*/, \1 ERRORS/p')" "p99 <= 25 ms"
   fi
 done
+# As browsers ask for pages: compressed, which costs CPU for every response, cached ones too.
+row "article (50 comments), compressed (br)" "$(load "$base/article/$small" -H "Accept-Encoding: br, gzip"), $(curl -s -H "Accept-Encoding: br" -o /dev/null -w "%{size_download}" "$base/article/$small") bytes" "-"
 row "10,000-comment article vs 50-comment article" "$(awk -v a="$small_rate" -v b="$large_rate" 'BEGIN { printf "%.2fx slower", a / b }')" "<= 2x"
 row "resident memory, peak under page load" "$(( $(rss "$server") > peak ? $(rss "$server") / 1024 : peak / 1024 )) MB" "-"
 
@@ -116,6 +118,7 @@ done
 cookie=$(head -n 1 "$dir/cookies.txt")
 row "signed in: article (50 comments), rendered" "$(load "$base/article/$small" -H "Cookie: $cookie")" ">= 5,000 req/s"
 signed_small=$(reqs)
+row "  the same compressed (br)" "$(load "$base/article/$small" -H "Cookie: $cookie" -H "Accept-Encoding: br, gzip")" "-"
 row "signed in: article (10,000 comments), rendered" "$(load "$base/article/$large" -H "Cookie: $cookie")" "within 1.2x"
 row "  10,000 vs 50 comments, signed in" "$(awk -v a="$signed_small" -v b="$(reqs)" 'BEGIN { printf "%.2fx slower", a / b }')" "<= 1.2x"
 # Oldest first, the large article's first page holds its longest thread (gen_db: 2,000 replies
