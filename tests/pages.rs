@@ -408,6 +408,41 @@ async fn pages_are_compressed_for_browsers_that_accept_it_but_the_live_stream_ne
     assert!(stream.headers().get("content-encoding").is_none(), "events must not wait in a compressor");
 }
 
+/// What browsers send: a cached guest page then comes as the gzip stored with it, the fresh
+/// nonce of this copy inside, no compressor run for it.
+#[tokio::test]
+async fn a_cached_page_is_sent_as_the_stored_gzip_with_a_nonce_of_its_own() {
+    use std::io::Read;
+    let s = common::spawn().await;
+    let get = |encoding: &'static str| {
+        let (client, url) = (s.client.clone(), format!("{}/article/1", s.base));
+        async move { client.get(url).header("accept-encoding", encoding).send().await.unwrap() }
+    };
+    let first = get("gzip, deflate, br, zstd").await;
+    assert_eq!(first.headers()["x-cache"], "miss");
+    assert_eq!(first.headers()["content-encoding"], "br", "a rendered page is compressed as before");
+    let mut nonces = Vec::new();
+    for _ in 0..2 {
+        let hit = get("gzip, deflate, br, zstd").await;
+        assert_eq!(hit.status(), 200);
+        assert_eq!(hit.headers()["x-cache"], "hit");
+        assert_eq!(hit.headers()["content-encoding"], "gzip");
+        let csp = hit.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_owned();
+        let mut html = String::new();
+        flate2::read::GzDecoder::new(&hit.bytes().await.unwrap()[..]).read_to_string(&mut html).unwrap();
+        assert!(html.contains("<html lang=\"zh-CN\""));
+        assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the page carries its policy's nonce");
+        let plain = get("identity").await;
+        assert!(plain.headers().get("content-encoding").is_none());
+        let plain_csp = plain.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        let plain_nonce = plain_csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_owned();
+        assert_eq!(html, plain.text().await.unwrap().replace(&plain_nonce, &nonce), "the same page either way");
+        nonces.push(nonce);
+    }
+    assert_ne!(nonces[0], nonces[1]);
+}
+
 #[tokio::test]
 async fn a_malformed_or_past_the_end_comment_page_or_sort_is_not_found() {
     let s = common::spawn().await;
