@@ -417,12 +417,9 @@ impl Page {
         out.extend_from_slice(&HEADER);
         let mut crc = crc32fast::Hasher::new();
         let mut from = 0;
-        for (run, at) in self.deflated.iter().zip(self.nonce_at.iter().map(Some).chain([None])) {
+        // One run before each nonce, and one after the last (`deflated` has one run more).
+        for (run, &at) in self.deflated.iter().zip(&self.nonce_at) {
             out.extend_from_slice(run);
-            let Some(&at) = at else {
-                crc.update(&self.body[from..]);
-                break;
-            };
             crc.update(&self.body[from..at]);
             crc.update(nonce);
             from = at + NONCE_LEN;
@@ -433,6 +430,8 @@ impl Page {
             out.extend_from_slice(&(!len).to_le_bytes());
             out.extend_from_slice(nonce);
         }
+        out.extend_from_slice(self.deflated.last().map_or(&[][..], Vec::as_slice));
+        crc.update(&self.body[from..]);
         // The last block: stored and empty.
         out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
         out.extend_from_slice(&crc.finalize().to_le_bytes());
