@@ -66,8 +66,13 @@ step "browser bundle size ceiling"
 # Two builds of the same commit differ by up to about 300 bytes here: the main module imports
 # its lazy routes' loaders from `__wasm_split.<hash>.js`, and that hash is not the same from one
 # build to the next (measured on 13e6026: 329,718, 329,745, 329,877 and 330,053 bytes). The
-# ceiling leaves room for that spread, so it catches growth, not the noise.
-budget="${JINRI_WASM_BROTLI_BUDGET:-331000}"
+# ceiling leaves room for that spread, so it catches growth, not the noise. Quality 11 also
+# answers small changes elsewhere in the module out of proportion: dropping `to_lowercase` from
+# the sign-in pages' chunk (6 December 2026) left the main module's code the same length and its
+# functions the same, renumbered, and took this figure from 330,309-330,379 to 332,075-332,694
+# over four builds, while gzip -9 of the same file fell 52 bytes and the served `.br` copy went
+# from 330,459 to 330,455 bytes. The ceiling keeps ~1.3 KB above the highest of those builds.
+budget="${JINRI_WASM_BROTLI_BUDGET:-334000}"
 wasm=$(ls target/site/pkg/jinri*.wasm)  # jinri.<content hash>.wasm
 size=$(node -e 'const z = require("zlib"), fs = require("fs");
   const b = z.brotliCompressSync(fs.readFileSync(process.argv[1]), { params: { [z.constants.BROTLI_PARAM_QUALITY]: 11 } });

@@ -13,8 +13,8 @@ import { seedArticlePath, waitForHydration } from './helpers';
 // and the only page whose code is all in the main bundle): the ceilings CI holds today. The
 // target is 200,000 (250,000 at most): see bench/README.md for the figures and what stands
 // between.
-const budget = Number(process.env.JINRI_ROUTE_BROTLI_BUDGET ?? 379_000);
-const articleBudget = Number(process.env.JINRI_ARTICLE_BROTLI_BUDGET ?? 352_000);
+const budget = Number(process.env.JINRI_ROUTE_BROTLI_BUDGET ?? 376_000);
+const articleBudget = Number(process.env.JINRI_ARTICLE_BROTLI_BUDGET ?? 355_000);
 
 const brotli = (body: Buffer) =>
   zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;

@@ -188,6 +188,10 @@ test('the sign-in forms check fields in the browser before any request, then sho
   await page.getByRole('button', { name: '注册', exact: true }).click();
   await expect(page.locator('#name-error')).toContainText('不能包含空格');
   await expect(page.locator('#name')).toHaveAttribute('aria-invalid', 'true');
+  // A reserved name in any case is refused in the browser too (ASCII case folding there).
+  await page.locator('#name').fill('WebMaster');
+  await page.getByRole('button', { name: '注册', exact: true }).click();
+  await expect(page.locator('#name-error')).toHaveText('这个用户名保留给本站使用，请换一个');
   await page.locator('#name').fill('好名字');
   await expect(page.locator('#name-error')).toHaveText('');
   await page.locator('#password').fill('短');
