@@ -82,6 +82,11 @@ fn is_invisible(c: char) -> bool {
             | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFFB | 0x1D173..=0x1D17A | 0xE0000..=0xE0FFF)
 }
 
+/// The characters a name may hold: Chinese characters, ASCII letters and digits, `_` and `-`.
+fn allowed_in_name(c: char) -> bool {
+    is_han(c) || c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
 impl Username {
     pub fn parse(raw: &str) -> Result<Username, String> {
         let name = super::nfc(raw.trim());
@@ -95,7 +100,7 @@ impl Username {
         if len > NAME_MAX {
             return Err(format!("用户名最多 {NAME_MAX} 个字符，现在是 {len} 个"));
         }
-        if let Some(bad) = name.chars().find(|&c| !(is_han(c) || c.is_ascii_alphanumeric() || c == '_' || c == '-')) {
+        if let Some(bad) = name.chars().find(|&c| !allowed_in_name(c)) {
             let shown = if bad.is_whitespace() {
                 "空格".to_owned()
             } else if is_invisible(bad) {
@@ -249,9 +254,7 @@ mod tests {
     #[test]
     fn ascii_case_folding_is_unicode_lowercasing_for_every_character_a_name_may_hold() {
         // `Username::parse` compares with the reserved names by ASCII case folding.
-        let allowed = (0..=0x10FFFFu32)
-            .filter_map(char::from_u32)
-            .filter(|&c| is_han(c) || c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        let allowed = (0..=0x10FFFFu32).filter_map(char::from_u32).filter(|&c| allowed_in_name(c));
         let mut seen = 0;
         for c in allowed {
             assert!(c.to_lowercase().eq([c.to_ascii_lowercase()]), "U+{:04X}", c as u32);

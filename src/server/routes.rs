@@ -83,8 +83,9 @@ pub fn router(state: AppState) -> Router {
     let s = checked(tower_http::limit::RequestBodyLimitLayer::new(UPLOAD_MAX_BODY).layer(s));
     let s = checked(middleware::from_fn(limit_uri_length).layer(s));
     // Pages and answers compressed for browsers that accept it (never the live stream, which
-    // would then be buffered). Brotli quality 1 / gzip level 1: this runs for every response,
-    // cached guest pages too (each copy carries its own CSP nonce). At level 4 it was most of
+    // would then be buffered). Brotli quality 1 / gzip level 1: this runs for every rendered
+    // response (a cached guest page a browser takes as gzip comes already compressed from
+    // `page_cache` and passes through untouched). At level 4 it was most of
     // a page's CPU as browsers ask for it: a cached article 342 µs a request against 29 µs
     // uncompressed, a signed-in one 1,598 µs against ~950; at 1, 128 and 1,047 µs, for ~1 KB
     // more a page (6,523 bytes of brotli against 5,552; bench/README).
