@@ -279,6 +279,32 @@ async fn many_concurrent_readers_all_get_their_pages() {
     assert!(statuses.iter().all(|&st| st == 200), "{statuses:?}");
 }
 
+/// One render at a time and no page cache: thirty readers at once, their pages rendered in
+/// turn, each with a server function call and a file beside it (which do not wait for a turn).
+/// A render that needed a second turn for itself would hang here.
+#[tokio::test]
+async fn renders_taking_turns_serve_every_reader() {
+    let s =
+        common::spawn_with(&[("JINRI_SERVER_RENDER_CONCURRENCY", "1"), ("JINRI_SERVER_PAGE_CACHE_ENTRIES", "0")]).await;
+    let seed = s.seed_article_path().await;
+    let paths = [seed.as_str(), "/", "/channel/au", "/login", "/no-such-page", "/robots.txt", "/healthz"];
+    let requests = (0..30).flat_map(|i| {
+        let s = &s;
+        let path = paths[i % paths.len()];
+        [
+            futures::future::Either::Left(async move { (path, s.get(path).await.0) }),
+            futures::future::Either::Right(async move {
+                ("/api/auth/me", s.call("/api/auth/me", &[], None).await.status().as_u16())
+            }),
+        ]
+    });
+    let answers = futures::future::join_all(requests).await;
+    for (path, status) in answers {
+        let want = if path == "/no-such-page" { 404 } else { 200 };
+        assert_eq!(status, want, "{path}");
+    }
+}
+
 #[tokio::test]
 async fn pages_carry_a_content_security_policy_with_the_scripts_nonce_and_no_caching() {
     let s = common::spawn().await;

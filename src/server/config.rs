@@ -11,6 +11,8 @@ pub struct Config {
     pub page_cache_entries: usize,
     pub client_timeout_secs: u64,
     pub handler_timeout_secs: u64,
+    /// Page renders at once (`server::render_gate`); 0: twice the runtime's worker threads.
+    pub render_concurrency: usize,
     /// IPv6 clients are counted by this many leading bits of their address (`request::client_key`).
     pub ipv6_prefix: u8,
     /// Proxies whose forwarded client address is believed (`proxies`); empty: none.
@@ -250,6 +252,11 @@ impl Config {
             site_root: src.string("server.site_root")?,
             client_timeout_secs: src.positive("server.client_timeout_secs")? as u64,
             handler_timeout_secs: src.positive("server.handler_timeout_secs")? as u64,
+            render_concurrency: src.whole(
+                "server.render_concurrency",
+                0,
+                "must be a whole number of pages (0: twice the worker threads)",
+            )? as usize,
             ipv6_prefix,
             trusted_proxies,
             page_cache_entries: src
@@ -295,12 +302,13 @@ impl Config {
 const MAX_NUMBER: i64 = 1_000_000_000;
 
 /// Every key the site reads. An unknown key is an error: a typo must not be silently ignored.
-pub const KEYS: [&str; 34] = [
+pub const KEYS: [&str; 35] = [
     "server.addr",
     "server.site_root",
     "server.page_cache_entries",
     "server.client_timeout_secs",
     "server.handler_timeout_secs",
+    "server.render_concurrency",
     "server.ipv6_prefix",
     "server.trusted_proxies",
     "database.url",

@@ -19,6 +19,7 @@ pub mod newest;
 pub mod page_cache;
 pub mod proxies;
 pub mod queue;
+pub mod render_gate;
 pub mod request;
 pub mod routes;
 pub mod state;

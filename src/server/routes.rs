@@ -31,8 +31,11 @@ pub fn router(state: AppState) -> Router {
     let pkg = state.leptos_options.site_pkg_dir.to_string();
     let client_timeout = std::time::Duration::from_secs(state.config.client_timeout_secs);
     let handler_timeout = std::time::Duration::from_secs(state.config.handler_timeout_secs);
+    let render_gate = super::render_gate::RenderGate::new(state.config.render_concurrency);
     let header_state = super::headers::HeaderState::new(state.config.https(), &state.leptos_options);
     let trusted_proxies: Arc<[super::proxies::Network]> = state.config.trusted_proxies.clone().into();
+    // Every route but the pages' is listed in `render_gate::NOT_RENDERED` (its requests do not
+    // wait for a render's turn).
     let app = Router::new()
         .route("/sitemap.xml", get(sitemap_xml))
         .route("/robots.txt", get(robots_txt))
@@ -63,6 +66,8 @@ pub fn router(state: AppState) -> Router {
     // handler (`server::flash`).
     let s = middleware::from_fn_with_state(flash_state, super::flash::layer).layer(app);
     let s = checked(middleware::from_fn(super::request::memo_viewer).layer(s));
+    // Page renders take turns (`server::render_gate`); a cached guest page is answered before.
+    let s = checked(middleware::from_fn_with_state(render_gate, super::render_gate::layer).layer(s));
     let s = checked(middleware::from_fn_with_state(cache_state, super::page_cache::cached_pages).layer(s));
     let s = checked(middleware::from_fn(server_fn_error_status).layer(s));
     let s = checked(middleware::from_fn(same_origin_only).layer(s));

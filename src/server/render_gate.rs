@@ -1,0 +1,184 @@
+//! At most a few page renders at once (`server.render_concurrency`, by default twice the
+//! runtime's worker threads); the others wait their turn, first come first served.
+//!
+//! Rendering a page is CPU work with short waits for the database in between. With fifty
+//! readers' pages rendering at once on two cores, each render's memory (its reactive owners,
+//! views, strings: ~8,000 allocations for a signed-in article) went cold in the caches while
+//! the others ran, and the allocator's fast path spent most of its time on cache misses
+//! (`_mi_page_malloc_zero`, a tenth of all samples, nearly all on reading a free block's next
+//! pointer); requests also moved between the worker threads, whose allocator then collects
+//! blocks another thread freed. Renders that take turns keep their memory warm. Measured
+//! (bench/README, "What changed"): the signed-in `/app` and article served more pages a
+//! second with a lower p99, as every request still gets its page in arrival order.
+//!
+//! Only renders wait: a cached guest page (answered before this gate), server functions and
+//! live streams under `/api/`, the bundle, images, feeds and the other files the router
+//! answers itself (`NOT_RENDERED`) pass at once. A render that waits too long for its turn
+//! gets the handler timeout's 503 like any slow request (`server.handler_timeout_secs`); a
+//! reader who goes away gives the turn back (the permit is dropped with the request).
+
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::Response;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// Paths the router answers without rendering a page (see `routes::router`): prefixes ending
+/// in `/`, whole paths otherwise. Everything else a GET reaches is a page (a 404 is one too).
+pub const NOT_RENDERED: [&str; 9] =
+    ["/api/", "/pkg/", "/images/", "/media/", "/feeds/", "/share/", "/healthz", "/sitemap.xml", "/robots.txt"];
+
+pub struct RenderGate {
+    turns: Semaphore,
+    size: usize,
+}
+
+impl RenderGate {
+    /// A gate of `size` turns; 0 means twice the current tokio runtime's worker threads (two
+    /// per core by default: while one render waits for the database the other runs).
+    pub fn new(size: usize) -> Arc<RenderGate> {
+        let size = if size > 0 {
+            size
+        } else {
+            2 * tokio::runtime::Handle::try_current().map_or(1, |h| h.metrics().num_workers()).max(1)
+        };
+        Arc::new(RenderGate { turns: Semaphore::new(size), size })
+    }
+
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Whether the router renders a page for this request.
+    pub fn renders(req: &Request) -> bool {
+        let method = req.method();
+        if method != Method::GET && method != Method::HEAD {
+            return false;
+        }
+        let path = req.uri().path();
+        !NOT_RENDERED.iter().any(|p| if p.ends_with('/') { path.starts_with(p) } else { path == *p })
+    }
+}
+
+/// Middleware, inside the page cache: a page render waits for its turn.
+pub async fn layer(State(gate): State<Arc<RenderGate>>, req: Request, next: Next) -> Response {
+    if !RenderGate::renders(&req) {
+        return next.run(req).await;
+    }
+    // The semaphore is never closed, so acquiring fails never; were it to, the page is
+    // rendered without a turn rather than refused.
+    let _turn = gate.turns.acquire().await.ok();
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::routing::get;
+    use axum::Router;
+    use std::time::Duration;
+    use tower::ServiceExt;
+
+    fn request(method: Method, path: &str) -> Request {
+        Request::builder().method(method).uri(path).body(Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn pages_render_and_files_and_functions_do_not() {
+        for path in ["/", "/article/17", "/article/17?sort=old", "/app", "/login", "/no/such/page", "/favicon.svg"] {
+            assert!(RenderGate::renders(&request(Method::GET, path)), "{path}");
+            assert!(RenderGate::renders(&request(Method::HEAD, path)), "{path}");
+        }
+        for path in [
+            "/api/comments/stream",
+            "/api/auth/me",
+            "/pkg/jinri.css",
+            "/images/a.jpg",
+            "/media/x.webp",
+            "/feeds/rss.xml",
+            "/share/qr/1",
+            "/healthz",
+            "/sitemap.xml",
+            "/robots.txt",
+        ] {
+            assert!(!RenderGate::renders(&request(Method::GET, path)), "{path}");
+        }
+        // A page-like path that only starts like a file is a page (a 404 render).
+        assert!(RenderGate::renders(&request(Method::GET, "/healthz2")));
+        assert!(RenderGate::renders(&request(Method::GET, "/apix")));
+        // Posts never render through the router's page handler.
+        assert!(!RenderGate::renders(&request(Method::POST, "/article/17")));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn zero_means_twice_the_workers() {
+        assert_eq!(RenderGate::new(0).size(), 4);
+        assert_eq!(RenderGate::new(3).size(), 3);
+    }
+
+    /// With one turn, a second page waits until the first is done, while a server function
+    /// passes at once; the waiting page is then served.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn renders_take_turns_and_the_rest_pass() {
+        let (release, released) = tokio::sync::watch::channel(false);
+        let started = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let page = {
+            let started = started.clone();
+            move || {
+                let (started, mut released) = (started.clone(), released.clone());
+                async move {
+                    started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    released.wait_for(|r| *r).await.unwrap();
+                    "page"
+                }
+            }
+        };
+        let gate = RenderGate::new(1);
+        let app = Router::new()
+            .route("/article/{id}", get(page))
+            .route("/api/auth/me", get(|| async { "me" }))
+            .layer(axum::middleware::from_fn_with_state(gate, layer));
+        let first = tokio::spawn(app.clone().oneshot(request(Method::GET, "/article/1")));
+        let second = tokio::spawn(app.clone().oneshot(request(Method::GET, "/article/2")));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(started.load(std::sync::atomic::Ordering::SeqCst), 1, "one render at a time");
+        let me =
+            tokio::time::timeout(Duration::from_secs(5), app.clone().oneshot(request(Method::GET, "/api/auth/me")))
+                .await
+                .expect("a server function does not wait for a render's turn")
+                .unwrap();
+        assert_eq!(me.status(), 200);
+        release.send(true).unwrap();
+        for resp in [first, second] {
+            assert_eq!(
+                tokio::time::timeout(Duration::from_secs(5), resp).await.unwrap().unwrap().unwrap().status(),
+                200
+            );
+        }
+        assert_eq!(started.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    /// A request that goes away while waiting gives up its place, and one that goes away while
+    /// rendering gives back its turn.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_reader_who_leaves_gives_the_turn_back() {
+        let gate = RenderGate::new(1);
+        let app = Router::new()
+            .route("/slow", get(|| async { std::future::pending::<&str>().await }))
+            .route("/fast", get(|| async { "fast" }))
+            .layer(axum::middleware::from_fn_with_state(gate.clone(), layer));
+        let slow = tokio::spawn(app.clone().oneshot(request(Method::GET, "/slow")));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(gate.turns.available_permits(), 0);
+        slow.abort();
+        let _ = slow.await;
+        let fast = tokio::time::timeout(Duration::from_secs(5), app.oneshot(request(Method::GET, "/fast")))
+            .await
+            .expect("the turn came back")
+            .unwrap();
+        assert_eq!(fast.status(), 200);
+        assert_eq!(gate.turns.available_permits(), 1);
+    }
+}
