@@ -25,25 +25,28 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 
 /// Paths the router answers without rendering a page (see `routes::router`): prefixes ending
-/// in `/`, whole paths otherwise. Everything else a GET reaches is a page (a 404 is one too).
-pub const NOT_RENDERED: [&str; 9] =
-    ["/api/", "/pkg/", "/images/", "/media/", "/feeds/", "/share/", "/healthz", "/sitemap.xml", "/robots.txt"];
+/// in `/`, whole paths otherwise; the bundle's folder (`/pkg/`, Leptos' `site_pkg_dir`) besides.
+/// Everything else a GET reaches is a page (a 404 is one too).
+pub const NOT_RENDERED: [&str; 8] =
+    ["/api/", "/images/", "/media/", "/feeds/", "/share/", "/healthz", "/sitemap.xml", "/robots.txt"];
 
 pub struct RenderGate {
     turns: Semaphore,
     size: usize,
+    /// `/{site_pkg_dir}/`.
+    pkg: String,
 }
 
 impl RenderGate {
     /// A gate of `size` turns; 0 means twice the current tokio runtime's worker threads (two
     /// per core by default: while one render waits for the database the other runs).
-    pub fn new(size: usize) -> Arc<RenderGate> {
+    pub fn new(size: usize, pkg_dir: &str) -> Arc<RenderGate> {
         let size = if size > 0 {
             size
         } else {
             2 * tokio::runtime::Handle::try_current().map_or(1, |h| h.metrics().num_workers()).max(1)
         };
-        Arc::new(RenderGate { turns: Semaphore::new(size), size })
+        Arc::new(RenderGate { turns: Semaphore::new(size), size, pkg: format!("/{}/", pkg_dir.trim_matches('/')) })
     }
 
     pub fn size(&self) -> usize {
@@ -51,19 +54,20 @@ impl RenderGate {
     }
 
     /// Whether the router renders a page for this request.
-    pub fn renders(req: &Request) -> bool {
+    pub fn renders(&self, req: &Request) -> bool {
         let method = req.method();
         if method != Method::GET && method != Method::HEAD {
             return false;
         }
         let path = req.uri().path();
-        !NOT_RENDERED.iter().any(|p| if p.ends_with('/') { path.starts_with(p) } else { path == *p })
+        !path.starts_with(&self.pkg)
+            && !NOT_RENDERED.iter().any(|p| if p.ends_with('/') { path.starts_with(p) } else { path == *p })
     }
 }
 
 /// Middleware, inside the page cache: a page render waits for its turn.
 pub async fn layer(State(gate): State<Arc<RenderGate>>, req: Request, next: Next) -> Response {
-    if !RenderGate::renders(&req) {
+    if !gate.renders(&req) {
         return next.run(req).await;
     }
     // The semaphore is never closed, so acquiring fails never; were it to, the page is
@@ -85,11 +89,12 @@ mod tests {
         Request::builder().method(method).uri(path).body(Body::empty()).unwrap()
     }
 
-    #[test]
-    fn pages_render_and_files_and_functions_do_not() {
+    #[tokio::test]
+    async fn pages_render_and_files_and_functions_do_not() {
+        let gate = RenderGate::new(1, "pkg");
         for path in ["/", "/article/17", "/article/17?sort=old", "/app", "/login", "/no/such/page", "/favicon.svg"] {
-            assert!(RenderGate::renders(&request(Method::GET, path)), "{path}");
-            assert!(RenderGate::renders(&request(Method::HEAD, path)), "{path}");
+            assert!(gate.renders(&request(Method::GET, path)), "{path}");
+            assert!(gate.renders(&request(Method::HEAD, path)), "{path}");
         }
         for path in [
             "/api/comments/stream",
@@ -103,19 +108,23 @@ mod tests {
             "/sitemap.xml",
             "/robots.txt",
         ] {
-            assert!(!RenderGate::renders(&request(Method::GET, path)), "{path}");
+            assert!(!gate.renders(&request(Method::GET, path)), "{path}");
         }
         // A page-like path that only starts like a file is a page (a 404 render).
-        assert!(RenderGate::renders(&request(Method::GET, "/healthz2")));
-        assert!(RenderGate::renders(&request(Method::GET, "/apix")));
+        assert!(gate.renders(&request(Method::GET, "/healthz2")));
+        assert!(gate.renders(&request(Method::GET, "/apix")));
+        // Another bundle folder is passed in its place.
+        let elsewhere = RenderGate::new(1, "/assets/");
+        assert!(!elsewhere.renders(&request(Method::GET, "/assets/jinri.css")));
+        assert!(elsewhere.renders(&request(Method::GET, "/pkg/jinri.css")));
         // Posts never render through the router's page handler.
-        assert!(!RenderGate::renders(&request(Method::POST, "/article/17")));
+        assert!(!gate.renders(&request(Method::POST, "/article/17")));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn zero_means_twice_the_workers() {
-        assert_eq!(RenderGate::new(0).size(), 4);
-        assert_eq!(RenderGate::new(3).size(), 3);
+        assert_eq!(RenderGate::new(0, "pkg").size(), 4);
+        assert_eq!(RenderGate::new(3, "pkg").size(), 3);
     }
 
     /// With one turn, a second page waits until the first is done, while a server function
@@ -135,7 +144,7 @@ mod tests {
                 }
             }
         };
-        let gate = RenderGate::new(1);
+        let gate = RenderGate::new(1, "pkg");
         let app = Router::new()
             .route("/article/{id}", get(page))
             .route("/api/auth/me", get(|| async { "me" }))
@@ -164,7 +173,7 @@ mod tests {
     /// rendering gives back its turn.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_reader_who_leaves_gives_the_turn_back() {
-        let gate = RenderGate::new(1);
+        let gate = RenderGate::new(1, "pkg");
         let app = Router::new()
             .route("/slow", get(|| async { std::future::pending::<&str>().await }))
             .route("/fast", get(|| async { "fast" }))

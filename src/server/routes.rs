@@ -31,11 +31,11 @@ pub fn router(state: AppState) -> Router {
     let pkg = state.leptos_options.site_pkg_dir.to_string();
     let client_timeout = std::time::Duration::from_secs(state.config.client_timeout_secs);
     let handler_timeout = std::time::Duration::from_secs(state.config.handler_timeout_secs);
-    let render_gate = super::render_gate::RenderGate::new(state.config.render_concurrency);
     let header_state = super::headers::HeaderState::new(state.config.https(), &state.leptos_options);
     let trusted_proxies: Arc<[super::proxies::Network]> = state.config.trusted_proxies.clone().into();
-    // Every route but the pages' is listed in `render_gate::NOT_RENDERED` (its requests do not
-    // wait for a render's turn).
+    let render_gate = super::render_gate::RenderGate::new(state.config.render_concurrency, &pkg);
+    // Every route but the pages' is in `render_gate::NOT_RENDERED` or the bundle's folder (its
+    // requests do not wait for a render's turn).
     let app = Router::new()
         .route("/sitemap.xml", get(sitemap_xml))
         .route("/robots.txt", get(robots_txt))
