@@ -288,20 +288,18 @@ async fn renders_taking_turns_serve_every_reader() {
         common::spawn_with(&[("JINRI_SERVER_RENDER_CONCURRENCY", "1"), ("JINRI_SERVER_PAGE_CACHE_ENTRIES", "0")]).await;
     let seed = s.seed_article_path().await;
     let paths = [seed.as_str(), "/", "/channel/au", "/login", "/no-such-page", "/robots.txt", "/healthz"];
-    let requests = (0..30).flat_map(|i| {
+    let requests = (0..30).map(|i| {
         let s = &s;
         let path = paths[i % paths.len()];
-        [
-            futures::future::Either::Left(async move { (path, s.get(path).await.0) }),
-            futures::future::Either::Right(async move {
-                ("/api/auth/me", s.call("/api/auth/me", &[], None).await.status().as_u16())
-            }),
-        ]
+        async move {
+            let (page, me) = futures::future::join(s.get(path), s.call("/api/auth/me", &[], None)).await;
+            (path, page.0, me.status().as_u16())
+        }
     });
-    let answers = futures::future::join_all(requests).await;
-    for (path, status) in answers {
+    for (path, status, me) in futures::future::join_all(requests).await {
         let want = if path == "/no-such-page" { 404 } else { 200 };
         assert_eq!(status, want, "{path}");
+        assert_eq!(me, 200, "/api/auth/me beside {path}");
     }
 }
 

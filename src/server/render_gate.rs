@@ -32,7 +32,6 @@ pub const NOT_RENDERED: [&str; 8] =
 
 pub struct RenderGate {
     turns: Semaphore,
-    size: usize,
     /// `/{site_pkg_dir}/`.
     pkg: String,
 }
@@ -46,11 +45,7 @@ impl RenderGate {
         } else {
             2 * tokio::runtime::Handle::try_current().map_or(1, |h| h.metrics().num_workers()).max(1)
         };
-        Arc::new(RenderGate { turns: Semaphore::new(size), size, pkg: format!("/{}/", pkg_dir.trim_matches('/')) })
-    }
-
-    pub fn size(&self) -> usize {
-        self.size
+        Arc::new(RenderGate { turns: Semaphore::new(size), pkg: format!("/{}/", pkg_dir.trim_matches('/')) })
     }
 
     /// Whether the router renders a page for this request.
@@ -123,8 +118,8 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn zero_means_twice_the_workers() {
-        assert_eq!(RenderGate::new(0, "pkg").size(), 4);
-        assert_eq!(RenderGate::new(3, "pkg").size(), 3);
+        assert_eq!(RenderGate::new(0, "pkg").turns.available_permits(), 4);
+        assert_eq!(RenderGate::new(3, "pkg").turns.available_permits(), 3);
     }
 
     /// With one turn, a second page waits until the first is done, while a server function
