@@ -131,7 +131,9 @@ async fn main() {
 /// Any reader, to write the missed comments as.
 async fn on_pool(pool: &db::Db) -> i64 {
     match pool {
-        db::Db::Sqlite(p) => sqlx::query_scalar("SELECT MIN(id) FROM users").fetch_one(p).await.unwrap(),
+        db::Db::Sqlite(jinri::server::db::readers::Lite { pool: p, .. }) => {
+            sqlx::query_scalar("SELECT MIN(id) FROM users").fetch_one(p).await.unwrap()
+        }
         db::Db::Pg(p) => sqlx::query_scalar("SELECT MIN(id) FROM users").fetch_one(p).await.unwrap(),
     }
 }

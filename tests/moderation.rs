@@ -273,7 +273,9 @@ async fn a_report_is_received_once_grouped_in_the_queue_and_hiding_reaches_every
     assert!(actions.contains(&Some("comment.hide".into())) && actions.contains(&Some("comment.restore".into())));
     assert_eq!(common::scalar(&db, "SELECT COUNT(*) FROM audit_log WHERE reason = '广告'").await, 1);
     let deleted = match &db {
-        db::Db::Sqlite(p) => sqlx::query("DELETE FROM audit_log").execute(p).await.is_ok(),
+        db::Db::Sqlite(jinri::server::db::readers::Lite { pool: p, .. }) => {
+            sqlx::query("DELETE FROM audit_log").execute(p).await.is_ok()
+        }
         db::Db::Pg(p) => sqlx::query("DELETE FROM audit_log").execute(p).await.is_ok(),
     };
     assert!(!deleted, "the audit log refuses deletion");

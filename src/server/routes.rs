@@ -944,7 +944,7 @@ mod tests {
         let published: Vec<(i64, i64)> = match &db {
             db::Db::Sqlite(p) => {
                 sqlx::query_as("SELECT id, published_at FROM articles WHERE state = 'published' ORDER BY id")
-                    .fetch_all(p)
+                    .fetch_all(&p.pool)
                     .await
             }
             db::Db::Pg(p) => {

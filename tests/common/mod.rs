@@ -12,7 +12,10 @@ use std::sync::Arc;
 macro_rules! on_db {
     ($db:expr, $p:ident => $body:expr) => {
         match $db {
-            jinri::server::db::Db::Sqlite($p) => $body,
+            jinri::server::db::Db::Sqlite(lite) => {
+                let $p = &lite.pool;
+                $body
+            }
             jinri::server::db::Db::Pg($p) => $body,
         }
     };

@@ -95,7 +95,7 @@ pub async fn list(
     page: u32,
 ) -> Result<(Vec<ArticleSummary>, u32), sqlx::Error> {
     let offset = (i64::from(page.max(1)) - 1) * PER_PAGE;
-    let total: i64 = on!(db, pool => match channel {
+    let total: i64 = read!(db, pool => match channel {
         // PostgreSQL's SUM of BIGINT is NUMERIC.
         None => sqlx::query_scalar("SELECT CAST(COALESCE(SUM(published), 0) AS BIGINT) FROM channel_article_counts")
             .fetch_one(pool)
@@ -112,7 +112,7 @@ pub async fn list(
     if offset >= total {
         return Ok((Vec::new(), pages as u32));
     }
-    let rows: Vec<SummaryRow> = on!(db, pool => match channel {
+    let rows: Vec<SummaryRow> = read!(db, pool => match channel {
         None => sqlx::query_as(list_select!(all)).bind(PER_PAGE).bind(offset).fetch_all(pool).await?,
         Some(slug) => sqlx::query_as(list_select!(channel))
         .bind(slug)
@@ -126,7 +126,7 @@ pub async fn list(
 
 /// The most commented articles (热门), newest first among equals.
 pub async fn hot(db: &Db, tz: Tz, limit: i64) -> Result<Vec<ArticleSummary>, sqlx::Error> {
-    let rows: Vec<SummaryRow> = on!(db, p => sqlx::query_as(summary_select!("WHERE a.state = 'published' ORDER BY a.comment_count DESC, a.published_at DESC LIMIT $1"))
+    let rows: Vec<SummaryRow> = read!(db, p => sqlx::query_as(summary_select!("WHERE a.state = 'published' ORDER BY a.comment_count DESC, a.published_at DESC LIMIT $1"))
             .bind(limit)
             .fetch_all(p)
             .await?);
@@ -257,8 +257,9 @@ pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx
         Db::Pg(_) => article_select!(postgres),
     };
     let row: Option<ArticleRow> = match db {
-        Db::Sqlite(p) => {
-            sqlx::query_as(sql).bind(id.0).bind(RELATED).bind(HOT_SIDE as i64 + 1).fetch_optional(p).await?
+        Db::Sqlite(lite) => {
+            let mut reader = lite.reader().await?;
+            sqlx::query_as(sql).bind(id.0).bind(RELATED).bind(HOT_SIDE as i64 + 1).fetch_optional(&mut *reader).await?
         }
         Db::Pg(p) => sqlx::query_as(sql).bind(id.0).fetch_optional(p).await?,
     };
@@ -607,7 +608,7 @@ mod tests {
     #[tokio::test]
     async fn a_list_page_walks_the_index_of_the_published_order() {
         let (db, _guard) = test_db::fresh().await;
-        let Db::Sqlite(pool) = &db else { return };
+        let Db::Sqlite(crate::server::db::readers::Lite { pool, .. }) = &db else { return };
         let all = sqlx::query_as(concat!("EXPLAIN QUERY PLAN ", list_select!(all))).bind(10).bind(100_000);
         let channel =
             sqlx::query_as(concat!("EXPLAIN QUERY PLAN ", list_select!(channel))).bind("au").bind(10).bind(100_000);

@@ -273,14 +273,15 @@ pub async fn page(
     let offset = (i64::from(page.max(1)) - 1) * COMMENTS_PER_PAGE;
     let viewer = viewer.map_or(0, |v| v.0);
     let row: Option<PageRow> = match db {
-        Db::Sqlite(p) => {
+        Db::Sqlite(lite) => {
+            let mut reader = lite.reader().await?;
             sqlx::query_as(sql)
                 .bind(viewer)
                 .bind(article.0)
                 .bind(COMMENTS_PER_PAGE + 1)
                 .bind(offset)
                 .bind(REPLIES_SHOWN)
-                .fetch_optional(p)
+                .fetch_optional(&mut *reader)
                 .await?
         }
         Db::Pg(p) => sqlx::query_as(sql).bind(viewer).bind(article.0).bind(offset).fetch_optional(p).await?,
@@ -320,7 +321,7 @@ pub async fn replies_after(
     after: Option<CommentId>,
     viewer: Option<UserId>,
 ) -> Result<(Vec<Comment>, bool), sqlx::Error> {
-    let rows: Vec<CommentRow> = on!(db, p => sqlx::query_as(comment_select!(
+    let rows: Vec<CommentRow> = read!(db, p => sqlx::query_as(comment_select!(
         "WHERE c.root_id = $2 AND c.id > $3 AND ", listed!("c"), " ORDER BY c.id LIMIT $4"
     ))
     .bind(viewer.map_or(0, |v| v.0))
@@ -1196,7 +1197,7 @@ mod tests {
     /// PostgreSQL, whose plans follow its statistics).
     async fn page_plans() -> Option<Vec<Vec<String>>> {
         let (db, _guard) = test_db::fresh().await;
-        let Db::Sqlite(pool) = &db else { return None };
+        let Db::Sqlite(crate::server::db::readers::Lite { pool, .. }) = &db else { return None };
         let mut plans = Vec::new();
         for sql in [
             concat!("EXPLAIN QUERY PLAN ", page_query!(sqlite, "created_at DESC, id DESC")),

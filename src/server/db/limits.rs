@@ -107,9 +107,11 @@ pub async fn take_in(tx: &mut WriteTx, limits: &[Limit<'_>], now: i64) -> Result
 pub async fn give_back(db: &Db, rows: &[i64]) -> Result<(), sqlx::Error> {
     for row in rows {
         match db {
-            Db::Sqlite(p) => {
-                sqlx::query("DELETE FROM limit_events WHERE rowid = $1").bind(row).execute(p).await?.rows_affected()
-            }
+            Db::Sqlite(p) => sqlx::query("DELETE FROM limit_events WHERE rowid = $1")
+                .bind(row)
+                .execute(&p.pool)
+                .await?
+                .rows_affected(),
             Db::Pg(p) => {
                 sqlx::query("DELETE FROM limit_events WHERE id = $1").bind(row).execute(p).await?.rows_affected()
             }

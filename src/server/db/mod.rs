@@ -3,17 +3,26 @@
 //! database). Statements are plain SQL that both accept; each function's body is written once
 //! and expanded by `on!`/`on_tx!` into one arm per driver, so the compiler checks it against
 //! both. Only what differs (how a write transaction begins, locks SQLite does not need, the
-//! backup, the health check) is written per database.
+//! backup, the health check) is written per database. The few statements every page reads
+//! (who is signed in, the article, its comments, the lists) run through `read!`: on SQLite a
+//! connection kept apart from the pool (`readers`), on PostgreSQL the pool as with `on!`.
 
-/// Runs `$body` with `$p` bound to the pool of whichever database `$db` (a `&Db`) is.
+/// Runs `$body` with `$p` bound to the pool of whichever database `$db` (a `&Db`) is. The
+/// statements every page reads use `read!` instead (`readers`).
 macro_rules! on {
     ($db:expr, $p:ident => $body:expr) => {
         match $db {
-            $crate::server::db::Db::Sqlite($p) => $body,
+            $crate::server::db::Db::Sqlite(lite) => {
+                let $p = &lite.pool;
+                $body
+            }
             $crate::server::db::Db::Pg($p) => $body,
         }
     };
 }
+
+#[macro_use]
+pub mod readers;
 
 /// SQL for an article's next `updated_at`, given the statement's parameter holding now
 /// (`later_stamp!("$2")`): the larger of now and its last stamp + 1 second. Open pages ignore a
@@ -68,7 +77,7 @@ pub mod users;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{PgPool, Postgres, Sqlite, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -80,7 +89,8 @@ const NOTIFY_CHANNEL: &str = "jinri_events";
 /// The site's database: chosen by the URL's scheme (`sqlite://…` or `postgres://…`).
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    /// The pool and the readers (`readers`).
+    Sqlite(readers::Lite),
     Pg(PgPool),
 }
 
@@ -169,7 +179,7 @@ pub async fn connect(url: &str, max_connections: u32, busy_timeout: Duration) ->
         "the database file is busy; opening it again",
     )
     .await?;
-    Ok(Db::Sqlite(pool))
+    Ok(Db::Sqlite(readers::Lite::new(pool, readers::READERS)))
 }
 
 /// Runs `attempt` again, up to five more times 50, 100, … 250 ms apart, while it fails with an
@@ -216,7 +226,7 @@ impl Db {
     /// begins at READ COMMITTED; the functions that need it lock the rows they depend on.
     pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(p) => WriteTx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(readers::Lite { pool: p, .. }) => WriteTx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::Pg(p) => WriteTx::Pg(p.begin().await?),
         })
     }
@@ -225,7 +235,7 @@ impl Db {
     /// work that may end up only reading, on a database that may be read-only.
     pub async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(p) => WriteTx::Sqlite(p.begin().await?),
+            Db::Sqlite(readers::Lite { pool: p, .. }) => WriteTx::Sqlite(p.begin().await?),
             Db::Pg(p) => WriteTx::Pg(p.begin().await?),
         })
     }
@@ -238,13 +248,18 @@ impl Db {
     /// Before the process ends: SQLite folds its write-ahead log into the database file.
     pub async fn checkpoint(&self) -> Result<(), sqlx::Error> {
         match self {
-            Db::Sqlite(p) => sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(p).await.map(|_| ()),
+            Db::Sqlite(readers::Lite { pool: p, .. }) => {
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(p).await.map(|_| ())
+            }
             Db::Pg(_) => Ok(()),
         }
     }
 
     pub async fn close(&self) {
-        on!(self, p => p.close().await)
+        on!(self, p => p.close().await);
+        if let Db::Sqlite(lite) = self {
+            lite.close_readers().await;
+        }
     }
 }
 
@@ -261,7 +276,9 @@ impl WriteTx {
 /// backed up with PostgreSQL's own tools.
 pub async fn backup(db: &Db, file: &str) -> Result<(), sqlx::Error> {
     match db {
-        Db::Sqlite(p) => sqlx::query("VACUUM INTO $1").bind(file).execute(p).await.map(|_| ()),
+        Db::Sqlite(readers::Lite { pool: p, .. }) => {
+            sqlx::query("VACUUM INTO $1").bind(file).execute(p).await.map(|_| ())
+        }
         Db::Pg(_) => Err(sqlx::Error::Configuration(
             "jinri backup writes SQLite files; back a PostgreSQL database up with pg_dump".into(),
         )),
@@ -281,7 +298,7 @@ pub async fn backup(db: &Db, file: &str) -> Result<(), sqlx::Error> {
 /// fails by itself fails every time, and its error is returned.
 pub async fn migrate(db: &Db) -> Result<(), sqlx::migrate::MigrateError> {
     match db {
-        Db::Sqlite(p) => {
+        Db::Sqlite(readers::Lite { pool: p, .. }) => {
             let migrator = sqlx::migrate!("./migrations/sqlite");
             retried(
                 || migrator.run(p),
@@ -325,7 +342,7 @@ mod tests {
     #[tokio::test]
     async fn sqlite_connections_use_wal_normal_sync_foreign_keys_and_a_busy_timeout() {
         let (db, _dir) = super::test_db::fresh().await;
-        let Db::Sqlite(pool) = db else { return };
+        let Db::Sqlite(super::readers::Lite { pool, .. }) = db else { return };
         let mut conn = pool.acquire().await.unwrap();
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *conn).await.unwrap();
         let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut *conn).await.unwrap();
@@ -361,7 +378,7 @@ mod tests {
     #[tokio::test]
     async fn sqlite_connections_are_not_pinged_before_each_statement() {
         let (db, _dir) = super::test_db::fresh().await;
-        let Db::Sqlite(pool) = db else { return };
+        let Db::Sqlite(super::readers::Lite { pool, .. }) = db else { return };
         assert!(!pool.options().get_test_before_acquire());
         let mut conn = pool.acquire().await.unwrap();
         assert!(super::usable(&mut conn).await.unwrap());
@@ -388,7 +405,7 @@ mod tests {
             let (a, b) = (a.unwrap(), b.unwrap());
             let (ra, rb) = tokio::join!(super::migrate(&a), super::migrate(&b));
             assert!(ra.is_ok() && rb.is_ok(), "round {round}: {ra:?} / {rb:?}");
-            let Db::Sqlite(p) = &a else { unreachable!() };
+            let Db::Sqlite(super::readers::Lite { pool: p, .. }) = &a else { unreachable!() };
             let applied: i64 =
                 sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success").fetch_one(p).await.unwrap();
             assert_eq!(applied, expected, "round {round}");
@@ -400,7 +417,7 @@ mod tests {
         let (db, _dir) = super::test_db::fresh().await;
         super::migrate(&db).await.unwrap();
         let tables: Vec<String> = match &db {
-            Db::Sqlite(p) => sqlx::query_scalar(
+            Db::Sqlite(super::readers::Lite { pool: p, .. }) => sqlx::query_scalar(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY name",
             )
             .fetch_all(p)
@@ -535,7 +552,9 @@ pub(crate) mod test_db {
     pub async fn migrated_to(sqlite: i64, postgres: i64) -> (Db, Guard) {
         let (db, guard) = empty().await;
         match &db {
-            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run_to(sqlite, p).await.unwrap(),
+            Db::Sqlite(super::readers::Lite { pool: p, .. }) => {
+                sqlx::migrate!("./migrations/sqlite").run_to(sqlite, p).await.unwrap()
+            }
             Db::Pg(p) => sqlx::migrate!("./migrations/postgres").run_to(postgres, p).await.unwrap(),
         }
         (db, guard)

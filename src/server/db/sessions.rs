@@ -26,7 +26,7 @@ pub async fn find(
 ) -> Result<Option<Viewer>, sqlx::Error> {
     // The roles as `Roles` bits (`Role::bit`), as `roles::of` reads them.
     #[allow(clippy::type_complexity)]
-    let row: Option<(i64, String, i64, i64, i64, Option<i64>, Option<String>)> = on!(db, p => sqlx::query_as(
+    let row: Option<(i64, String, i64, i64, i64, Option<i64>, Option<String>)> = read!(db, p => sqlx::query_as(
         "SELECT u.id, u.name, s.created_at, s.last_seen_at, (SELECT COALESCE(SUM(CASE r.role WHEN 'editor' THEN 1 \
          WHEN 'moderator' THEN 2 WHEN 'admin' THEN 4 ELSE 0 END), 0) FROM user_roles r WHERE r.user_id = u.id), \
          u.banned_until, u.ban_reason FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
