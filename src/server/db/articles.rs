@@ -24,6 +24,21 @@ struct SummaryRow {
 }
 
 impl SummaryRow {
+    /// The row as a reader (`readers`) reads it, by the same column names.
+    fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(SummaryRow {
+            id: r.get("id")?,
+            title: r.get("title")?,
+            summary: r.get("summary")?,
+            source: r.get("source")?,
+            channel_slug: r.get("channel_slug")?,
+            channel_name: r.get("channel_name")?,
+            published_at: r.get("published_at")?,
+            comment_count: r.get("comment_count")?,
+            thumbnail: r.get("thumbnail")?,
+        })
+    }
+
     fn into_summary(self, tz: Tz) -> ArticleSummary {
         ArticleSummary {
             id: ArticleId(self.id),
@@ -95,41 +110,44 @@ pub async fn list(
     page: u32,
 ) -> Result<(Vec<ArticleSummary>, u32), sqlx::Error> {
     let offset = (i64::from(page.max(1)) - 1) * PER_PAGE;
-    let total: i64 = read!(db, pool => match channel {
-        // PostgreSQL's SUM of BIGINT is NUMERIC.
-        None => sqlx::query_scalar("SELECT CAST(COALESCE(SUM(published), 0) AS BIGINT) FROM channel_article_counts")
-            .fetch_one(pool)
-            .await?,
-        Some(slug) => sqlx::query_scalar(
-            "SELECT COALESCE((SELECT n.published FROM channel_article_counts n JOIN channels c ON c.id = n.channel_id \
-             WHERE c.slug = $1), 0)",
-        )
-        .bind(slug)
-        .fetch_one(pool)
-        .await?,
-    });
+    // PostgreSQL's SUM of BIGINT is NUMERIC.
+    const ALL: &str = "SELECT CAST(COALESCE(SUM(published), 0) AS BIGINT) FROM channel_article_counts";
+    const ONE: &str = "SELECT COALESCE((SELECT n.published FROM channel_article_counts n \
+         JOIN channels c ON c.id = n.channel_id WHERE c.slug = $1), 0)";
+    let total: i64 = match (db, channel) {
+        (Db::Sqlite(lite), None) => lite.one(ALL, vec![], |r| r.get(0)).await?.unwrap_or(0),
+        (Db::Sqlite(lite), Some(slug)) => lite.one(ONE, vec![slug.to_owned().into()], |r| r.get(0)).await?.unwrap_or(0),
+        (Db::Pg(p), None) => sqlx::query_scalar(ALL).fetch_one(p).await?,
+        (Db::Pg(p), Some(slug)) => sqlx::query_scalar(ONE).bind(slug).fetch_one(p).await?,
+    };
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     if offset >= total {
         return Ok((Vec::new(), pages as u32));
     }
-    let rows: Vec<SummaryRow> = read!(db, pool => match channel {
-        None => sqlx::query_as(list_select!(all)).bind(PER_PAGE).bind(offset).fetch_all(pool).await?,
-        Some(slug) => sqlx::query_as(list_select!(channel))
-        .bind(slug)
-        .bind(PER_PAGE)
-        .bind(offset)
-        .fetch_all(pool)
-        .await?,
-    });
+    let rows: Vec<SummaryRow> = match (db, channel) {
+        (Db::Sqlite(lite), None) => {
+            lite.all(list_select!(all), vec![PER_PAGE.into(), offset.into()], SummaryRow::from_lite).await?
+        }
+        (Db::Sqlite(lite), Some(slug)) => {
+            let args = vec![slug.to_owned().into(), PER_PAGE.into(), offset.into()];
+            lite.all(list_select!(channel), args, SummaryRow::from_lite).await?
+        }
+        (Db::Pg(p), None) => sqlx::query_as(list_select!(all)).bind(PER_PAGE).bind(offset).fetch_all(p).await?,
+        (Db::Pg(p), Some(slug)) => {
+            sqlx::query_as(list_select!(channel)).bind(slug).bind(PER_PAGE).bind(offset).fetch_all(p).await?
+        }
+    };
     Ok((rows.into_iter().map(|r| r.into_summary(tz)).collect(), pages as u32))
 }
 
 /// The most commented articles (热门), newest first among equals.
 pub async fn hot(db: &Db, tz: Tz, limit: i64) -> Result<Vec<ArticleSummary>, sqlx::Error> {
-    let rows: Vec<SummaryRow> = read!(db, p => sqlx::query_as(summary_select!("WHERE a.state = 'published' ORDER BY a.comment_count DESC, a.published_at DESC LIMIT $1"))
-            .bind(limit)
-            .fetch_all(p)
-            .await?);
+    const HOT: &str =
+        summary_select!("WHERE a.state = 'published' ORDER BY a.comment_count DESC, a.published_at DESC LIMIT $1");
+    let rows: Vec<SummaryRow> = match db {
+        Db::Sqlite(lite) => lite.all(HOT, vec![limit.into()], SummaryRow::from_lite).await?,
+        Db::Pg(p) => sqlx::query_as(HOT).bind(limit).fetch_all(p).await?,
+    };
     Ok(rows.into_iter().map(|r| r.into_summary(tz)).collect())
 }
 
@@ -258,8 +276,19 @@ pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx
     };
     let row: Option<ArticleRow> = match db {
         Db::Sqlite(lite) => {
-            let mut reader = lite.reader().await?;
-            sqlx::query_as(sql).bind(id.0).bind(RELATED).bind(HOT_SIDE as i64 + 1).fetch_optional(&mut *reader).await?
+            let args = vec![id.0.into(), RELATED.into(), (HOT_SIDE as i64 + 1).into()];
+            lite.one(sql, args, |r| {
+                Ok(ArticleRow {
+                    summary: SummaryRow::from_lite(r)?,
+                    original_url: r.get("original_url")?,
+                    state: r.get("state")?,
+                    body_md: r.get("body_md")?,
+                    updated_at: r.get("updated_at")?,
+                    blocks: r.get("blocks")?,
+                    links: r.get("links")?,
+                })
+            })
+            .await?
         }
         Db::Pg(p) => sqlx::query_as(sql).bind(id.0).fetch_optional(p).await?,
     };

@@ -274,15 +274,23 @@ pub async fn page(
     let viewer = viewer.map_or(0, |v| v.0);
     let row: Option<PageRow> = match db {
         Db::Sqlite(lite) => {
-            let mut reader = lite.reader().await?;
-            sqlx::query_as(sql)
-                .bind(viewer)
-                .bind(article.0)
-                .bind(COMMENTS_PER_PAGE + 1)
-                .bind(offset)
-                .bind(REPLIES_SHOWN)
-                .fetch_optional(&mut *reader)
-                .await?
+            let args = vec![
+                viewer.into(),
+                article.0.into(),
+                (COMMENTS_PER_PAGE + 1).into(),
+                offset.into(),
+                REPLIES_SHOWN.into(),
+            ];
+            lite.one(sql, args, |r| {
+                Ok(PageRow {
+                    event_seq: r.get("event_seq")?,
+                    comment_count: r.get("comment_count")?,
+                    comments_locked: r.get("comments_locked")?,
+                    premoderate: r.get("premoderate")?,
+                    comments: r.get("comments")?,
+                })
+            })
+            .await?
         }
         Db::Pg(p) => sqlx::query_as(sql).bind(viewer).bind(article.0).bind(offset).fetch_optional(p).await?,
     };
@@ -321,7 +329,7 @@ pub async fn replies_after(
     after: Option<CommentId>,
     viewer: Option<UserId>,
 ) -> Result<(Vec<Comment>, bool), sqlx::Error> {
-    let rows: Vec<CommentRow> = read!(db, p => sqlx::query_as(comment_select!(
+    let rows: Vec<CommentRow> = on!(db, p => sqlx::query_as(comment_select!(
         "WHERE c.root_id = $2 AND c.id > $3 AND ", listed!("c"), " ORDER BY c.id LIMIT $4"
     ))
     .bind(viewer.map_or(0, |v| v.0))

@@ -4,11 +4,10 @@
 //! and expanded by `on!`/`on_tx!` into one arm per driver, so the compiler checks it against
 //! both. Only what differs (how a write transaction begins, locks SQLite does not need, the
 //! backup, the health check) is written per database. The few statements every page reads
-//! (who is signed in, the article, its comments, the lists) run through `read!`: on SQLite a
-//! connection kept apart from the pool (`readers`), on PostgreSQL the pool as with `on!`.
+//! (who is signed in, the article, its comments, the lists) run on SQLite through the readers
+//! (`readers`: in place, off sqlx's pool), so they are written once for each database.
 
-/// Runs `$body` with `$p` bound to the pool of whichever database `$db` (a `&Db`) is. The
-/// statements every page reads use `read!` instead (`readers`).
+/// Runs `$body` with `$p` bound to the pool of whichever database `$db` (a `&Db`) is.
 macro_rules! on {
     ($db:expr, $p:ident => $body:expr) => {
         match $db {
@@ -21,7 +20,6 @@ macro_rules! on {
     };
 }
 
-#[macro_use]
 pub mod readers;
 
 /// SQL for an article's next `updated_at`, given the statement's parameter holding now
@@ -179,7 +177,7 @@ pub async fn connect(url: &str, max_connections: u32, busy_timeout: Duration) ->
         "the database file is busy; opening it again",
     )
     .await?;
-    Ok(Db::Sqlite(readers::Lite::new(pool, readers::READERS)))
+    Ok(Db::Sqlite(readers::Lite::new(pool, readers::READERS, busy_timeout)))
 }
 
 /// Runs `attempt` again, up to five more times 50, 100, … 250 ms apart, while it fails with an

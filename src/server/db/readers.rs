@@ -1,33 +1,37 @@
-//! SQLite connections kept apart from the pool for the statements every page reads (`read!`):
-//! who is signed in, the article, a page of its comments, the lists.
+//! SQLite connections kept apart from the pool for the statements every page reads: who is
+//! signed in, the article, a page of its comments, the lists.
 //!
-//! Why: an SQLite connection in sqlx is a worker thread, and each statement run on the pool is
+//! Why: an SQLite connection in sqlx is a worker thread, and each statement run on the pool was
 //! two round trips to it: the statement, and then the ping sqlx sends every connection that
 //! goes back to the pool (`PoolConnection::return_to_pool`, on a task of its own), a thread
-//! woken and put to sleep again each time. A signed-in article page runs three statements, so
-//! it paid three such pings; a reader here runs its statement and is free again at once, with
-//! nothing sent after it.
+//! woken and put to sleep again each time; a signed-in article page made twelve thread
+//! switches. A reader here is a plain SQLite handle (rusqlite, on the same bundled SQLite as
+//! sqlx) and its statement runs where the page is being rendered: no thread is woken, no row
+//! is sent anywhere, nothing follows it.
 //!
-//! What the ping is for does not arise here: a reader only ever runs single statements in
-//! autocommit, never a transaction, so there is nothing to roll back when it comes back; and a
-//! statement abandoned halfway (the reader went away) leaves its command in the worker's queue,
-//! where the next statement waits behind it, so the next one starts clean.
+//! Running in place is safe because a read here does not wait: a reader is opened read-only,
+//! runs single statements in autocommit, and in WAL mode a reader never waits for the writer.
+//! The one wait SQLite can still ask of it (`SQLITE_BUSY` while another connection recovers or
+//! resets the write-ahead log, or a file lock held by a `jinri` command) is answered by running
+//! the statement again on a blocking thread with the pool's busy timeout, so a runtime worker
+//! thread is never held by a lock. Writes and transactions stay on the pool.
 //!
-//! A reader is opened when first wanted, with the pool's own options (WAL, foreign keys, busy
-//! timeout), so a `jinri` command that shows no page opens none. Requests take the first free
-//! reader; when all are busy, they queue on one of them in turn (tokio's fair mutex: first come,
-//! first served, and a free reader cannot be taken past a request already waiting for it).
-//! Writes and transactions stay on the pool.
+//! A reader is opened when first wanted (a `jinri` command that shows no page opens none).
+//! Requests take the first free reader, or queue on one in turn (tokio's fair mutex).
 
-use sqlx::sqlite::SqliteConnection;
-use sqlx::{Connection, SqlitePool};
-use std::ops::{Deref, DerefMut};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OpenFlags, Row};
+use sqlx::SqlitePool;
+use std::borrow::Cow;
+use std::ops::Deref;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use tokio::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::sync::Mutex;
 
-/// How many readers a database keeps: twice the two cores the site is measured on, as many as
-/// pages render at once by default (`server.render_concurrency`).
+/// How many readers a database keeps: twice the two cores the site is measured on. A read
+/// runs without yielding, so at most one reader per runtime thread is busy at a time.
 pub const READERS: usize = 4;
 
 /// The site's SQLite database: the pool, for writes and everything else, and the readers.
@@ -51,72 +55,181 @@ impl Deref for Lite {
 }
 
 struct Readers {
-    slots: Box<[Mutex<Option<SqliteConnection>>]>,
+    file: PathBuf,
+    busy_timeout: Duration,
+    slots: Box<[Mutex<Option<Connection>>]>,
     next: AtomicUsize,
 }
 
-/// A reader, held until dropped; use it as `&mut *reader`.
-pub struct Reader<'a>(MutexGuard<'a, Option<SqliteConnection>>);
-
-impl Deref for Reader<'_> {
-    type Target = SqliteConnection;
-    fn deref(&self) -> &SqliteConnection {
-        self.0.as_ref().expect("a reader is opened before it is handed out")
-    }
-}
-
-impl DerefMut for Reader<'_> {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
-        self.0.as_mut().expect("a reader is opened before it is handed out")
-    }
-}
-
 impl Lite {
-    pub fn new(pool: SqlitePool, readers: usize) -> Self {
+    /// The pool and `readers` readers of the same file, with the pool's busy timeout for the
+    /// statements that must wait.
+    pub fn new(pool: SqlitePool, readers: usize, busy_timeout: Duration) -> Self {
+        let file = pool.connect_options().get_filename().to_owned();
         let slots = (0..readers.max(1)).map(|_| Mutex::new(None)).collect();
-        Lite { pool, readers: Arc::new(Readers { slots, next: AtomicUsize::new(0) }) }
+        Lite { pool, readers: Arc::new(Readers { file, busy_timeout, slots, next: AtomicUsize::new(0) }) }
     }
 
-    /// A free reader, or the next one in turn once it is free; opened if it is not yet.
-    pub async fn reader(&self) -> Result<Reader<'_>, sqlx::Error> {
-        let slots = &self.readers.slots;
-        let mut guard = match slots.iter().find_map(|s| s.try_lock().ok()) {
+    /// Runs `read` (one statement) on a reader, in place; if SQLite answers BUSY, once more on a
+    /// blocking thread that waits out the busy timeout.
+    pub async fn read<T, F>(&self, read: F) -> Result<T, sqlx::Error>
+    where
+        F: Fn(&Connection) -> rusqlite::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let r = &self.readers;
+        let mut slot = match r.slots.iter().find_map(|s| s.try_lock().ok()) {
             Some(free) => free,
-            None => slots[self.readers.next.fetch_add(1, Ordering::Relaxed) % slots.len()].lock().await,
+            None => r.slots[r.next.fetch_add(1, Ordering::Relaxed) % r.slots.len()].lock().await,
         };
-        if guard.is_none() {
+        if slot.is_none() {
             if self.pool.is_closed() {
                 return Err(sqlx::Error::PoolClosed);
             }
-            *guard = Some(SqliteConnection::connect_with(&*self.pool.connect_options()).await?);
+            let file = r.file.clone();
+            *slot = Some(blocking(move || open(&file)).await?.map_err(to_sqlx)?);
         }
-        Ok(Reader(guard))
+        let conn = slot.as_ref().expect("opened above");
+        match read(conn) {
+            Err(e) if busy(&e) => {}
+            done => return done.map_err(to_sqlx),
+        }
+        // Taken out of its slot while it waits; a reader that goes away meanwhile leaves the
+        // slot empty, and the next request opens a new one.
+        let conn = slot.take().expect("opened above");
+        let wait = r.busy_timeout;
+        let (conn, done) = blocking(move || {
+            let done = conn.busy_timeout(wait).and_then(|()| read(&conn));
+            let reset = conn.busy_timeout(Duration::ZERO);
+            (reset.is_ok().then_some(conn), done)
+        })
+        .await?;
+        *slot = conn;
+        done.map_err(to_sqlx)
+    }
+
+    /// The first row of `sql` (one statement; `$1`, `$2` … bound to `args` in order, as sqlx
+    /// binds them), read by `row`.
+    pub async fn one<T: Send + 'static>(
+        &self,
+        sql: &'static str,
+        args: Vec<Value>,
+        row: fn(&Row) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>, sqlx::Error> {
+        self.read(move |c| {
+            let mut statement = c.prepare_cached(sql)?;
+            bind(&mut statement, &args)?;
+            let mut rows = statement.raw_query();
+            rows.next()?.map(row).transpose()
+        })
+        .await
+    }
+
+    /// Every row of `sql`, as `one` reads one.
+    pub async fn all<T: Send + 'static>(
+        &self,
+        sql: &'static str,
+        args: Vec<Value>,
+        row: fn(&Row) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, sqlx::Error> {
+        self.read(move |c| {
+            let mut statement = c.prepare_cached(sql)?;
+            bind(&mut statement, &args)?;
+            let mut rows = statement.raw_query();
+            let mut all = Vec::new();
+            while let Some(r) = rows.next()? {
+                all.push(row(r)?);
+            }
+            Ok(all)
+        })
+        .await
     }
 
     /// Closes the readers (the pool is closed by its owner); one wanted later is refused.
     pub async fn close_readers(&self) {
         for slot in self.readers.slots.iter() {
-            if let Some(conn) = slot.lock().await.take() {
-                let _ = conn.close().await;
-            }
+            slot.lock().await.take();
         }
     }
 }
 
-/// Runs `$body` with `$c` bound to an executor for one read statement: on SQLite a reader
-/// (`&mut SqliteConnection`, see `readers`), on PostgreSQL the pool (whose connections
-/// are not worker threads, so the reason for readers does not apply).
-macro_rules! read {
-    ($db:expr, $c:ident => $body:expr) => {
-        match $db {
-            $crate::server::db::Db::Sqlite(lite) => {
-                let mut reader = lite.reader().await?;
-                let $c = &mut *reader;
-                $body
-            }
-            $crate::server::db::Db::Pg($c) => $body,
-        }
-    };
+/// Binds `args[i]` to `$i+1` wherever the statement names it; every parameter of the
+/// statement must be given one, and every argument must be used.
+fn bind(statement: &mut rusqlite::Statement<'_>, args: &[Value]) -> rusqlite::Result<()> {
+    let mut bound = 0;
+    for (i, arg) in args.iter().enumerate() {
+        let index = statement
+            .parameter_index(&format!("${}", i + 1))?
+            .ok_or(rusqlite::Error::InvalidParameterCount(i + 1, 0))?;
+        statement.raw_bind_parameter(index, arg)?;
+        bound += 1;
+    }
+    if bound != statement.parameter_count() {
+        return Err(rusqlite::Error::InvalidParameterCount(bound, statement.parameter_count()));
+    }
+    Ok(())
+}
+
+/// A reader: read-only, and never waiting in place for a lock (`read` waits elsewhere).
+fn open(file: &std::path::Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(file, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.busy_timeout(Duration::ZERO)?;
+    Ok(conn)
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, sqlx::Error> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| sqlx::Error::Io(std::io::Error::other(e)))
+}
+
+fn busy(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+}
+
+/// A reader's failure as sqlx reports an SQLite one: the extended result code as the error's
+/// code (`db::is_unavailable` reads it), anything else as a decoding failure.
+fn to_sqlx(e: rusqlite::Error) -> sqlx::Error {
+    match e {
+        rusqlite::Error::SqliteFailure(f, message) => sqlx::Error::Database(Box::new(ReadError {
+            code: f.extended_code,
+            message: message.unwrap_or_else(|| f.to_string()),
+        })),
+        other => sqlx::Error::Decode(Box::new(other)),
+    }
+}
+
+#[derive(Debug)]
+struct ReadError {
+    code: i32,
+    message: String,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "(code: {}) {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+impl sqlx::error::DatabaseError for ReadError {
+    fn message(&self) -> &str {
+        &self.message
+    }
+    fn code(&self) -> Option<Cow<'_, str>> {
+        Some(Cow::Owned(self.code.to_string()))
+    }
+    fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+    fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+    fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+        self
+    }
+    fn kind(&self) -> sqlx::error::ErrorKind {
+        sqlx::error::ErrorKind::Other
+    }
 }
 
 #[cfg(test)]
@@ -135,76 +248,125 @@ mod tests {
         (lite, dir)
     }
 
-    /// A reader sees what the pool committed a moment before, opens with the pool's settings,
-    /// and is not opened until wanted.
+    fn sum(c: &rusqlite::Connection) -> rusqlite::Result<i64> {
+        c.prepare_cached("SELECT COALESCE(SUM(v), 0) FROM t")?.query_row([], |r| r.get(0))
+    }
+
+    /// A reader sees what the pool committed a moment before, is not opened until wanted, and
+    /// cannot write.
     #[tokio::test]
-    async fn a_reader_sees_each_commit_and_has_the_pools_settings() {
+    async fn a_reader_sees_each_commit_and_cannot_write() {
         let (lite, _dir) = lite().await;
         assert!(lite.readers.slots.iter().all(|s| s.try_lock().unwrap().is_none()));
         for v in 1..=3i64 {
             sqlx::query("INSERT INTO t (v) VALUES ($1)").bind(v).execute(&lite.pool).await.unwrap();
-            let mut r = lite.reader().await.unwrap();
-            let sum: i64 = sqlx::query_scalar("SELECT SUM(v) FROM t").fetch_one(&mut *r).await.unwrap();
-            assert_eq!(sum, v * (v + 1) / 2);
-            let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut *r).await.unwrap();
-            let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *r).await.unwrap();
-            assert_eq!((fk, mode.as_str()), (1, "wal"));
+            assert_eq!(lite.read(sum).await.unwrap(), v * (v + 1) / 2);
         }
+        let write = lite.read(|c| c.execute("INSERT INTO t (v) VALUES (1)", [])).await;
+        let code = match &write {
+            Err(sqlx::Error::Database(e)) => e.code().and_then(|c| c.parse::<i64>().ok()),
+            _ => None,
+        };
+        assert_eq!(code.map(|c| c & 0xff), Some(8), "SQLITE_READONLY: {write:?}");
+        assert_eq!(lite.read(sum).await.unwrap(), 6);
     }
 
-    /// More readers wanted than there are: each waits its turn and every one is served; while
-    /// every reader is held, the next request waits rather than opening another connection.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn more_requests_than_readers_take_turns() {
+    /// While another connection holds an exclusive lock on the file (a database in rollback
+    /// mode, where a writer's lock keeps readers out; in WAL mode readers are never kept out
+    /// this way), a read waits on a blocking thread with the busy timeout, the runtime's
+    /// threads staying free, and answers once the lock is gone; with the lock held past the
+    /// busy timeout it fails with SQLite's BUSY, which the site answers with 503.
+    /// One runtime thread: a read that waited in place would stop the ticks.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_locked_file_is_waited_for_off_the_runtime() {
+        use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rollback.db");
+        let options =
+            SqliteConnectOptions::new().filename(&file).create_if_missing(true).journal_mode(SqliteJournalMode::Delete);
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.unwrap();
+        sqlx::query("CREATE TABLE t (v INTEGER); INSERT INTO t (v) VALUES (5)").execute(&pool).await.unwrap();
+        let lite = Lite::new(pool.clone(), 1, Duration::from_secs(5));
+        assert_eq!(lite.read(sum).await.unwrap(), 5);
+
+        let locker = rusqlite::Connection::open(&file).unwrap();
+        locker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        let reading = tokio::spawn({
+            let lite = lite.clone();
+            async move { lite.read(sum).await }
+        });
+        // The runtime still runs other work while the read waits.
+        let ticks = tokio::time::timeout(Duration::from_millis(500), async {
+            for _ in 0..10 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await;
+        assert!(ticks.is_ok(), "the runtime's threads were held");
+        assert!(!reading.is_finished(), "the read did not wait for the lock");
+        drop(locker);
+        assert_eq!(reading.await.unwrap().unwrap(), 5);
+        let timeout = lite.read(|c| c.query_row("PRAGMA busy_timeout", [], |r| r.get::<_, i64>(0))).await.unwrap();
+        assert_eq!(timeout, 0, "back in place, the reader does not wait");
+
+        let short = Lite::new(pool, 1, Duration::from_millis(50));
+        let locker = rusqlite::Connection::open(&file).unwrap();
+        locker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        let refused = short.read(sum).await.unwrap_err();
+        assert!(crate::server::db::is_unavailable(&refused), "{refused:?}");
+        drop(locker);
+        assert_eq!(short.read(sum).await.unwrap(), 5, "the reader is usable again");
+    }
+
+    /// `one` and `all` bind `$N` in any order and refuse a statement whose parameters and
+    /// arguments do not match.
+    #[tokio::test]
+    async fn one_and_all_bind_each_argument_to_its_number() {
         let (lite, _dir) = lite().await;
-        let n = lite.readers.slots.len();
-        let held: Vec<_> = futures::future::join_all((0..n).map(|_| lite.reader())).await;
-        assert!(held.iter().all(|r| r.is_ok()));
-        let waiting = tokio::time::timeout(Duration::from_millis(100), lite.reader()).await;
-        assert!(waiting.is_err(), "a reader was handed out while all {n} were held");
-        drop(held);
-        let tasks: Vec<_> = (0..40)
+        sqlx::query("INSERT INTO t (v) VALUES (1), (2), (3)").execute(&lite.pool).await.unwrap();
+        let got = lite.one("SELECT $2 * 10 + $1", vec![1.into(), 2.into()], |r| r.get::<_, i64>(0)).await.unwrap();
+        assert_eq!(got, Some(21));
+        let none = lite.one("SELECT v FROM t WHERE v > $1", vec![9.into()], |r| r.get::<_, i64>(0)).await.unwrap();
+        assert_eq!(none, None);
+        let all =
+            lite.all("SELECT v FROM t WHERE v >= $1 ORDER BY v", vec![2.into()], |r| r.get::<_, i64>(0)).await.unwrap();
+        assert_eq!(all, vec![2, 3]);
+        let text =
+            lite.one("SELECT $1 || '!'", vec!["读者".to_owned().into()], |r| r.get::<_, String>(0)).await.unwrap();
+        assert_eq!(text.as_deref(), Some("读者!"));
+        assert!(
+            lite.one("SELECT $1 + $2", vec![1.into()], |r| r.get::<_, i64>(0)).await.is_err(),
+            "a missing argument"
+        );
+        assert!(
+            lite.one("SELECT $1", vec![1.into(), 2.into()], |r| r.get::<_, i64>(0)).await.is_err(),
+            "an unused argument"
+        );
+    }
+
+    /// More requests than readers: every one is served.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn more_requests_than_readers_are_all_served() {
+        let (lite, _dir) = lite().await;
+        let tasks: Vec<_> = (0..40i64)
             .map(|i| {
                 let lite = lite.clone();
                 tokio::spawn(async move {
-                    let mut r = lite.reader().await.unwrap();
-                    sqlx::query_scalar::<_, i64>("SELECT $1 + 1").bind(i).fetch_one(&mut *r).await.unwrap()
+                    lite.read(move |c| c.prepare_cached("SELECT $1 + 1")?.query_row([i], |r| r.get::<_, i64>(0))).await
                 })
             })
             .collect();
-        let got: Vec<i64> = futures::future::join_all(tasks).await.into_iter().map(|r| r.unwrap()).collect();
+        let got: Vec<i64> = futures::future::join_all(tasks).await.into_iter().map(|r| r.unwrap().unwrap()).collect();
         assert_eq!(got, (1..=40).collect::<Vec<i64>>());
     }
 
-    /// A reader whose statement was abandoned halfway (the request went away with rows still
-    /// to come) answers the next statement with its own rows.
-    #[tokio::test]
-    async fn an_abandoned_statement_leaves_the_reader_usable() {
-        let (lite, _dir) = lite().await;
-        sqlx::query("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) INSERT INTO t SELECT i FROM n")
-            .execute(&lite.pool)
-            .await
-            .unwrap();
-        for _ in 0..3 {
-            {
-                use futures::StreamExt;
-                let mut r = lite.reader().await.unwrap();
-                let mut rows = sqlx::query_scalar::<_, i64>("SELECT v FROM t ORDER BY v").fetch(&mut *r);
-                assert_eq!(rows.next().await.unwrap().unwrap(), 1);
-            }
-            let mut r = lite.reader().await.unwrap();
-            let max: i64 = sqlx::query_scalar("SELECT MAX(v) FROM t").fetch_one(&mut *r).await.unwrap();
-            assert_eq!(max, 5000);
-        }
-    }
-
-    /// After `close_readers` and the pool's close, no reader is handed out.
+    /// After `close_readers` and the pool's close, no reader is opened again.
     #[tokio::test]
     async fn closed_readers_stay_closed() {
         let (lite, _dir) = lite().await;
-        drop(lite.reader().await.unwrap());
+        assert_eq!(lite.read(sum).await.unwrap(), 0);
         lite.pool.close().await;
         lite.close_readers().await;
-        assert!(matches!(lite.reader().await, Err(sqlx::Error::PoolClosed)));
+        assert!(matches!(lite.read(sum).await, Err(sqlx::Error::PoolClosed)));
     }
 }

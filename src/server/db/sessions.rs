@@ -25,15 +25,20 @@ pub async fn find(
     max_secs: i64,
 ) -> Result<Option<Viewer>, sqlx::Error> {
     // The roles as `Roles` bits (`Role::bit`), as `roles::of` reads them.
+    const FIND: &str = "SELECT u.id, u.name, s.created_at, s.last_seen_at, (SELECT COALESCE(SUM(CASE r.role \
+         WHEN 'editor' THEN 1 WHEN 'moderator' THEN 2 WHEN 'admin' THEN 4 ELSE 0 END), 0) FROM user_roles r \
+         WHERE r.user_id = u.id), u.banned_until, u.ban_reason FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = $1";
     #[allow(clippy::type_complexity)]
-    let row: Option<(i64, String, i64, i64, i64, Option<i64>, Option<String>)> = read!(db, p => sqlx::query_as(
-        "SELECT u.id, u.name, s.created_at, s.last_seen_at, (SELECT COALESCE(SUM(CASE r.role WHEN 'editor' THEN 1 \
-         WHEN 'moderator' THEN 2 WHEN 'admin' THEN 4 ELSE 0 END), 0) FROM user_roles r WHERE r.user_id = u.id), \
-         u.banned_until, u.ban_reason FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
-    )
-    .bind(token_hash)
-    .fetch_optional(p)
-    .await?);
+    let row: Option<(i64, String, i64, i64, i64, Option<i64>, Option<String>)> = match db {
+        Db::Sqlite(lite) => {
+            lite.one(FIND, vec![token_hash.to_owned().into()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+            })
+            .await?
+        }
+        Db::Pg(p) => sqlx::query_as(FIND).bind(token_hash).fetch_optional(p).await?,
+    };
     let Some((id, name, created, last_seen, roles, banned_until, ban_reason)) = row else { return Ok(None) };
     if now - last_seen > idle_secs || now - created > max_secs {
         delete(db, token_hash).await?;
