@@ -24,18 +24,25 @@ struct SummaryRow {
 }
 
 impl SummaryRow {
-    /// The row as a reader (`readers`) reads it, by the same column names.
+    /// A row of the lists (`summary_select!`) as a reader (`readers`) reads it.
     fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Self::from_lite_at(r, 9)
+    }
+
+    /// `summary_select!`'s columns, its last (`thumbnail`) at `thumbnail`: a whole article
+    /// (`article_select!`) has its own columns before it.
+    fn from_lite_at(r: &rusqlite::Row<'_>, thumbnail: usize) -> rusqlite::Result<Self> {
+        use super::readers::col;
         Ok(SummaryRow {
-            id: r.get("id")?,
-            title: r.get("title")?,
-            summary: r.get("summary")?,
-            source: r.get("source")?,
-            channel_slug: r.get("channel_slug")?,
-            channel_name: r.get("channel_name")?,
-            published_at: r.get("published_at")?,
-            comment_count: r.get("comment_count")?,
-            thumbnail: r.get("thumbnail")?,
+            id: col(r, 0, "id")?,
+            title: col(r, 1, "title")?,
+            summary: col(r, 2, "summary")?,
+            source: col(r, 3, "source")?,
+            channel_slug: col(r, 4, "channel_slug")?,
+            channel_name: col(r, 5, "channel_name")?,
+            published_at: col(r, 6, "published_at")?,
+            comment_count: col(r, 7, "comment_count")?,
+            thumbnail: col(r, thumbnail, "thumbnail")?,
         })
     }
 
@@ -278,14 +285,15 @@ pub async fn get(db: &Db, tz: Tz, id: ArticleId) -> Result<Option<Article>, sqlx
         Db::Sqlite(lite) => {
             let args = vec![id.0.into(), RELATED.into(), (HOT_SIDE as i64 + 1).into()];
             lite.one(sql, args, |r| {
+                use super::readers::col;
                 Ok(ArticleRow {
-                    summary: SummaryRow::from_lite(r)?,
-                    original_url: r.get("original_url")?,
-                    state: r.get("state")?,
-                    body_md: r.get("body_md")?,
-                    updated_at: r.get("updated_at")?,
-                    blocks: r.get("blocks")?,
-                    links: r.get("links")?,
+                    summary: SummaryRow::from_lite_at(r, 14)?,
+                    original_url: col(r, 8, "original_url")?,
+                    state: col(r, 9, "state")?,
+                    body_md: col(r, 10, "body_md")?,
+                    updated_at: col(r, 11, "updated_at")?,
+                    blocks: col(r, 12, "blocks")?,
+                    links: col(r, 13, "links")?,
                 })
             })
             .await?

@@ -33,7 +33,7 @@ struct CommentRow {
     pinned: bool,
 }
 
-/// A truth value in a JSON row: PostgreSQL writes `true`, SQLite `1`. Read by a visitor that
+/// A truth value in a JSON row: PostgreSQL writes `true`, SQLite's JSON `1`. Read by a visitor that
 /// takes either as it comes: an untagged enum would buffer each value and build an error
 /// message for the variant that does not match (three per comment, measured).
 fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
@@ -56,21 +56,12 @@ fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     d.deserialize_any(Flag)
 }
 
-/// Rows of `comment_select!` as one JSON array in one row. A page of comments is a hundred
-/// rows or more, and sqlx-sqlite hands each row from its worker thread to the request's task
-/// on its own (a thread wake-up per row: the largest cost of a rendered article page when
-/// profiled); one row crosses once.
+/// Rows of `comment_select!` as one JSON array in one row, on PostgreSQL. A page of comments
+/// is a hundred rows or more, and each row crossing from sqlx on its own cost more than the
+/// array. SQLite's readers (`readers`) step through the rows in place, so there the page
+/// reads them as rows (`page_query!`): building the array in SQLite and parsing it again took
+/// ~50 µs of a signed-in article page's ~800 (bench/README, "A page of comments as rows").
 macro_rules! as_json_array {
-    (sqlite, $($select:tt)*) => {
-        concat!(
-            "SELECT json_group_array(json_object('id', id, 'article_id', article_id, 'parent_id', parent_id, \
-             'root_id', root_id, 'reply_to', reply_to, 'replies', replies, 'author_id', author_id, \
-             'author_name', author_name, 'body', body, 'created_at', created_at, 'deleted', deleted, \
-             'like_count', like_count, 'liked', liked, 'status', status, 'hidden', hidden, 'pinned', pinned)) FROM (",
-            $($select)*,
-            ") t"
-        )
-    };
     (postgres, $($select:tt)*) => {
         concat!("SELECT COALESCE(json_agg(t), '[]')::text FROM (", $($select)*, ") t")
     };
@@ -83,6 +74,30 @@ fn from_json_array(json: &str, tz: Tz) -> Result<Vec<Comment>, sqlx::Error> {
 }
 
 impl CommentRow {
+    /// The row as a reader (`readers`) reads it, by the same column names.
+    fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        use super::readers::col;
+        // After the page's four columns of the article (`page_query!`), in `comment_select!`'s order.
+        Ok(CommentRow {
+            id: col(r, 4, "id")?,
+            article_id: col(r, 5, "article_id")?,
+            parent_id: col(r, 6, "parent_id")?,
+            root_id: col(r, 7, "root_id")?,
+            reply_to: col(r, 8, "reply_to")?,
+            replies: col(r, 9, "replies")?,
+            author_id: col(r, 10, "author_id")?,
+            author_name: col(r, 11, "author_name")?,
+            body: col(r, 12, "body")?,
+            created_at: col(r, 13, "created_at")?,
+            deleted: col(r, 14, "deleted")?,
+            like_count: col(r, 15, "like_count")?,
+            liked: col(r, 16, "liked")?,
+            status: col(r, 17, "status")?,
+            hidden: col(r, 18, "hidden")?,
+            pinned: col(r, 19, "pinned")?,
+        })
+    }
+
     fn into_comment(self, tz: Tz) -> Comment {
         Comment {
             id: CommentId(self.id),
@@ -194,17 +209,28 @@ const _: () =
     assert!(COMMENTS_PER_PAGE + 1 == 21 && REPLIES_SHOWN == 3, "the comment page's PostgreSQL statement writes these");
 
 macro_rules! page_query {
+    // The page's comments as rows, each beside the article's position (the same four values
+    // on every row; one row of NULL comment columns when the page shows none). One statement,
+    // so one snapshot, as with the array.
     (sqlite, $order:literal) => {
-        page_query!(@ sqlite, $order, "$3", "$4", "SELECT s.id FROM roots r JOIN comments s ON s.id IN \
-             (SELECT x.id FROM comments x WHERE x.root_id = r.id AND ", listed!("x"), " ORDER BY x.id LIMIT $5)")
+        page_query!(@ $order, "$3", "$4",
+            ["SELECT s.id FROM roots r JOIN comments s ON s.id IN \
+             (SELECT x.id FROM comments x WHERE x.root_id = r.id AND ", listed!("x"), " ORDER BY x.id LIMIT $5)"],
+            ["SELECT a.event_seq, a.comment_count, a.comments_locked, a.premoderate, t.* FROM articles a LEFT JOIN (",
+             comment_select!("WHERE c.id IN (SELECT id FROM shown)"),
+             ") t ON 1 WHERE a.id = $2"])
     };
     (postgres, $order:literal) => {
-        page_query!(@ postgres, $order, "21", "$3", "SELECT s.id FROM roots r CROSS JOIN LATERAL \
-             (SELECT x.id FROM comments x WHERE x.root_id = r.id AND ", listed!("x"), " ORDER BY x.id LIMIT 3) s")
+        page_query!(@ $order, "21", "$3",
+            ["SELECT s.id FROM roots r CROSS JOIN LATERAL \
+             (SELECT x.id FROM comments x WHERE x.root_id = r.id AND ", listed!("x"), " ORDER BY x.id LIMIT 3) s"],
+            ["SELECT a.event_seq, a.comment_count, a.comments_locked, a.premoderate, (",
+             as_json_array!(postgres, comment_select!("WHERE c.id IN (SELECT id FROM shown)")),
+             ") AS comments FROM articles a WHERE a.id = $2"])
     };
     // The pinned comment (置顶) comes first on the first page and is left out of the order, so
     // the order is still read from its index, a page at a time.
-    (@ $db:ident, $order:literal, $limit:literal, $offset:literal, $($replies:tt)+) => {
+    (@ $order:literal, $limit:literal, $offset:literal, [$($replies:tt)+], [$($select:tt)+]) => {
         concat!(
             "WITH roots AS (SELECT id FROM comments t WHERE article_id = $2 AND parent_id IS NULL AND \
              pinned_at IS NOT NULL AND ", $offset, " = 0 AND ",
@@ -216,9 +242,8 @@ macro_rules! page_query {
             $order,
             " LIMIT ", $limit, " OFFSET ", $offset, ") o), shown AS (SELECT id FROM roots UNION ALL ",
             $($replies)+,
-            ") SELECT a.event_seq, a.comment_count, a.comments_locked, a.premoderate, (",
-            as_json_array!($db, comment_select!("WHERE c.id IN (SELECT id FROM shown)")),
-            ") AS comments FROM articles a WHERE a.id = $2"
+            ") ",
+            $($select)+
         )
     };
 }
@@ -272,7 +297,7 @@ pub async fn page(
     };
     let offset = (i64::from(page.max(1)) - 1) * COMMENTS_PER_PAGE;
     let viewer = viewer.map_or(0, |v| v.0);
-    let row: Option<PageRow> = match db {
+    let (position, mut comments) = match db {
         Db::Sqlite(lite) => {
             let args = vec![
                 viewer.into(),
@@ -281,27 +306,38 @@ pub async fn page(
                 offset.into(),
                 REPLIES_SHOWN.into(),
             ];
-            lite.one(sql, args, |r| {
-                Ok(PageRow {
-                    event_seq: r.get("event_seq")?,
-                    comment_count: r.get("comment_count")?,
-                    comments_locked: r.get("comments_locked")?,
-                    premoderate: r.get("premoderate")?,
-                    comments: r.get("comments")?,
+            let rows = lite
+                .all(sql, args, |r| {
+                    use super::readers::col;
+                    let position = Position {
+                        last_event_id: col(r, 0, "event_seq")?,
+                        count: col(r, 1, "comment_count")?,
+                        locked: col(r, 2, "comments_locked")?,
+                        premoderated: col(r, 3, "premoderate")?,
+                    };
+                    let comment = match col::<Option<i64>>(r, 4, "id")? {
+                        Some(_) => Some(CommentRow::from_lite(r)?),
+                        None => None,
+                    };
+                    Ok((position, comment))
                 })
-            })
-            .await?
+                .await?;
+            let Some(&(position, _)) = rows.first() else { return Ok(None) };
+            (position, rows.into_iter().filter_map(|(_, c)| c.map(|c| c.into_comment(tz))).collect::<Vec<_>>())
         }
-        Db::Pg(p) => sqlx::query_as(sql).bind(viewer).bind(article.0).bind(offset).fetch_optional(p).await?,
+        Db::Pg(p) => {
+            let row: Option<PageRow> =
+                sqlx::query_as(sql).bind(viewer).bind(article.0).bind(offset).fetch_optional(p).await?;
+            let Some(row) = row else { return Ok(None) };
+            let position = Position {
+                last_event_id: row.event_seq,
+                count: row.comment_count,
+                locked: row.comments_locked,
+                premoderated: row.premoderate,
+            };
+            (position, from_json_array(&row.comments, tz)?)
+        }
     };
-    let Some(row) = row else { return Ok(None) };
-    let position = Position {
-        last_event_id: row.event_seq,
-        count: row.comment_count,
-        locked: row.comments_locked,
-        premoderated: row.premoderate,
-    };
-    let mut comments = from_json_array(&row.comments, tz)?;
     // One top-level comment more than a page was read to learn whether more follow; drop it
     // and its replies.
     let mut roots: Vec<Comment> = comments.iter().filter(|c| c.parent_id.is_none() && !c.pinned).cloned().collect();
