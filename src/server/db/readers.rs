@@ -175,18 +175,22 @@ fn rows<T>(
 }
 
 /// Binds `args[i]` to `$i+1` wherever the statement names it; every parameter of the
-/// statement must be given one, and every argument must be used.
+/// statement must be given one, and every argument must be used. Walks the statement's
+/// parameters by their names (SQLite numbers them in order of first use, `$2` may come first)
+/// rather than looking each `$N` up by a name built for it.
 fn bind(statement: &mut rusqlite::Statement<'_>, args: &[Value]) -> rusqlite::Result<()> {
-    let mut bound = 0;
-    for (i, arg) in args.iter().enumerate() {
-        let index = statement
-            .parameter_index(&format!("${}", i + 1))?
-            .ok_or(rusqlite::Error::InvalidParameterCount(i + 1, 0))?;
-        statement.raw_bind_parameter(index, arg)?;
-        bound += 1;
+    let count = statement.parameter_count();
+    if count != args.len() {
+        return Err(rusqlite::Error::InvalidParameterCount(args.len(), count));
     }
-    if bound != statement.parameter_count() {
-        return Err(rusqlite::Error::InvalidParameterCount(bound, statement.parameter_count()));
+    for index in 1..=count {
+        // Distinct names, each `$N` with N in 1..=count: every argument is used once.
+        let arg = statement
+            .parameter_name(index)
+            .and_then(|name| name.strip_prefix('$').filter(|n| !n.starts_with('0'))?.parse::<usize>().ok())
+            .and_then(|n| args.get(n.checked_sub(1)?))
+            .ok_or_else(|| rusqlite::Error::InvalidParameterName(format!("parameter {index}")))?;
+        statement.raw_bind_parameter(index, arg)?;
     }
     Ok(())
 }
@@ -363,6 +367,17 @@ mod tests {
             lite.one("SELECT $1", vec![1.into(), 2.into()], |r| r.get::<_, i64>(0)).await.is_err(),
             "an unused argument"
         );
+        for (sql, why) in [
+            ("SELECT $1 + $3", "a number past the arguments"),
+            ("SELECT $1 + ?", "a parameter without a number"),
+            ("SELECT $1 + :a", "a parameter named otherwise"),
+            ("SELECT $1 + $01", "the same number written twice"),
+            ("SELECT $0 + $1", "numbered from zero"),
+        ] {
+            assert!(lite.one(sql, vec![1.into(), 2.into()], |r| r.get::<_, i64>(0)).await.is_err(), "{why}");
+        }
+        let twice = lite.one("SELECT $2 - $1 + $2", vec![1.into(), 5.into()], |r| r.get::<_, i64>(0)).await.unwrap();
+        assert_eq!(twice, Some(9), "a number used twice is one parameter");
     }
 
     /// More requests than readers: every one is served.
