@@ -682,6 +682,28 @@ fn the_hydration_data_writer_round_trips_every_character_and_never_ends_its_scri
         let back: String = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{out}: {e}"));
         assert_eq!(back, case);
     }
+    // Every character there is, each beside the bytes the writer looks at (the lead byte 0xE2
+    // of U+2028 and U+2029 starts many others, e.g. U+2027, U+202A, U+20AC).
+    let every: String = (0..=0x10ffff_u32).filter_map(char::from_u32).flat_map(|c| [c, '"', c, '<']).collect();
+    let mut out = String::new();
+    hydration_context::write_js_string(&mut out, &every);
+    assert!(!out.contains('<'));
+    assert!(!out.chars().any(|c| (c < ' ' || c == '\u{7f}') || c == '\u{2028}' || c == '\u{2029}'));
+    let back: String = serde_json::from_str(&out).unwrap();
+    assert!(back == every, "every character comes back");
+    let expected_len = every.len()
+        + every
+            .chars()
+            .map(|c| match c {
+                '"' | '\\' | '\n' | '\r' | '\t' => 1,
+                '<' => 5,
+                '\u{2028}' | '\u{2029}' => 3,
+                c if c < ' ' || c == '\u{7f}' => 5,
+                _ => 0,
+            })
+            .sum::<usize>()
+        + 2;
+    assert_eq!(out.len(), expected_len, "nothing but the escapes grows");
 }
 
 /// On a real page: a hostile comment is carried in the hydration data exactly as the API

@@ -539,29 +539,61 @@ impl ResolvedData {
 /// other character.
 #[doc(hidden)]
 pub fn write_js_string(buf: &mut String, s: &str) {
-    buf.reserve(s.len() + 2);
+    // Bytes, not characters: every character escaped is ASCII but U+2028 and U+2029 (E2 80 A8,
+    // E2 80 A9), so the scan looks each byte up in a table and copies the stretches between the
+    // ones to escape whole, never decoding the three-byte Chinese characters that most of a
+    // page's data is (a signed-in article's 10.5 KB, in a loop: 24–34 µs → 16–20 µs). A stretch
+    // starts and ends before an ASCII byte or a lead byte 0xE2: always a character boundary.
+    const fn table() -> [bool; 256] {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 0x20 {
+            t[b] = true;
+            b += 1;
+        }
+        t[b'"' as usize] = true;
+        t[b'\\' as usize] = true;
+        t[b'<' as usize] = true;
+        t[0x7f] = true;
+        t[0xE2] = true;
+        t
+    }
+    static LOOK: [bool; 256] = table();
+    let bytes = s.as_bytes();
+    buf.reserve(s.len() + s.len() / 8 + 2);
     buf.push('"');
     let mut copied = 0;
-    for (i, c) in s.char_indices() {
-        let escape: &str = match c {
-            '"' => "\\\"",
-            '\\' => "\\\\",
-            '\n' => "\\n",
-            '\r' => "\\r",
-            '\t' => "\\t",
-            '<' => "\\u003c",
-            '\u{2028}' => "\\u2028",
-            '\u{2029}' => "\\u2029",
-            c if c < ' ' || c == '\u{7f}' => "",
-            _ => continue,
+    let mut i = 0;
+    while let Some(skip) = bytes[i..].iter().position(|&b| LOOK[usize::from(b)]) {
+        i += skip;
+        let b = bytes[i];
+        let (escape, len): (&str, usize) = match b {
+            b'"' => ("\\\"", 1),
+            b'\\' => ("\\\\", 1),
+            b'\n' => ("\\n", 1),
+            b'\r' => ("\\r", 1),
+            b'\t' => ("\\t", 1),
+            b'<' => ("\\u003c", 1),
+            0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA8) => ("\\u2028", 3),
+            0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA9) => ("\\u2029", 3),
+            0xE2 => {
+                i += 1;
+                continue;
+            }
+            // The other control characters, as `\u00XX`.
+            _ => ("", 1),
         };
         buf.push_str(&s[copied..i]);
         if escape.is_empty() {
-            _ = write!(buf, "\\u{:04x}", c as u32);
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            buf.push_str("\\u00");
+            buf.push(char::from(HEX[usize::from(b >> 4)]));
+            buf.push(char::from(HEX[usize::from(b & 15)]));
         } else {
             buf.push_str(escape);
         }
-        copied = i + c.len_utf8();
+        i += len;
+        copied = i;
     }
     buf.push_str(&s[copied..]);
     buf.push('"');
