@@ -33,7 +33,7 @@ struct CommentRow {
     pinned: bool,
 }
 
-/// A truth value in a JSON row: PostgreSQL writes `true`, SQLite's JSON `1`. Read by a visitor that
+/// A truth value in a JSON row: PostgreSQL writes `true`; `1` is read too. Read by a visitor that
 /// takes either as it comes: an untagged enum would buffer each value and build an error
 /// message for the variant that does not match (three per comment, measured).
 fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
@@ -59,8 +59,8 @@ fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 /// Rows of `comment_select!` as one JSON array in one row, on PostgreSQL. A page of comments
 /// is a hundred rows or more, and each row crossing from sqlx on its own cost more than the
 /// array. SQLite's readers (`readers`) step through the rows in place, so there the page
-/// reads them as rows (`page_query!`): building the array in SQLite and parsing it again took
-/// ~50 µs of a signed-in article page's ~800 (bench/README, "A page of comments as rows").
+/// reads them as rows (`page_query!`), without building the array in SQLite and parsing it
+/// again (bench/README, "A page of comments as rows").
 macro_rules! as_json_array {
     (postgres, $($select:tt)*) => {
         concat!("SELECT COALESCE(json_agg(t), '[]')::text FROM (", $($select)*, ") t")
@@ -74,7 +74,7 @@ fn from_json_array(json: &str, tz: Tz) -> Result<Vec<Comment>, sqlx::Error> {
 }
 
 impl CommentRow {
-    /// The row as a reader (`readers`) reads it, by the same column names.
+    /// A row of the SQLite page statement as a reader (`readers`) reads it, by position.
     fn from_lite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
         use super::readers::col;
         // After the page's four columns of the article (`page_query!`), in `comment_select!`'s order.
