@@ -13,6 +13,9 @@ use leptos::server_fn::ServerFn;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+#[cfg(feature = "ssr")]
+mod written;
+
 /// The article meta line's comment count.
 pub fn article_count_text(total: i64) -> String {
     format!("评论{total}条")
@@ -904,8 +907,18 @@ fn load_error(
 }
 
 /// A top-level comment and, one level in, its replies as a flat list, whatever each answers.
-/// Without JavaScript the control is a link to the thread's own pages.
+/// Without JavaScript the control is a link to the thread's own pages. The server writes the
+/// view's HTML itself where it can (`written`: the same bytes, without building the view).
 fn thread_view(node: CommentNode, ctx: ThreadCtx, more: Option<More>) -> AnyView {
+    #[cfg(feature = "ssr")]
+    if let Some(html) = written::thread(&node, &ctx, more.as_ref()) {
+        return super::sync_html::Prerendered::new(html).into_any();
+    }
+    built_thread_view(node, ctx, more)
+}
+
+/// `thread_view` as a view.
+fn built_thread_view(node: CommentNode, ctx: ThreadCtx, more: Option<More>) -> AnyView {
     let root = node.comment.id;
     let hidden = node.hidden();
     let control = more.filter(|_| hidden > 0).map(|m| {
@@ -1308,6 +1321,169 @@ pub fn comments_error(e: &AppError) -> AnyView {
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
+
+    /// A thread's context as the page builds it, for `viewer` on article 7 in `sort` order.
+    fn sample_ctx(viewer: Option<UserId>, locked: bool, moderator: bool, sort: Sort) -> ThreadCtx {
+        ThreadCtx {
+            article_id: ArticleId(7),
+            path: StoredValue::new("/article/7".to_owned()),
+            sort,
+            viewer,
+            reply_to: RwSignal::new(None),
+            reply: ServerAction::new(),
+            drafts: StoredValue::new(HashMap::new()),
+            reply_echo: StoredValue::new(None),
+            max_chars: 2000,
+            confirm: RwSignal::new(None),
+            like: ServerAction::new(),
+            delete: ServerAction::new(),
+            reporting: RwSignal::new(None),
+            report: ServerAction::new(),
+            report_echo: StoredValue::new(None),
+            reported: RwSignal::new(None),
+            locked,
+            moderator,
+        }
+    }
+
+    fn sample_comment(id: i64, parent: Option<i64>, root: Option<i64>, author: i64, name: &str, body: &str) -> Comment {
+        Comment {
+            id: CommentId(id),
+            article_id: ArticleId(7),
+            parent_id: parent.map(CommentId),
+            root_id: root.map(CommentId),
+            reply_to: parent.map(|p| format!("读者{p}")),
+            replies: 0,
+            author: crate::model::PublicUser { id: UserId(author), name: name.to_owned() },
+            body: body.to_owned(),
+            created_at: 1_700_000_000 + id,
+            created: "2026-12-07 01:07".to_owned(),
+            created_iso: "2026-12-07T01:07:38+11:00".to_owned(),
+            likes: id % 3,
+            deleted: false,
+            liked: id % 2 == 0,
+            hidden: false,
+            review: None,
+            pinned: false,
+        }
+    }
+
+    fn rendered(view: impl Fn() -> AnyView) -> (String, String) {
+        let plain = view().to_html();
+        let streamed = futures::executor::block_on(async {
+            use futures::StreamExt;
+            view().to_html_stream_in_order().collect::<String>().await
+        });
+        (plain, streamed)
+    }
+
+    /// Every kind of thread the writer covers, in every context: `written::thread` writes the
+    /// bytes tachys writes for the view (both its paths), markers and all, or the browser
+    /// could not hydrate the page.
+    #[test]
+    fn the_server_writes_a_thread_as_its_view_writes_it() {
+        Owner::new().with(|| {
+            let bodies = [
+                "说得很有道理",
+                "看 https://example.com/a?b=1&c=2 好 <b>",
+                "https://jinri.example/x",
+                "末尾 http://a.example/p?q=\"1\"&r=<2>.",
+                "a http:// b https:// c",
+                "",
+                "  ",
+                "<script>alert('&amp;')</script>",
+            ];
+            let names = ["读者甲", "<b>乙</b> & \"丙\"", "Ann", "ann lee"];
+            let (mut compared, mut kinds) = (0, std::collections::HashSet::new());
+            for (k, body) in bodies.iter().enumerate() {
+                for state in 0..6 {
+                    for viewer in [None, Some(UserId(1)), Some(UserId(2))] {
+                        for (locked, sort) in [(false, Sort::New), (true, Sort::Old), (false, Sort::Hot)] {
+                            for shape in 0..4 {
+                                let node = sample_thread(k, body, names[k % 4], state, shape);
+                                let ctx = sample_ctx(viewer, locked, false, sort);
+                                let more = (shape != 3).then(|| More {
+                                    read_to: (shape == 1).then_some(CommentId(11)),
+                                    load: Callback::new(|_| ()),
+                                    loading: RwSignal::new(None),
+                                    failed: RwSignal::new(None),
+                                });
+                                let written =
+                                    written::thread(&node, &ctx, more.as_ref()).expect("the writer covers it");
+                                let (plain, streamed) = rendered(|| built_thread_view(node.clone(), ctx, more));
+                                assert_eq!(
+                                    written, plain,
+                                    "body {body:?}, state {state}, viewer {viewer:?}, shape {shape}"
+                                );
+                                assert_eq!(written, streamed);
+                                kinds.insert((
+                                    written.contains("more-replies"),
+                                    written.contains("confirm-delete"),
+                                    written.contains(" hidden href"),
+                                ));
+                                compared += 1;
+                            }
+                        }
+                    }
+                }
+            }
+            assert_eq!(compared, 8 * 6 * 3 * 3 * 4);
+            // The cases reach the control, an own comment's 删除 and a locked thread's 回复.
+            assert!(kinds.contains(&(true, true, true)) && kinds.contains(&(false, false, false)), "{kinds:?}");
+        });
+    }
+
+    /// A thread for the writer's test: its top-level comment in `state` (0 plain, 1 pinned,
+    /// 2 deleted, 3 hidden, 4 held for review, 5 rejected; authors 1, 2 or 3), and in `shape`
+    /// 0 no replies on hand of 4, 1 two of 5 (one answering the other), 2 three of 3, 3 one.
+    fn sample_thread(k: usize, body: &str, name: &str, state: usize, shape: usize) -> CommentNode {
+        let mut root = sample_comment(10, None, None, 1 + (k + state) as i64 % 3, name, body);
+        root.pinned = state == 1;
+        root.deleted = state == 2;
+        root.hidden = state == 3;
+        root.review = match state {
+            4 => Some("pending".to_owned()),
+            5 => Some("rejected".to_owned()),
+            _ => None,
+        };
+        let mut replies = Vec::new();
+        let count = [0, 2, 3, 1][shape];
+        for n in 0..count {
+            let id = 11 + n as i64;
+            let parent = if n == 1 { 11 } else { 10 };
+            let mut r = sample_comment(id, Some(parent), Some(10), 1 + (n as i64 + k as i64) % 3, name, body);
+            r.reply_to = Some(format!("{name}{n}"));
+            r.deleted = state == 3 && n == 0;
+            r.review = (state == 4 && n == 2).then(|| "pending".to_owned());
+            replies.push(r);
+        }
+        root.replies = [4, 5, 3, 1][shape];
+        CommentNode { comment: root, replies }
+    }
+
+    /// What the writer leaves to the view: a moderator's page, and a thread with a box or a
+    /// question open under one of its comments.
+    #[test]
+    fn the_writer_leaves_open_boxes_and_moderators_to_the_view() {
+        Owner::new().with(|| {
+            let node = sample_thread(0, "你好", "读者甲", 0, 1);
+            let ctx = sample_ctx(Some(UserId(1)), false, true, Sort::New);
+            assert_eq!(written::thread(&node, &ctx, None), None, "a moderator's buttons");
+            let ctx = sample_ctx(Some(UserId(1)), false, false, Sort::New);
+            assert!(written::thread(&node, &ctx, None).is_some());
+            for open in [ctx.reply_to, ctx.reporting, ctx.reported, ctx.confirm] {
+                open.set(Some(CommentId(12)));
+                assert_eq!(written::thread(&node, &ctx, None), None);
+                open.set(Some(CommentId(99)));
+                assert!(written::thread(&node, &ctx, None).is_some(), "another thread's box");
+                open.set(None);
+            }
+            // The view then writes the thread itself, the box included.
+            ctx.reply_to.set(Some(CommentId(12)));
+            let html = thread_view(node, ctx, None).to_html();
+            assert!(html.contains("reply-body-12"), "{html}");
+        });
+    }
 
     /// A server render may build the reply or report box more than once (`echo_for`): each
     /// build shows what the failed post left, and only the box it was left for does.

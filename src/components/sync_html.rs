@@ -101,6 +101,94 @@ impl<V: AddAnyAttr> AddAnyAttr for SyncHtml<V> {
     }
 }
 
+/// HTML the server wrote itself for a view (see `comments::written`): the exact bytes the view
+/// would write, markers and all, so that the browser hydrates them with the view. It exists
+/// only in the server's build, which writes views and never builds or hydrates them.
+#[cfg(feature = "ssr")]
+pub struct Prerendered(String);
+
+#[cfg(feature = "ssr")]
+impl Prerendered {
+    pub fn new(html: String) -> Self {
+        Prerendered(html)
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl Render for Prerendered {
+    type State = ();
+
+    fn build(self) -> Self::State {
+        unreachable!("the server writes views; it does not build them")
+    }
+
+    fn rebuild(self, _: &mut Self::State) {
+        unreachable!("the server writes views; it does not build them")
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl RenderHtml for Prerendered {
+    type AsyncOutput = Self;
+    type Owned = Self;
+
+    const MIN_LENGTH: usize = 0;
+
+    async fn resolve(self) -> Self::AsyncOutput {
+        self
+    }
+
+    fn dry_resolve(&mut self) {}
+
+    fn html_len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn to_html_with_buf(self, buf: &mut String, position: &mut Position, flags: RenderFlags, _: Vec<AnyAttribute>) {
+        // The markers are in the bytes: a page is always written for hydration.
+        debug_assert!(flags.hydrate);
+        buf.push_str(&self.0);
+        *position = Position::NextChild;
+    }
+
+    fn to_html_async_with_buf<const OUT_OF_ORDER: bool>(
+        self,
+        buf: &mut StreamBuilder,
+        position: &mut Position,
+        flags: RenderFlags,
+        _: Vec<AnyAttribute>,
+    ) where
+        Self: Sized,
+    {
+        debug_assert!(flags.hydrate);
+        buf.push_sync(&self.0);
+        *position = Position::NextChild;
+    }
+
+    fn hydrate<const FROM_SERVER: bool>(self, _: &Cursor, _: &PositionState) -> Self::State {
+        unreachable!("the server writes views; it does not hydrate them")
+    }
+
+    fn into_owned(self) -> Self::Owned {
+        self
+    }
+}
+
+/// No attribute is ever spread onto a written thread (`thread_view`'s callers add none); one
+/// would have nowhere to go in the finished bytes.
+#[cfg(feature = "ssr")]
+impl AddAnyAttr for Prerendered {
+    type Output<SomeNewAttr: Attribute> = Self;
+
+    fn add_any_attr<NewAttr: Attribute>(self, _: NewAttr) -> Self::Output<NewAttr>
+    where
+        Self::Output<NewAttr>: RenderHtml,
+    {
+        debug_assert!(false, "no attribute is added to written HTML");
+        self
+    }
+}
+
 /// The content of a `<Suspense>` or `<Transition>`, written `suspended(move || Suspend::new(…))`.
 ///
 /// In the browser this is the reactive closure itself: it runs again when what it reads changes

@@ -1,0 +1,243 @@
+//! The server's writer of a thread's markup (`thread_view`): the HTML that tachys writes for
+//! the view of a top-level comment and its replies, written straight into a string.
+//!
+//! Why: under `erase_components` (.cargo/config.toml) every element of a view is a boxed
+//! `AnyView` holding a vector of boxed `AnyAttribute`s, and each comment has some fifteen
+//! elements and thirty attributes. Building and writing those was about a third of the CPU of a
+//! signed-in article page of twenty comments (perf, bench/README.md "Comments written by the
+//! server"); writing the same bytes directly costs a tenth of that.
+//!
+//! The browser never runs this: it hydrates the page with the view itself, so the bytes must be
+//! exactly the view's, down to the `<!>` markers that hydration steps over. The rules tachys
+//! follows, as this writer repeats them:
+//! - an element's children end with one `<!>` when it has one child and two when it has more
+//!   (erased, its children are a `StaticVec` inside the element's own); an element with nothing
+//!   dynamic in it is written whole, without markers;
+//! - an absent optional part (`None`, a closure that gives `None`) is one `<!>`; a list or a
+//!   fragment of several nodes ends with one;
+//! - text is escaped (`&`, `<`, `>`), empty text is one space, and text right after text is
+//!   parted from it by `<!>`; attribute values are escaped as double-quoted ones; `class` comes
+//!   after the other attributes, an absent attribute is left out, a true boolean one is its name.
+//!
+//! A thread this writer does not cover is left to the view (`None`): a moderator's page (their
+//! buttons under each comment) and a thread with an open reply box, report form, delete
+//! question or report notice (one thread on a page at most, from the page's address). The
+//! tests in `comments.rs` compare both on every kind of comment and context.
+
+use super::{DeleteComment, LikeComment, More, ThreadCtx};
+use crate::model::{encode_query, linkify, Avatar, Comment, CommentId, CommentNode, Segment};
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use std::fmt::Write;
+
+/// The thread's HTML as `thread_view`'s view writes it, or `None` for a thread left to the view.
+pub(super) fn thread(node: &CommentNode, ctx: &ThreadCtx, more: Option<&More>) -> Option<String> {
+    if ctx.moderator {
+        return None;
+    }
+    let open = [
+        ctx.reply_to.get_untracked(),
+        ctx.reporting.get_untracked(),
+        ctx.reported.get_untracked(),
+        ctx.confirm.get_untracked(),
+    ];
+    let in_thread = |id: CommentId| node.comment.id == id || node.replies.iter().any(|r| r.id == id);
+    if open.into_iter().flatten().any(in_thread) {
+        return None;
+    }
+    if more.is_some_and(|m| m.loading.get_untracked().is_some() || m.failed.with_untracked(Option::is_some)) {
+        return None;
+    }
+    let mut out = String::with_capacity(1024 * (1 + node.replies.len()));
+    let w = &mut out;
+    let root = node.comment.id;
+    let hidden = node.hidden();
+    let control = more.is_some() && hidden > 0;
+    let cut = more.and_then(|m| m.read_to);
+    let (read, newer): (Vec<&Comment>, Vec<&Comment>) =
+        node.replies.iter().partition(|r| cut.is_some_and(|cut| r.id <= cut));
+    comment_open(w, &node.comment, ctx);
+    if read.is_empty() && newer.is_empty() && !control {
+        w.push_str("<!>");
+    } else {
+        w.push_str("<ol class=\"replies\">");
+        for r in &read {
+            comment_open(w, r, ctx);
+            w.push_str("<!><!><!></li>");
+        }
+        w.push_str("<!>");
+        if control {
+            let _ = write!(
+                w,
+                "<li class=\"more-replies\"><a href=\"/comment/{root}\">展开更多回复（还有{hidden}条）<!></a>\
+                 <span role=\"alert\" class=\"field-error\"><!><!></span><!><!></li>"
+            );
+        } else {
+            w.push_str("<!>");
+        }
+        for r in &newer {
+            comment_open(w, r, ctx);
+            w.push_str("<!><!><!></li>");
+        }
+        w.push_str("<!><!><!></ol>");
+    }
+    w.push_str("<!><!></li>");
+    Some(out)
+}
+
+/// A comment's `<li>` up to its replies: everything `comment_item` writes before them.
+fn comment_open(w: &mut String, c: &Comment, ctx: &ThreadCtx) {
+    let id = c.id;
+    let own = ctx.viewer == Some(c.author.id);
+    let signed_in = ctx.viewer.is_some();
+    let review = c.review.as_deref().map(|r| if r == "rejected" { "未通过审核" } else { "待审核" });
+    let shown = !c.deleted && !c.hidden && review.is_none();
+    let avatar = Avatar::for_name(&c.author.name);
+    let _ = write!(
+        w,
+        "<li id=\"c{id}\" class=\"comment\"><article class=\"comment-body\">\
+         <span aria-hidden=\"true\" class=\"avatar avatar-{}\">",
+        avatar.index
+    );
+    text(w, &avatar.initial);
+    w.push_str("<!></span><div class=\"comment-main\"><header class=\"comment-head\"><span class=\"comment-author\">");
+    text(w, &c.author.name);
+    w.push_str("<!></span><time datetime=\"");
+    attr(w, &c.created_iso);
+    w.push_str("\">");
+    text(w, &c.created);
+    w.push_str("<!></time>");
+    w.push_str(if c.pinned { "<span class=\"badge\">置顶<!></span>" } else { "<!>" });
+    match review {
+        Some(r) => {
+            w.push_str("<span class=\"badge review\">");
+            w.push_str(r);
+            w.push_str("<!></span>");
+        }
+        None => w.push_str("<!>"),
+    }
+    w.push_str("<!><!></header>");
+    match c.answers_reply() {
+        Some(to) => {
+            w.push_str("<p class=\"reply-to\">回复 @");
+            text_raw(w, to);
+            w.push_str("<!></p>");
+        }
+        None => w.push_str("<!>"),
+    }
+    comment_text(w, c);
+    if !c.deleted && review.is_some() && own {
+        w.push_str("<div class=\"comment-actions no-icon\">");
+        delete_control(w, id, ctx);
+        w.push_str("<!></div>");
+    } else {
+        w.push_str("<!>");
+    }
+    if shown {
+        w.push_str("<div class=\"comment-actions\">");
+        if signed_in {
+            let _ = write!(
+                w,
+                "<form method=\"post\" action=\"{}\" class=\"inline-form\">\
+                 <button type=\"submit\" name=\"comment_id\" value=\"{id}\" aria-pressed=\"{}\" class=\"link-action\">赞 {}<!></button><!></form>",
+                LikeComment::url(),
+                c.liked,
+                c.likes
+            );
+        } else {
+            let next = ctx.path.with_value(|p| encode_query(&format!("{p}#c{id}")));
+            w.push_str("<a href=\"");
+            attr(w, &format!("/login?next={next}"));
+            let _ = write!(w, "\" class=\"link-action\">赞 {}<!></a>", c.likes);
+        }
+        w.push_str(if ctx.locked { "<a hidden href=\"" } else { "<a href=\"" });
+        attr(w, &ctx.here(format_args!("&reply={id}#c{id}")));
+        w.push_str("\" class=\"link-action\">回复<!></a>");
+        if own {
+            delete_control(w, id, ctx);
+        } else {
+            w.push_str("<!>");
+        }
+        if signed_in && !own {
+            w.push_str("<a href=\"");
+            attr(w, &ctx.here(format_args!("&report={id}#c{id}")));
+            w.push_str("\" class=\"link-action\">举报<!></a>");
+        } else {
+            w.push_str("<!>");
+        }
+        w.push_str("<!><!></div>");
+    } else {
+        w.push_str("<!>");
+    }
+    // The moderator's buttons (never here: see `thread`), the report notice, the report form
+    // and the reply box: absent.
+    w.push_str("<!><!><!><!><!><!></div><!><!></article>");
+}
+
+/// `comments::comment_text`.
+fn comment_text(w: &mut String, c: &Comment) {
+    if c.deleted || c.hidden {
+        w.push_str("<p class=\"comment-text deleted\">");
+        w.push_str(if c.deleted { "该评论已删除" } else { "该评论已被管理员隐藏" });
+        w.push_str("<!></p>");
+        return;
+    }
+    w.push_str("<p dir=\"auto\" class=\"comment-text\">");
+    let mut after_text = false;
+    for segment in linkify(&c.body) {
+        match segment {
+            Segment::Text(t) => {
+                if after_text {
+                    w.push_str("<!>");
+                }
+                text(w, &t);
+                after_text = true;
+            }
+            Segment::Link(url) => {
+                w.push_str("<a href=\"");
+                attr(w, &url);
+                w.push_str("\" rel=\"nofollow ugc noopener\" target=\"_blank\">");
+                text(w, &url);
+                w.push_str("<!></a>");
+                after_text = false;
+            }
+        }
+    }
+    w.push_str("<!><!></p>");
+}
+
+/// `comments::delete_control` with its question closed.
+fn delete_control(w: &mut String, id: CommentId, ctx: &ThreadCtx) {
+    let here = ctx.here(format_args!(""));
+    w.push_str("<a href=\"");
+    attr(w, &format!("{here}&delete={id}#c{id}"));
+    let _ = write!(
+        w,
+        "\" class=\"link-action\">删除<!></a><span role=\"group\" aria-label=\"确认删除\" hidden class=\"confirm-delete\">\
+         <span class=\"confirm-question\">删除这条评论？</span>\
+         <form method=\"post\" action=\"{}\" class=\"inline-form\">\
+         <button type=\"submit\" name=\"comment_id\" value=\"{id}\" class=\"link-action danger\">确定删除<!></button><!></form><a href=\"",
+        DeleteComment::url()
+    );
+    attr(w, &format!("{here}#c{id}"));
+    w.push_str("\" class=\"link-action\">取消<!></a><!><!></span><!>");
+}
+
+/// A text node as tachys writes it: escaped, and one space when empty.
+fn text(w: &mut String, t: &str) {
+    if t.is_empty() {
+        w.push(' ');
+    } else {
+        text_raw(w, t);
+    }
+}
+
+/// Escaped text, as part of a longer text node.
+fn text_raw(w: &mut String, t: &str) {
+    w.push_str(&html_escape::encode_text(t));
+}
+
+/// An attribute value, escaped for double quotes.
+fn attr(w: &mut String, v: &str) {
+    w.push_str(&html_escape::encode_double_quoted_attribute(v));
+}
