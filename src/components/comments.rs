@@ -55,6 +55,39 @@ struct ThreadCtx {
 }
 
 impl ThreadCtx {
+    /// A context of its own, nothing open or sent: for a thread outside the article's
+    /// comment section (`CommentThreadList`).
+    fn standalone(
+        article_id: ArticleId,
+        path: String,
+        sort: Sort,
+        viewer: Option<UserId>,
+        max_chars: usize,
+        locked: bool,
+        moderator: bool,
+    ) -> Self {
+        ThreadCtx {
+            article_id,
+            path: StoredValue::new(path),
+            sort,
+            viewer,
+            reply_to: RwSignal::new(None),
+            reply: ServerAction::new(),
+            drafts: StoredValue::new(HashMap::new()),
+            reply_echo: StoredValue::new(None),
+            max_chars,
+            confirm: RwSignal::new(None),
+            like: ServerAction::new(),
+            delete: ServerAction::new(),
+            reporting: RwSignal::new(None),
+            report: ServerAction::new(),
+            report_echo: StoredValue::new(None),
+            reported: RwSignal::new(None),
+            locked,
+            moderator,
+        }
+    }
+
     /// This page in the thread's order, with `rest` after it (`&reply=…`, `#c…`): where the
     /// thread's links and plain forms lead and come back to.
     fn here(&self, rest: std::fmt::Arguments) -> String {
@@ -1257,26 +1290,8 @@ pub fn CommentThreadList(
     /// Longest reply, in characters (the server's `comments.max_chars`).
     max_chars: usize,
 ) -> impl IntoView {
-    let ctx = ThreadCtx {
-        article_id: root.article_id,
-        path: StoredValue::new(format!("/article/{}", root.article_id)),
-        sort: Sort::New,
-        viewer,
-        reply_to: RwSignal::new(None),
-        reply: ServerAction::new(),
-        drafts: StoredValue::new(HashMap::new()),
-        reply_echo: StoredValue::new(None),
-        max_chars,
-        confirm: RwSignal::new(None),
-        like: ServerAction::new(),
-        delete: ServerAction::new(),
-        reporting: RwSignal::new(None),
-        report: ServerAction::new(),
-        report_echo: StoredValue::new(None),
-        reported: RwSignal::new(None),
-        locked: false,
-        moderator: false,
-    };
+    let path = format!("/article/{}", root.article_id);
+    let ctx = ThreadCtx::standalone(root.article_id, path, Sort::New, viewer, max_chars, false, false);
     // The thread as first in the list, then its replies; a like, deletion or reply shows at once.
     let list = RwSignal::new(std::iter::once(root).chain(replies).collect::<Vec<_>>());
     Effect::new(move |_| {
@@ -1324,26 +1339,7 @@ mod tests {
 
     /// A thread's context as the page builds it, for `viewer` on article 7 in `sort` order.
     fn sample_ctx(viewer: Option<UserId>, locked: bool, moderator: bool, sort: Sort) -> ThreadCtx {
-        ThreadCtx {
-            article_id: ArticleId(7),
-            path: StoredValue::new("/article/7".to_owned()),
-            sort,
-            viewer,
-            reply_to: RwSignal::new(None),
-            reply: ServerAction::new(),
-            drafts: StoredValue::new(HashMap::new()),
-            reply_echo: StoredValue::new(None),
-            max_chars: 2000,
-            confirm: RwSignal::new(None),
-            like: ServerAction::new(),
-            delete: ServerAction::new(),
-            reporting: RwSignal::new(None),
-            report: ServerAction::new(),
-            report_echo: StoredValue::new(None),
-            reported: RwSignal::new(None),
-            locked,
-            moderator,
-        }
+        ThreadCtx::standalone(ArticleId(7), "/article/7".to_owned(), sort, viewer, 2000, locked, moderator)
     }
 
     fn sample_comment(id: i64, parent: Option<i64>, root: Option<i64>, author: i64, name: &str, body: &str) -> Comment {

@@ -61,11 +61,7 @@ pub(super) fn thread(node: &CommentNode, ctx: &ThreadCtx, more: Option<&More>) -
         w.push_str("<!>");
     } else {
         w.push_str("<ol class=\"replies\">");
-        for r in &read {
-            comment_open(w, r, ctx);
-            w.push_str("<!><!><!></li>");
-        }
-        w.push_str("<!>");
+        replies(w, &read, ctx);
         if control {
             let _ = write!(
                 w,
@@ -75,14 +71,20 @@ pub(super) fn thread(node: &CommentNode, ctx: &ThreadCtx, more: Option<&More>) -
         } else {
             w.push_str("<!>");
         }
-        for r in &newer {
-            comment_open(w, r, ctx);
-            w.push_str("<!><!><!></li>");
-        }
-        w.push_str("<!><!><!></ol>");
+        replies(w, &newer, ctx);
+        w.push_str("<!><!></ol>");
     }
     w.push_str("<!><!></li>");
     Some(out)
+}
+
+/// A list of replies, each a comment without replies of its own, and the list's marker.
+fn replies(w: &mut String, list: &[&Comment], ctx: &ThreadCtx) {
+    for r in list {
+        comment_open(w, r, ctx);
+        w.push_str("<!><!><!></li>");
+    }
+    w.push_str("<!>");
 }
 
 /// A comment's `<li>` up to its replies: everything `comment_item` writes before them.
