@@ -177,7 +177,8 @@ macro_rules! reply_count {
 /// name a reply answers comes from its parent, whichever page that parent is on; a top-level
 /// comment's reply count is `reply_count!`.
 macro_rules! comment_select {
-    ($($tail:tt)*) => {
+    // `$from` names the comments `c`: the table, or the page's ids joined to it.
+    (@from $from:literal, $($tail:tt)*) => {
         concat!(
             "SELECT c.id, c.article_id, c.parent_id, c.root_id, pu.name AS reply_to, \
              CASE WHEN c.parent_id IS NULL THEN ", reply_count!("c", "$1"), " ELSE 0 END AS replies, \
@@ -185,10 +186,13 @@ macro_rules! comment_select {
              c.deleted_at IS NOT NULL AS deleted, c.like_count, \
              EXISTS (SELECT 1 FROM comment_likes l WHERE l.comment_id = c.id AND l.user_id = $1) AS liked, \
              c.status, c.hidden_at IS NOT NULL AS hidden, c.pinned_at IS NOT NULL AS pinned \
-             FROM comments c JOIN users u ON u.id = c.author_id \
+             FROM ", $from, " JOIN users u ON u.id = c.author_id \
              LEFT JOIN comments p ON p.id = c.parent_id LEFT JOIN users pu ON pu.id = p.author_id ",
             $($tail)*
         )
+    };
+    ($($tail:tt)*) => {
+        comment_select!(@from "comments c", $($tail)*)
     };
 }
 
@@ -217,7 +221,9 @@ macro_rules! page_query {
             ["SELECT s.id FROM roots r JOIN comments s ON s.id IN \
              (SELECT x.id FROM comments x WHERE x.root_id = r.id AND ", listed!("x"), " ORDER BY x.id LIMIT $5)"],
             ["SELECT a.event_seq, a.comment_count, a.comments_locked, a.premoderate, t.* FROM articles a LEFT JOIN (",
-             comment_select!("WHERE c.id IN (SELECT id FROM shown)"),
+             // The page's ids joined to their rows: `c.id IN (SELECT id FROM shown)` made SQLite
+             // build an index of the ids first (~10 % of the statement's time).
+             comment_select!(@from "shown s JOIN comments c ON c.id = s.id", ""),
              ") t ON 1 WHERE a.id = $2"])
     };
     (postgres, $order:literal) => {
