@@ -1364,15 +1364,6 @@ mod tests {
         }
     }
 
-    fn rendered(view: impl Fn() -> AnyView) -> (String, String) {
-        let plain = view().to_html();
-        let streamed = futures::executor::block_on(async {
-            use futures::StreamExt;
-            view().to_html_stream_in_order().collect::<String>().await
-        });
-        (plain, streamed)
-    }
-
     /// Every kind of thread the writer covers, in every context: `written::thread` writes the
     /// bytes tachys writes for the view (both its paths), markers and all, or the browser
     /// could not hydrate the page.
@@ -1406,7 +1397,8 @@ mod tests {
                                 });
                                 let written =
                                     written::thread(&node, &ctx, more.as_ref()).expect("the writer covers it");
-                                let (plain, streamed) = rendered(|| built_thread_view(node.clone(), ctx, more));
+                                let (plain, streamed) =
+                                    super::super::sync_html::both(|| built_thread_view(node.clone(), ctx, more));
                                 assert_eq!(
                                     written, plain,
                                     "body {body:?}, state {state}, viewer {viewer:?}, shape {shape}"

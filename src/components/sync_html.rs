@@ -228,22 +228,24 @@ pub fn suspended<F>(f: F) -> F {
     f
 }
 
+/// `view()` rendered by tachys' plain path and by its streaming path (for tests of views the
+/// server writes).
+#[cfg(all(test, feature = "ssr"))]
+pub(crate) fn both<V: RenderHtml>(view: impl Fn() -> V) -> (String, String) {
+    let plain = view().to_html();
+    let streamed = futures::executor::block_on(async {
+        use futures::StreamExt;
+        view().to_html_stream_in_order().collect::<String>().await
+    });
+    (plain, streamed)
+}
+
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
     use leptos::prelude::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
-
-    /// `view()` rendered by tachys' plain path and by its streaming path.
-    fn both<V: RenderHtml>(view: impl Fn() -> V) -> (String, String) {
-        let plain = view().to_html();
-        let streamed = futures::executor::block_on(async {
-            use futures::StreamExt;
-            view().to_html_stream_in_order().collect::<String>().await
-        });
-        (plain, streamed)
-    }
 
     /// What a comment is made of: elements, attributes, text beside text, absent and present
     /// parts, a closure, a list.
