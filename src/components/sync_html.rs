@@ -174,6 +174,29 @@ impl RenderHtml for Prerendered {
     }
 }
 
+/// The escaping tachys does, for HTML the server writes itself (`Prerendered`).
+#[cfg(feature = "ssr")]
+pub mod write {
+    /// A text node as tachys writes it: escaped, and one space when empty.
+    pub fn text(w: &mut String, t: &str) {
+        if t.is_empty() {
+            w.push(' ');
+        } else {
+            text_raw(w, t);
+        }
+    }
+
+    /// Escaped text, as part of a longer text node.
+    pub fn text_raw(w: &mut String, t: &str) {
+        w.push_str(&html_escape::encode_text(t));
+    }
+
+    /// An attribute value, escaped for double quotes.
+    pub fn attr(w: &mut String, v: &str) {
+        w.push_str(&html_escape::encode_double_quoted_attribute(v));
+    }
+}
+
 /// No attribute is ever spread onto a written thread (`thread_view`'s callers add none); one
 /// would have nowhere to go in the finished bytes.
 #[cfg(feature = "ssr")]

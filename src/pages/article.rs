@@ -2,13 +2,19 @@ use super::error_view;
 use crate::api::articles::get_article;
 use crate::api::comments::{list_comments, reply_author};
 use crate::app::{Flash, MeResource};
+#[cfg(feature = "ssr")]
+use crate::components::Prerendered;
 use crate::components::{article_count_text, comments_error, sync_html, CommentsSection, FormEcho, PageMeta};
 use crate::model::{
-    encode_query, preview_image, AppError, Article, ArticleId, Block, CommentId, CommentPage, FormFlash, Sort, UserId,
+    encode_query, preview_image, AppError, Article, ArticleId, ArticleLink, Block, CommentId, CommentPage, FormFlash,
+    Sort, UserId,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
+
+#[cfg(feature = "ssr")]
+mod written;
 
 /// `/article/{id}`: the article, then 今日评论 with its live comments.
 /// `?sort=new|old|hot` orders the comments, `?page=N` shows a later page of them.
@@ -135,6 +141,21 @@ fn ArticleView(
             }
         });
     });
+    let shown = Shown {
+        article_id,
+        channel_href,
+        channel_name: s.channel_name.clone(),
+        unpublished: article.unpublished,
+        published_iso: s.published_iso.clone(),
+        published_at: article.published_at,
+        source: s.source.clone(),
+        original_url: article.original_url,
+        share_title: s.title.clone(),
+        url: article.url,
+        previous,
+        next,
+    };
+    let changing = Live { heard, title, total, blocks };
     view! {
         <PageMeta
             title=s.title.clone()
@@ -146,47 +167,7 @@ fn ArticleView(
         />
         <div class="article-layout">
             <div class="article-main">
-                // Written by the server in one buffer (`sync_html`): no `Suspend` inside.
-                {sync_html(view! {
-                <article class="article">
-                    <nav class="breadcrumb" aria-label="位置">
-                        <a href="/">"首页"</a>" › "<a href=channel_href>{s.channel_name.clone()}</a>
-                    </nav>
-                    {article.unpublished.map(|state| view! {
-                        <p class="draft-notice" role="status">
-                            {format!("{state}：读者看不到这篇文章，这是它发布后的样子。")}
-                            <a href=format!("/admin/articles/{}", article_id)>"编辑"</a>
-                        </p>
-                    })}
-                    {move || heard.get().map(|updated| if updated {
-                        view! { <p class="live-notice" role="status">"这篇文章刚刚更新了，下面是更新后的内容。"</p> }.into_any()
-                    } else {
-                        view! { <p class="live-notice withdrawn" role="status">"这篇文章已被编辑撤下。"</p> }.into_any()
-                    })}
-                    <h1 class="article-title">{move || title.get()}</h1>
-                    <p class="article-meta">
-                        <time datetime=s.published_iso>{article.published_at}</time>
-                        <span>{format!("来源：{}", s.source)}</span>
-                        {article.original_url.map(|u| view! {
-                            <a href=u rel="nofollow noopener" target="_blank">"原文链接"</a>
-                        })}
-                        <a href="#comments" class="comment-count">{move || article_count_text(total.get())}</a>
-                    </p>
-                    <div class="article-body">{move || body_view(blocks.get())}
-                    </div>
-                    {share_links(article_id, &s.title, article.url)}
-                    {(previous.is_some() || next.is_some()).then(|| view! {
-                        <nav class="article-pager" aria-label="本频道的上一篇和下一篇">
-                            {previous.map(|a| view! {
-                                <a class="previous" rel="prev" href=a.href()><span>"上一篇"</span>{a.title.clone()}</a>
-                            })}
-                            {next.map(|a| view! {
-                                <a class="next" rel="next" href=a.href()><span>"下一篇"</span>{a.title.clone()}</a>
-                            })}
-                        </nav>
-                    })}
-                </article>
-                })}
+                {article_part(shown, changing)}
                 // The thread, the side column and the footer hydrate in a task of their own
                 // (`hydration_break`): with the break above, the first hydration is three
                 // shorter tasks (shell, article, thread), not one long one.
@@ -201,31 +182,147 @@ fn ArticleView(
                     }
                 })}
             </div>
-            {sync_html((!related.is_empty() || !hot.is_empty()).then(|| {
-                // Both lists through one view (one view type in the bundle).
-                let lists = [
-                    ("side-hot-heading", "热门".to_owned(), hot),
-                    ("related-heading", format!("{}·最新", s.channel_name), related),
-                ];
-                view! {
-                    <aside class="article-side" aria-label="更多文章">
-                        {lists
-                            .into_iter()
-                            .filter(|(_, _, links)| !links.is_empty())
-                            .map(|(id, heading, links)| view! {
-                                <section aria-labelledby=id>
-                                    <h2 id=id>{heading}</h2>
-                                    <ol class="side-list">
-                                        {links.into_iter().map(|a| { let href = a.href(); view! { <li><a href=href>{a.title}</a></li> } }).collect_view()}
-                                    </ol>
-                                </section>
-                            })
-                            .collect_view()}
-                    </aside>
-                }
-            }))}
+            {side_part(s.channel_name, related, hot)}
         </div>
     }
+}
+
+/// What the article element shows that the page does not change.
+#[derive(Clone)]
+struct Shown {
+    article_id: ArticleId,
+    channel_href: String,
+    channel_name: String,
+    /// The state of an article readers cannot see (a newsroom preview).
+    unpublished: Option<String>,
+    published_iso: String,
+    published_at: String,
+    source: String,
+    original_url: Option<String>,
+    share_title: String,
+    url: String,
+    previous: Option<ArticleLink>,
+    next: Option<ArticleLink>,
+}
+
+/// What the newsroom's changes meanwhile change in place (`ArticleView`).
+#[derive(Clone, Copy)]
+struct Live {
+    /// `Some(true)`: corrected; `Some(false)`: withdrawn. Only a live event in the browser sets it.
+    heard: RwSignal<Option<bool>>,
+    title: RwSignal<String>,
+    /// The comment count of the meta line.
+    total: RwSignal<i64>,
+    blocks: RwSignal<Vec<Block>>,
+}
+
+/// The article element. The server writes its HTML itself (`written::article`: the same bytes
+/// as the view, without building it); the browser hydrates them with the view.
+#[cfg(feature = "ssr")]
+fn article_part(shown: Shown, live: Live) -> Prerendered {
+    Prerendered::new(written::article(&shown, live))
+}
+
+/// See the server's `article_part`.
+#[cfg(not(feature = "ssr"))]
+fn article_part(shown: Shown, live: Live) -> impl IntoView {
+    sync_html(article_view(shown, live))
+}
+
+#[cfg_attr(all(feature = "ssr", not(test)), allow(dead_code))]
+fn article_view(shown: Shown, live: Live) -> impl IntoView {
+    let Shown {
+        article_id,
+        channel_href,
+        channel_name,
+        unpublished,
+        published_iso,
+        published_at,
+        source,
+        original_url,
+        share_title,
+        url,
+        previous,
+        next,
+    } = shown;
+    let Live { heard, title, total, blocks } = live;
+    view! {
+        <article class="article">
+            <nav class="breadcrumb" aria-label="位置">
+                <a href="/">"首页"</a>" › "<a href=channel_href>{channel_name}</a>
+            </nav>
+            {unpublished.map(|state| view! {
+                <p class="draft-notice" role="status">
+                    {format!("{state}：读者看不到这篇文章，这是它发布后的样子。")}
+                    <a href=format!("/admin/articles/{}", article_id)>"编辑"</a>
+                </p>
+            })}
+            {move || heard.get().map(|updated| if updated {
+                view! { <p class="live-notice" role="status">"这篇文章刚刚更新了，下面是更新后的内容。"</p> }.into_any()
+            } else {
+                view! { <p class="live-notice withdrawn" role="status">"这篇文章已被编辑撤下。"</p> }.into_any()
+            })}
+            <h1 class="article-title">{move || title.get()}</h1>
+            <p class="article-meta">
+                <time datetime=published_iso>{published_at}</time>
+                <span>{format!("来源：{source}")}</span>
+                {original_url.map(|u| view! {
+                    <a href=u rel="nofollow noopener" target="_blank">"原文链接"</a>
+                })}
+                <a href="#comments" class="comment-count">{move || article_count_text(total.get())}</a>
+            </p>
+            <div class="article-body">{move || body_view(blocks.get())}
+            </div>
+            {share_links(article_id, &share_title, url)}
+            {(previous.is_some() || next.is_some()).then(|| view! {
+                <nav class="article-pager" aria-label="本频道的上一篇和下一篇">
+                    {previous.map(|a| view! {
+                        <a class="previous" rel="prev" href=a.href()><span>"上一篇"</span>{a.title.clone()}</a>
+                    })}
+                    {next.map(|a| view! {
+                        <a class="next" rel="next" href=a.href()><span>"下一篇"</span>{a.title.clone()}</a>
+                    })}
+                </nav>
+            })}
+        </article>
+    }
+}
+
+/// The side column: 热门 and the channel's newest. Written by the server itself
+/// (`written::side`), as `article_part`.
+#[cfg(feature = "ssr")]
+fn side_part(channel_name: String, related: Vec<ArticleLink>, hot: Vec<ArticleLink>) -> Prerendered {
+    Prerendered::new(written::side(&channel_name, &related, &hot))
+}
+
+/// See the server's `side_part`.
+#[cfg(not(feature = "ssr"))]
+fn side_part(channel_name: String, related: Vec<ArticleLink>, hot: Vec<ArticleLink>) -> impl IntoView {
+    sync_html(side_view(channel_name, related, hot))
+}
+
+#[cfg_attr(all(feature = "ssr", not(test)), allow(dead_code))]
+fn side_view(channel_name: String, related: Vec<ArticleLink>, hot: Vec<ArticleLink>) -> impl IntoView {
+    (!related.is_empty() || !hot.is_empty()).then(|| {
+        // Both lists through one view (one view type in the bundle).
+        let lists = [("side-hot-heading", "热门".to_owned(), hot), ("related-heading", format!("{channel_name}·最新"), related)];
+        view! {
+            <aside class="article-side" aria-label="更多文章">
+                {lists
+                    .into_iter()
+                    .filter(|(_, _, links)| !links.is_empty())
+                    .map(|(id, heading, links)| view! {
+                        <section aria-labelledby=id>
+                            <h2 id=id>{heading}</h2>
+                            <ol class="side-list">
+                                {links.into_iter().map(|a| { let href = a.href(); view! { <li><a href=href>{a.title}</a></li> } }).collect_view()}
+                            </ol>
+                        </section>
+                    })
+                    .collect_view()}
+            </aside>
+        }
+    })
 }
 
 /// 分享: the article's address copied, a WeChat code to scan (drawn by this server, see
@@ -318,4 +415,104 @@ fn body_view(blocks: Vec<Block>) -> impl IntoView {
                                     }
                                 })
                                 .collect_view()
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use crate::components::both;
+
+    fn link(id: i64, title: &str) -> ArticleLink {
+        ArticleLink { id: ArticleId(id), title: title.to_owned() }
+    }
+
+    fn figure(caption: &str, credit: &str, srcset: &str) -> Block {
+        Block::Figure {
+            src: "/images/a&b.jpg".to_owned(),
+            caption: caption.to_owned(),
+            alt: "港口 \"夜景\" <图>".to_owned(),
+            credit: credit.to_owned(),
+            srcset: srcset.to_owned(),
+            width: 1600,
+            height: 900,
+        }
+    }
+
+    /// The article element and the side column the server writes itself, against their views
+    /// (both of tachys' paths): every kind of block, a preview, with and without the original's
+    /// link and the neighbours, titles and names with characters to escape, empty texts.
+    #[test]
+    fn the_server_writes_the_article_as_its_view_writes_it() {
+        Owner::new().with(|| {
+            let bodies = [
+                vec![],
+                vec![Block::Paragraph("第一段 <b>&".to_owned())],
+                vec![
+                    Block::Paragraph(String::new()),
+                    figure("港口", "", ""),
+                    Block::Html(
+                        "<p>正文 &amp; <a href=\"https://a.example/\" rel=\"nofollow noopener\">链接</a></p>"
+                            .to_owned(),
+                    ),
+                    figure("", "摄影 <甲>", "/images/a-800.jpg 800w, /images/a.jpg 1600w"),
+                    Block::Paragraph("末段".to_owned()),
+                ],
+            ];
+            let neighbours = [
+                (None, None),
+                (Some(link(4, "上 <一> 篇")), None),
+                (None, Some(link(22, ""))),
+                (Some(link(4, "甲")), Some(link(22, "乙 & 丙"))),
+            ];
+            let mut checked = 0;
+            for (n, blocks) in bodies.iter().enumerate() {
+                for (previous, next) in &neighbours {
+                    for unpublished in [None, Some("草稿".to_owned())] {
+                        for original_url in [None, Some("https://news.example/a?b=1&c=\"2\"".to_owned())] {
+                            let shown = Shown {
+                                article_id: ArticleId(17),
+                                channel_href: "/channel/au".to_owned(),
+                                channel_name: if n == 1 { "澳<洲>".to_owned() } else { "澳洲".to_owned() },
+                                unpublished: unpublished.clone(),
+                                published_iso: "2026-12-06T08:27:40+11:00".to_owned(),
+                                published_at: "2026-12-06 08:27".to_owned(),
+                                source: if n == 2 { String::new() } else { "今日 & 编辑部".to_owned() },
+                                original_url: original_url.clone(),
+                                share_title: "标题 \"引号\" & <尖括号>".to_owned(),
+                                url: "http://127.0.0.1:3000/article/17".to_owned(),
+                                previous: previous.clone(),
+                                next: next.clone(),
+                            };
+                            let live = Live {
+                                heard: RwSignal::new(None),
+                                title: RwSignal::new(if n == 0 {
+                                    String::new()
+                                } else {
+                                    "标题 \"引号\" & <尖括号>".to_owned()
+                                }),
+                                total: RwSignal::new(n as i64 * 25),
+                                blocks: RwSignal::new(blocks.clone()),
+                            };
+                            let written = written::article(&shown, live);
+                            let (plain, streamed) = both(|| article_view(shown.clone(), live));
+                            assert_eq!(written, plain, "{n} {previous:?} {next:?} {unpublished:?} {original_url:?}");
+                            assert_eq!(written, streamed);
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+            assert_eq!(checked, 48);
+            let lists =
+                [vec![], vec![link(18, "热门 <一>")], vec![link(1012, ""), link(1007, "乙 & 丙"), link(5, "丁")]];
+            for related in &lists {
+                for hot in &lists {
+                    let written = written::side("澳洲 & <新>", related, hot);
+                    let (plain, streamed) = both(|| side_view("澳洲 & <新>".to_owned(), related.clone(), hot.clone()));
+                    assert_eq!(written, plain, "{related:?} {hot:?}");
+                    assert_eq!(written, streamed);
+                }
+            }
+        })
+    }
 }

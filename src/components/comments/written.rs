@@ -25,6 +25,7 @@
 //! tests in `comments.rs` compare both on every kind of comment and context.
 
 use super::{DeleteComment, LikeComment, More, ThreadCtx};
+use crate::components::sync_html::write::{attr, text, text_raw};
 use crate::model::{encode_query, linkify, Avatar, Comment, CommentId, CommentNode, Segment};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -223,23 +224,4 @@ fn delete_control(w: &mut String, id: CommentId, ctx: &ThreadCtx) {
     );
     attr(w, &format!("{here}#c{id}"));
     w.push_str("\" class=\"link-action\">取消<!></a><!><!></span><!>");
-}
-
-/// A text node as tachys writes it: escaped, and one space when empty.
-fn text(w: &mut String, t: &str) {
-    if t.is_empty() {
-        w.push(' ');
-    } else {
-        text_raw(w, t);
-    }
-}
-
-/// Escaped text, as part of a longer text node.
-fn text_raw(w: &mut String, t: &str) {
-    w.push_str(&html_escape::encode_text(t));
-}
-
-/// An attribute value, escaped for double quotes.
-fn attr(w: &mut String, v: &str) {
-    w.push_str(&html_escape::encode_double_quoted_attribute(v));
 }
