@@ -28,8 +28,8 @@ pub use forms::{send_form, send_input};
 pub use header::SiteHeader;
 pub use navigation::{NavEffects, PageCodeFailure};
 pub use page_meta::PageMeta;
-pub use sync_html::{suspended, sync_html};
 #[cfg(all(test, feature = "ssr"))]
 pub(crate) use sync_html::both;
+pub use sync_html::{suspended, sync_html};
 #[cfg(feature = "ssr")]
 pub use sync_html::{write, Prerendered};
