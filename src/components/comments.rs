@@ -15,6 +15,8 @@ use std::collections::HashMap;
 
 #[cfg(feature = "ssr")]
 mod written;
+#[cfg(feature = "ssr")]
+pub use written::section as written_section;
 
 /// The article meta line's comment count.
 pub fn article_count_text(total: i64) -> String {
@@ -1447,6 +1449,106 @@ mod tests {
         }
         root.replies = [4, 5, 3, 1][shape];
         CommentNode { comment: root, replies }
+    }
+
+    /// A page of comments for the section writer's test: `n` threads of `sample_thread`'s
+    /// shapes and states, ids apart, a pinned one among them, in an order that is not the
+    /// page's, and a reply whose top-level comment is on another page.
+    fn sample_page(n: usize, locked: bool, has_more: bool) -> CommentPage {
+        let mut comments = Vec::new();
+        for t in 0..n {
+            let node =
+                sample_thread(t, ["第一条", "看 https://a.example/?q=1&r=2", ""][t % 3], "读者<甲>", t % 6, t % 4);
+            let shift = |id: CommentId| CommentId(id.0 + 100 * t as i64);
+            let mut root = node.comment;
+            root.id = shift(root.id);
+            root.created_at += 7 * ((t * 5) % 11) as i64;
+            root.likes = (t % 4) as i64;
+            comments.push(root);
+            for mut r in node.replies {
+                r.id = shift(r.id);
+                r.parent_id = r.parent_id.map(shift);
+                r.root_id = r.root_id.map(shift);
+                comments.push(r);
+            }
+        }
+        comments.reverse();
+        if n > 0 {
+            let mut stray = sample_comment(9_999, Some(5_000), Some(5_000), 2, "丙", "别处的回复");
+            stray.created_at = 0;
+            comments.push(stray);
+        }
+        CommentPage {
+            comments,
+            total: 40 + n as i64,
+            has_more,
+            last_event_id: 3,
+            max_chars: 2000,
+            locked,
+            premoderated: false,
+            moderator: false,
+        }
+    }
+
+    /// Where two writings of a view part: the bytes before and after, in each.
+    fn where_they_part(a: &str, b: &str) -> String {
+        let at = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+        let around = |s: &str| {
+            String::from_utf8_lossy(&s.as_bytes()[at.saturating_sub(80)..(at + 80).min(s.len())]).into_owned()
+        };
+        format!("at byte {at}:\n  writer: {}\n  view:   {}", around(a), around(b))
+    }
+
+    /// The comment section the server writes itself (`written::section`) against the view
+    /// (both of tachys' paths): no comments or several threads, locked or open, a visitor, a
+    /// commenter and another reader, each order, the first page or a later one, more to load
+    /// or not.
+    #[test]
+    fn the_server_writes_the_comment_section_as_its_view_writes_it() {
+        Owner::new().with(|| {
+            let mut compared = 0;
+            for n in [0, 1, 7] {
+                for (locked, has_more) in [(false, false), (false, true), (true, true)] {
+                    let data = sample_page(n, locked, has_more);
+                    for viewer in [None, Some(UserId(1)), Some(UserId(2))] {
+                        for sort in Sort::ALL {
+                            for page in [1, 3] {
+                                let echo = FormEcho::default();
+                                let written = written::section(ArticleId(7), &data, sort, page, viewer, &echo, data.total)
+                                    .expect("the writer covers it");
+                                let (plain, streamed) = super::super::sync_html::both(|| {
+                                    let total = RwSignal::new(data.total);
+                                    let (initial, echo) = (data.clone(), echo.clone());
+                                    view! { <CommentsSection article_id=ArticleId(7) initial sort page viewer echo total /> }
+                                });
+                                assert!(
+                                    written == plain,
+                                    "{n} threads, locked {locked}, more {has_more}, {viewer:?} {sort:?} page {page}: {}",
+                                    where_they_part(&written, &plain)
+                                );
+                                assert_eq!(written, streamed);
+                                compared += 1;
+                            }
+                        }
+                    }
+                }
+            }
+            assert_eq!(compared, 3 * 3 * 3 * 3 * 2);
+            // Left to the view: a moderator's section, and one with a box open or an echo.
+            let data = CommentPage { moderator: true, ..sample_page(1, false, false) };
+            assert_eq!(written::section(ArticleId(7), &data, Sort::New, 1, Some(UserId(1)), &FormEcho::default(), 1), None);
+            let data = sample_page(1, false, false);
+            for echo in [
+                FormEcho { reply: Some(CommentId(10)), ..FormEcho::default() },
+                FormEcho { error: Some("评论不能为空".to_owned()), ..FormEcho::default() },
+                FormEcho { body: "草稿".to_owned(), ..FormEcho::default() },
+                FormEcho { delete: Some(CommentId(10)), ..FormEcho::default() },
+                FormEcho { report: Some(CommentId(10)), ..FormEcho::default() },
+                FormEcho { reported: Some(CommentId(10)), ..FormEcho::default() },
+            ] {
+                assert_eq!(written::section(ArticleId(7), &data, Sort::New, 1, Some(UserId(2)), &echo, 1), None, "{echo:?}");
+            }
+        });
     }
 
     /// What the writer leaves to the view: a moderator's page, and a thread with a box or a

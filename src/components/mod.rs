@@ -22,6 +22,8 @@ mod sync_html;
 
 pub use article_list::{ArticleList, HotList, Pager};
 pub use avatar::avatar_badge;
+#[cfg(feature = "ssr")]
+pub use comments::written_section;
 pub use comments::{article_count_text, comment_text, comments_error, CommentThreadList, CommentsSection, FormEcho};
 pub use footer::SiteFooter;
 pub use forms::{send_form, send_input};

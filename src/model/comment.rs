@@ -100,13 +100,16 @@ impl Sort {
     /// pinned one first. One comparison for all three orders: one sort routine in the browser
     /// bundle, not three.
     pub fn sort(self, roots: &mut [Comment]) {
-        roots.sort_by(|a, b| {
-            b.pinned.cmp(&a.pinned).then_with(|| match self {
-                Sort::New => (b.created_at, b.id).cmp(&(a.created_at, a.id)),
-                Sort::Old => (a.created_at, a.id).cmp(&(b.created_at, b.id)),
-                Sort::Hot => (b.likes, b.id).cmp(&(a.likes, a.id)),
-            })
-        });
+        roots.sort_by(|a, b| self.order(a, b));
+    }
+
+    /// Where `a` goes against `b` among top-level comments in this order (置顶 first).
+    pub fn order(self, a: &Comment, b: &Comment) -> std::cmp::Ordering {
+        b.pinned.cmp(&a.pinned).then_with(|| match self {
+            Sort::New => (b.created_at, b.id).cmp(&(a.created_at, a.id)),
+            Sort::Old => (a.created_at, a.id).cmp(&(b.created_at, b.id)),
+            Sort::Hot => (b.likes, b.id).cmp(&(a.likes, a.id)),
+        })
     }
 }
 
@@ -188,18 +191,29 @@ impl CommentNode {
 /// reply, nothing here recurses. A reply whose top-level comment is not on hand belongs to a
 /// thread on another page and is left out.
 pub fn build_thread(comments: &[Comment], sort: Sort) -> Vec<CommentNode> {
-    let mut roots: Vec<Comment> = comments.iter().filter(|c| c.parent_id.is_none()).cloned().collect();
-    sort.sort(&mut roots);
+    thread_refs(comments, sort)
+        .into_iter()
+        .map(|(comment, replies)| CommentNode {
+            comment: comment.clone(),
+            replies: replies.into_iter().cloned().collect(),
+        })
+        .collect()
+}
+
+/// `build_thread` without copies: each top-level comment with its replies, borrowed (for the
+/// server, which writes the thread and keeps nothing).
+pub fn thread_refs(comments: &[Comment], sort: Sort) -> Vec<(&Comment, Vec<&Comment>)> {
+    let mut roots: Vec<&Comment> = comments.iter().filter(|c| c.parent_id.is_none()).collect();
+    roots.sort_by(|a, b| sort.order(a, b));
     let at: HashMap<CommentId, usize> = roots.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
-    let mut nodes: Vec<CommentNode> =
-        roots.into_iter().map(|comment| CommentNode { comment, replies: Vec::new() }).collect();
+    let mut nodes: Vec<(&Comment, Vec<&Comment>)> = roots.into_iter().map(|c| (c, Vec::new())).collect();
     for c in comments.iter().filter(|c| c.parent_id.is_some()) {
         if let Some(&i) = at.get(&c.thread()) {
-            nodes[i].replies.push(c.clone());
+            nodes[i].1.push(c);
         }
     }
-    for n in &mut nodes {
-        n.replies.sort_by_key(|c| c.id);
+    for (_, replies) in &mut nodes {
+        replies.sort_by_key(|c| c.id);
     }
     nodes
 }

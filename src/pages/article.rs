@@ -175,6 +175,20 @@ fn ArticleView(
                     crate::components::hydration_break().await;
                     match comments {
                         Ok((sort, page, list)) => {
+                            // The server writes the section itself where it can
+                            // (`written_section`: the same bytes, without building the view).
+                            #[cfg(feature = "ssr")]
+                            if let Some(html) = crate::components::written_section(
+                                article_id,
+                                &list,
+                                sort,
+                                page,
+                                viewer,
+                                &echo,
+                                total.get_untracked(),
+                            ) {
+                                return Prerendered::new(html).into_any();
+                            }
                             // No `Suspend` inside: written by the server in one buffer.
                             sync_html(view! { <CommentsSection article_id initial=list sort page viewer echo total /> }).into_any()
                         }

@@ -24,12 +24,34 @@
 //! question or report notice (one thread on a page at most, from the page's address). The
 //! tests in `comments.rs` compare both on every kind of comment and context.
 
-use super::{DeleteComment, LikeComment, More, ThreadCtx};
+use super::{DeleteComment, FormEcho, LikeComment, More, ThreadCtx};
+use crate::api::comments::PostComment;
 use crate::components::sync_html::write::{attr, text, text_raw};
-use crate::model::{encode_query, linkify, Avatar, Comment, CommentId, CommentNode, Segment};
+use crate::model::{
+    encode_query, linkify, thread_refs, ArticleId, Avatar, Comment, CommentId, CommentNode, CommentPage, Segment, Sort,
+    UserId,
+};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
+use std::collections::HashMap;
 use std::fmt::Write;
+
+/// What the writer reads of a thread's context: who reads, on which page, in which order, and
+/// whether the article's comments are locked. Nothing reactive.
+pub(super) struct Page<'a> {
+    pub viewer: Option<UserId>,
+    /// The article's path, as `ThreadCtx::path`.
+    pub path: &'a str,
+    pub sort: Sort,
+    pub locked: bool,
+}
+
+impl Page<'_> {
+    /// `ThreadCtx::here`.
+    fn here(&self, rest: std::fmt::Arguments) -> String {
+        format!("{}?sort={}{rest}", self.path, self.sort.as_str())
+    }
+}
 
 /// The thread's HTML as `thread_view`'s view writes it, or `None` for a thread left to the view.
 pub(super) fn thread(node: &CommentNode, ctx: &ThreadCtx, more: Option<&More>) -> Option<String> {
@@ -50,46 +72,55 @@ pub(super) fn thread(node: &CommentNode, ctx: &ThreadCtx, more: Option<&More>) -
         return None;
     }
     let mut out = String::with_capacity(1024 * (1 + node.replies.len()));
-    let w = &mut out;
-    let root = node.comment.id;
-    let hidden = node.hidden();
+    let replies: Vec<&Comment> = node.replies.iter().collect();
+    ctx.path.with_value(|path| {
+        let page = Page { viewer: ctx.viewer, path, sort: ctx.sort, locked: ctx.locked };
+        write_thread(&mut out, &node.comment, &replies, &page, more.map(|m| m.read_to));
+    });
+    Some(out)
+}
+
+/// A thread as `built_thread_view` writes it with nothing open: `more` is the 展开更多回复
+/// control's last reply read (`More::read_to`) where the thread has the control.
+fn write_thread(w: &mut String, root: &Comment, replies: &[&Comment], page: &Page, more: Option<Option<CommentId>>) {
+    let id = root.id;
+    let hidden = (root.replies - replies.len() as i64).max(0);
     let control = more.is_some() && hidden > 0;
-    let cut = more.and_then(|m| m.read_to);
+    let cut = more.flatten();
     let (read, newer): (Vec<&Comment>, Vec<&Comment>) =
-        node.replies.iter().partition(|r| cut.is_some_and(|cut| r.id <= cut));
-    comment_open(w, &node.comment, ctx);
+        replies.iter().partition(|r| cut.is_some_and(|cut| r.id <= cut));
+    comment_open(w, root, page);
     if read.is_empty() && newer.is_empty() && !control {
         w.push_str("<!>");
     } else {
         w.push_str("<ol class=\"replies\">");
-        replies(w, &read, ctx);
+        write_replies(w, &read, page);
         if control {
             let _ = write!(
                 w,
-                "<li class=\"more-replies\"><a href=\"/comment/{root}\">展开更多回复（还有{hidden}条）<!></a>\
+                "<li class=\"more-replies\"><a href=\"/comment/{id}\">展开更多回复（还有{hidden}条）<!></a>\
                  <span role=\"alert\" class=\"field-error\"><!><!></span><!><!></li>"
             );
         } else {
             w.push_str("<!>");
         }
-        replies(w, &newer, ctx);
+        write_replies(w, &newer, page);
         w.push_str("<!><!></ol>");
     }
     w.push_str("<!><!></li>");
-    Some(out)
 }
 
 /// A list of replies, each a comment without replies of its own, and the list's marker.
-fn replies(w: &mut String, list: &[&Comment], ctx: &ThreadCtx) {
+fn write_replies(w: &mut String, list: &[&Comment], page: &Page) {
     for r in list {
-        comment_open(w, r, ctx);
+        comment_open(w, r, page);
         w.push_str("<!><!><!></li>");
     }
     w.push_str("<!>");
 }
 
 /// A comment's `<li>` up to its replies: everything `comment_item` writes before them.
-fn comment_open(w: &mut String, c: &Comment, ctx: &ThreadCtx) {
+fn comment_open(w: &mut String, c: &Comment, ctx: &Page) {
     let id = c.id;
     let own = ctx.viewer == Some(c.author.id);
     let signed_in = ctx.viewer.is_some();
@@ -148,7 +179,7 @@ fn comment_open(w: &mut String, c: &Comment, ctx: &ThreadCtx) {
                 c.likes
             );
         } else {
-            let next = ctx.path.with_value(|p| encode_query(&format!("{p}#c{id}")));
+            let next = encode_query(&format!("{}#c{id}", ctx.path));
             w.push_str("<a href=\"");
             attr(w, &format!("/login?next={next}"));
             let _ = write!(w, "\" class=\"link-action\">赞 {}<!></a>", c.likes);
@@ -210,7 +241,7 @@ fn comment_text(w: &mut String, c: &Comment) {
 }
 
 /// `comments::delete_control` with its question closed.
-fn delete_control(w: &mut String, id: CommentId, ctx: &ThreadCtx) {
+fn delete_control(w: &mut String, id: CommentId, ctx: &Page) {
     let here = ctx.here(format_args!(""));
     w.push_str("<a href=\"");
     attr(w, &format!("{here}&delete={id}#c{id}"));
@@ -224,4 +255,98 @@ fn delete_control(w: &mut String, id: CommentId, ctx: &ThreadCtx) {
     );
     attr(w, &format!("{here}#c{id}"));
     w.push_str("\" class=\"link-action\">取消<!></a><!><!></span><!>");
+}
+
+/// `CommentsSection` as it is first written: no box open, nothing a failed post sent back, no
+/// moderator's bar; `None` for a section left to the view (a moderator's page, an address that
+/// opens a box, a plain post that failed). `total` is the article's comment count as the page
+/// shows it. Without a view, the server builds none of the section's signals and actions
+/// either: the browser builds them as it hydrates.
+pub fn section(
+    article_id: ArticleId,
+    data: &CommentPage,
+    sort: Sort,
+    page_no: u32,
+    viewer: Option<UserId>,
+    echo: &FormEcho,
+    total: i64,
+) -> Option<String> {
+    if data.moderator || *echo != FormEcho::default() {
+        return None;
+    }
+    let path = format!("/article/{article_id}");
+    let page = Page { viewer, path: &path, sort, locked: data.locked };
+    let mut w = String::with_capacity(4096 + 1536 * data.comments.len());
+    let w = &mut w;
+    w.push_str(
+        "<section id=\"comments\" aria-labelledby=\"comments-heading\" class=\"comments-section\">\
+         <div class=\"comments-intro\"><h2 id=\"comments-heading\">今日评论</h2>\
+         <p class=\"disclaimer\">网友评论仅供其表达个人看法，并不表明网站立场。</p></div><!>",
+    );
+    if data.locked {
+        w.push_str("<p id=\"comment-form\" class=\"locked-notice\">本文评论已关闭，不能再发表评论或回复。<!></p>");
+    } else if viewer.is_some() {
+        // `CommentForm` with nothing typed, answered or refused.
+        let _ = write!(
+            w,
+            "<form method=\"post\" action=\"{}\" id=\"comment-form\" class=\"comment-form\">\
+             <input type=\"hidden\" name=\"article_id\" value=\"{article_id}\"><input type=\"hidden\" name=\"parent_id\" value=\"\"><!>\
+             <label for=\"comment-body\" class=\"visually-hidden\">评论内容</label>\
+             <textarea id=\"comment-body\" name=\"body\" rows=\"4\" aria-required=\"true\" placeholder=\"文明发言，理性讨论\" \
+             aria-invalid=\"false\" aria-describedby=\"comment-error\"></textarea>\
+             <p id=\"comment-error\" role=\"alert\" class=\"field-error\"><!><!></p>\
+             <button type=\"submit\" class=\"primary\">发表评论<!></button><!><!></form>",
+            PostComment::url()
+        );
+    } else {
+        let next = encode_query(&format!("{path}#comment-form"));
+        w.push_str("<p id=\"comment-form\" class=\"sign-in-prompt\"><a href=\"");
+        attr(w, &format!("/login?next={next}"));
+        w.push_str("\">登录<!></a> 或 <a href=\"");
+        attr(w, &format!("/register?next={next}"));
+        w.push_str("\">注册<!></a> 后参与评论<!><!></p>");
+    }
+    w.push_str("<div class=\"comments-bar\"><h3 class=\"comments-count\">");
+    text(w, &format!("{}评论（{total}）", sort.label()));
+    w.push_str("<!></h3><nav aria-label=\"评论排序\" class=\"sort-tabs\">");
+    for s in Sort::ALL.iter() {
+        w.push_str("<a href=\"");
+        attr(w, &format!("{path}?sort={}#comments", s.as_str()));
+        w.push_str(if *s == sort { "\" aria-current=\"true\">" } else { "\">" });
+        text(w, s.label());
+        w.push_str("<!></a>");
+    }
+    // No failed action, nothing heard, no new comments held, then the list.
+    w.push_str(
+        "<!><!></nav><!><!></div><p role=\"status\" class=\"field-error\"><!><!></p>\
+         <p role=\"status\" aria-live=\"polite\" class=\"visually-hidden\"> <!></p><!><ol class=\"comments\">",
+    );
+    let threads = thread_refs(&data.comments, sort);
+    if threads.is_empty() {
+        w.push_str("<li class=\"no-comments\">还没有评论，来说两句吧。<!></li>");
+    } else {
+        let mut read_to = HashMap::new();
+        super::note_read(&mut read_to, &data.comments);
+        for (root, replies) in &threads {
+            write_thread(w, root, replies, &page, Some(read_to.get(&root.id).copied()));
+        }
+        w.push_str("<!>");
+    }
+    w.push_str("<!></ol>");
+    if page_no > 1 {
+        w.push_str("<nav aria-label=\"评论分页\" class=\"comment-pages\"><a href=\"");
+        attr(w, &format!("{path}?sort={}&page={}#comments", sort.as_str(), page_no - 1));
+        let _ = write!(w, "\" rel=\"prev\">上一页<!></a><span>第 {page_no} 页起<!></span><!><!></nav>");
+    } else {
+        w.push_str("<!>");
+    }
+    if data.has_more {
+        w.push_str("<a href=\"");
+        attr(w, &format!("{path}?sort={}&page={}#comments", sort.as_str(), page_no.max(1) + 1));
+        w.push_str("\" class=\"load-more\">加载更多<!></a>");
+    } else {
+        w.push_str("<!>");
+    }
+    w.push_str("<p role=\"alert\" class=\"field-error\"><!><!></p><!><!></section>");
+    Some(std::mem::take(w))
 }
