@@ -20,10 +20,11 @@ pub use account::{
 pub use article::{
     preview_image, Article, ArticleLink, ArticlePage, ArticleSummary, Block, Channel, SitemapEntry, CHANNELS,
 };
+#[cfg(feature = "ssr")]
+pub use comment::thread_refs;
 pub use comment::{
-    build_thread, mark_deleted, mark_hidden, mark_pinned, mark_review, merge_comment, thread_refs, upsert_comment,
-    Comment, CommentNode, CommentPage, CommentThread, ReplyPage, Sort, COMMENTS_PER_PAGE, REPLIES_PER_PAGE,
-    REPLIES_SHOWN,
+    build_thread, mark_deleted, mark_hidden, mark_pinned, mark_review, merge_comment, upsert_comment, Comment,
+    CommentNode, CommentPage, CommentThread, ReplyPage, Sort, COMMENTS_PER_PAGE, REPLIES_PER_PAGE, REPLIES_SHOWN,
 };
 pub use error::{AppError, FormFlash};
 pub use ids::{ArticleId, CommentId, UserId};

@@ -346,11 +346,11 @@ pub async fn page(
     };
     // One top-level comment more than a page was read to learn whether more follow; drop it
     // and its replies.
-    let mut roots: Vec<Comment> = comments.iter().filter(|c| c.parent_id.is_none() && !c.pinned).cloned().collect();
-    let has_more = roots.len() as i64 > COMMENTS_PER_PAGE;
+    // The extra one is the last in the page's order (a total order: ties go by id).
+    let roots = || comments.iter().filter(|c| c.parent_id.is_none() && !c.pinned);
+    let has_more = roots().count() as i64 > COMMENTS_PER_PAGE;
     if has_more {
-        sort.sort(&mut roots);
-        if let Some(extra) = roots.last().map(|c| c.id) {
+        if let Some(extra) = roots().max_by(|a, b| sort.order(a, b)).map(|c| c.id) {
             comments.retain(|c| c.thread() != extra);
         }
     }
