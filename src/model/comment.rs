@@ -209,9 +209,9 @@ pub fn build_thread(comments: &[Comment], sort: Sort) -> Vec<CommentNode> {
 
 /// `build_thread` without copies: each top-level comment with its replies, borrowed, for the
 /// server, which writes the thread and keeps nothing. (The browser's bundle keeps
-/// `build_thread` as it was: written over this one, the main module measured 332,960 bytes
-/// brotli against 330,388. The test
-/// of the section's writer compares the two on every order.)
+/// `build_thread` as it was: written over this one, the main module measured 1,238,183 bytes
+/// raw against 1,236,254, brotli 332,960 against 330,388–332,201. The test of the section's
+/// writer compares the two on every order.)
 #[cfg(feature = "ssr")]
 pub fn thread_refs(comments: &[Comment], sort: Sort) -> Vec<(&Comment, Vec<&Comment>)> {
     let mut roots: Vec<&Comment> = comments.iter().filter(|c| c.parent_id.is_none()).collect();
