@@ -522,6 +522,20 @@ mod tests {
         assert_eq!(n, 1, "SQLite was built without SQLITE_ENABLE_QPSG");
     }
 
+    /// See `.cargo/config.toml`: no global mutex taken for every page a statement reads and for
+    /// every allocation, which the page readers on different threads met on.
+    #[tokio::test]
+    async fn the_bundled_sqlite_shares_no_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("locks.db").display());
+        let db = super::connect(&url, 1, std::time::Duration::from_secs(5)).await.unwrap();
+        let option = |sql| super::test_db::scalar(&db, sql);
+        let managed = "SELECT COUNT(*) FROM pragma_compile_options WHERE compile_options = 'ENABLE_MEMORY_MANAGEMENT'";
+        assert_eq!(option(managed).await, 0, "one page cache group, under one mutex, for all connections");
+        let counted = "SELECT COUNT(*) FROM pragma_compile_options WHERE compile_options = 'DEFAULT_MEMSTATUS=0'";
+        assert_eq!(option(counted).await, 1, "SQLite counts its memory under a global mutex");
+    }
+
     #[tokio::test]
     async fn the_health_check_answers() {
         let (db, _dir) = super::test_db::fresh().await;
