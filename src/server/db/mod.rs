@@ -534,6 +534,8 @@ mod tests {
         assert_eq!(option(managed).await, 0, "one page cache group, under one mutex, for all connections");
         let counted = "SELECT COUNT(*) FROM pragma_compile_options WHERE compile_options = 'DEFAULT_MEMSTATUS=0'";
         assert_eq!(option(counted).await, 1, "SQLite counts its memory under a global mutex");
+        let bulk = "SELECT COUNT(*) FROM pragma_compile_options WHERE compile_options = 'DEFAULT_PCACHE_INITSZ=0'";
+        assert_eq!(option(bulk).await, 1, "each temporary b-tree takes ~86 KB from malloc and gives it back");
     }
 
     #[tokio::test]
