@@ -77,11 +77,12 @@ impl Lite {
         F: Fn(&Connection) -> rusqlite::Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        // One yield first, so the data is never there at the render's first look: a read that
-        // answered at once cost the signed-in article page 9,415 allocations against 7,367
-        // when its data came from sqlx's threads, and 6,430 with the yield (bench/README,
-        // "Page reads in place"); Leptos takes another road for data already there.
-        tokio::task::yield_now().await;
+        // No yield first. Until the server wrote the page's parts itself, a read that answered
+        // at the render's first look cost more (Leptos takes another road for data already
+        // there: 9,415 allocations a signed-in article against 6,430 with a yield, bench/README
+        // "Page reads in place"); since then the yield only cost each read a trip through the
+        // scheduler: 547 -> 459 µs of CPU a signed-in article without it, 1,920 -> 1,893
+        // allocations, the same bytes (bench/README, "No yield before a page read").
         let r = &self.readers;
         let mut slot = match r.slots.iter().find_map(|s| s.try_lock().ok()) {
             Some(free) => free,
