@@ -158,12 +158,61 @@ pub struct NewestArticles(pub RwSignal<Option<(&'static str, Vec<i64>)>>);
 #[derive(Clone, Copy)]
 pub struct ArticleLive(pub RwSignal<Option<crate::model::ArticleNotice>>);
 
-/// The account actions, shared by the header, the sign-in pages and `MeResource`.
+/// The account actions, shared by the header, the sign-in pages and `MeResource`. In the
+/// browser there is one of each for the whole visit. The server never sends one (its forms are
+/// plain HTML there), so it makes an action only where a page shows its form: three actions
+/// for every page, with their signals and memos, were some forty allocations a request.
 #[derive(Clone, Copy)]
 pub struct AccountActions {
-    pub login: ServerAction<Login>,
-    pub register: ServerAction<Register>,
-    pub logout: ServerAction<Logout>,
+    #[cfg(not(feature = "ssr"))]
+    login: ServerAction<Login>,
+    #[cfg(not(feature = "ssr"))]
+    register: ServerAction<Register>,
+    #[cfg(not(feature = "ssr"))]
+    logout: ServerAction<Logout>,
+}
+
+impl AccountActions {
+    fn new() -> Self {
+        #[cfg(feature = "ssr")]
+        {
+            AccountActions {}
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            AccountActions { login: ServerAction::new(), register: ServerAction::new(), logout: ServerAction::new() }
+        }
+    }
+
+    pub fn login(self) -> ServerAction<Login> {
+        #[cfg(feature = "ssr")]
+        return ServerAction::new();
+        #[cfg(not(feature = "ssr"))]
+        self.login
+    }
+
+    pub fn register(self) -> ServerAction<Register> {
+        #[cfg(feature = "ssr")]
+        return ServerAction::new();
+        #[cfg(not(feature = "ssr"))]
+        self.register
+    }
+
+    pub fn logout(self) -> ServerAction<Logout> {
+        #[cfg(feature = "ssr")]
+        return ServerAction::new();
+        #[cfg(not(feature = "ssr"))]
+        self.logout
+    }
+
+    /// What `MeResource` follows: the actions' versions, which move after each sign-in,
+    /// registration or sign-out (always the same on the server, which renders a page once).
+    fn versions(self) -> (usize, usize, usize) {
+        #[cfg(feature = "ssr")]
+        return (0, 0, 0);
+        #[cfg(not(feature = "ssr"))]
+        (self.login.version().get(), self.register.version().get(), self.logout.version().get())
+    }
 }
 
 #[component]
@@ -183,21 +232,10 @@ pub fn App() -> impl IntoView {
 fn Site(is_routing: RwSignal<bool>) -> impl IntoView {
     let facts: FactsResource = crate::api::codec::resource(|| (), |_| get_site_facts());
     provide_context(facts);
-    let actions =
-        AccountActions { login: ServerAction::new(), register: ServerAction::new(), logout: ServerAction::new() };
+    let actions = AccountActions::new();
     provide_context(actions);
     let location = use_location();
-    let me: MeResource = crate::api::codec::resource(
-        move || {
-            (
-                location.pathname.get(),
-                actions.login.version().get(),
-                actions.register.version().get(),
-                actions.logout.version().get(),
-            )
-        },
-        |_| me(),
-    );
+    let me: MeResource = crate::api::codec::resource(move || (location.pathname.get(), actions.versions()), |_| me());
     provide_context(me);
     let newest = NewestArticles(RwSignal::new(None));
     provide_context(newest);

@@ -7,6 +7,7 @@ mod common;
 
 use common::TestServer;
 use sqlx::{ConnectOptions, Connection};
+use std::str::FromStr;
 
 const PASSWORD: &str = "今日新闻真好看2021";
 
@@ -160,4 +161,35 @@ async fn when_the_disk_is_full_posts_get_503_and_nothing_saved_is_lost() {
     assert!(acknowledged.iter().rev().take(10).all(|b| bodies.contains(b)));
     assert!(bodies.contains(&"空间恢复后的评论 15".to_owned()));
     drop(s);
+}
+
+/// The top bar's stored facts (weather, exchange rate, city) cannot be read: the page is still
+/// whole. The footer's contacts and the canonical link come from the configuration, written
+/// without waiting for the facts (`components::footer`, `components::page_meta`); the top bar
+/// shows the date without the stored facts.
+#[tokio::test]
+async fn when_the_stored_facts_cannot_be_read_pages_keep_their_footer_and_canonical_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = common::spawn_sqlite_at_with(dir.path(), &[]).await;
+    let (status, before) = s.get("/app").await;
+    assert_eq!(status, 200);
+    let weather = |html: &str| {
+        html.split("class=\"weather\">").nth(1).map(|rest| rest.split('<').next().unwrap_or("").to_owned())
+    };
+    let shown = weather(&before).expect("the top bar shows the weather");
+    assert!(!shown.is_empty(), "the demo site has a weather fact");
+    let url = format!("sqlite://{}", dir.path().join("jinri.db").display());
+    let mut c = sqlx::sqlite::SqliteConnectOptions::from_str(&url).unwrap().connect().await.unwrap();
+    sqlx::query("DROP TABLE site_facts").execute(&mut c).await.unwrap();
+    c.close().await.unwrap();
+    // The facts are read again at most once a second (`PageCache::facts`).
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    let (status, after) = s.get("/app").await;
+    assert_eq!(status, 200);
+    assert_eq!(weather(&after).as_deref().map(str::trim), Some(""), "the stored weather is gone from the top bar");
+    assert!(after.contains("class=\"today\">"), "the top bar keeps the date");
+    for part in ["href=\"tel:", "mailto:", "class=\"copyright\"", "rel=\"canonical\"", "property=\"og:url\""] {
+        assert!(before.contains(part), "{part} before");
+        assert!(after.contains(part), "{part} once the facts cannot be read");
+    }
 }

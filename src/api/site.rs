@@ -2,30 +2,53 @@ use crate::model::{AppError, SiteFacts, SitemapEntry};
 use leptos::prelude::*;
 
 /// The facts of the top bar and footer: today's date in the site's time zone and the stored
-/// weather, exchange rate and city.
+/// weather, exchange rate and city. A failure to read the stored ones is logged and they show
+/// empty: the rest comes from the configuration, which the footer and the pages' canonical
+/// links are written from without waiting (`server_facts`), and the browser reads them back
+/// from these when it hydrates.
 #[server(endpoint = "site/facts")]
 pub async fn get_site_facts() -> Result<SiteFacts, AppError> {
-    use crate::server::{time, AppState};
+    use crate::server::AppState;
     let state = AppState::current()?;
     // Read at most once a second per process (`PageCache::facts`); a change made here shows at
     // once (`forget_facts`), one made by another process within a second.
-    let facts = state.page_cache.facts(&state).await.map_err(super::internal)?;
+    let stored = match state.page_cache.facts(&state).await {
+        Ok(facts) => Some(facts),
+        Err(e) => {
+            tracing::error!(error = %e, "the site facts could not be read");
+            None
+        }
+    };
+    let mut facts = server_facts(&state);
+    if let Some(stored) = stored {
+        let fact = |k: &str| stored.get(k).cloned().unwrap_or_default();
+        facts.weather = fact("weather");
+        facts.exchange_rate = fact("exchange_rate");
+        facts.city = fact("city");
+    }
+    Ok(facts)
+}
+
+/// The site facts the server knows without reading anything: the configuration's, and today's
+/// date; the stored weather, exchange rate and city empty.
+#[cfg(feature = "ssr")]
+pub fn server_facts(state: &crate::server::AppState) -> SiteFacts {
+    use crate::server::time;
     let site = &state.config.site;
-    let fact = |k: &str| facts.get(k).cloned().unwrap_or_default();
-    Ok(SiteFacts {
+    SiteFacts {
         name: site.name.clone(),
         slogan: site.slogan.clone(),
         today: time::month_day(site.timezone, time::now_unix()),
-        weather: fact("weather"),
-        exchange_rate: fact("exchange_rate"),
-        city: fact("city"),
+        weather: String::new(),
+        exchange_rate: String::new(),
+        city: String::new(),
         phone: site.phone.clone(),
         email_contact: site.email_contact.clone(),
         email_business: site.email_business.clone(),
         email_tips: site.email_tips.clone(),
         copyright: site.copyright.clone(),
         base_url: site.base_url.clone(),
-    })
+    }
 }
 
 /// Each channel's newest articles (`SITEMAP_PER_CHANNEL`), for the 网站地图 page.

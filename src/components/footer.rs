@@ -1,10 +1,9 @@
-use crate::app::FactsResource;
 use crate::model::SiteFacts;
 use leptos::prelude::*;
 
 #[component]
 pub fn SiteFooter() -> impl IntoView {
-    let facts = expect_context::<FactsResource>();
+    let contacts = footer_facts().map(contacts_part);
     view! {
         <footer class="site-footer">
             <div class="wrap">
@@ -15,13 +14,24 @@ pub fn SiteFooter() -> impl IntoView {
                     <a href="/about/jobs">"加入我们"</a>
                     <a href="/sitemap">"网站地图"</a>
                 </nav>
-                <Suspense fallback=|| ()>
-                    {crate::components::suspended(move || Suspend::new(async move {
-                        facts.await.ok().map(contacts_part)
-                    }))}
-                </Suspense>
+                {contacts}
             </div>
         </footer>
+    }
+}
+
+/// The footer's facts, known without waiting: the server's configuration, and in the browser the
+/// site facts the first page carried in its hydration data (from the same configuration, see
+/// `api::site::get_site_facts`), which stay for the visit. (A `<Suspense>` awaiting the facts
+/// here cost every page its own boundary, owner and signals on the server.)
+fn footer_facts() -> Option<SiteFacts> {
+    #[cfg(feature = "ssr")]
+    {
+        crate::server::AppState::current().ok().map(|s| crate::api::site::server_facts(&s))
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        use_context::<crate::app::FactsResource>().and_then(|f| f.get_untracked()).and_then(Result::ok)
     }
 }
 

@@ -42,7 +42,7 @@ pub fn SiteHeader() -> impl IntoView {
 #[component]
 fn UserArea() -> impl IntoView {
     let me = expect_context::<MeResource>();
-    let logout = expect_context::<AccountActions>().logout;
+    let actions = expect_context::<AccountActions>();
     let location = use_location();
     let query = use_query_map();
     // Where to come back to: this page, or on the sign-in pages the page that sent the reader there.
@@ -64,7 +64,7 @@ fn UserArea() -> impl IntoView {
         <div class="user-area">
             <Transition fallback=|| ()>
                 {crate::components::suspended(move || Suspend::new(async move {
-                    user_part(me.await.ok().flatten(), here, logout)
+                    user_part(me.await.ok().flatten(), here, actions)
                 }))}
             </Transition>
         </div>
@@ -155,14 +155,15 @@ fn masthead_view(
 
 /// The user area's content for `user` (`None`: a visitor), coming back to `here`. Written by
 /// the server itself (`written::user`), as `facts_part`.
-fn user_part(user: Option<Viewer>, here: Memo<String>, logout: ServerAction<Logout>) -> AnyView {
+fn user_part(user: Option<Viewer>, here: Memo<String>, actions: AccountActions) -> AnyView {
     #[cfg(feature = "ssr")]
     {
-        let _ = logout;
+        // The server's form is plain HTML: no action is made for it.
+        let _ = actions;
         Prerendered::new(written::user(user.as_ref(), &here.get_untracked())).into_any()
     }
     #[cfg(not(feature = "ssr"))]
-    user_view(user, here, logout)
+    user_view(user, here, actions.logout())
 }
 
 #[cfg_attr(all(feature = "ssr", not(test)), allow(dead_code))]

@@ -1,4 +1,3 @@
-use crate::app::FactsResource;
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, Title};
 
@@ -22,42 +21,45 @@ pub fn PageMeta(
     #[prop(optional, into)]
     published: Option<String>,
 ) -> impl IntoView {
-    let facts = expect_context::<FactsResource>();
-    let (title2, description2) = (title.clone(), description.clone());
+    let base = site_base_url();
+    let url = format!("{base}{path}");
+    let og_title = if title.is_empty() { crate::app::DEFAULT_TITLE.to_owned() } else { title.clone() };
+    // Every page has a raster preview image (`model::preview_image`): the article's own, or the
+    // site's card.
+    let image = image.unwrap_or_else(|| crate::model::preview_image(None));
+    let sized = image.starts_with("/images/og/");
     view! {
         <Title text=title />
-        <Meta name="description" content=description />
-        <Suspense fallback=|| ()>
-            {crate::components::suspended(move || {
-                let (title, description, path, image, published) =
-                    (title2.clone(), description2.clone(), path.clone(), image.clone(), published.clone());
-                Suspend::new(async move {
-                    let base = facts.await.map(|f| f.base_url).unwrap_or_default();
-                    let url = format!("{base}{path}");
-                    let title = if title.is_empty() { crate::app::DEFAULT_TITLE.to_owned() } else { title };
-                    view! {
-                        <Link rel="canonical" href=url.clone() />
-                        <Meta property="og:type" content=og_type />
-                        <Meta property="og:title" content=title />
-                        <Meta property="og:description" content=description />
-                        <Meta property="og:url" content=url />
-                        // Every page has a raster preview image (`model::preview_image`): the
-                        // article's own, or the site's card.
-                        {
-                            let image = image.unwrap_or_else(|| crate::model::preview_image(None));
-                            let sized = image.starts_with("/images/og/");
-                            view! {
-                                <Meta property="og:image" content=format!("{base}{image}") />
-                                {sized.then(|| view! {
-                                    <Meta property="og:image:width" content="1200" />
-                                    <Meta property="og:image:height" content="630" />
-                                })}
-                            }
-                        }
-                        {published.map(|p| view! { <Meta property="article:published_time" content=p /> })}
-                    }
-                })
-            })}
-        </Suspense>
+        <Meta name="description" content=description.clone() />
+        <Link rel="canonical" href=url.clone() />
+        <Meta property="og:type" content=og_type />
+        <Meta property="og:title" content=og_title />
+        <Meta property="og:description" content=description />
+        <Meta property="og:url" content=url />
+        <Meta property="og:image" content=format!("{base}{image}") />
+        {sized.then(|| view! {
+            <Meta property="og:image:width" content="1200" />
+            <Meta property="og:image:height" content="630" />
+        })}
+        {published.map(|p| view! { <Meta property="article:published_time" content=p /> })}
+    }
+}
+
+/// The site's address (`site.base_url`) for canonical links and link previews, known without
+/// waiting: the server's configuration, and in the browser the site facts, which the first page
+/// carries in its hydration data and which stay for the visit. (A `<Suspense>` awaiting the
+/// facts here cost every page its own boundary, owner and signals on the server.)
+fn site_base_url() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        crate::server::AppState::current().map(|s| s.config.site.base_url.clone()).unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        use_context::<crate::app::FactsResource>()
+            .and_then(|facts| {
+                facts.with_untracked(|f| f.as_ref().and_then(|f| f.as_ref().ok()).map(|f| f.base_url.clone()))
+            })
+            .unwrap_or_default()
     }
 }

@@ -81,8 +81,14 @@ fn AuthFields(kind: Kind, flash: Option<FormFlash>) -> impl IntoView {
     // The browser's own check, until the reader types again.
     let checked = RwSignal::new(None::<(String, String)>);
     let (value, pending) = match kind {
-        Kind::Login => (actions.login.value(), actions.login.pending()),
-        Kind::Register => (actions.register.value(), actions.register.pending()),
+        Kind::Login => {
+            let a = actions.login();
+            (a.value(), a.pending())
+        }
+        Kind::Register => {
+            let a = actions.register();
+            (a.value(), a.pending())
+        }
     };
     // A refusal from an earlier visit to this form is not shown again.
     value.set(None);
@@ -160,7 +166,7 @@ fn AuthFields(kind: Kind, flash: Option<FormFlash>) -> impl IntoView {
     let (url, send): (&str, Box<dyn Fn(leptos::ev::SubmitEvent)>) = match kind {
         Kind::Login => (
             Login::url(),
-            Box::new(send_form(actions.login, |form| Login {
+            Box::new(send_form(actions.login(), |form| Login {
                 name: form.text("name"),
                 password: form.text("password"),
                 next: form.opt("next"),
@@ -168,7 +174,7 @@ fn AuthFields(kind: Kind, flash: Option<FormFlash>) -> impl IntoView {
         ),
         Kind::Register => (
             Register::url(),
-            Box::new(send_form(actions.register, |form| Register {
+            Box::new(send_form(actions.register(), |form| Register {
                 name: form.text("name"),
                 password: form.text("password"),
                 next: form.opt("next"),

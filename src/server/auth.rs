@@ -223,11 +223,16 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 /// The signed-in reader of a request with their roles, if the session is valid (idle and
 /// absolute limits).
 pub async fn current_user(state: &AppState, headers: &HeaderMap) -> Result<Option<Viewer>, AppError> {
-    let Some(token) = session_token(state, headers) else { return Ok(None) };
+    session_user(state, session_token(state, headers).as_deref()).await
+}
+
+/// `current_user` of a request whose session token (`session_token`) was read already.
+pub async fn session_user(state: &AppState, token: Option<&str>) -> Result<Option<Viewer>, AppError> {
+    let Some(token) = token else { return Ok(None) };
     let auth = &state.config.auth;
     db::sessions::find(
         &state.pool,
-        &token_hash(&token),
+        &token_hash(token),
         super::time::now_unix(),
         auth.session_idle_secs,
         auth.session_max_secs,

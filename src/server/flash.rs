@@ -149,8 +149,9 @@ impl Pending {
 /// The flash taken for the page being rendered, if any (see `layer`); the page passes it to the
 /// browser in its hydration data (`api::site::page_flash`).
 pub fn current() -> Option<FormFlash> {
-    let parts = leptos::prelude::use_context::<axum::http::request::Parts>()?;
-    parts.extensions.get::<FormFlash>().cloned()
+    // Borrowed in place: `use_context` would clone the whole request head for one extension.
+    leptos::prelude::with_context::<axum::http::request::Parts, _>(|parts| parts.extensions.get::<FormFlash>().cloned())
+        .flatten()
 }
 
 /// Middleware: a POST gets a `Pending` slot and, if its function left a flash there, the flash

@@ -4,35 +4,55 @@ use super::{auth, db, time, AppState};
 use crate::model::{AppError, FormFlash, PublicUser, Role, Viewer};
 use axum::extract::ConnectInfo;
 use axum::http::{header, request::Parts, HeaderValue, StatusCode};
-use leptos::prelude::use_context;
+use leptos::prelude::{use_context, with_context};
 use leptos_axum::ResponseOptions;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 pub struct Request {
     pub state: AppState,
-    pub parts: Parts,
     response: ResponseOptions,
+    /// What the functions below read of the request, taken from its parts in the Leptos
+    /// context when `current` is called. Not the parts themselves: `use_context` would clone
+    /// them, every header map and extension (two dozen allocations; a page calls `current`
+    /// from several of its functions).
+    peer: Option<IpAddr>,
+    accepts_html: bool,
+    session_token: Option<String>,
+    pending: Option<super::flash::Pending>,
+    memo: Option<ViewerMemo>,
 }
 
 impl Request {
     pub fn current() -> Result<Request, AppError> {
         let state = AppState::current()?;
-        let parts = use_context::<Parts>().ok_or(AppError::Internal)?;
         let response = use_context::<ResponseOptions>().ok_or(AppError::Internal)?;
-        Ok(Request { state, parts, response })
+        let (peer, accepts_html, session_token, pending, memo) = with_context::<Parts, _>(|parts| {
+            (
+                parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()),
+                parts
+                    .headers
+                    .get(header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.contains("text/html")),
+                auth::session_token(&state, &parts.headers),
+                parts.extensions.get::<super::flash::Pending>().cloned(),
+                parts.extensions.get::<ViewerMemo>().cloned(),
+            )
+        })
+        .ok_or(AppError::Internal)?;
+        Ok(Request { state, response, peer, accepts_html, session_token, pending, memo })
     }
 
     /// The client as every per-address limit counts it (`client_key` of the TCP peer, or of the
     /// address a trusted proxy forwarded: `server::proxies`).
     pub fn client(&self) -> ClientKey {
-        let ip = self.parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
         // Without a peer address (never so with our listeners) all such requests share one key.
-        client_key(ip.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED)), self.state.config.ipv6_prefix)
+        client_key(self.peer.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED)), self.state.config.ipv6_prefix)
     }
 
     /// A plain HTML form post (no JavaScript) rather than a call from the browser bundle.
     pub fn is_plain_form(&self) -> bool {
-        self.parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+        self.accepts_html
     }
 
     /// Sends a plain form post on to `url`; calls from the bundle update the page in place.
@@ -77,7 +97,7 @@ impl Request {
                 kept: keep.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
             };
             let path = page.split(['?', '#']).next().unwrap_or(page);
-            if let Some(pending) = self.parts.extensions.get::<super::flash::Pending>() {
+            if let Some(pending) = &self.pending {
                 pending.leave(path, flash, max);
             }
             leptos_axum::redirect(&format!("{page}{anchor}"), false);
@@ -103,14 +123,15 @@ impl Request {
 
     /// The signed-in reader with the roles they hold now (`user`, with roles).
     pub async fn viewer(&self) -> Result<Option<Viewer>, AppError> {
-        let Some(memo) = self.parts.extensions.get::<ViewerMemo>() else {
-            return auth::current_user(&self.state, &self.parts.headers).await;
+        let token = self.session_token.as_deref();
+        let Some(memo) = &self.memo else {
+            return auth::session_user(&self.state, token).await;
         };
         let mut slot = memo.0.lock().await;
         if let Some(viewer) = &*slot {
             return Ok(viewer.clone());
         }
-        let viewer = auth::current_user(&self.state, &self.parts.headers).await?;
+        let viewer = auth::session_user(&self.state, token).await?;
         *slot = Some(viewer.clone());
         Ok(viewer)
     }
@@ -140,7 +161,7 @@ impl Request {
 
     /// What `viewer` answers for the rest of this request, after the session changed.
     async fn remember(&self, viewer: Option<Viewer>) {
-        if let Some(memo) = self.parts.extensions.get::<ViewerMemo>() {
+        if let Some(memo) = &self.memo {
             *memo.0.lock().await = Some(viewer);
         }
     }
@@ -160,8 +181,8 @@ impl Request {
     }
 
     async fn end_session_quietly(&self) -> Result<(), AppError> {
-        if let Some(token) = auth::session_token(&self.state, &self.parts.headers) {
-            db::sessions::delete(&self.state.pool, &auth::token_hash(&token)).await.map_err(crate::api::internal)?;
+        if let Some(token) = &self.session_token {
+            db::sessions::delete(&self.state.pool, &auth::token_hash(token)).await.map_err(crate::api::internal)?;
         }
         Ok(())
     }
