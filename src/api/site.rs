@@ -19,7 +19,9 @@ pub async fn get_site_facts() -> Result<SiteFacts, AppError> {
             None
         }
     };
+    let site = &state.config.site;
     let mut facts = server_facts(&state);
+    facts.today = crate::server::time::month_day(site.timezone, crate::server::time::now_unix());
     if let Some(stored) = stored {
         let fact = |k: &str| stored.get(k).cloned().unwrap_or_default();
         facts.weather = fact("weather");
@@ -29,16 +31,15 @@ pub async fn get_site_facts() -> Result<SiteFacts, AppError> {
     Ok(facts)
 }
 
-/// The site facts the server knows without reading anything: the configuration's, and today's
-/// date; the stored weather, exchange rate and city empty.
+/// The site facts of the configuration alone, as the server knows them without reading or
+/// computing anything: today's date and the stored weather, exchange rate and city empty.
 #[cfg(feature = "ssr")]
 pub fn server_facts(state: &crate::server::AppState) -> SiteFacts {
-    use crate::server::time;
     let site = &state.config.site;
     SiteFacts {
         name: site.name.clone(),
         slogan: site.slogan.clone(),
-        today: time::month_day(site.timezone, time::now_unix()),
+        today: String::new(),
         weather: String::new(),
         exchange_rate: String::new(),
         city: String::new(),

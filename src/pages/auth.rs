@@ -80,14 +80,26 @@ fn AuthFields(kind: Kind, flash: Option<FormFlash>) -> impl IntoView {
     let flashed = flash.map(|f| (f.field, f.message));
     // The browser's own check, until the reader types again.
     let checked = RwSignal::new(None::<(String, String)>);
-    let (value, pending) = match kind {
+    // The two forms differ only in their action; both send the same fields. Each action is
+    // taken once (on the server, asking for one makes it).
+    let (value, pending, url, send): (_, _, &str, Box<dyn Fn(leptos::ev::SubmitEvent)>) = match kind {
         Kind::Login => {
             let a = actions.login();
-            (a.value(), a.pending())
+            let send = send_form(a, |form| Login {
+                name: form.text("name"),
+                password: form.text("password"),
+                next: form.opt("next"),
+            });
+            (a.value(), a.pending(), Login::url(), Box::new(send))
         }
         Kind::Register => {
             let a = actions.register();
-            (a.value(), a.pending())
+            let send = send_form(a, |form| Register {
+                name: form.text("name"),
+                password: form.text("password"),
+                next: form.opt("next"),
+            });
+            (a.value(), a.pending(), Register::url(), Box::new(send))
         }
     };
     // A refusal from an earlier visit to this form is not shown again.
@@ -161,25 +173,6 @@ fn AuthFields(kind: Kind, flash: Option<FormFlash>) -> impl IntoView {
             <p id="password-error" class="field-error" role="alert">{move || field_error("password")}</p>
             <button type="submit" class="primary" disabled=move || pending.get()>{button}</button>
         }
-    };
-    // The two forms differ only in their action; both send the same fields.
-    let (url, send): (&str, Box<dyn Fn(leptos::ev::SubmitEvent)>) = match kind {
-        Kind::Login => (
-            Login::url(),
-            Box::new(send_form(actions.login(), |form| Login {
-                name: form.text("name"),
-                password: form.text("password"),
-                next: form.opt("next"),
-            })),
-        ),
-        Kind::Register => (
-            Register::url(),
-            Box::new(send_form(actions.register(), |form| Register {
-                name: form.text("name"),
-                password: form.text("password"),
-                next: form.opt("next"),
-            })),
-        ),
     };
     view! {
         <section class="auth-page">
