@@ -36,6 +36,9 @@ trap cleanup EXIT
 step "Rust unit and integration tests (SQLite)"
 # One test at a time inside each binary: see tests/common/mod.rs.
 env -u JINRI_TEST_PG_URL cargo test --features ssr -- --test-threads=1 2>&1 | tee "$logs/cargo.txt"
+# The vendored copy of Leptos' hydration-data writer (vendor/hydration_context/VENDORED.md) with
+# its own tests, which cover the change made there.
+cargo test -p hydration_context 2>&1 | tee -a "$logs/cargo.txt"
 
 step "Rust unit and integration tests (PostgreSQL, a throwaway cluster)"
 # The same tests against PostgreSQL: each makes its own database in a cluster that lives as

@@ -1,7 +1,7 @@
 //! The HTML shell, the application and its route table.
 
 use crate::api::auth::{me, Login, Logout, Register};
-use crate::api::site::{get_site_facts, page_flash};
+use crate::api::site::get_site_facts;
 use crate::components::{NavEffects, PageCodeFailure, SiteFooter, SiteHeader};
 use crate::model::{AppError, FormFlash, SiteFacts, Viewer};
 use crate::pages::{
@@ -127,11 +127,11 @@ pub type FactsResource = crate::api::codec::JsonResource<Result<SiteFacts, AppEr
 /// registration or sign-out: a session that ended in another tab shows on the next page.
 pub type MeResource = crate::api::codec::JsonResource<Result<Option<Viewer>, AppError>>;
 
-/// What a failed plain form post was sent back with (`api::site::page_flash`), for the first
-/// page of a visit only: see `Flash::get`.
+/// What a failed plain form post was sent back with (`SiteFacts::flash`, read with the site
+/// facts), for the first page of a visit only: see `Flash::get`.
 #[derive(Clone, Copy)]
 pub struct Flash {
-    data: crate::api::codec::JsonResource<Result<Option<FormFlash>, AppError>>,
+    data: FactsResource,
     /// Set by the first page change in the browser: a flash belongs to the page it came with.
     pub(crate) moved: RwSignal<bool>,
 }
@@ -140,7 +140,7 @@ impl Flash {
     /// The flash of this page, if the reader has not left the page it came with. Read inside a
     /// `Suspend`, so the server render and the hydration see the same value.
     pub async fn get(self) -> Option<FormFlash> {
-        let flash = self.data.await.ok().flatten();
+        let flash = self.data.by_ref().await.as_ref().ok().and_then(|f| f.flash.clone());
         flash.filter(|_| !self.moved.get_untracked())
     }
 }
@@ -244,7 +244,7 @@ fn Site(is_routing: RwSignal<bool>) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     crate::components::follow_newest(location.pathname, newest);
     let waiting = RwSignal::new(false);
-    provide_context(Flash { data: crate::api::codec::resource(|| (), |_| page_flash()), moved: RwSignal::new(false) });
+    provide_context(Flash { data: facts, moved: RwSignal::new(false) });
 
     view! {
         <a class="skip-link" href="#main">"跳到正文"</a>

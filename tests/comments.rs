@@ -658,10 +658,10 @@ async fn a_guest_page_rendered_while_a_like_was_pending_is_not_served_after_it_i
     assert!(later.starts_with("赞 0"), "{later}");
 }
 
-/// The page's hydration data: each resource's JSON written as a JavaScript string
+/// The page's hydration data: each resource's JSON written as a single-quoted JavaScript string
 /// (`vendor/hydration_context`, `write_js_string`). No `<` (so no `</script>` or `<!--`), no
 /// line terminator and no control character reaches the page raw, and the string reads back
-/// exactly: what it writes is also a JSON string literal, so serde_json decodes it here.
+/// exactly (`js_string` reads it as a browser would).
 #[test]
 fn the_hydration_data_writer_round_trips_every_character_and_never_ends_its_script() {
     let cases = [
@@ -669,7 +669,7 @@ fn the_hydration_data_writer_round_trips_every_character_and_never_ends_its_scri
         "plain ascii",
         "中文评论，带全角标点：“引号”",
         "</script><script>alert(1)</script><!-- --> </SCRIPT >",
-        "\"quotes\" and \\backslashes\\ \\u003c not an escape",
+        "\"quotes\" and \\backslashes\\ \\u003c not an escape, 'single' \\' quotes",
         "line\nbreak\r\nand\ttab \u{2028} \u{2029} \u{0} \u{1f} \u{7f}",
         "emoji 🎉👩\u{200d}💻 and a combining mark e\u{301} \u{200b}",
         r#"{"id":1,"body":"<b>x</b>","n":[1,2]}"#,
@@ -679,23 +679,41 @@ fn the_hydration_data_writer_round_trips_every_character_and_never_ends_its_scri
         hydration_context::write_js_string(&mut out, case);
         assert!(!out.contains('<'), "{out}");
         assert!(!out.chars().any(|c| c.is_control() || c == '\u{2028}' || c == '\u{2029}'), "{out:?}");
-        let back: String = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{out}: {e}"));
+        let (back, used) = js_string(&out);
+        assert_eq!(used, out.len(), "one literal: {out}");
         assert_eq!(back, case);
+    }
+    // Each character the writer looks at, at every place in a word of the scan (eight bytes
+    // at a time), behind ASCII or Chinese text.
+    for needle in ['\'', '\\', '<', '\n', '\u{1}', '\u{1f}', '\u{7f}', '\u{2028}', '\u{2029}', '“', '"', ' ', '中'] {
+        for lead in 0..20 {
+            for filler in ["a", "中"] {
+                let case = format!("{}{needle}{}", filler.repeat(lead), filler.repeat(20 - lead));
+                let mut out = String::new();
+                hydration_context::write_js_string(&mut out, &case);
+                assert!(
+                    !out.contains('<') && !out.chars().any(|c| c.is_control() || c == '\u{2028}' || c == '\u{2029}'),
+                    "{out:?}"
+                );
+                assert_eq!(js_string(&out), (case, out.len()));
+            }
+        }
     }
     // Every character there is, each beside the bytes the writer looks at (the lead byte 0xE2
     // of U+2028 and U+2029 starts many others, e.g. U+2027, U+202A, U+20AC).
-    let every: String = (0..=0x10ffff_u32).filter_map(char::from_u32).flat_map(|c| [c, '"', c, '<']).collect();
+    let every: String = (0..=0x10ffff_u32).filter_map(char::from_u32).flat_map(|c| [c, '"', c, '\'', c, '<']).collect();
     let mut out = String::new();
     hydration_context::write_js_string(&mut out, &every);
     assert!(!out.contains('<'));
     assert!(!out.chars().any(|c| (c < ' ' || c == '\u{7f}') || c == '\u{2028}' || c == '\u{2029}'));
-    let back: String = serde_json::from_str(&out).unwrap();
+    let (back, used) = js_string(&out);
+    assert_eq!(used, out.len());
     assert!(back == every, "every character comes back");
     let expected_len = every.len()
         + every
             .chars()
             .map(|c| match c {
-                '"' | '\\' | '\n' | '\r' | '\t' => 1,
+                '\'' | '\\' | '\n' | '\r' | '\t' => 1,
                 '<' => 5,
                 '\u{2028}' | '\u{2029}' => 3,
                 c if c < ' ' || c == '\u{7f}' => 5,
@@ -704,6 +722,37 @@ fn the_hydration_data_writer_round_trips_every_character_and_never_ends_its_scri
             .sum::<usize>()
         + 2;
     assert_eq!(out.len(), expected_len, "nothing but the escapes grows");
+}
+
+/// The single-quoted JavaScript string literal at the start of `text`, read as a browser reads
+/// it, and its length in bytes. Only what `write_js_string` may write is accepted: a raw
+/// control character, line terminator or `<` inside, an unknown escape or a missing end fails.
+fn js_string(text: &str) -> (String, usize) {
+    let mut chars = text.char_indices();
+    assert_eq!(chars.next().map(|(_, c)| c), Some('\''), "a literal starts with a quote: {text:.40}");
+    let mut out = String::new();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '\'' => return (out, at + 1),
+            '\\' => match chars.next().map(|(_, e)| e) {
+                Some('\'') => out.push('\''),
+                Some('\\') => out.push('\\'),
+                Some('n') => out.push('\n'),
+                Some('r') => out.push('\r'),
+                Some('t') => out.push('\t'),
+                Some('u') => {
+                    let hex: String = (0..4).map(|_| chars.next().expect("four hex digits").1).collect();
+                    out.push(char::from_u32(u32::from_str_radix(&hex, 16).expect("hex")).expect("a character"));
+                }
+                other => panic!("unknown escape {other:?}"),
+            },
+            c if c < ' ' || c == '\u{7f}' || c == '\u{2028}' || c == '\u{2029}' || c == '<' => {
+                panic!("raw {c:?} in a literal")
+            }
+            c => out.push(c),
+        }
+    }
+    panic!("the literal does not end: {text:.40}")
 }
 
 /// On a real page: a hostile comment is carried in the hydration data exactly as the API
@@ -718,7 +767,7 @@ async fn a_hostile_comment_reaches_the_hydration_data_exactly() {
     let mut carried = 0;
     for part in html.split("__RESOLVED_RESOURCES[").skip(1) {
         let (_, rest) = part.split_once("] = ").expect("a resource's data");
-        let literal = serde_json::Deserializer::from_str(rest).into_iter::<String>().next().unwrap().unwrap();
+        let (literal, _) = js_string(rest);
         let data: Value = serde_json::from_str(&literal).expect("each resource's data is JSON");
         if let Some(found) = find_by_id(&data, c["id"].as_i64().unwrap()) {
             assert_eq!(found["body"], nasty);

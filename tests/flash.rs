@@ -333,3 +333,33 @@ async fn an_empty_plain_form_says_in_chinese_which_field_is_missing_and_counts_n
     let (_, _, _, html) = visit(&s, "/register", &cookie).await;
     assert!(html.contains("请输入用户名"));
 }
+
+/// A page's flash travels to the browser with the site facts, in that page's own hydration
+/// data; the facts asked for over HTTP, even with the flash cookie, carry none and leave the
+/// flash for its page.
+#[tokio::test]
+async fn the_flash_rides_with_the_facts_of_its_own_page_only() {
+    let s = common::spawn_with(&NO_WAIT).await;
+    let resp = failed_registration(&s, "事实读者").await;
+    let cookie = pair(&flash_set_cookie(&resp).unwrap());
+    let message = stored_message(&s).await;
+    let facts = s
+        .client
+        .post(format!("{}/api/site/facts", s.base))
+        .header("cookie", &cookie)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(facts.status(), 200);
+    let facts: serde_json::Value = facts.json().await.unwrap();
+    assert_eq!(facts["name"], "今日", "{facts}");
+    assert!(facts.get("flash").is_none(), "no flash over HTTP: {facts}");
+    let (_, _, _, html) = visit(&s, "/register", &cookie).await;
+    let data = html.split("__RESOLVED_RESOURCES[").skip(1).find(|d| d.contains("\"slogan\"")).expect("the facts' data");
+    assert!(data.contains("\"flash\"") && data.contains(&message) && data.contains("事实读者"), "{data:.600}");
+    // Without a flash the facts' data has no such field.
+    let (_, _, _, html) = visit(&s, "/register", "").await;
+    let data = html.split("__RESOLVED_RESOURCES[").skip(1).find(|d| d.contains("\"slogan\"")).expect("the facts' data");
+    assert!(!data.contains("\"flash\""), "{data:.600}");
+}

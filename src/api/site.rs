@@ -5,7 +5,10 @@ use leptos::prelude::*;
 /// weather, exchange rate and city. A failure to read the stored ones is logged and they show
 /// empty: the rest comes from the configuration, which the footer and the pages' canonical
 /// links are written from without waiting (`server_facts`), and the browser reads them back
-/// from these when it hydrates.
+/// from these when it hydrates. With them, the page's form flash: what a failed plain form
+/// post (no JavaScript) was sent back with, taken from the flash cookie by
+/// `server::flash::layer` for the page's own request, so only that page's render (in-process,
+/// then in its hydration data) sees it; called over HTTP there is none.
 #[server(endpoint = "site/facts")]
 pub async fn get_site_facts() -> Result<SiteFacts, AppError> {
     use crate::server::AppState;
@@ -22,6 +25,7 @@ pub async fn get_site_facts() -> Result<SiteFacts, AppError> {
     let site = &state.config.site;
     let mut facts = server_facts(&state);
     facts.today = crate::server::time::month_day(site.timezone, crate::server::time::now_unix());
+    facts.flash = crate::server::flash::current();
     if let Some(stored) = stored {
         let fact = |k: &str| stored.get(k).cloned().unwrap_or_default();
         facts.weather = fact("weather");
@@ -49,6 +53,7 @@ pub fn server_facts(state: &crate::server::AppState) -> SiteFacts {
         email_tips: site.email_tips.clone(),
         copyright: site.copyright.clone(),
         base_url: site.base_url.clone(),
+        flash: None,
     }
 }
 
@@ -60,13 +65,4 @@ pub async fn list_sitemap() -> Result<Vec<SitemapEntry>, AppError> {
     db::articles::sitemap(&state.pool, state.config.site.timezone, db::articles::SITEMAP_PER_CHANNEL)
         .await
         .map_err(super::internal)
-}
-
-/// What a failed plain form post (no JavaScript) was sent back to this page with: taken from
-/// the flash cookie by `server::flash::layer` for the page's own request, so only the page
-/// render (in-process, then in its hydration data) ever sees it. Called over HTTP it has
-/// nothing: a flash is read once, by the page it was made for.
-#[server(endpoint = "site/flash")]
-pub async fn page_flash() -> Result<Option<crate::model::FormFlash>, AppError> {
-    Ok(crate::server::flash::current())
 }

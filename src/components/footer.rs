@@ -120,6 +120,7 @@ mod tests {
                 email_tips: mail.to_owned(),
                 copyright: copyright.to_owned(),
                 base_url: String::new(),
+                flash: None,
             };
             for f in [
                 facts("(02) 8999 8797", "@jinri.example", "Copyright © Jinri Media"),

@@ -229,6 +229,7 @@ mod tests {
             email_tips: String::new(),
             copyright: String::new(),
             base_url: String::new(),
+            flash: None,
         }
     }
 

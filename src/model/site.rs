@@ -20,6 +20,13 @@ pub struct SiteFacts {
     pub copyright: String,
     /// Public address of the site without trailing slash, for canonical links.
     pub base_url: String,
+    /// What a failed plain form post was sent back to this page with (`server::flash`): set
+    /// only when the server renders the page the flash was made for, so it reaches the browser
+    /// in that page's hydration data alone; over HTTP always `None` and left out of the JSON.
+    /// It rides with the facts, which a visit reads once as well, rather than in a resource of
+    /// its own that every page made (its signal, memo, task and hydration entry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flash: Option<super::FormFlash>,
 }
 
 /// The top bar's facts an admin sets (`/admin/site`, `jinri facts set`): key, label, example.
