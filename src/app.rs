@@ -70,8 +70,17 @@ fn BundleScripts(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     {
         // Leptos' component also provides the lazy routes' split manifest to the page (the
-        // routes' chunk preloads); its view is replaced by the two tags below.
-        let _ = HydrationScripts(HydrationScriptsProps::builder().options(options.clone()).defer(true).build());
+        // routes' chunk preloads); its view is replaced by the two tags below. It is asked
+        // once per process, and the manifest it provides (an `Arc`, the same for every page)
+        // is kept: each call formatted its script and tags, only to be thrown away.
+        static SPLITS: std::sync::OnceLock<Option<leptos::WasmSplitManifest>> = std::sync::OnceLock::new();
+        let splits = SPLITS.get_or_init(|| {
+            let _ = HydrationScripts(HydrationScriptsProps::builder().options(options.clone()).defer(true).build());
+            use_context::<leptos::WasmSplitManifest>()
+        });
+        if let Some(splits) = splits {
+            provide_context(splits.clone());
+        }
         // The glue's address and the start script are the same for every page of a process.
         static TAGS: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
         let (href, script) = TAGS.get_or_init(|| {

@@ -84,6 +84,18 @@ test('the main wasm is fetched only after the document is parsed, not beside the
   }
 });
 
+test('a lazy route names its own code chunks in its head, on every request', async ({ request }) => {
+  // The split manifest is read once per process (app::BundleScripts keeps what Leptos'
+  // HydrationScripts provides): the first and the later pages of a route must both name the
+  // route's chunk and the loader, so the browser fetches them beside the page.
+  for (const [route, chunk] of [['/login', 'split___login_route_view_'], ['/sitemap', 'split___sitemap_route_view_'], ['/login', 'split___login_route_view_']]) {
+    const html = await (await request.get(route)).text();
+    const head = html.slice(0, html.indexOf('</head>'));
+    expect(head, `${route}: its chunk is preloaded`).toMatch(new RegExp(`<link[^>]*href="/pkg/${chunk}[^"]*\\.wasm"[^>]*rel="preload"`));
+    expect(head, `${route}: the chunks' loader is preloaded`).toMatch(/<link[^>]*href="\/pkg\/__wasm_split\.[^"]*\.js"[^>]*rel="modulepreload"/);
+  }
+});
+
 test('a click on an article link at phone size: time until the new article is on screen and live', async ({ browser }) => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
   const page = await context.newPage();

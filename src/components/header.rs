@@ -27,7 +27,7 @@ pub fn SiteHeader() -> impl IntoView {
                             // and the shell before, the header and the page's start after
                             // (see `hydration_break`).
                             crate::components::hydration_break().await;
-                            facts.await.ok().map(facts_part)
+                            facts_part(facts).await
                         }))}
                     </Suspense>
                     <UserArea />
@@ -64,7 +64,7 @@ fn UserArea() -> impl IntoView {
         <div class="user-area">
             <Transition fallback=|| ()>
                 {crate::components::suspended(move || Suspend::new(async move {
-                    user_part(me.await.ok().flatten(), here, actions)
+                    user_part(me, here, actions).await
                 }))}
             </Transition>
         </div>
@@ -72,16 +72,17 @@ fn UserArea() -> impl IntoView {
 }
 
 /// The top bar's facts. The server writes their HTML itself (`written::facts`: the same bytes
-/// as the view, without building it); the browser hydrates them with the view.
+/// as the view, without building it), from the facts where they are (awaiting the resource
+/// itself would copy all thirteen strings); the browser hydrates them with the view.
 #[cfg(feature = "ssr")]
-fn facts_part(f: SiteFacts) -> Prerendered {
-    Prerendered::new(written::facts(&f))
+async fn facts_part(facts: FactsResource) -> Option<Prerendered> {
+    facts.by_ref().await.as_ref().ok().map(|f| Prerendered::new(written::facts(f)))
 }
 
 /// See the server's `facts_part`.
 #[cfg(not(feature = "ssr"))]
-fn facts_part(f: SiteFacts) -> impl IntoView {
-    super::sync_html(facts_view(f))
+async fn facts_part(facts: FactsResource) -> Option<impl IntoView> {
+    facts.await.ok().map(|f| super::sync_html(facts_view(f)))
 }
 
 #[cfg_attr(all(feature = "ssr", not(test)), allow(dead_code))]
@@ -153,17 +154,19 @@ fn masthead_view(
     }
 }
 
-/// The user area's content for `user` (`None`: a visitor), coming back to `here`. Written by
-/// the server itself (`written::user`), as `facts_part`.
-fn user_part(user: Option<Viewer>, here: Memo<String>, actions: AccountActions) -> AnyView {
+/// The user area's content for the reader `me` holds (`None`: a visitor), coming back to
+/// `here`. Written by the server itself (`written::user`) from the reader where it is, as
+/// `facts_part`.
+async fn user_part(me: MeResource, here: Memo<String>, actions: AccountActions) -> AnyView {
     #[cfg(feature = "ssr")]
     {
         // The server's form is plain HTML: no action is made for it.
         let _ = actions;
-        Prerendered::new(written::user(user.as_ref(), &here.get_untracked())).into_any()
+        let html = written::user(me.by_ref().await.as_ref().ok().and_then(Option::as_ref), &here.get_untracked());
+        Prerendered::new(html).into_any()
     }
     #[cfg(not(feature = "ssr"))]
-    user_view(user, here, actions.logout())
+    user_view(me.await.ok().flatten(), here, actions.logout())
 }
 
 #[cfg_attr(all(feature = "ssr", not(test)), allow(dead_code))]

@@ -66,7 +66,7 @@ pub fn ArticlePage() -> impl IntoView {
                     Err(AppError::NotFound) => return error_view(AppError::NotFound),
                     other => other,
                 };
-                let viewer = me.await.ok().flatten().map(|u| u.id);
+                let viewer = me.by_ref().await.as_ref().ok().and_then(Option::as_ref).map(|u| u.id);
                 let reply_name = comments.as_ref().ok().and_then(|(_, _, _, name)| name.clone());
                 let flash = flash.get().await;
                 let echo = form_echo(&query.read_untracked(), reply_name, flash);

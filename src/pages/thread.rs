@@ -41,7 +41,7 @@ fn thread_page(data: JsonResource<Result<CommentThread, AppError>>) -> AnyView {
                     Ok(t) => t,
                     Err(e) => return error_view(e),
                 };
-                let viewer = me.await.ok().flatten().map(|u| u.id);
+                let viewer = me.by_ref().await.as_ref().ok().and_then(Option::as_ref).map(|u| u.id);
                 view! { <ThreadView thread viewer /> }.into_any()
             }))}
         </Suspense>
