@@ -38,13 +38,18 @@ pub fn PageMeta(
     };
     #[cfg(feature = "ssr")]
     {
-        // The server writes the tags itself, as one string for the head, and beside it the
-        // body markers of the components the browser's view has (`written`).
-        let (head, markers) = written(&tags);
-        view! { <Title text=title /> {leptos_meta::HeadHtml(head)} {super::sync_html::Prerendered::new(markers)} }
+        server_view(title, &tags)
     }
     #[cfg(not(feature = "ssr"))]
     tags_view(title, tags)
+}
+
+/// The server's view: the tags written by the server itself, as one string for the head, and
+/// beside it the body markers of the components the browser's view has (`written`).
+#[cfg(feature = "ssr")]
+fn server_view(title: String, tags: &Tags) -> impl IntoView {
+    let (head, markers) = written(tags);
+    view! { <Title text=title /> {leptos_meta::HeadHtml(head)} {super::sync_html::Prerendered::new(markers)} }
 }
 
 /// A page's tags but its title.
@@ -193,10 +198,7 @@ mod tests {
                     for published in [Some("2026-12-07T01:56:30+11:00"), None] {
                         let t = || tags(description, url, sized, published);
                         let views = written_both(|| tags_view("标题".to_owned(), t()));
-                        let server = written_both(|| {
-                            let (head, markers) = written(&t());
-                            view! { <Title text="标题".to_owned() /> {leptos_meta::HeadHtml(head)} {crate::components::sync_html::Prerendered::new(markers)} }
-                        });
+                        let server = written_both(|| server_view("标题".to_owned(), &t()));
                         assert_eq!(server, views, "{description} {url} {sized} {published:?}");
                         // Each tag is there once (a real check of the head, not two empty strings).
                         let head = &server[0].1;
