@@ -149,8 +149,19 @@ impl Flash {
     /// The flash of this page, if the reader has not left the page it came with. Read inside a
     /// `Suspend`, so the server render and the hydration see the same value.
     pub async fn get(self) -> Option<FormFlash> {
+        if self.moved.get_untracked() {
+            return None;
+        }
+        #[cfg(feature = "ssr")]
         let flash = self.data.by_ref().await.as_ref().ok().and_then(|f| f.flash.clone());
-        flash.filter(|_| !self.moved.get_untracked())
+        // In the browser the facts came with the first page's hydration data and are read
+        // without subscribing to them: the site page (`/admin/site`) reads them again after a
+        // save, and a page that ran anew on that would make its form anew, whose effect would
+        // read them again, and so on (the header's facts never settled).
+        #[cfg(not(feature = "ssr"))]
+        let flash =
+            self.data.with_untracked(|f| f.as_ref().and_then(|f| f.as_ref().ok()).and_then(|f| f.flash.clone()));
+        flash
     }
 }
 
