@@ -57,10 +57,16 @@ fn a_missing_configuration_file_named_by_jinri_config_is_an_error() {
 #[test]
 fn the_binary_prints_its_address_serves_pages_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = jinri(dir.path()).stdout(Stdio::piped()).spawn().unwrap();
+    let mut child = jinri(dir.path()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect("address printed").to_owned();
+    let mut stderr = child.stderr.take().unwrap();
+    let log = std::thread::spawn(move || {
+        let mut log = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut log).unwrap();
+        log
+    });
     let rt = tokio::runtime::Runtime::new().unwrap();
     let status = rt.block_on(async {
         let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
@@ -86,6 +92,10 @@ fn the_binary_prints_its_address_serves_pages_and_stops_on_sigterm() {
     // The stream ended cleanly (no error), so a browser reconnects to the next server.
     let rest = rt.block_on(async { tokio::time::timeout(Duration::from_secs(5), stream.text()).await });
     assert!(matches!(rest, Ok(Ok(_))), "{rest:?}");
+    // Nothing went wrong, so the log says nothing did (the start-up's listing of the routes,
+    // which renders the app without a request, once logged a missing state as an error).
+    let log = log.join().unwrap();
+    assert!(!log.contains("ERROR"), "{log}");
 }
 
 #[test]

@@ -27,7 +27,7 @@ pub fn SiteFooter() -> impl IntoView {
 fn footer_facts() -> Option<SiteFacts> {
     #[cfg(feature = "ssr")]
     {
-        crate::server::AppState::current().ok().map(|s| crate::api::site::server_facts(&s))
+        crate::server::AppState::if_serving().map(|s| crate::api::site::server_facts(&s))
     }
     #[cfg(not(feature = "ssr"))]
     {

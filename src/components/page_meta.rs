@@ -142,7 +142,7 @@ fn written(t: &Tags) -> (String, String) {
 fn site_base_url() -> String {
     #[cfg(feature = "ssr")]
     {
-        crate::server::AppState::current().map(|s| s.config.site.base_url.clone()).unwrap_or_default()
+        crate::server::AppState::if_serving().map(|s| s.config.site.base_url.clone()).unwrap_or_default()
     }
     #[cfg(not(feature = "ssr"))]
     {

@@ -62,4 +62,10 @@ impl AppState {
             crate::model::AppError::Internal
         })
     }
+
+    /// The state of the request being rendered, where a render without one is expected: Leptos
+    /// renders the app once at start-up to list its routes, with no request and no state.
+    pub fn if_serving() -> Option<AppState> {
+        leptos::prelude::use_context::<AppState>()
+    }
 }
