@@ -11,7 +11,8 @@ pub struct Config {
     pub page_cache_entries: usize,
     pub client_timeout_secs: u64,
     pub handler_timeout_secs: u64,
-    /// Page renders at once (`server::render_gate`); 0: twice the runtime's worker threads.
+    /// Page renders at once on each lane, one lane per worker thread (`server::render_gate`,
+    /// `server::listen`); 0: `render_gate::DEFAULT_TURNS` (32).
     pub render_concurrency: usize,
     /// IPv6 clients are counted by this many leading bits of their address (`request::client_key`).
     pub ipv6_prefix: u8,

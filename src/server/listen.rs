@@ -79,6 +79,15 @@ pub async fn serve(listener: TcpListener, router: Router, header_timeout: Durati
     drop(lanes);
 }
 
+thread_local! {
+    static LANE: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// The lane whose thread this is (`None` off the lanes).
+pub fn current_lane() -> Option<usize> {
+    LANE.with(|l| l.get())
+}
+
 /// A connection for a lane.
 struct Accepted {
     stream: std::net::TcpStream,
@@ -100,6 +109,7 @@ impl Lane {
         let counted = open.clone();
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a lane's runtime");
         let started = std::thread::Builder::new().name(format!("jinri-lane-{index}")).spawn(move || {
+            LANE.with(|l| l.set(Some(index)));
             runtime.block_on(async move {
                 let mut builder = Builder::new(TokioExecutor::new());
                 builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout);

@@ -1,5 +1,6 @@
-//! At most a few page renders at once (`server.render_concurrency`, by default twice the
-//! runtime's worker threads); the others wait their turn, first come first served.
+//! At most so many page renders at once on each lane (`server.render_concurrency`, by default
+//! 32; `listen::serve` serves connections on one lane per worker thread); the others wait
+//! their turn, first come first served.
 //!
 //! Rendering a page is CPU work with short waits for the database in between. With fifty
 //! readers' pages rendering at once on two cores, each render's memory (its reactive owners,
@@ -7,9 +8,11 @@
 //! the others ran, and the allocator's fast path spent most of its time on cache misses
 //! (`_mi_page_malloc_zero`, a tenth of all samples, nearly all on reading a free block's next
 //! pointer); requests also moved between the worker threads, whose allocator then collects
-//! blocks another thread freed. Renders that take turns keep their memory warm. Measured
-//! (bench/README, "What changed"): the signed-in `/app` and article served more pages a
-//! second with a lower p99, as every request still gets its page in arrival order.
+//! blocks another thread freed. Renders that took turns (then twice the worker threads at once)
+//! kept their memory warm (bench/README, "Page renders take turns"). Since connections are
+//! served on lanes, a render's memory stays on its thread and renders are ~1,400 allocations:
+//! few turns then only slowed pages (see [`DEFAULT_TURNS`]), and the gate is left as a bound
+//! on how many renders a lane holds at once.
 //!
 //! Only renders wait: a cached guest page (answered before this gate), server functions and
 //! live streams under `/api/`, the bundle, images, feeds and the other files the router
@@ -30,22 +33,38 @@ use tokio::sync::Semaphore;
 pub const NOT_RENDERED: [&str; 8] =
     ["/api/", "/images/", "/media/", "/feeds/", "/share/", "/healthz", "/sitemap.xml", "/robots.txt"];
 
+/// Turns a lane has by default. On lanes, where a render's memory stays on its thread, fewer
+/// turns only cost pages a second (signed-in article, 50 connections, 25 a lane: 2 turns
+/// 4,463–4,549 req/s, 8 turns 4,662–4,840, 32 turns 5,110–5,281, no gate 4,932–5,185;
+/// bench/README, "Connections on lanes"); the gate still bounds what a flood of page requests
+/// holds in memory at once.
+pub const DEFAULT_TURNS: usize = 32;
+
 pub struct RenderGate {
-    turns: Semaphore,
+    /// The turns of each lane. Turns shared by all lanes let one lane hold them all while its
+    /// renders ran one after another on its thread, and the other lane's thread sat idle:
+    /// 102 % of two cores used, 2,700 signed-in articles a second against ~5,000 with turns
+    /// per lane (bench/README, "Connections on lanes").
+    lanes: Box<[Semaphore]>,
     /// `/{site_pkg_dir}/`.
     pkg: String,
 }
 
 impl RenderGate {
-    /// A gate of `size` turns; 0 means twice the current tokio runtime's worker threads (two
-    /// per core by default: while one render waits for the database the other runs).
+    /// A gate of `size` turns for each lane, one lane per worker thread of the current tokio
+    /// runtime (as `listen::serve` makes them); 0 means [`DEFAULT_TURNS`].
     pub fn new(size: usize, pkg_dir: &str) -> Arc<RenderGate> {
-        let size = if size > 0 {
-            size
-        } else {
-            2 * tokio::runtime::Handle::try_current().map_or(1, |h| h.metrics().num_workers()).max(1)
-        };
-        Arc::new(RenderGate { turns: Semaphore::new(size), pkg: format!("/{}/", pkg_dir.trim_matches('/')) })
+        let size = if size > 0 { size } else { DEFAULT_TURNS };
+        let lanes = tokio::runtime::Handle::try_current().map_or(1, |h| h.metrics().num_workers()).max(1);
+        Arc::new(RenderGate {
+            lanes: (0..lanes).map(|_| Semaphore::new(size)).collect(),
+            pkg: format!("/{}/", pkg_dir.trim_matches('/')),
+        })
+    }
+
+    /// The turns of the lane this runs on (the first lane's off the lanes: tests, tools).
+    fn turns(&self) -> &Semaphore {
+        &self.lanes[super::listen::current_lane().unwrap_or(0) % self.lanes.len()]
     }
 
     /// Whether the router renders a page for this request.
@@ -67,7 +86,7 @@ pub async fn layer(State(gate): State<Arc<RenderGate>>, req: Request, next: Next
     }
     // The semaphore is never closed, so acquiring fails never; were it to, the page is
     // rendered without a turn rather than refused.
-    let _turn = gate.turns.acquire().await.ok();
+    let _turn = gate.turns().acquire().await.ok();
     next.run(req).await
 }
 
@@ -117,9 +136,68 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn zero_means_twice_the_workers() {
-        assert_eq!(RenderGate::new(0, "pkg").turns.available_permits(), 4);
-        assert_eq!(RenderGate::new(3, "pkg").turns.available_permits(), 3);
+    async fn a_lane_for_each_worker_and_zero_means_the_default_turns_each() {
+        let permits = |g: &RenderGate| g.lanes.iter().map(|l| l.available_permits()).collect::<Vec<_>>();
+        assert_eq!(permits(&RenderGate::new(0, "pkg")), [DEFAULT_TURNS, DEFAULT_TURNS]);
+        assert_eq!(permits(&RenderGate::new(3, "pkg")), [3, 3]);
+    }
+
+    /// Renders on one lane wait for that lane's turns only: with one turn a lane, a page on
+    /// each lane renders at once while a second one on the same lane waits.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn each_lane_has_its_own_turns() {
+        let (release, released) = tokio::sync::watch::channel(false);
+        let started = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let page = {
+            let started = started.clone();
+            move || {
+                let (started, mut released) = (started.clone(), released.clone());
+                async move {
+                    started.lock().unwrap().push(super::super::listen::current_lane());
+                    released.wait_for(|r| *r).await.unwrap();
+                    "page"
+                }
+            }
+        };
+        let gate = RenderGate::new(1, "pkg");
+        let app =
+            Router::new().route("/article/{id}", get(page)).layer(axum::middleware::from_fn_with_state(gate, layer));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(super::super::listen::serve(listener, app, Duration::from_secs(5), async {
+            let _ = stopped.await;
+        }));
+        // Four connections, two on each lane (the accept loop hands them out in turn), each
+        // asking for a page.
+        let clients = tokio::task::spawn_blocking(move || {
+            use std::io::{Read, Write};
+            let mut conns: Vec<std::net::TcpStream> =
+                (0..4).map(|_| std::net::TcpStream::connect(addr).unwrap()).collect();
+            std::thread::sleep(Duration::from_millis(200));
+            for c in &mut conns {
+                c.write_all(b"GET /article/1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+            }
+            conns
+                .into_iter()
+                .map(|mut c| {
+                    c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                    let mut answer = String::new();
+                    c.read_to_string(&mut answer).unwrap();
+                    answer
+                })
+                .collect::<Vec<_>>()
+        });
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let mut first = started.lock().unwrap().clone();
+        first.sort();
+        assert_eq!(first, [Some(0), Some(1)], "one render on each lane, the others waiting");
+        release.send(true).unwrap();
+        let answers = tokio::time::timeout(Duration::from_secs(10), clients).await.unwrap().unwrap();
+        assert!(answers.iter().all(|a| a.starts_with("HTTP/1.1 200") && a.ends_with("page")), "{answers:?}");
+        assert_eq!(started.lock().unwrap().len(), 4);
+        stop.send(()).unwrap();
+        server.await.unwrap();
     }
 
     /// With one turn, a second page waits until the first is done, while a server function
@@ -175,7 +253,7 @@ mod tests {
             .layer(axum::middleware::from_fn_with_state(gate.clone(), layer));
         let slow = tokio::spawn(app.clone().oneshot(request(Method::GET, "/slow")));
         tokio::time::sleep(Duration::from_millis(100)).await;
-        assert_eq!(gate.turns.available_permits(), 0);
+        assert_eq!(gate.turns().available_permits(), 0);
         slow.abort();
         let _ = slow.await;
         let fast = tokio::time::timeout(Duration::from_secs(5), app.oneshot(request(Method::GET, "/fast")))
@@ -183,6 +261,6 @@ mod tests {
             .expect("the turn came back")
             .unwrap();
         assert_eq!(fast.status(), 200);
-        assert_eq!(gate.turns.available_permits(), 1);
+        assert_eq!(gate.turns().available_permits(), 1);
     }
 }
