@@ -19,4 +19,4 @@ cookie=$(curl -s -D - -o /dev/null -H 'accept: application/json' \
   --data-urlencode "name=$name" --data-urlencode "password=bench-password-2021" \
   "http://127.0.0.1:$port/api/auth/register" | sed -n 's/^set-cookie: \([^;]*\);.*/\1/Ip' | grep session | head -1)
 "$bin" user grant "$name" editor > /dev/null
-cargo run -q --release --features ssr --example figure_upload -- "http://127.0.0.1:$port" "$cookie" "$runs"
+cargo run -q --profile tools --features ssr --example figure_upload -- "http://127.0.0.1:$port" "$cookie" "$runs"

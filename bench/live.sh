@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x target/release/jinri ] || { . scripts/setup.sh; cargo leptos build --release --split --precompress; }
-cargo build -q --release --features ssr --example live_latency
+cargo build -q --profile tools --features ssr --example live_latency
 counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(10 100 1000)
 ulimit -n 65536 2>/dev/null || true
@@ -18,5 +18,5 @@ pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 for n in "${counts[@]}"; do
-  target/release/examples/live_latency "http://127.0.0.1:$port" "$n" 50
+  target/tools/examples/live_latency "http://127.0.0.1:$port" "$n" 50
 done

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x target/release/jinri ] || { . scripts/setup.sh; cargo leptos build --release --split --precompress; }
-cargo build -q --release --features ssr --example report_hide --example wordfilter
+cargo build -q --profile tools --features ssr --example report_hide --example wordfilter
 ulimit -n 65536 2>/dev/null || true
 subscribers="${SUBSCRIBERS:-1000}"
 port=3193
@@ -24,6 +24,6 @@ cookie=$(curl -s -D - -o /dev/null -H 'accept: application/json' \
   --data-urlencode "name=$name" --data-urlencode 'password=bench-password-2021' \
   "http://127.0.0.1:$port/api/auth/register" | sed -n 's/^set-cookie: \(jinri_session=[^;]*\).*/\1/ip' | head -1)
 target/release/jinri user grant "$name" moderator >/dev/null
-target/release/examples/report_hide "http://127.0.0.1:$port" "$cookie" "$subscribers" 20
+target/tools/examples/report_hide "http://127.0.0.1:$port" "$cookie" "$subscribers" 20
 echo
-target/release/examples/wordfilter
+target/tools/examples/wordfilter

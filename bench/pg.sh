@@ -16,7 +16,7 @@ bin="${BENCH_BIN:-target/release/jinri}"
 site="${BENCH_SITE_ROOT:-target/site}"
 posting_only="${BENCH_PG_POSTING_ONLY:-}"
 [ -x "$bin" ] || cargo leptos build --release --split --precompress
-[ -n "$posting_only" ] || cargo build -q --release --features ssr --example live_latency
+[ -n "$posting_only" ] || cargo build -q --profile tools --features ssr --example live_latency
 ulimit -n 65536 2>/dev/null || true
 
 work=$(mktemp -d)
@@ -83,7 +83,7 @@ read -r rb pb bb <"$work/two-b.txt"
 # Live fan-out: subscribers on one process, then split evenly over both (comments posted through
 # the first, so half the subscribers hear of them through PostgreSQL's notifications).
 fanout() { # fanout BASES PIDS → "p50 p99 missing KiB"
-  target/release/examples/live_latency "$1" "$subs" 30 "$2" |
+  target/tools/examples/live_latency "$1" "$subs" 30 "$2" |
     sed -E 's/.*missing ([0-9]+).*ack→arrival p50 ([0-9.]+) ms p99 ([0-9.]+) ms.*subscriber ([0-9.-]+).*/\2 \3 \1 \4/'
 }
 subs="${BENCH_PG_FANOUT:-10000}"

@@ -2,7 +2,7 @@
 //! prints the latency percentiles, measured from when each request was *due* (so a stalled
 //! server is not hidden by the client waiting on it, as a closed-loop tool like wrk would).
 //!
-//! `cargo run --release --features ssr --example rate -- URL RATE SECS [CONNECTIONS]`
+//! `cargo run --profile tools --features ssr --example rate -- URL RATE SECS [CONNECTIONS]`
 //!
 //! With `RATE_POST_FORM` set it POSTs that form instead (`{n}` becomes the request's number,
 //! `{article}` one of the comma-separated `RATE_POST_ARTICLES` in turn), with the cookie in

@@ -17,7 +17,7 @@ fanout="${BENCH_FANOUT:-100 1000 10000}"
 ulimit -n 65536 2>/dev/null || true
 
 cargo leptos build --release --split --precompress 2>&1 | tail -n 1
-cargo build -q --release --features ssr --example gen_db --example live_latency --example rate --example reconnect
+cargo build -q --profile tools --features ssr --example gen_db --example live_latency --example rate --example reconnect
 
 dir="$(mktemp -d)"
 pids=()
@@ -70,7 +70,7 @@ kill "$pid"; wait "$pid" 2>/dev/null || true
 
 echo "generating the database…"
 bench_db=$(new_db bench)
-read -r small large < <(target/release/examples/gen_db "$bench_db" 1000 100000 | sed 's/small=//; s/large=//')
+read -r small large < <(target/tools/examples/gen_db "$bench_db" 1000 100000 | sed 's/small=//; s/large=//')
 [ "$database" = postgres ] && psql -q "$bench_db" -c 'VACUUM ANALYZE' >/dev/null
 port=3202
 base="http://127.0.0.1:$port"
@@ -99,7 +99,7 @@ for page in "article/$small:article (50 comments)" "article/$large:article (10,0
   if [ "$path" = "article/$small" ]; then
     # Latency at half the measured maximum, at a fixed rate (measured from each request's due time).
     half=$((dynrate / 2))
-    out=$(target/release/examples/rate "$base/$path" "$half" "$secs" 50)
+    out=$(target/tools/examples/rate "$base/$path" "$half" "$secs" 50)
     row "  at half that rate ($half req/s)" "$(echo "$out" | sed -E 's/.*(p50 [0-9.]+ ms).*(p99 [0-9.]+ ms).*/\1, \2/')$(echo "$out" | sed -nE 's/.* ([1-9][0-9]*) errors.*/, \1 ERRORS/p')" "p99 <= 25 ms"
   fi
 done
@@ -158,7 +158,7 @@ under_writes() { # under_writes LABEL IDLE_RATE URL [wrk args] → a row
   local label=$1 idle=$2 url=$3; shift 3
   RATE_POST_FORM='article_id={article}&body=under+writes+{n}' RATE_POST_ARTICLES="$((small + 1)),$((small + 3))" \
     RATE_COOKIE="$(sed -n 2p "$dir/cookies.txt")" \
-    target/release/examples/rate "$base/api/comments/post" 10 $((secs + 2)) 2 >"$dir/writes.txt" &
+    target/tools/examples/rate "$base/api/comments/post" 10 $((secs + 2)) 2 >"$dir/writes.txt" &
   local wpid=$!
   sleep 1
   local fig
@@ -173,7 +173,7 @@ posted=$(JINRI_BENCH_COOKIES="$dir/cookies.txt" JINRI_BENCH_ARTICLE=$((small + 2
 row "posting comments, 50 readers" "${posted/req\/s/comments\/s}" ">= 500 comments/s"
 
 for n in $fanout; do
-  out=$(target/release/examples/live_latency "$base" "$n" 30 "$server")
+  out=$(target/tools/examples/live_latency "$base" "$n" 30 "$server")
   p50=$(echo "$out" | sed -E 's/.*ack→arrival p50 ([0-9.]+) ms p99 ([0-9.]+) ms.*/\1/')
   p99=$(echo "$out" | sed -E 's/.*ack→arrival p50 ([0-9.]+) ms p99 ([0-9.]+) ms.*/\2/')
   miss=$(echo "$out" | sed -E 's/.*missing ([0-9]+).*/\1/')
@@ -187,7 +187,7 @@ done
 # their streams), two comments per article land meanwhile, and once the new server answers all
 # 1,000 reconnect at once with their Last-Event-ID (bench/reconnect.rs).
 streams="${BENCH_RECONNECT:-1000}"
-target/release/examples/reconnect "$base" "$streams" "$bench_db" >"$dir/reconnect.txt" 2>&1 &
+target/tools/examples/reconnect "$base" "$streams" "$bench_db" >"$dir/reconnect.txt" 2>&1 &
 rpid=$!
 until grep -q '^open' "$dir/reconnect.txt"; do kill -0 $rpid 2>/dev/null || break; sleep 0.1; done
 kill -TERM "$server"; wait "$server" 2>/dev/null || true
@@ -204,7 +204,7 @@ row "$streams streams reconnecting after a restart" \
 large_site="${BENCH_LARGE_SITE:-100000}"
 if [ "$large_site" -gt 0 ]; then
   large_db=$(new_db large_site)
-  read -r oldest _ < <(target/release/examples/gen_db "$large_db" "$large_site" 20000 | sed 's/small=//; s/large=//')
+  read -r oldest _ < <(target/tools/examples/gen_db "$large_db" "$large_site" 20000 | sed 's/small=//; s/large=//')
   [ "$database" = postgres ] && psql -q "$large_db" -c 'VACUUM ANALYZE' >/dev/null
   lport=3203
   serve $lport "$large_db"

@@ -14,9 +14,9 @@
 #
 # Reuses target/release/jinri (as `cargo leptos build --release --split --precompress` leaves it) when it is newer
 # than every file in src/, migrations/, Cargo.toml and Cargo.lock; builds it otherwise. The
-# client is the release example if it is newer than bench/soak.rs, else the debug one that
+# client is the `tools`-profile example if it is newer than bench/soak.rs, else the debug one that
 # `cargo test --features ssr` builds (as scripts/test.sh runs it: no extra build in CI), else
-# the release example is built. The release example is expensive next to the release server:
+# that example is built. It is expensive next to the release server:
 # dev-dependencies (reqwest) change features of shared crates and cargo leptos sets LEPTOS_*
 # compile-time variables, so the crate and much of Leptos compile again (over 30 minutes on 2
 # busy cores). A debug client is ample for a few hundred requests a second.
@@ -53,14 +53,14 @@ if ! newer "$bin" src migrations Cargo.toml Cargo.lock; then
 fi
 client="${SOAK_CLIENT:-}"
 if [ -z "$client" ]; then
-  for c in "$target/release/examples/soak" "$target/debug/examples/soak"; do
+  for c in "$target/tools/examples/soak" "$target/debug/examples/soak"; do
     if newer "$c" bench/soak.rs Cargo.lock; then client=$c; break; fi
   done
 fi
 if [ -z "$client" ]; then
   echo "soak: building the soak client"
-  cargo build --release --features ssr --example soak
-  client="$target/release/examples/soak"
+  cargo build --profile tools --features ssr --example soak
+  client="$target/tools/examples/soak"
 fi
 echo "soak: server $bin, client $client, ${secs} s per run, worker threads: $threads"
 

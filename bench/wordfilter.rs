@@ -5,7 +5,7 @@
 //! mean and percentiles of `check` (also with the words alone and the patterns alone, each
 //! including the normalisation) and of `normalize` alone. It asserts nothing about time.
 //!
-//! `cargo run --release --features ssr --example wordfilter`
+//! `cargo run --profile tools --features ssr --example wordfilter`
 
 use jinri::server::wordfilter::{check_entry, normalize, Entry, FilterAction, WordFilter};
 use std::collections::HashSet;
