@@ -163,13 +163,49 @@ impl Lane {
 }
 
 #[cfg(test)]
-mod tests {
+pub(in crate::server) mod tests {
     use super::*;
     use axum::routing::get;
     use std::io::{Read, Write};
 
     fn thread_name() -> String {
         std::thread::current().name().unwrap_or("?").to_owned()
+    }
+
+    /// `serve` on a loopback port: its address, what stops it, and its task.
+    pub(in crate::server) async fn serving(
+        router: Router,
+    ) -> (SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(listener, router, Duration::from_secs(5), async {
+            let _ = stopped.await;
+        }));
+        (addr, stop, server)
+    }
+
+    /// Opens `n` connections to `addr` before any asks (the accept loop hands them out in
+    /// turn), asks for `path` on each, then reads each whole answer (blocking).
+    pub(in crate::server) fn ask_at_once(addr: SocketAddr, n: usize, path: &str) -> Vec<String> {
+        let mut conns: Vec<std::net::TcpStream> = (0..n).map(|_| std::net::TcpStream::connect(addr).unwrap()).collect();
+        std::thread::sleep(Duration::from_millis(200));
+        for c in &mut conns {
+            c.write_all(format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").as_bytes()).unwrap();
+        }
+        conns
+            .into_iter()
+            .map(|mut c| {
+                c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                let mut answer = String::new();
+                c.read_to_string(&mut answer).unwrap();
+                answer
+            })
+            .collect()
+    }
+
+    fn body(answer: &str) -> &str {
+        answer.split("\r\n\r\n").nth(1).unwrap_or_default()
     }
 
     /// Each connection is served on one lane, the tasks its request spawns run there too, and
@@ -184,32 +220,10 @@ mod tests {
                 format!("{here} {spawned}")
             }),
         );
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(serve(listener, router, Duration::from_secs(5), async {
-            let _ = stopped.await;
-        }));
-        let answers = tokio::task::spawn_blocking(move || {
-            // All four open before any asks: the accept loop hands them out in turn.
-            let mut conns: Vec<std::net::TcpStream> =
-                (0..4).map(|_| std::net::TcpStream::connect(addr).unwrap()).collect();
-            std::thread::sleep(Duration::from_millis(200));
-            conns
-                .iter_mut()
-                .map(|c| {
-                    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-                    c.write_all(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
-                    let mut answer = String::new();
-                    c.read_to_string(&mut answer).unwrap();
-                    answer.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned()
-                })
-                .collect::<Vec<_>>()
-        })
-        .await
-        .unwrap();
+        let (addr, stop, server) = serving(router).await;
+        let answers = tokio::task::spawn_blocking(move || ask_at_once(addr, 4, "/")).await.unwrap();
         let mut lanes = Vec::new();
-        for answer in &answers {
+        for answer in answers.iter().map(|a| body(a)) {
             let (here, spawned) = answer.split_once(' ').expect(answer);
             assert!(here.starts_with("jinri-lane-"), "{answer}");
             assert_eq!(here, spawned, "a request's task left its lane: {answer}");
@@ -243,23 +257,9 @@ mod tests {
                 threads.len().to_string()
             }),
         );
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(serve(listener, router, Duration::from_secs(5), async {
-            let _ = stopped.await;
-        }));
-        let answer = tokio::task::spawn_blocking(move || {
-            let mut c = std::net::TcpStream::connect(addr).unwrap();
-            c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-            c.write_all(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
-            let mut answer = String::new();
-            c.read_to_string(&mut answer).unwrap();
-            answer
-        })
-        .await
-        .unwrap();
-        let threads: usize = answer.split("\r\n\r\n").nth(1).unwrap().parse().unwrap();
+        let (addr, stop, server) = serving(router).await;
+        let answer = tokio::task::spawn_blocking(move || ask_at_once(addr, 1, "/")).await.unwrap().remove(0);
+        let threads: usize = body(&answer).parse().unwrap();
         assert!((2..=BLOCKING_THREADS_PER_LANE).contains(&threads), "{threads} threads ran 40 waiting tasks");
         stop.send(()).unwrap();
         server.await.unwrap();

@@ -162,32 +162,10 @@ mod tests {
         let gate = RenderGate::new(1, "pkg");
         let app =
             Router::new().route("/article/{id}", get(page)).layer(axum::middleware::from_fn_with_state(gate, layer));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(super::super::listen::serve(listener, app, Duration::from_secs(5), async {
-            let _ = stopped.await;
-        }));
-        // Four connections, two on each lane (the accept loop hands them out in turn), each
-        // asking for a page.
-        let clients = tokio::task::spawn_blocking(move || {
-            use std::io::{Read, Write};
-            let mut conns: Vec<std::net::TcpStream> =
-                (0..4).map(|_| std::net::TcpStream::connect(addr).unwrap()).collect();
-            std::thread::sleep(Duration::from_millis(200));
-            for c in &mut conns {
-                c.write_all(b"GET /article/1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
-            }
-            conns
-                .into_iter()
-                .map(|mut c| {
-                    c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-                    let mut answer = String::new();
-                    c.read_to_string(&mut answer).unwrap();
-                    answer
-                })
-                .collect::<Vec<_>>()
-        });
+        let (addr, stop, server) = super::super::listen::tests::serving(app).await;
+        // Four connections, two on each lane, each asking for a page.
+        let clients =
+            tokio::task::spawn_blocking(move || super::super::listen::tests::ask_at_once(addr, 4, "/article/1"));
         tokio::time::sleep(Duration::from_millis(600)).await;
         let mut first = started.lock().unwrap().clone();
         first.sort();
