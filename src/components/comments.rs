@@ -6,12 +6,11 @@ use crate::api::moderation::{ReportComment, REPORT_RECEIVED};
 use crate::model::{
     build_thread, encode_query, linkify, mark_deleted, mark_hidden, mark_pinned, mark_review, merge_comment,
     upsert_comment, AppError, ArticleId, Change, Comment, CommentBody, CommentId, CommentNode, CommentPage,
-    ReportReason, Segment, Sort, UserId,
+    ReportReason, Segment, Sort, UserId, VecMap,
 };
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 #[cfg(feature = "ssr")]
 mod written;
@@ -35,7 +34,7 @@ struct ThreadCtx {
     /// Posts the open reply box.
     reply: ServerAction<PostComment>,
     /// What was typed in each reply box, kept when it closes (Esc, 取消) until it is posted.
-    drafts: StoredValue<HashMap<CommentId, String>>,
+    drafts: StoredValue<VecMap<CommentId, String>>,
     /// A plain reply post that failed: its target, message and text, for that box, once.
     reply_echo: StoredValue<Option<Echo>>,
     max_chars: usize,
@@ -75,7 +74,7 @@ impl ThreadCtx {
             viewer,
             reply_to: RwSignal::new(None),
             reply: ServerAction::new(),
-            drafts: StoredValue::new(HashMap::new()),
+            drafts: StoredValue::new(VecMap::new()),
             reply_echo: StoredValue::new(None),
             max_chars,
             confirm: RwSignal::new(None),
@@ -139,14 +138,14 @@ pub fn CommentsSection(
     let echo = if echo.report.is_some() { FormEcho { error: None, ..echo } } else { echo };
     let reporting = RwSignal::new(echo.report);
     let reported = RwSignal::new(echo.reported);
-    let drafts = StoredValue::new(HashMap::new());
+    let drafts = StoredValue::new(VecMap::new());
     let in_page = echo.reply.is_some_and(|id| initial.comments.iter().any(|c| c.id == id));
     let reply_echo =
         StoredValue::new(echo.reply.filter(|_| in_page).map(|id| (id, echo.error.clone(), echo.body.clone())));
     let echo = if in_page { FormEcho { error: None, body: String::new(), ..echo } } else { echo };
     // Per thread, the last reply read from the server in id order: more are read after it. Live
     // replies and the reader's own are newer than any not read yet and come after them.
-    let read_to = RwSignal::new(HashMap::new());
+    let read_to = RwSignal::new(VecMap::new());
     read_to.update(|m| note_read(m, &initial.comments));
     let comments = RwSignal::new(initial.comments);
     let has_more = RwSignal::new(initial.has_more);
@@ -907,9 +906,9 @@ pub fn comment_text(c: &Comment) -> AnyView {
 }
 
 /// The replies of a thread read so far: the highest id per thread among `comments`.
-fn note_read(read_to: &mut HashMap<CommentId, CommentId>, comments: &[Comment]) {
+fn note_read(read_to: &mut VecMap<CommentId, CommentId>, comments: &[Comment]) {
     for c in comments.iter().filter(|c| c.parent_id.is_some()) {
-        let last = read_to.entry(c.thread()).or_insert(c.id);
+        let last = read_to.get_or_insert(c.thread(), c.id);
         *last = (*last).max(c.id);
     }
 }

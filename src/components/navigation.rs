@@ -86,7 +86,6 @@ mod browser {
     use leptos::wasm_bindgen::{closure::Closure, JsCast, JsValue};
     use leptos_router::hooks::use_location;
     use std::cell::{Cell, RefCell};
-    use std::collections::HashMap;
     use std::rc::Rc;
 
     /// Frames to wait for a page to render before giving up on its scroll position (~5 s).
@@ -103,7 +102,9 @@ mod browser {
         if let Ok(history) = window().history() {
             let _ = history.set_scroll_restoration(web_sys::ScrollRestoration::Manual);
         }
-        let positions: Rc<RefCell<HashMap<u32, f64>>> = Rc::default();
+        // One pair per history entry the reader has shown in this tab (`VecMap`: no hash table's
+        // code in the bundle for it).
+        let positions: Rc<RefCell<crate::model::VecMap<u32, f64>>> = Rc::default();
         // The key of the entry last seen on screen. The router pushes a new entry only once the
         // new page is ready, so this follows `history.state` (scroll, click, a settled page
         // change) rather than the address.

@@ -1,5 +1,6 @@
 use super::{ArticleId, CommentId, PublicUser};
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ssr")]
 use std::collections::HashMap;
 
 /// A comment or reply as readers see it.
@@ -98,7 +99,7 @@ impl Sort {
 
     /// Puts top-level comments in this order (`order`).
     pub fn sort(self, roots: &mut [Comment]) {
-        roots.sort_by(|a, b| self.order(a, b));
+        insertion_sort(roots, |a, b| self.order(a, b).is_lt());
     }
 
     /// Where `a` goes against `b` among top-level comments in this order: a pinned one first,
@@ -193,18 +194,34 @@ impl CommentNode {
 pub fn build_thread(comments: &[Comment], sort: Sort) -> Vec<CommentNode> {
     let mut roots: Vec<Comment> = comments.iter().filter(|c| c.parent_id.is_none()).cloned().collect();
     sort.sort(&mut roots);
-    let at: HashMap<CommentId, usize> = roots.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
     let mut nodes: Vec<CommentNode> =
         roots.into_iter().map(|comment| CommentNode { comment, replies: Vec::new() }).collect();
+    // A page has at most `COMMENTS_PER_PAGE` threads: looked through, not hashed (a map here
+    // was a table's code in the browser's bundle for this one use; see `VecMap`).
     for c in comments.iter().filter(|c| c.parent_id.is_some()) {
-        if let Some(&i) = at.get(&c.thread()) {
-            nodes[i].replies.push(c.clone());
+        if let Some(n) = nodes.iter_mut().find(|n| n.comment.id == c.thread()) {
+            n.replies.push(c.clone());
         }
     }
     for n in &mut nodes {
-        n.replies.sort_by_key(|c| c.id);
+        insertion_sort(&mut n.replies, |a, b| a.id < b.id);
     }
     nodes
+}
+
+/// Sorts `v` so that no element comes before one `less` puts first (stable), by insertion.
+/// The browser's bundle holds std's sort (~4 KB of wasm) once per element type and order; this
+/// is a few hundred bytes. Its lists are short or nearly sorted: a page's top-level comments (at
+/// most `COMMENTS_PER_PAGE`, with the live ones), and a thread's replies, which come from the
+/// server and the live stream in id order already, one comparison each.
+fn insertion_sort<T>(v: &mut [T], mut less: impl FnMut(&T, &T) -> bool) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && less(&v[j], &v[j - 1]) {
+            v.swap(j, j - 1);
+            j -= 1;
+        }
+    }
 }
 
 /// `build_thread` without copies: each top-level comment with its replies, borrowed, for the
@@ -313,6 +330,31 @@ pub fn mark_pinned(list: &mut [Comment], id: CommentId, pinned: bool) {
 mod tests {
     use super::*;
     use crate::model::UserId;
+
+    #[test]
+    fn insertion_sort_orders_as_std_stable_sort_does() {
+        // Pairs (key, original position): a stable sort keeps equal keys in their first order.
+        let mut x = 11u32;
+        for len in [0usize, 1, 2, 3, 7, 20, 64, 200] {
+            let mut v: Vec<(u32, usize)> = (0..len)
+                .map(|i| {
+                    x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    ((x >> 16) % 9, i)
+                })
+                .collect();
+            let mut expected = v.clone();
+            expected.sort_by_key(|p| p.0);
+            super::insertion_sort(&mut v, |a, b| a.0 < b.0);
+            assert_eq!(v, expected, "{len} elements");
+        }
+        // Already in order, and in reverse.
+        let mut up: Vec<u32> = (0..50).collect();
+        super::insertion_sort(&mut up, |a, b| a < b);
+        assert_eq!(up, (0..50).collect::<Vec<_>>());
+        let mut down: Vec<u32> = (0..50).rev().collect();
+        super::insertion_sort(&mut down, |a, b| a < b);
+        assert_eq!(down, (0..50).collect::<Vec<_>>());
+    }
 
     #[test]
     fn a_deleted_comment_leaves_the_thread_unless_something_answers_it() {

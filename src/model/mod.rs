@@ -12,6 +12,7 @@ mod newsroom;
 mod site;
 mod staff;
 mod user;
+mod vec_map;
 
 pub use account::{
     check_password_length, encode_query, login_fields_filled, safe_next, Username, NAME_MAX, NAME_MIN, PASSWORD_MAX,
@@ -58,3 +59,4 @@ pub(crate) fn nfc(s: &str) -> String {
 pub(crate) fn nfc(s: &str) -> String {
     s.to_owned()
 }
+pub use vec_map::VecMap;

@@ -33,7 +33,6 @@ use crate::model::{
 };
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use std::collections::HashMap;
 use std::fmt::Write;
 
 /// What the writer reads of a thread's context: who reads, on which page, in which order, and
@@ -325,7 +324,7 @@ pub fn section(
     if threads.is_empty() {
         w.push_str("<li class=\"no-comments\">还没有评论，来说两句吧。<!></li>");
     } else {
-        let mut read_to = HashMap::new();
+        let mut read_to = crate::model::VecMap::new();
         super::note_read(&mut read_to, &data.comments);
         for (root, replies) in &threads {
             write_thread(w, root, replies, &page, Some(read_to.get(&root.id).copied()));
