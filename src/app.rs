@@ -2,6 +2,7 @@
 
 use crate::api::auth::{me, Login, Logout, Register};
 use crate::api::site::get_site_facts;
+use crate::components::{server_call, ServerCall};
 use crate::components::{NavEffects, PageCodeFailure, SiteFooter, SiteHeader};
 use crate::model::{AppError, FormFlash, SiteFacts, Viewer};
 use crate::pages::{
@@ -185,11 +186,11 @@ pub struct ArticleLive(pub RwSignal<Option<crate::model::ArticleNotice>>);
 #[derive(Clone, Copy)]
 pub struct AccountActions {
     #[cfg(not(feature = "ssr"))]
-    login: ServerAction<Login>,
+    login: ServerCall<Login>,
     #[cfg(not(feature = "ssr"))]
-    register: ServerAction<Register>,
+    register: ServerCall<Register>,
     #[cfg(not(feature = "ssr"))]
-    logout: ServerAction<Logout>,
+    logout: ServerCall<Logout>,
 }
 
 impl AccountActions {
@@ -200,27 +201,27 @@ impl AccountActions {
         }
         #[cfg(not(feature = "ssr"))]
         {
-            AccountActions { login: ServerAction::new(), register: ServerAction::new(), logout: ServerAction::new() }
+            AccountActions { login: server_call(), register: server_call(), logout: server_call() }
         }
     }
 
-    pub fn login(self) -> ServerAction<Login> {
+    pub fn login(self) -> ServerCall<Login> {
         #[cfg(feature = "ssr")]
-        return ServerAction::new();
+        return server_call();
         #[cfg(not(feature = "ssr"))]
         self.login
     }
 
-    pub fn register(self) -> ServerAction<Register> {
+    pub fn register(self) -> ServerCall<Register> {
         #[cfg(feature = "ssr")]
-        return ServerAction::new();
+        return server_call();
         #[cfg(not(feature = "ssr"))]
         self.register
     }
 
-    pub fn logout(self) -> ServerAction<Logout> {
+    pub fn logout(self) -> ServerCall<Logout> {
         #[cfg(feature = "ssr")]
-        return ServerAction::new();
+        return server_call();
         #[cfg(not(feature = "ssr"))]
         self.logout
     }

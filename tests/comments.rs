@@ -768,7 +768,9 @@ async fn a_hostile_comment_reaches_the_hydration_data_exactly() {
     for part in html.split("__RESOLVED_RESOURCES[").skip(1) {
         let (_, rest) = part.split_once("] = ").expect("a resource's data");
         let (literal, _) = js_string(rest);
-        let data: Value = serde_json::from_str(&literal).expect("each resource's data is JSON");
+        // A resource's value is its JSON; an error's, `!` and its JSON (`api::codec::Json`).
+        let json = literal.strip_prefix('!').unwrap_or(&literal);
+        let data: Value = serde_json::from_str(json).expect("each resource's data is JSON");
         if let Some(found) = find_by_id(&data, c["id"].as_i64().unwrap()) {
             assert_eq!(found["body"], nasty);
             carried += 1;

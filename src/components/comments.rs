@@ -1,6 +1,6 @@
 //! 今日评论: the thread, its form, likes, deletion, sorting and paging, kept live.
 
-use super::{avatar_badge, send_form, send_input};
+use super::{avatar_badge, send_form, send_input, server_call, ServerCall};
 use crate::api::comments::{list_comments, list_replies, DeleteComment, LikeComment, PostComment};
 use crate::api::moderation::{ReportComment, REPORT_RECEIVED};
 use crate::model::{
@@ -32,7 +32,7 @@ struct ThreadCtx {
     /// The comment whose reply box is open under it.
     reply_to: RwSignal<Option<CommentId>>,
     /// Posts the open reply box.
-    reply: ServerAction<PostComment>,
+    reply: ServerCall<PostComment>,
     /// What was typed in each reply box, kept when it closes (Esc, 取消) until it is posted.
     drafts: StoredValue<VecMap<CommentId, String>>,
     /// A plain reply post that failed: its target, message and text, for that box, once.
@@ -40,11 +40,11 @@ struct ThreadCtx {
     max_chars: usize,
     /// The comment whose 删除 was asked for: it shows 确定删除 / 取消 instead.
     confirm: RwSignal<Option<CommentId>>,
-    like: ServerAction<LikeComment>,
-    delete: ServerAction<DeleteComment>,
+    like: ServerCall<LikeComment>,
+    delete: ServerCall<DeleteComment>,
     /// The comment whose 举报 form is open under it.
     reporting: RwSignal<Option<CommentId>>,
-    report: ServerAction<ReportComment>,
+    report: ServerCall<ReportComment>,
     /// A plain report post that failed: its comment, message and text, for that form, once.
     report_echo: StoredValue<Option<Echo>>,
     /// The comment whose report was just received.
@@ -73,15 +73,15 @@ impl ThreadCtx {
             sort,
             viewer,
             reply_to: RwSignal::new(None),
-            reply: ServerAction::new(),
+            reply: server_call(),
             drafts: StoredValue::new(VecMap::new()),
             reply_echo: StoredValue::new(None),
             max_chars,
             confirm: RwSignal::new(None),
-            like: ServerAction::new(),
-            delete: ServerAction::new(),
+            like: server_call(),
+            delete: server_call(),
             reporting: RwSignal::new(None),
-            report: ServerAction::new(),
+            report: server_call(),
             report_echo: StoredValue::new(None),
             reported: RwSignal::new(None),
             locked,
@@ -278,9 +278,9 @@ pub fn CommentsSection(
     #[cfg(not(feature = "hydrate"))]
     let _ = (reload, on_change);
 
-    let post = ServerAction::<PostComment>::new();
-    let like = ServerAction::<LikeComment>::new();
-    let delete = ServerAction::<DeleteComment>::new();
+    let post = server_call::<PostComment>();
+    let like = server_call::<LikeComment>();
+    let delete = server_call::<DeleteComment>();
     // The reader's own changes show at once; the live stream brings the same ids again and
     // they are merged, never shown twice (and a reply counted once).
     Effect::new(move |_| {
@@ -303,14 +303,14 @@ pub fn CommentsSection(
             comments.update(|list| mark_deleted(list, c.id));
         }
     });
-    let report = ServerAction::<ReportComment>::new();
+    let report = server_call::<ReportComment>();
     Effect::new(move |_| {
         if let Some(Ok(_)) = report.value().get() {
             reported.set(reporting.get_untracked());
             reporting.set(None);
         }
     });
-    let reply = ServerAction::<PostComment>::new();
+    let reply = server_call::<PostComment>();
     // A reply box's post: the reply shows in its place, marked; that box's draft is gone.
     Effect::new(move |_| {
         if let Some(Ok(c)) = reply.value().get() {
@@ -519,7 +519,7 @@ pub fn CommentsSection(
 #[component]
 fn CommentForm(
     article_id: ArticleId,
-    post: ServerAction<PostComment>,
+    post: ServerCall<PostComment>,
     comments: RwSignal<Vec<Comment>>,
     reply_to: RwSignal<Option<CommentId>>,
     echo: FormEcho,
@@ -647,7 +647,7 @@ fn check_before_sending(
 }
 
 /// A rate limit's wait on `action`'s last answer, in seconds, counting down to `None`.
-fn rate_limit_wait(action: ServerAction<PostComment>) -> RwSignal<Option<u64>> {
+fn rate_limit_wait(action: ServerCall<PostComment>) -> RwSignal<Option<u64>> {
     let wait = RwSignal::new(None::<u64>);
     Effect::new(move |_| {
         if let Some(Err(AppError::RateLimited { retry_after_secs })) = action.value().get() {
@@ -674,7 +674,7 @@ fn rate_limit_wait(action: ServerAction<PostComment>) -> RwSignal<Option<u64>> {
 /// The message beside a comment box: the browser's own check, else the server's answer (a
 /// rate limit counting down with `wait`), else what a failed plain post came back with.
 fn action_error_text(
-    action: ServerAction<PostComment>,
+    action: ServerCall<PostComment>,
     checked: RwSignal<Option<String>>,
     wait: RwSignal<Option<u64>>,
     echoed: Option<String>,
@@ -1268,7 +1268,7 @@ fn moderator_bar(article_id: ArticleId, locked: bool, premoderated: bool) -> imp
 /// input is `Some` exactly while a request is in flight (reactive_graph clears it when the
 /// last one ends), so this reads no `pending()`: that makes a new memo at every call, one per
 /// button on the server and one per run in the browser.
-fn busy<A>(action: ServerAction<A>, mine: impl Fn(&A) -> bool) -> Option<&'static str>
+fn busy<A>(action: ServerCall<A>, mine: impl Fn(&A) -> bool) -> Option<&'static str>
 where
     A: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
     A::Output: Send + Sync + 'static,

@@ -8,6 +8,7 @@
 //! writes it, so without JavaScript the same form is a plain post.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 /// The fields of a submitted form, by name.
 pub struct Fields<'a>(&'a dyn Fn(&str) -> Option<String>);
@@ -25,11 +26,28 @@ impl Fields<'_> {
     }
 }
 
+/// A server function called from the browser: Leptos' `ServerAction` without the one thing
+/// Jinri does not use. `ServerAction::new` also looks for an error a plain post left in the
+/// address (`?__err=…`, base64), which this site never puts there (a failed plain post comes
+/// back to its form through the flash cookie); that reading was base64's decoder and a copy of
+/// the lookup per server function in the browser's bundle.
+pub type ServerCall<S> = Action<S, Result<<S as ServerFn>::Output, <S as ServerFn>::Error>>;
+
+/// A new `ServerCall`: dispatching it calls `S` on the server (see `ServerCall`).
+pub fn server_call<S>() -> ServerCall<S>
+where
+    S: ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+    S::Error: Send + Sync + 'static,
+{
+    Action::new(|input: &S| S::run_on_client(input.clone()))
+}
+
 /// The submit handler of a form for `action`: unless an earlier handler refused the submit
 /// (the browser's own checks, on capture), it stops the plain post and sends the input
 /// `read` makes of the form's fields.
 pub fn send_form<A>(
-    action: ServerAction<A>,
+    action: ServerCall<A>,
     read: impl Fn(&Fields) -> A + 'static,
 ) -> impl Fn(leptos::ev::SubmitEvent) + 'static
 where
@@ -57,7 +75,7 @@ where
 
 /// The submit handler of a one-button form (赞, 确定删除) whose input is known when it is
 /// drawn: the form's hidden fields carry the same for a plain post.
-pub fn send_input<A>(action: ServerAction<A>, input: A) -> impl Fn(leptos::ev::SubmitEvent) + 'static
+pub fn send_input<A>(action: ServerCall<A>, input: A) -> impl Fn(leptos::ev::SubmitEvent) + 'static
 where
     A: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
     A::Output: Send + Sync + 'static,

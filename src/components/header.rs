@@ -1,6 +1,6 @@
 #[cfg(feature = "ssr")]
 use super::sync_html::Prerendered;
-use super::{avatar_badge, send_form};
+use super::{avatar_badge, send_form, ServerCall};
 use crate::api::auth::Logout;
 use crate::app::{AccountActions, FactsResource, MeResource};
 use crate::model::{encode_query, safe_next, Role, SiteFacts, Viewer, CHANNELS};
@@ -170,7 +170,7 @@ async fn user_part(me: MeResource, here: Memo<String>, actions: AccountActions) 
 }
 
 #[cfg_attr(all(feature = "ssr", not(test)), allow(dead_code))]
-fn user_view(user: Option<Viewer>, here: Memo<String>, logout: ServerAction<Logout>) -> AnyView {
+fn user_view(user: Option<Viewer>, here: Memo<String>, logout: ServerCall<Logout>) -> AnyView {
     match user {
         Some(user) => {
             let staff = staff_link(&user);
@@ -265,7 +265,7 @@ mod tests {
                     usize::from(path == "/" || path.starts_with("/channel/"))
                 );
             }
-            let logout = ServerAction::<Logout>::new();
+            let logout = crate::components::server_call::<Logout>();
             let viewer =
                 |name: &str, roles: u8| Viewer { id: UserId(7), name: name.to_owned(), roles: Roles(roles), ban: None };
             let users = [

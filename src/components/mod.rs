@@ -26,7 +26,7 @@ pub use avatar::avatar_badge;
 pub use comments::written_section;
 pub use comments::{article_count_text, comment_text, comments_error, CommentThreadList, CommentsSection, FormEcho};
 pub use footer::SiteFooter;
-pub use forms::{send_form, send_input};
+pub use forms::{send_form, send_input, server_call, ServerCall};
 pub use header::SiteHeader;
 pub use navigation::{NavEffects, PageCodeFailure};
 pub use page_meta::PageMeta;

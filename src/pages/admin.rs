@@ -6,6 +6,7 @@
 use crate::api::admin::{admin_facts, get_staff, GrantRole, RevokeRole, SetFacts};
 use crate::app::{FactsResource, Flash};
 use crate::components::send_form;
+use crate::components::{server_call, ServerCall};
 use crate::model::{check_fact, AppError, FormFlash, Role, SiteFacts, StaffPage, FACT_FIELDS, FACT_MAX, NAME_MAX};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -18,12 +19,12 @@ super::lazy_page! {
 }
 
 /// What a grant or a revocation brings: the page read again (`None` until the first one).
-type Changed = crate::api::codec::JsonResource<Option<Result<StaffPage, AppError>>>;
+type Changed = crate::api::codec::JsonResource<Result<Option<StaffPage>, AppError>>;
 
 #[component]
 fn AdminUsersPage() -> impl IntoView {
-    let grant = ServerAction::<GrantRole>::new();
-    let revoke = ServerAction::<RevokeRole>::new();
+    let grant = server_call::<GrantRole>();
+    let revoke = server_call::<RevokeRole>();
     // The page as first read decides whether the reader may see it and fills the form once; the
     // list below is read again after each change and re-rendered alone, so the form, its
     // checks and what was typed are never replaced under the reader.
@@ -32,9 +33,9 @@ fn AdminUsersPage() -> impl IntoView {
         move || (grant.version().get(), revoke.version().get()),
         |v| async move {
             if v == (0, 0) {
-                None
+                Ok(None)
             } else {
-                Some(get_staff().await)
+                get_staff().await.map(Some)
             }
         },
     );
@@ -57,8 +58,8 @@ fn AdminUsersPage() -> impl IntoView {
 /// The error of the latest grant or revocation (each form clears the other's when sent), or
 /// of the plain post this page came back with.
 fn action_error(
-    grant: ServerAction<GrantRole>,
-    revoke: ServerAction<RevokeRole>,
+    grant: ServerCall<GrantRole>,
+    revoke: ServerCall<RevokeRole>,
     flash: Option<(String, String)>,
 ) -> Memo<Option<(String, String)>> {
     Memo::new(move |_| {
@@ -77,8 +78,8 @@ fn action_error(
 fn Staff(
     first: StaffPage,
     changed: Changed,
-    grant: ServerAction<GrantRole>,
-    revoke: ServerAction<RevokeRole>,
+    grant: ServerCall<GrantRole>,
+    revoke: ServerCall<RevokeRole>,
     flash: Option<FormFlash>,
 ) -> impl IntoView {
     let typed = flash.as_ref().and_then(|f| f.get("name")).unwrap_or_default();
@@ -165,9 +166,9 @@ fn Staff(
             <Transition fallback=|| ()>
                 {crate::components::suspended(move || Suspend::new(async move {
                     match changed.await {
-                        None => view! { <Members page=first.get_value() grant revoke checked pending /> }.into_any(),
-                        Some(Ok(page)) => view! { <Members page grant revoke checked pending /> }.into_any(),
-                        Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(None) => view! { <Members page=first.get_value() grant revoke checked pending /> }.into_any(),
+                        Ok(Some(page)) => view! { <Members page grant revoke checked pending /> }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                     }
                 }))}
             </Transition>
@@ -179,8 +180,8 @@ fn Staff(
 #[component]
 fn Members(
     page: StaffPage,
-    grant: ServerAction<GrantRole>,
-    revoke: ServerAction<RevokeRole>,
+    grant: ServerCall<GrantRole>,
+    revoke: ServerCall<RevokeRole>,
     checked: RwSignal<Option<(String, String)>>,
     pending: Signal<bool>,
 ) -> impl IntoView {
@@ -293,7 +294,7 @@ super::lazy_page! {
 
 #[component]
 fn AdminSitePage() -> impl IntoView {
-    let save = ServerAction::<SetFacts>::new();
+    let save = server_call::<SetFacts>();
     // Read afresh (not the visit's shared copy) once; after a save the form already shows what
     // was saved.
     let data = crate::api::codec::resource(|| (), |_| admin_facts());
@@ -314,7 +315,7 @@ fn AdminSitePage() -> impl IntoView {
 }
 
 #[component]
-fn FactsForm(facts: SiteFacts, save: ServerAction<SetFacts>, flash: Option<FormFlash>) -> impl IntoView {
+fn FactsForm(facts: SiteFacts, save: ServerCall<SetFacts>, flash: Option<FormFlash>) -> impl IntoView {
     let shared = expect_context::<FactsResource>();
     let checked = RwSignal::new(None::<(String, String)>);
     let flashed = flash.as_ref().map(|f| (f.field.clone(), f.message.clone()));

@@ -11,6 +11,7 @@ use crate::api::moderation::{
 };
 use crate::app::{Flash, NewestArticles};
 use crate::components::send_form;
+use crate::components::{server_call, ServerCall};
 use crate::model::{
     AppError, CommentId, ModerationPage, Premoderation, QueueItem, NEW_READER_COMMENTS_MAX, REASON_MAX,
 };
@@ -26,35 +27,35 @@ super::lazy_page! {
 /// Every action of the page, so one refetch follows any of them.
 #[derive(Clone, Copy)]
 struct Actions {
-    hide: ServerAction<HideComment>,
-    restore: ServerAction<RestoreComment>,
-    dismiss: ServerAction<DismissReports>,
-    approve: ServerAction<ApproveComment>,
-    reject: ServerAction<RejectComment>,
-    ban: ServerAction<BanReader>,
-    unban: ServerAction<UnbanReader>,
-    hide_all: ServerAction<HideAll>,
-    unhide: ServerAction<UnhideBatch>,
-    rules: ServerAction<SetRules>,
-    add_filter: ServerAction<AddFilter>,
-    remove_filter: ServerAction<RemoveFilter>,
+    hide: ServerCall<HideComment>,
+    restore: ServerCall<RestoreComment>,
+    dismiss: ServerCall<DismissReports>,
+    approve: ServerCall<ApproveComment>,
+    reject: ServerCall<RejectComment>,
+    ban: ServerCall<BanReader>,
+    unban: ServerCall<UnbanReader>,
+    hide_all: ServerCall<HideAll>,
+    unhide: ServerCall<UnhideBatch>,
+    rules: ServerCall<SetRules>,
+    add_filter: ServerCall<AddFilter>,
+    remove_filter: ServerCall<RemoveFilter>,
 }
 
 impl Actions {
     fn new() -> Self {
         Actions {
-            hide: ServerAction::new(),
-            restore: ServerAction::new(),
-            dismiss: ServerAction::new(),
-            approve: ServerAction::new(),
-            reject: ServerAction::new(),
-            ban: ServerAction::new(),
-            unban: ServerAction::new(),
-            hide_all: ServerAction::new(),
-            unhide: ServerAction::new(),
-            rules: ServerAction::new(),
-            add_filter: ServerAction::new(),
-            remove_filter: ServerAction::new(),
+            hide: server_call(),
+            restore: server_call(),
+            dismiss: server_call(),
+            approve: server_call(),
+            reject: server_call(),
+            ban: server_call(),
+            unban: server_call(),
+            hide_all: server_call(),
+            unhide: server_call(),
+            rules: server_call(),
+            add_filter: server_call(),
+            remove_filter: server_call(),
         }
     }
 

@@ -8,6 +8,7 @@ use crate::api::newsroom::{
 };
 use crate::app::Flash;
 use crate::components::send_form;
+use crate::components::{server_call, ServerCall};
 use crate::model::{
     check_article, AppError, ArticleFields, ArticleState, DeskPage, DiffLine, EditorArticle, EditorFigure, FormFlash,
     ARTICLE_BODY_MAX, CHANNELS, SOURCE_MAX, SUMMARY_MAX, TITLE_MAX,
@@ -160,10 +161,10 @@ fn failure<T>(value: Option<Result<T, AppError>>) -> Option<(String, String)> {
 
 #[component]
 fn ArticleEditor(article: Option<EditorArticle>, flash: Option<FormFlash>) -> impl IntoView {
-    let save = ServerAction::<SaveArticle>::new();
-    let publish = ServerAction::<PublishArticle>::new();
-    let withdraw = ServerAction::<WithdrawArticle>::new();
-    let restore = ServerAction::<RestoreRevision>::new();
+    let save = server_call::<SaveArticle>();
+    let publish = server_call::<PublishArticle>();
+    let withdraw = server_call::<WithdrawArticle>();
+    let restore = server_call::<RestoreRevision>();
     let navigate = use_navigate();
     let query = use_query_map();
     let id = article.as_ref().map(|a| a.id);
@@ -344,8 +345,8 @@ fn is_figure_field(field: &str) -> bool {
 fn Figures(id: crate::model::ArticleId, figures: Vec<EditorFigure>, flash: Option<FormFlash>) -> impl IntoView {
     use crate::api::figures::{upload_figure, DescribeFigure, RemoveFigure, UPLOADS_PER_MINUTE};
     use crate::model::{FIGURES_MAX, FIGURE_ALT_MAX, FIGURE_CAPTION_MAX, FIGURE_CREDIT_MAX};
-    let describe = ServerAction::<DescribeFigure>::new();
-    let remove = ServerAction::<RemoveFigure>::new();
+    let describe = server_call::<DescribeFigure>();
+    let remove = server_call::<RemoveFigure>();
     let upload = Action::new_local(|data: &leptos::web_sys::FormData| upload_figure(data.clone().into()));
     let navigate = use_navigate();
     let query = use_query_map();
@@ -503,9 +504,9 @@ fn Figures(id: crate::model::ArticleId, figures: Vec<EditorFigure>, flash: Optio
 #[component]
 fn Publishing(
     article: EditorArticle,
-    publish: ServerAction<PublishArticle>,
-    withdraw: ServerAction<WithdrawArticle>,
-    restore: ServerAction<RestoreRevision>,
+    publish: ServerCall<PublishArticle>,
+    withdraw: ServerCall<WithdrawArticle>,
+    restore: ServerCall<RestoreRevision>,
     field_error: impl Fn(&'static str) -> Option<String> + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let id = article.id.to_string();
