@@ -74,8 +74,9 @@ step "browser bundle size ceiling"
 # the sign-in pages' chunk (6 December 2026) left the main module's code the same length and its
 # functions the same, renumbered, and took this figure from 330,309-330,379 to 332,075-332,694
 # over four builds, while gzip -9 of the same file fell 52 bytes and the served `.br` copy went
-# from 330,459 to 330,455 bytes. The ceiling keeps ~1.3 KB above the highest of those builds.
-budget="${JINRI_WASM_BROTLI_BUDGET:-334000}"
+# from 330,459 to 330,455 bytes. The ceiling keeps ~4 KB above today's builds (318,829 and
+# 319,046 on 7 December 2026, evening, after the bundle's trims in bench/README; 334,000 before).
+budget="${JINRI_WASM_BROTLI_BUDGET:-323000}"
 wasm=$(ls target/site/pkg/jinri*.wasm)  # jinri.<content hash>.wasm
 size=$(node -e 'const z = require("zlib"), fs = require("fs");
   const b = z.brotliCompressSync(fs.readFileSync(process.argv[1]), { params: { [z.constants.BROTLI_PARAM_QUALITY]: 11 } });

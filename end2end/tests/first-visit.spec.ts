@@ -12,9 +12,10 @@ import { seedArticlePath, waitForHydration } from './helpers';
 // route, and past JINRI_ARTICLE_BROTLI_BUDGET for the article page (where most visits start,
 // and the only page whose code is all in the main bundle): the ceilings CI holds today. The
 // target is 200,000 (250,000 at most): see bench/README.md for the figures and what stands
-// between.
-const budget = Number(process.env.JINRI_ROUTE_BROTLI_BUDGET ?? 376_000);
-const articleBudget = Number(process.env.JINRI_ARTICLE_BROTLI_BUDGET ?? 355_000);
+// between. Measured 7 December 2026, evening: the article 339,561, the other routes
+// 345,006–360,607 (the ceilings were 355,000 and 376,000 before the bundle's trims).
+const budget = Number(process.env.JINRI_ROUTE_BROTLI_BUDGET ?? 365_000);
+const articleBudget = Number(process.env.JINRI_ARTICLE_BROTLI_BUDGET ?? 344_000);
 
 const brotli = (body: Buffer) =>
   zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
