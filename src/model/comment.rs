@@ -97,11 +97,6 @@ impl Sort {
         }
     }
 
-    /// Puts top-level comments in this order (`order`).
-    pub fn sort(self, roots: &mut [Comment]) {
-        insertion_sort(roots, |a, b| self.order(a, b).is_lt());
-    }
-
     /// Where `a` goes against `b` among top-level comments in this order: a pinned one first,
     /// ties broken by id as the database breaks them. One comparison for all three orders: one
     /// sort routine in the browser bundle, not three.
@@ -192,34 +187,39 @@ impl CommentNode {
 /// reply, nothing here recurses. A reply whose top-level comment is not on hand belongs to a
 /// thread on another page and is left out.
 pub fn build_thread(comments: &[Comment], sort: Sort) -> Vec<CommentNode> {
-    let mut roots: Vec<Comment> = comments.iter().filter(|c| c.parent_id.is_none()).cloned().collect();
-    sort.sort(&mut roots);
-    let mut nodes: Vec<CommentNode> =
-        roots.into_iter().map(|comment| CommentNode { comment, replies: Vec::new() }).collect();
-    // A page has at most `COMMENTS_PER_PAGE` threads: looked through, not hashed (a map here
-    // was a table's code in the browser's bundle for this one use; see `VecMap`).
+    // Sorted as references and copied once in order: a page's list grows by each live comment,
+    // appended at its end, and a new top-level one goes to the front in the newest-first order.
+    let mut roots: Vec<&Comment> = comments.iter().filter(|c| c.parent_id.is_none()).collect();
+    insertion_sort(&mut roots, |a, b| sort.order(a, b).is_lt());
+    let mut threads: Vec<(&Comment, Vec<&Comment>)> = roots.into_iter().map(|c| (c, Vec::new())).collect();
+    // A page has at most `COMMENTS_PER_PAGE` threads (and the live ones): looked through, not
+    // hashed (a map here was a table's code in the browser's bundle for this one use; see
+    // `VecMap`).
     for c in comments.iter().filter(|c| c.parent_id.is_some()) {
-        if let Some(n) = nodes.iter_mut().find(|n| n.comment.id == c.thread()) {
-            n.replies.push(c.clone());
+        if let Some((_, replies)) = threads.iter_mut().find(|(root, _)| root.id == c.thread()) {
+            replies.push(c);
         }
     }
-    for n in &mut nodes {
-        insertion_sort(&mut n.replies, |a, b| a.id < b.id);
-    }
-    nodes
+    threads
+        .into_iter()
+        .map(|(root, mut replies)| {
+            insertion_sort(&mut replies, |a, b| a.id < b.id);
+            CommentNode { comment: root.clone(), replies: replies.into_iter().cloned().collect() }
+        })
+        .collect()
 }
 
-/// Sorts `v` so that no element comes before one `less` puts first (stable), by insertion.
-/// The browser's bundle holds std's sort (~4 KB of wasm) once per element type and order; this
-/// is a few hundred bytes. Its lists are short or nearly sorted: a page's top-level comments (at
-/// most `COMMENTS_PER_PAGE`, with the live ones), and a thread's replies, which come from the
-/// server and the live stream in id order already, one comparison each.
+/// Sorts `v` so that no element comes before one `less` puts first (stable), by insertion: each
+/// element's place among those before it is found by halving (comparisons grow as n log n), and
+/// it moves there one swap at a time (the lists sorted here hold references, so a swap is a
+/// pointer's). The browser's bundle holds std's sort (~4 KB of wasm) once per element type and
+/// order; this is a few hundred bytes.
 fn insertion_sort<T>(v: &mut [T], mut less: impl FnMut(&T, &T) -> bool) {
     for i in 1..v.len() {
-        let mut j = i;
-        while j > 0 && less(&v[j], &v[j - 1]) {
-            v.swap(j, j - 1);
-            j -= 1;
+        // After every earlier element the new one is not less than: equal ones keep their order.
+        let at = v[..i].partition_point(|x| !less(&v[i], x));
+        for j in (at..i).rev() {
+            v.swap(j, j + 1);
         }
     }
 }
