@@ -8,7 +8,8 @@
 //! read. (A page's threads, which `build_thread` had in a map while building it, are looked
 //! through the same way.)
 
-/// Pairs in the order they were first inserted; at most one per key.
+/// Pairs in no order the map promises (a removal moves the last pair into the gap); at most
+/// one per key.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VecMap<K, V>(Vec<(K, V)>);
 
@@ -67,17 +68,6 @@ impl<K: PartialEq, V> VecMap<K, V> {
     }
 }
 
-impl<K: PartialEq, V> FromIterator<(K, V)> for VecMap<K, V> {
-    /// A later pair replaces an earlier one with the same key, as in `HashMap`.
-    fn from_iter<I: IntoIterator<Item = (K, V)>>(pairs: I) -> Self {
-        let mut map = Self::new();
-        for (k, v) in pairs {
-            map.insert(k, v);
-        }
-        map
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::VecMap;
@@ -108,14 +98,5 @@ mod tests {
             }
         }
         assert!(!ours.is_empty());
-    }
-
-    #[test]
-    fn collecting_keeps_one_pair_per_key_the_last_one() {
-        let map: VecMap<u8, &str> = [(1, "a"), (2, "b"), (1, "c")].into_iter().collect();
-        assert_eq!(map.len(), 2);
-        assert_eq!(map.get(&1), Some(&"c"));
-        assert_eq!(map.get(&2), Some(&"b"));
-        assert_eq!(map.get(&3), None);
     }
 }
